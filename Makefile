@@ -1,0 +1,48 @@
+# govflow: the two commands a newcomer needs are `make demo` and `make test`.
+# Everything else here is for developers.
+
+PRESET ?= debug
+JOBS ?= $(shell nproc)
+BUILD_DIR := build/$(PRESET)
+FUZZ_SECONDS ?= 30
+
+.PHONY: setup configure build test test-fast fuzz bench demo format clean
+
+setup:
+	@bash scripts/bootstrap
+
+configure: setup
+	@cmake --preset $(PRESET) >/dev/null
+
+build: configure
+	@cmake --build $(BUILD_DIR) -j $(JOBS)
+
+# Unit, conformance and integration tests, then a short fixed-time fuzz run.
+test: build
+	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 900
+	@$(MAKE) --no-print-directory fuzz
+
+# Only the tests labelled fast (seconds).
+test-fast: build
+	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L fast
+
+fuzz: setup
+	@if [ ! -f fuzz/CMakeLists.txt ]; then echo "fuzz: no fuzz targets yet"; exit 0; fi; \
+	cmake --preset fuzz >/dev/null && \
+	cmake --build build/fuzz -j $(JOBS) --target expr_fuzz && \
+	bash scripts/run-fuzz build/fuzz/fuzz/expr_fuzz $(FUZZ_SECONDS)
+
+bench:
+	@$(MAKE) --no-print-directory build PRESET=release
+	@build/release/bench/expr/expr_bench
+
+demo: build
+	@echo "demo: the durable engine arrives with issue 3; for now, try the policy language:"
+	@$(BUILD_DIR)/src/cli/govflow expr eval "double(order.total_price) > 1000.0 && order.tags.split(', ').exists(t, t == 'wholesale')" \
+	  --json-bindings '{"order": {"total_price": "1499.00", "tags": "retail, wholesale"}}'
+
+format:
+	@git ls-files '*.h' '*.cc' | xargs clang-format -i
+
+clean:
+	rm -rf build

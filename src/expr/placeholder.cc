@@ -1,0 +1,2 @@
+// Removed once the first real source lands here.
+namespace govflow::expr {}
