@@ -1,2 +1,0 @@
-// Removed once the first real source lands here.
-namespace govflow::expr {}
