@@ -1,0 +1,3 @@
+#include "expr/checker.h"
+
+#include <gtest/gtest.h>
