@@ -37,6 +37,12 @@ inline constexpr int64_t kMaxDurationSeconds = 315576000000;
 // Every function below that could produce a value outside the CEL ranges returns InvalidArgument
 // whose message contains "range" ("timestamp out of range" / "duration out of range"). Malformed
 // text is InvalidArgument too.
+//
+// Duration arithmetic is narrower than the duration range: a duration COMPUTED by Difference,
+// AddDurations or SubtractDurations must fit in int64 nanoseconds (about +-292 years), as in cel-go
+// and cel-cpp. The conformance suite requires it:
+// timestamp('9999-12-31T23:59:59Z') - timestamp('0001-01-01T00:00:00Z') is a range error although
+// 315,537,897,599 s is below kMaxDurationSeconds. Parsed literals and Negate keep the full range.
 
 // RFC 3339: "2009-02-13T23:31:30Z", "2009-02-13T23:31:30.123456789+01:00" (1..9 fraction digits,
 // 'T'/'t', 'Z'/'z' or a +hh:mm / -hh:mm offset).
@@ -61,10 +67,12 @@ Result<Duration> Negate(const Duration& d);
 // timestamp(int): seconds since the epoch, range-checked.
 Result<Timestamp> TimestampFromSeconds(int64_t seconds);
 
-// Duration accessors (CEL getHours() etc. on a duration): TOTAL units, truncated toward zero.
+// Duration accessors (CEL getHours() etc. on a duration): TOTAL units, truncated toward zero...
 int64_t DurationHours(const Duration& d);
 int64_t DurationMinutes(const Duration& d);
 int64_t DurationSeconds(const Duration& d);
+// ...except milliseconds, which the CEL conformance suite defines as the millisecond COMPONENT
+// (duration('123.321456789s').getMilliseconds() == 321; negative for negative durations).
 int64_t DurationMilliseconds(const Duration& d);
 
 // Calendar fields with CEL semantics: kMonth 0-based, kDayOfMonth 0-based, kDate 1-based,
