@@ -1,0 +1,86 @@
+#include "expr/program.h"
+
+#include <new>
+
+#include "expr/interpreter.h"
+#include "expr/parser.h"
+
+namespace govflow::expr {
+
+void Activation::Bind(std::string_view name, Value value) {
+  if (name.find('.') != std::string_view::npos) has_qualified_names_ = true;
+  // Bound values must own their storage: they outlive the caller's temporaries.
+  vars_.insert_or_assign(std::string(name), MaterializeValue(value));
+}
+
+void Activation::BindJson(std::string_view name, const boost::json::value& doc) {
+  if (name.find('.') != std::string_view::npos) has_qualified_names_ = true;
+  vars_.insert_or_assign(std::string(name), Value::FromJson(doc));
+}
+
+const Value* Activation::Find(std::string_view name) const {
+  auto it = vars_.find(name);
+  return it == vars_.end() ? nullptr : &it->second;
+}
+
+Program::~Program() = default;
+
+Value Program::Evaluate(const Activation& activation, const EvalOptions& options) const {
+  // Temporaries live in this stack buffer first; most evaluations never touch the heap.
+  alignas(16) char buffer[4096];
+  Arena arena(buffer, sizeof buffer);
+  constexpr int kInlineSlots = 16;
+  Value inline_slots[kInlineSlots];
+  Value* slots = inline_slots;
+  if (slot_count_ > kInlineSlots) {
+    slots = static_cast<Value*>(
+        arena.Allocate(sizeof(Value) * static_cast<size_t>(slot_count_), alignof(Value)));
+    for (int i = 0; i < slot_count_; ++i) new (&slots[i]) Value();
+  }
+  EvalContext ctx;
+  ctx.activation = &activation;
+  ctx.arena = &arena;
+  ctx.slots = slots;
+  ctx.budget = options.cost_budget;
+  Value result = root_->Eval(ctx);
+  if (ctx.budget_exceeded) return Value::Error(kCostBudgetExceeded);
+  return MaterializeValue(result);
+}
+
+Result<Value> Program::EvaluateToResult(const Activation& activation,
+                                        const EvalOptions& options) const {
+  Value v = Evaluate(activation, options);
+  if (v.is_error()) {
+    if (v.error_message() == kCostBudgetExceeded) {
+      return ResourceExhausted(std::string(v.error_message()));
+    }
+    return InvalidArgument(std::string(v.error_message()));
+  }
+  return v;
+}
+
+Result<std::shared_ptr<const Program>> Compile(std::string_view source,
+                                               const CompileOptions& options) {
+  ParseOptions parse_options;
+  parse_options.enable_macros = options.enable_macros;
+  parse_options.max_expression_length = options.max_expression_length;
+  parse_options.max_nesting_depth = options.max_nesting_depth;
+  parse_options.description = options.description;
+  GOVFLOW_ASSIGN_OR_RETURN(Ast ast, Parse(source, parse_options));
+  // Hook for the type checker: when options.checker_env is set, Check(ast, *env) runs here.
+  GOVFLOW_ASSIGN_OR_RETURN(Plan plan, PlanAst(ast, StandardFunctions()));
+  std::shared_ptr<Program> program(new Program());
+  program->ast_ = std::move(ast);
+  program->root_ = std::move(plan.root);
+  program->slot_count_ = plan.slot_count;
+  return std::shared_ptr<const Program>(std::move(program));
+}
+
+Result<Value> EvaluateExpression(std::string_view source, const Activation& activation,
+                                 const CompileOptions& compile_options,
+                                 const EvalOptions& eval_options) {
+  GOVFLOW_ASSIGN_OR_RETURN(auto program, Compile(source, compile_options));
+  return program->EvaluateToResult(activation, eval_options);
+}
+
+}  // namespace govflow::expr
