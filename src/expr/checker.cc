@@ -397,6 +397,16 @@ class Checker {
         }
       }
     }
+    if (function == "cel.@block" && !member && call.args.size() == 2 &&
+        std::holds_alternative<CreateList>(call.args[0]->kind)) {
+      CheckBlock(e, call);
+      return;
+    }
+    if ((function == "optMap" || function == "optFlatMap") && member && call.args.size() == 2 &&
+        std::holds_alternative<Ident>(call.args[0]->kind)) {
+      CheckOptionalMap(e, call, function == "optFlatMap");
+      return;
+    }
     std::vector<Type> arg_types;
     if (member) {
       CheckExpr(*call.target);
@@ -455,6 +465,52 @@ class Checker {
     if (function != call.function) ref.function = function;
     references_[e.id] = std::move(ref);
     SetType(e, std::move(*result));
+  }
+
+  // opt.optMap(v, f) and opt.optFlatMap(v, f): the optional macros, which the parser leaves as
+  // calls. `v` is bound to the optional's value type while `f` is checked; optMap wraps f's type
+  // in an optional, optFlatMap requires f to be an optional already.
+  void CheckOptionalMap(const Expr& e, const Call& call, bool flat) {
+    CheckExpr(*call.target);
+    Type target = Resolved(*call.target);
+    Type value_type = NewTypeVar();
+    if (!IsAssignable(Type::Optional(value_type), target)) {
+      ReportNoMatchingOverload(e, call.function, {GetType(*call.target), Type::Dyn(), Type::Dyn()},
+                               /*member=*/true);
+      value_type = Type::Error();
+    }
+    const std::string& var = std::get<Ident>(call.args[0]->kind).name;
+    scopes_.push_back({{var, value_type}});
+    CheckExpr(*call.args[0]);
+    CheckExpr(*call.args[1]);
+    scopes_.pop_back();
+    Type body = GetType(*call.args[1]);
+    if (!flat) {
+      SetType(e, Type::Optional(body));
+      return;
+    }
+    Type result = NewTypeVar();
+    if (!IsAssignable(Type::Optional(result), body)) {
+      ReportMismatch(*call.args[1], Type::Optional(Type::Dyn()), body);
+      result = Type::Error();
+    }
+    SetType(e, Type::Optional(result));
+  }
+
+  // cel.@block([b0, b1, ...], result): binding i is visible as @index<i> to later bindings and
+  // to the result.
+  void CheckBlock(const Expr& e, const Call& call) {
+    const Expr& bindings = *call.args[0];
+    const auto& list = std::get<CreateList>(bindings.kind);
+    scopes_.emplace_back();
+    for (size_t i = 0; i < list.elements.size(); ++i) {
+      CheckExpr(*list.elements[i]);
+      scopes_.back()["@index" + std::to_string(i)] = GetType(*list.elements[i]);
+    }
+    SetType(bindings, Type::List(Type::Dyn()));
+    CheckExpr(*call.args[1]);
+    scopes_.pop_back();
+    SetType(e, GetType(*call.args[1]));
   }
 
   void ReportNoMatchingOverload(const Expr& e, const std::string& function,

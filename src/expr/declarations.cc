@@ -230,7 +230,6 @@ void AddStandardFunctions(TypeEnvironment& env) {
         b.Global(fn, base + "_" + n + "_" + n2, {t, t2}, t == t2 ? t : kDyn);
       }
     }
-    b.Global(fn, base + "_list_dyn", {Type::List(kDyn)}, kDyn);
   }
   for (const char* fn : {"math.ceil", "math.floor", "math.round", "math.trunc"}) {
     b.Global(fn, std::string(fn) + "_double", {kD}, kD);
@@ -252,6 +251,10 @@ void AddStandardFunctions(TypeEnvironment& env) {
     b.Global(fn, std::string(fn) + "_int_int", {kI, kI}, kI);
     b.Global(fn, std::string(fn) + "_uint_int", {kU, kI}, kU);
   }
+
+  // Helpers the parser's macro expansions call (transformMap, transformMapEntry).
+  b.Global("cel.@mapInsert", "cel_mapInsert_key_value", {kMapAB, kA, kB2}, kMapAB);
+  b.Global("cel.@mapInsert", "cel_mapInsert_map", {kMapAB, kMapAB}, kMapAB);
 
   // Encoders extension.
   b.Global("base64.encode", "base64_encode_bytes", {kY}, kS);
@@ -518,9 +521,13 @@ Status AddDecl(const std::vector<TextField>& fields, TypeEnvironment& env) {
 }  // namespace
 
 TypeEnvironment TypeEnvironment::Standard() {
-  TypeEnvironment env;
-  AddStandardFunctions(env);
-  return env;
+  // Built once (thread-safe static initialisation) and copied: callers extend their copy.
+  static const TypeEnvironment* const kStandard = [] {
+    auto* env = new TypeEnvironment();
+    AddStandardFunctions(*env);
+    return env;
+  }();
+  return *kStandard;
 }
 
 Result<Type> ParseTypeText(std::string_view text) {
