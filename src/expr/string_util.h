@@ -25,14 +25,16 @@ Result<std::string_view> CharAt(std::string_view s, int64_t index);
 Result<int64_t> IndexOf(std::string_view s, std::string_view sub, int64_t start = 0);
 // Last code-point index where `sub` occurs, or -1.
 Result<int64_t> LastIndexOf(std::string_view s, std::string_view sub);
-// Last code-point index <= last_start where `sub` occurs, or -1.
+// Last code-point index <= last_start where `sub` occurs, or -1. last_start outside [0, length]
+// is an error.
 Result<int64_t> LastIndexOf(std::string_view s, std::string_view sub, int64_t last_start);
 std::string LowerAscii(std::string_view s);
 std::string UpperAscii(std::string_view s);
-// Replaces up to `limit` occurrences (-1: all; 0: none).
+// Replaces up to `limit` occurrences (negative: all; 0: none). An empty `from` matches before
+// every code point and at the end, as Go's strings.Replace.
 std::string Replace(std::string_view s, std::string_view from, std::string_view to,
                     int64_t limit = -1);
-// limit -1: all parts; 0: empty list; 1: the whole string; n: at most n parts (the last holds the
+// limit negative: all parts; 0: empty list; 1: the whole string; n: at most n parts (the last holds the
 // rest). An empty separator splits into code points. *out is cleared first, then receives views
 // into `s`; nothing else is allocated.
 void Split(std::string_view s, std::string_view sep, int64_t limit,

@@ -121,8 +121,9 @@ Result<cctz::time_zone> LoadZone(std::string_view name) {
   int offset = 0;
   if (ParseFixedOffset(name, &offset)) return cctz::fixed_time_zone(cctz::seconds(offset));
   // Zone names come from untrusted expressions: keep lookups inside the zoneinfo directory.
+  // ':' would also select cctz's "libc:" zone source, which reads the process environment.
   if (name.front() == '/' || name.find("..") != std::string_view::npos ||
-      name.find('\0') != std::string_view::npos) {
+      name.find(':') != std::string_view::npos || name.find('\0') != std::string_view::npos) {
     return InvalidArgument("unknown time zone: \"" + std::string(name) + "\"");
   }
   cctz::time_zone tz;
