@@ -419,8 +419,35 @@ Result<double> ParseDouble(std::string_view s) {
     if (body.size() != s.size()) return SyntaxError("ParseFloat", s);  // Go rejects a signed NaN
     return std::nan("");
   }
-  // Only the decimal form: digits, optional point, optional exponent (from_chars would also take
-  // "nan(...)" and "inf" spellings, which were handled above).
+  if (body.size() > 2 && body[0] == '0' && (body[1] == 'x' || body[1] == 'X')) {
+    // Go's hexadecimal form: mantissa digits with an optional point, and a mandatory p exponent.
+    std::string_view hex = body.substr(2);
+    size_t p = hex.find_first_of("pP");
+    if (p == std::string_view::npos || p == 0 || p + 1 >= hex.size()) {
+      return SyntaxError("ParseFloat", s);
+    }
+    bool seen_point = false;
+    for (char c : hex.substr(0, p)) {
+      bool hex_digit = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+      if (c == '.' && !seen_point) {
+        seen_point = true;
+      } else if (!hex_digit) {
+        return SyntaxError("ParseFloat", s);
+      }
+    }
+    std::string_view exponent = hex.substr(p + 1);
+    if (exponent.front() == '+' || exponent.front() == '-') exponent.remove_prefix(1);
+    if (exponent.empty()) return SyntaxError("ParseFloat", s);
+    for (char c : exponent) {
+      if (c < '0' || c > '9') return SyntaxError("ParseFloat", s);
+    }
+    std::string copy(body);
+    double value = std::strtod(copy.c_str(), nullptr);
+    if (std::isinf(value)) return RangeError("ParseFloat", s);
+    return negative ? -value : value;
+  }
+  // Otherwise only the decimal form: digits, optional point, optional exponent (from_chars would
+  // also take "nan(...)" and "inf" spellings, which were handled above).
   for (char c : body) {
     bool ok = (c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-';
     if (!ok) return SyntaxError("ParseFloat", s);

@@ -53,7 +53,8 @@ std::string Reverse(std::string_view s);
 // int("123"), int("-5"): decimal, optional sign; overflow or garbage -> InvalidArgument.
 Result<int64_t> ParseInt(std::string_view s);
 Result<uint64_t> ParseUint(std::string_view s);
-// double("1.5e3"), "NaN", "Infinity", "-Infinity", "inf".
+// double("1.5e3"), "NaN", "Infinity", "-Infinity", "inf", Go's hex form "0x1p-2"; overflow
+// (e.g. "1e400") is an error, underflow rounds toward zero.
 Result<double> ParseDouble(std::string_view s);
 // string(double): shortest round-trip text as Go's strconv.FormatFloat(v, 'g', -1, 64) would
 // give, with CEL's spellings of the specials.

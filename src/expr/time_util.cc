@@ -323,10 +323,10 @@ std::string FormatDuration(const Duration& d) {
 }
 
 Result<Timestamp> AddDuration(const Timestamp& t, const Duration& d) {
+  // Inputs first: in range, the sum cannot overflow int64.
+  if (!TimestampInRange(t) || !DurationInRange(d)) return TimestampOutOfRange();
   Timestamp r = NormalizeTimestamp(t.seconds + d.seconds, int64_t{t.nanos} + d.nanos);
-  if (!TimestampInRange(t) || !DurationInRange(d) || !TimestampInRange(r)) {
-    return TimestampOutOfRange();
-  }
+  if (!TimestampInRange(r)) return TimestampOutOfRange();
   return r;
 }
 

@@ -247,12 +247,19 @@ TEST(ParseDouble, ParsesSpecialValues) {
   EXPECT_EQ(*ParseDouble("+Inf"), std::numeric_limits<double>::infinity());
 }
 
+TEST(ParseDouble, ParsesGoHexadecimalFloats) {
+  EXPECT_EQ(*ParseDouble("0x1p-2"), 0.25);
+  EXPECT_EQ(*ParseDouble("0x1.8p1"), 3.0);
+  EXPECT_EQ(*ParseDouble("-0X10P+0"), -16.0);
+  EXPECT_NE(ParseDouble("0x1p2000").status().message().find("range"), std::string::npos);
+}
+
 TEST(ParseDouble, RejectsOverflowAndGarbageButNotUnderflow) {
   EXPECT_NE(ParseDouble("1e400").status().message().find("range"), std::string::npos);
   EXPECT_NE(ParseDouble("-1e400").status().message().find("range"), std::string::npos);
   EXPECT_EQ(*ParseDouble("1e-400"), 0.0);
   for (std::string_view s : {"", "-", "abc", "1.5x", " 1", "1 ", "1e", "nan(1)", "-nan", "infin",
-                             "1,5", "0x1p3"}) {
+                             "1,5", "0x10", "0x1p", "0xp3", "0x1.2.3p1", "0x1g1p1"}) {
     EXPECT_FALSE(ParseDouble(s).ok()) << s;
   }
 }
