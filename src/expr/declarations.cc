@@ -98,6 +98,7 @@ void AddStandardFunctions(TypeEnvironment& env) {
   b.Global("_%_", "modulo_uint64", {kU, kU}, kU);
   b.Global("-_", "negate_int64", {kI}, kI);
   b.Global("-_", "negate_double", {kD}, kD);
+  b.Global("-_", "negate_duration", {kDu}, kDu);  // govflow's interpreter supports it
 
   // Logic.
   b.Global("!_", "logical_not", {kB}, kB);
@@ -150,7 +151,6 @@ void AddStandardFunctions(TypeEnvironment& env) {
   b.Global("int", "double_to_int64", {kD}, kI);
   b.Global("int", "string_to_int64", {kS}, kI);
   b.Global("int", "timestamp_to_int64", {kT}, kI);
-  b.Global("int", "duration_to_int64", {kDu}, kI);
   b.Global("uint", "uint64_to_uint64", {kU}, kU);
   b.Global("uint", "int64_to_uint64", {kI}, kU);
   b.Global("uint", "double_to_uint64", {kD}, kU);

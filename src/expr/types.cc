@@ -1,5 +1,6 @@
 #include "expr/types.h"
 
+#include <cctype>
 #include <utility>
 
 namespace govflow::expr {
@@ -86,6 +87,89 @@ std::string TypeName(const Type& type) {
   }
   return "dyn";
 }
+
+namespace {
+
+class TypeNameParser {
+ public:
+  explicit TypeNameParser(std::string_view text) : text_(text) {}
+
+  std::optional<Type> ParseAll() {
+    std::optional<Type> t = ParseType();
+    SkipSpace();
+    if (!t || pos_ != text_.size()) return std::nullopt;
+    return t;
+  }
+
+ private:
+  std::optional<Type> ParseType() {
+    SkipSpace();
+    size_t start = pos_;
+    while (pos_ < text_.size() && (std::isalnum(static_cast<unsigned char>(text_[pos_])) ||
+                                   text_[pos_] == '_' || text_[pos_] == '.')) {
+      ++pos_;
+    }
+    std::string_view name = text_.substr(start, pos_ - start);
+    std::vector<Type> params;
+    SkipSpace();
+    if (pos_ < text_.size() && text_[pos_] == '(') {
+      ++pos_;
+      while (true) {
+        std::optional<Type> p = ParseType();
+        if (!p) return std::nullopt;
+        params.push_back(std::move(*p));
+        SkipSpace();
+        if (pos_ < text_.size() && text_[pos_] == ',') {
+          ++pos_;
+          continue;
+        }
+        if (pos_ < text_.size() && text_[pos_] == ')') {
+          ++pos_;
+          break;
+        }
+        return std::nullopt;
+      }
+    }
+    return Build(name, std::move(params));
+  }
+
+  static std::optional<Type> Build(std::string_view name, std::vector<Type> params) {
+    if (params.empty()) {
+      if (name == "int") return Type::Int();
+      if (name == "uint") return Type::Uint();
+      if (name == "double") return Type::Double();
+      if (name == "bool") return Type::Bool();
+      if (name == "string") return Type::String();
+      if (name == "bytes") return Type::Bytes();
+      if (name == "null_type") return Type::Null();
+      if (name == "dyn") return Type::Dyn();
+      if (name == "type") return Type::TypeType();
+      if (name == "timestamp" || name == "google.protobuf.Timestamp") return Type::Timestamp();
+      if (name == "duration" || name == "google.protobuf.Duration") return Type::Duration();
+      return std::nullopt;
+    }
+    if (name == "list" && params.size() == 1) return Type::List(std::move(params[0]));
+    if (name == "map" && params.size() == 2) {
+      return Type::Map(std::move(params[0]), std::move(params[1]));
+    }
+    if (name == "type" && params.size() == 1) return Type::TypeOf(std::move(params[0]));
+    if (name == "optional_type" && params.size() == 1) {
+      return Type::Optional(std::move(params[0]));
+    }
+    return std::nullopt;
+  }
+
+  void SkipSpace() {
+    while (pos_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[pos_]))) ++pos_;
+  }
+
+  std::string_view text_;
+  size_t pos_ = 0;
+};
+
+}  // namespace
+
+std::optional<Type> ParseTypeName(std::string_view text) { return TypeNameParser(text).ParseAll(); }
 
 bool HasTypeParams(const Type& type) {
   if (type.kind() == TypeKind::kParam) return true;

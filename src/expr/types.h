@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace govflow::expr {
@@ -79,6 +81,13 @@ class Type {
 // The type's name as cel-go prints it in messages: "int", "list(int)", "map(string, dyn)",
 // "google.protobuf.Timestamp", "type(int)", "optional_type(string)", "null_type", "*error*".
 std::string TypeName(const Type& type);
+
+// Parses a type written as a policy author declares it, the inverse of TypeName: "int", "uint",
+// "double", "bool", "string", "bytes", "null_type", "dyn", "list(T)", "map(K, V)", "type(T)",
+// "optional_type(T)", "timestamp" or "google.protobuf.Timestamp", "duration" or
+// "google.protobuf.Duration". Whitespace around names and commas is ignored. Returns nullopt
+// for anything else (callers turn that into their own error naming the declaration).
+std::optional<Type> ParseTypeName(std::string_view text);
 
 // True when `type` mentions a type parameter anywhere.
 bool HasTypeParams(const Type& type);

@@ -303,6 +303,50 @@ TEST_F(CheckerTest, TypesOptionals) {
   EXPECT_EQ(Deduce("names[?0]"), "optional_type(string)");
 }
 
+TEST_F(CheckerTest, TypesOptionalMapMacros) {
+  EXPECT_EQ(Deduce("optional.of(42).optMap(y, y + 1)"), "optional_type(int)");
+  EXPECT_EQ(Deduce("optional.of(42).optMap(y, string(y)).value()"), "string");
+  EXPECT_EQ(Deduce("{'key': {'subkey': 'v'}}.?key.optFlatMap(k, k.?subkey)"),
+            "optional_type(string)");
+  EXPECT_NE(Deduce("optional.of(42).optMap(y, y + 'a')").find("'_+_' applied to '(int, string)'"),
+            std::string::npos);
+}
+
+// The cel-spec type_deduction cases marked check_only that need no protobuf messages.
+TEST_F(CheckerTest, UnifiesNestedEmptyListsWhateverTheirOrder) {
+  EXPECT_EQ(Deduce("[[], [[]], [[[]]], [[[[]]]]]"), "list(list(list(list(list(dyn)))))");
+  EXPECT_EQ(Deduce("[[[[[]]]], [], [[[]]]]"), "list(list(list(list(list(dyn)))))");
+  EXPECT_EQ(Deduce("([].map(x, x))[0].foo"), "dyn");
+  EXPECT_EQ(Deduce("[optional.of(1), optional.none()]"), "list(optional_type(int))");
+  EXPECT_EQ(Deduce("[optional.of(dyn(1)), optional.of(1)]"), "list(optional_type(dyn))");
+}
+
+TEST_F(CheckerTest, InstantiatesTypeParametersAfreshAtEachCall) {
+  ASSERT_TRUE(env_.AddFunctionOverload(
+                      "wrap", {"wrap_a", false, {Type::Param("A")}, Type::List(Type::Param("A"))})
+                  .ok());
+  EXPECT_EQ(Deduce("wrap(1)"), "list(int)");
+  EXPECT_EQ(Deduce("wrap(1)[0] + 1"), "int");
+  EXPECT_EQ(Deduce("[wrap(1), wrap('a')]"), "list(dyn)");
+  EXPECT_NE(Deduce("wrap(1)[0] + wrap('a')[0]").find("'_+_' applied to '(int, string)'"),
+            std::string::npos);
+}
+
+TEST_F(CheckerTest, TypesBlocks) {
+  EXPECT_EQ(Deduce("cel.block([1, cel.index(0) + 1], cel.index(1) * 2)"), "int");
+  EXPECT_EQ(Deduce("cel.block(['a'], [cel.index(0)])"), "list(string)");
+}
+
+TEST_F(CheckerTest, AcceptsDeclarationsFromProtobufText) {
+  Result<TypeEnvironment> env = ParseDeclarations({
+      R"(name: "event" ident { type { message_type: "google.protobuf.Struct" } })",
+      R"(name: "limits" ident { type { map_type { key_type { primitive: STRING } value_type { primitive: DOUBLE } } } })",
+  });
+  ASSERT_TRUE(env.ok()) << env.status().message();
+  EXPECT_EQ(expr::Deduce("event.amount > limits['max']", *env), "bool");
+  EXPECT_EQ(expr::Deduce("limits.max", *env), "double");
+}
+
 TEST_F(CheckerTest, TypesBindings) {
   EXPECT_EQ(Deduce("cel.bind(x, 1, x + 1)"), "int");
   EXPECT_EQ(Deduce("cel.bind(s, 'a', [s, s])"), "list(string)");

@@ -44,5 +44,33 @@ TEST(TypeTest, DetectsNestedTypeParams) {
   EXPECT_FALSE(HasTypeParams(Type::Map(Type::String(), Type::List(Type::Int()))));
 }
 
+TEST(ParseTypeNameTest, ReadsWhatTypeNamePrints) {
+  for (const Type& t :
+       {Type::Int(), Type::Uint(), Type::Double(), Type::Bool(), Type::String(), Type::Bytes(),
+        Type::Null(), Type::Dyn(), Type::Timestamp(), Type::Duration(), Type::TypeType(),
+        Type::List(Type::Int()), Type::Map(Type::String(), Type::Dyn()),
+        Type::Map(Type::String(), Type::List(Type::Map(Type::Int(), Type::Bool()))),
+        Type::TypeOf(Type::String()), Type::Optional(Type::Double())}) {
+    std::optional<Type> parsed = ParseTypeName(TypeName(t));
+    ASSERT_TRUE(parsed.has_value()) << TypeName(t);
+    EXPECT_EQ(*parsed, t) << TypeName(t);
+  }
+}
+
+TEST(ParseTypeNameTest, AcceptsShortTimeNamesAndSpacing) {
+  EXPECT_EQ(ParseTypeName(" map( string ,dyn ) "), Type::Map(Type::String(), Type::Dyn()));
+  EXPECT_EQ(ParseTypeName("timestamp"), Type::Timestamp());
+  EXPECT_EQ(ParseTypeName("duration"), Type::Duration());
+}
+
+TEST(ParseTypeNameTest, RejectsUnknownOrMalformedNames) {
+  EXPECT_FALSE(ParseTypeName("integer").has_value());
+  EXPECT_FALSE(ParseTypeName("list(int").has_value());
+  EXPECT_FALSE(ParseTypeName("map(string)").has_value());
+  EXPECT_FALSE(ParseTypeName("list(int))").has_value());
+  EXPECT_FALSE(ParseTypeName("").has_value());
+  EXPECT_FALSE(ParseTypeName("int(string)").has_value());
+}
+
 }  // namespace
 }  // namespace govflow::expr
