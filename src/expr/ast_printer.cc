@@ -37,7 +37,9 @@ void AppendQuoted(const std::string& value, bool bytes, std::string& out) {
 }
 
 bool IsPlainIdentifier(const std::string& name) {
-  if (name.empty()) return false;
+  if (name.empty() || name == "in" || name == "true" || name == "false" || name == "null") {
+    return false;  // keywords must be quoted to be field names
+  }
   for (size_t i = 0; i < name.size(); ++i) {
     const char c = name[i];
     const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';

@@ -80,6 +80,10 @@ class Lexer {
     // Reject invalid UTF-8 up front so that every later step (columns, snippets, string values)
     // can rely on well-formed text.
     for (size_t i = 0; i < src_.size();) {
+      if (static_cast<unsigned char>(src_[i]) < 0x80) {
+        ++i;
+        continue;
+      }
       const size_t len = Utf8SequenceLength(src_, i);
       if (len == 0) {
         tokens.push_back(ErrorToken(static_cast<int32_t>(i), static_cast<int32_t>(i),
@@ -529,6 +533,7 @@ std::string_view TokenKindSpelling(TokenKind kind) {
 }
 
 bool IsReservedWord(std::string_view word) {
+  if (word.size() < 2 || word.size() > 9) return false;
   for (std::string_view r : kReservedWords) {
     if (r == word) return true;
   }

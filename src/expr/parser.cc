@@ -237,11 +237,11 @@ class Parser {
   }
 
   Node ParseConditional() {
-    Node cond = ParseOr();
+    Node cond = ParseBinary(1);
     if (!cond.expr || !At(TokenKind::kQuestion)) return cond;
     const SourcePosition position = Cur().position;
     Advance();
-    Node then_branch = ParseOr();
+    Node then_branch = ParseBinary(1);
     if (!then_branch.expr) return {};
     if (!Expect(TokenKind::kColon)) return {};
     Node else_branch = ParseExpr();
@@ -252,21 +252,78 @@ class Parser {
                   depth);
   }
 
+  // Binary operator precedence, loosest first; 0 for tokens that are not binary operators.
+  static int Precedence(TokenKind kind) {
+    switch (kind) {
+      case TokenKind::kOrOr: return 1;
+      case TokenKind::kAndAnd: return 2;
+      case TokenKind::kLess:
+      case TokenKind::kLessEq:
+      case TokenKind::kGreater:
+      case TokenKind::kGreaterEq:
+      case TokenKind::kEqEq:
+      case TokenKind::kNotEq:
+      case TokenKind::kIn: return 3;
+      case TokenKind::kPlus:
+      case TokenKind::kMinus: return 4;
+      case TokenKind::kStar:
+      case TokenKind::kSlash:
+      case TokenKind::kPercent: return 5;
+      default: return 0;
+    }
+  }
+
+  static const char* BinaryFunction(TokenKind kind) {
+    switch (kind) {
+      case TokenKind::kLess: return "_<_";
+      case TokenKind::kLessEq: return "_<=_";
+      case TokenKind::kGreater: return "_>_";
+      case TokenKind::kGreaterEq: return "_>=_";
+      case TokenKind::kEqEq: return "_==_";
+      case TokenKind::kNotEq: return "_!=_";
+      case TokenKind::kIn: return "@in";
+      case TokenKind::kPlus: return "_+_";
+      case TokenKind::kMinus: return "_-_";
+      case TokenKind::kStar: return "_*_";
+      case TokenKind::kSlash: return "_/_";
+      case TokenKind::kPercent: return "_%_";
+      default: return "";
+    }
+  }
+
+  // Precedence climbing over the left-associative binary operators: a flat expression is parsed
+  // in one frame, and recursion is bounded by the number of precedence levels.
+  Node ParseBinary(int min_precedence) {
+    Node lhs = ParseUnary();
+    while (lhs.expr) {
+      const int precedence = Precedence(Cur().kind);
+      if (precedence == 0 || precedence < min_precedence) break;
+      if (precedence <= 2) {
+        lhs = ParseLogicalChain(std::move(lhs), precedence);
+        continue;
+      }
+      const TokenKind op = Cur().kind;
+      const SourcePosition position = Cur().position;
+      Advance();
+      Node rhs = ParseBinary(precedence + 1);
+      if (!rhs.expr) return {};
+      lhs = Binary(position, BinaryFunction(op), std::move(lhs), std::move(rhs));
+    }
+    return lhs;
+  }
+
   // Chains of || and && are built as balanced trees (as cel-go does), so that long
   // conjunctions stay shallow.
-  Node ParseOr() { return ParseLogical(TokenKind::kOrOr, "_||_", &Parser::ParseAnd); }
-  Node ParseAnd() { return ParseLogical(TokenKind::kAndAnd, "_&&_", &Parser::ParseRelation); }
-
-  Node ParseLogical(TokenKind op, const char* function, Node (Parser::*operand)()) {
-    Node first = (this->*operand)();
-    if (!first.expr || !At(op)) return first;
+  Node ParseLogicalChain(Node first, int precedence) {
+    const TokenKind op = precedence == 1 ? TokenKind::kOrOr : TokenKind::kAndAnd;
+    const char* function = precedence == 1 ? "_||_" : "_&&_";
     std::vector<Node> terms;
     std::vector<SourcePosition> ops;
     terms.push_back(std::move(first));
     while (At(op)) {
       ops.push_back(Cur().position);
       Advance();
-      Node next = (this->*operand)();
+      Node next = ParseBinary(precedence + 1);
       if (!next.expr) return {};
       terms.push_back(std::move(next));
     }
@@ -282,61 +339,6 @@ class Parser {
         mid == hi ? std::move(terms[mid + 1]) : Balance(function, terms, ops, mid + 1, hi);
     if (!right.expr) return {};
     return Binary(ops[mid], function, std::move(left), std::move(right));
-  }
-
-  static const char* RelationFunction(TokenKind kind) {
-    switch (kind) {
-      case TokenKind::kLess: return "_<_";
-      case TokenKind::kLessEq: return "_<=_";
-      case TokenKind::kGreater: return "_>_";
-      case TokenKind::kGreaterEq: return "_>=_";
-      case TokenKind::kEqEq: return "_==_";
-      case TokenKind::kNotEq: return "_!=_";
-      case TokenKind::kIn: return "@in";
-      default: return nullptr;
-    }
-  }
-
-  Node ParseRelation() {
-    Node lhs = ParseAddition();
-    while (lhs.expr) {
-      const char* function = RelationFunction(Cur().kind);
-      if (function == nullptr) break;
-      const SourcePosition position = Cur().position;
-      Advance();
-      Node rhs = ParseAddition();
-      if (!rhs.expr) return {};
-      lhs = Binary(position, function, std::move(lhs), std::move(rhs));
-    }
-    return lhs;
-  }
-
-  Node ParseAddition() {
-    Node lhs = ParseMultiplication();
-    while (lhs.expr && (At(TokenKind::kPlus) || At(TokenKind::kMinus))) {
-      const char* function = At(TokenKind::kPlus) ? "_+_" : "_-_";
-      const SourcePosition position = Cur().position;
-      Advance();
-      Node rhs = ParseMultiplication();
-      if (!rhs.expr) return {};
-      lhs = Binary(position, function, std::move(lhs), std::move(rhs));
-    }
-    return lhs;
-  }
-
-  Node ParseMultiplication() {
-    Node lhs = ParseUnary();
-    while (lhs.expr &&
-           (At(TokenKind::kStar) || At(TokenKind::kSlash) || At(TokenKind::kPercent))) {
-      const char* function =
-          At(TokenKind::kStar) ? "_*_" : (At(TokenKind::kSlash) ? "_/_" : "_%_");
-      const SourcePosition position = Cur().position;
-      Advance();
-      Node rhs = ParseUnary();
-      if (!rhs.expr) return {};
-      lhs = Binary(position, function, std::move(lhs), std::move(rhs));
-    }
-    return lhs;
   }
 
   // unary: member | ('!' | '-')+ member. Iterative, so that long runs of operators cannot
@@ -369,63 +371,66 @@ class Parser {
 
   // member: primary ('.' '?'? IDENT ('(' args ')')? | '[' '?'? expr ']')*
   Node ParseMember(bool negate_literal) {
-    Node node;
-    if (negate_literal) {
-      node = ParseNegativeLiteral();
-    } else {
-      node = ParsePrimary();
-    }
+    Node node = negate_literal ? ParseNegativeLiteral() : ParsePrimary();
     while (node.expr) {
       if (At(TokenKind::kDot)) {
-        const SourcePosition dot = Cur().position;
-        Advance();
-        bool optional = false;
-        if (At(TokenKind::kQuestion)) {
-          optional = true;
-          Advance();
-        }
-        if (At(TokenKind::kIdent) || At(TokenKind::kQuotedIdent)) {
-          const bool quoted = At(TokenKind::kQuotedIdent);
-          std::string field = quoted ? std::move(tokens_[index_].text)
-                                     : std::string(TokenText(Cur()));
-          Advance();
-          if (!quoted && !optional && At(TokenKind::kLParen)) {
-            node = ParseCallRest(std::move(node), std::move(field));
-          } else if (optional) {
-            const int depth = node.depth + 1;
-            ExprPtr name = NewExpr(dot);
-            Constant c;
-            c.kind = Constant::Kind::kString;
-            c.string_value = std::move(field);
-            name->kind = std::move(c);
-            node = Finish(NewCall(dot, "_?._", std::move(node.expr), std::move(name)), depth);
-          } else {
-            const int depth = node.depth + 1;
-            ExprPtr e = NewExpr(dot);
-            e->kind = Select{std::move(node.expr), std::move(field), false};
-            node = Finish(std::move(e), depth);
-          }
-        } else {
-          Mismatched("{IDENTIFIER, ESC_IDENTIFIER}");
-          return {};
-        }
+        node = ParseSelectSuffix(std::move(node));
       } else if (At(TokenKind::kLBracket)) {
-        const SourcePosition open = Cur().position;
-        Advance();
-        bool optional = false;
-        if (At(TokenKind::kQuestion)) {
-          optional = true;
-          Advance();
-        }
-        Node index = ParseExpr();
-        if (!index.expr) return {};
-        if (!Expect(TokenKind::kRBracket)) return {};
-        node = Binary(open, optional ? "_[?_]" : "_[_]", std::move(node), std::move(index));
+        node = ParseIndexSuffix(std::move(node));
       } else {
         break;
       }
     }
     return node;
+  }
+
+  // At '.': `.field`, `.?field`, `.method(args)`.
+  Node ParseSelectSuffix(Node operand) {
+    const SourcePosition dot = Cur().position;
+    Advance();
+    bool optional = false;
+    if (At(TokenKind::kQuestion)) {
+      optional = true;
+      Advance();
+    }
+    if (!At(TokenKind::kIdent) && !At(TokenKind::kQuotedIdent)) {
+      Mismatched("{IDENTIFIER, ESC_IDENTIFIER}");
+      return {};
+    }
+    const bool quoted = At(TokenKind::kQuotedIdent);
+    std::string field =
+        quoted ? std::move(tokens_[index_].text) : std::string(TokenText(Cur()));
+    Advance();
+    if (!quoted && !optional && At(TokenKind::kLParen)) {
+      return ParseCallRest(std::move(operand), std::move(field));
+    }
+    const int depth = operand.depth + 1;
+    if (optional) {
+      ExprPtr name = NewExpr(dot);
+      Constant c;
+      c.kind = Constant::Kind::kString;
+      c.string_value = std::move(field);
+      name->kind = std::move(c);
+      return Finish(NewCall(dot, "_?._", std::move(operand.expr), std::move(name)), depth);
+    }
+    ExprPtr e = NewExpr(dot);
+    e->kind = Select{std::move(operand.expr), std::move(field), false};
+    return Finish(std::move(e), depth);
+  }
+
+  // At '[': `[index]`, `[?index]`.
+  Node ParseIndexSuffix(Node operand) {
+    const SourcePosition open = Cur().position;
+    Advance();
+    bool optional = false;
+    if (At(TokenKind::kQuestion)) {
+      optional = true;
+      Advance();
+    }
+    Node index = ParseExpr();
+    if (!index.expr) return {};
+    if (!Expect(TokenKind::kRBracket)) return {};
+    return Binary(open, optional ? "_[?_]" : "_[_]", std::move(operand), std::move(index));
   }
 
   Node ParseNegativeLiteral() {
