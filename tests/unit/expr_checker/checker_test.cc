@@ -4,6 +4,8 @@
 
 #include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "expr/parser.h"
 
@@ -367,6 +369,26 @@ TEST_F(CheckerTest, EnvironmentIsSharedAcrossChecks) {
   EXPECT_EQ(Deduce("[].map(x, x)"), "list(dyn)");
   EXPECT_EQ(Deduce("[1].map(x, x)"), "list(int)");
   EXPECT_EQ(Deduce("[].map(x, x)"), "list(dyn)");
+}
+
+TEST_F(CheckerTest, ChecksConcurrentlyAgainstOneSharedEnvironment) {
+  const TypeEnvironment& env = env_;
+  std::vector<std::thread> threads;
+  std::vector<int> wrong(4, 0);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&env, &wrong, t] {
+      for (int i = 0; i < 50; ++i) {
+        if (expr::Deduce("order.items.map(i, double(i.price) * 2.0)", env) != "list(double)") {
+          ++wrong[t];
+        }
+        if (expr::Deduce("n + 'a'", env).find("no matching overload") == std::string::npos) {
+          ++wrong[t];
+        }
+      }
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  EXPECT_EQ(wrong, std::vector<int>(4, 0));
 }
 
 }  // namespace

@@ -152,6 +152,28 @@ TEST(CheckerConformanceTest, DeducesTypesOfTypeDeductionSuite) {
   EXPECT_GE(checked, 12);
 }
 
+TEST(CheckerConformanceTest, ReadsEveryCoreDeclaration) {
+  if (!fs::exists(ConformanceDir())) {
+    GTEST_SKIP() << "conformance cases not found at " << ConformanceDir().string();
+  }
+  int declared = 0;
+  for (const char* file : kSuites) {
+    std::optional<json::value> suite = LoadSuite(ConformanceDir() / file);
+    if (!suite) continue;
+    for (const json::value& section : suite->at("sections").as_array()) {
+      for (const json::value& t : section.at("tests").as_array()) {
+        const json::object& test = t.as_object();
+        if (Str(test, "scope") != "core" || test.if_contains("declarations") == nullptr) continue;
+        Result<TypeEnvironment> env = CaseEnvironment(test);
+        EXPECT_TRUE(env.ok()) << file << " " << Str(test, "name") << ": "
+                              << env.status().message();
+        ++declared;
+      }
+    }
+  }
+  EXPECT_GT(declared, 30);
+}
+
 TEST(CheckerConformanceTest, ChecksEveryCoreCaseThatEvaluatesToAValue) {
   if (!fs::exists(ConformanceDir())) {
     GTEST_SKIP() << "conformance cases not found at " << ConformanceDir().string();
