@@ -67,7 +67,8 @@ size_t ByteOffsetOf(std::string_view s, int64_t index) {
   return pos;
 }
 
-// Decodes the code point that ends at s[end - 1]; returns its start.
+// Start of the code point that ends just before `end` (end > 0). A byte that does not close a
+// valid sequence counts alone, so walking backwards splits the string as walking forwards does.
 size_t StartOfLastCodePoint(std::string_view s, size_t end) {
   size_t start = end - 1;
   size_t limit = end >= 4 ? end - 4 : 0;
@@ -107,17 +108,27 @@ bool IsUnicodeSpace(char32_t c) {
   }
 }
 
+// Untrusted input echoed in an error message is clipped (at a code-point boundary) so that a huge
+// input cannot make a huge message.
+std::string Clip(std::string_view text) {
+  constexpr size_t kMaxEcho = 64;
+  if (text.size() <= kMaxEcho) return std::string(text);
+  size_t cut = kMaxEcho;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return std::string(text.substr(0, cut)) + "...";
+}
+
 Status IndexOutOfRange(int64_t index) {
   return InvalidArgument("index out of range: " + std::to_string(index));
 }
 
 Status SyntaxError(std::string_view func, std::string_view s) {
-  return InvalidArgument("strconv." + std::string(func) + ": parsing \"" + std::string(s) +
+  return InvalidArgument("strconv." + std::string(func) + ": parsing \"" + Clip(s) +
                          "\": invalid syntax");
 }
 
 Status RangeError(std::string_view func, std::string_view s) {
-  return InvalidArgument("strconv." + std::string(func) + ": parsing \"" + std::string(s) +
+  return InvalidArgument("strconv." + std::string(func) + ": parsing \"" + Clip(s) +
                          "\": value out of range");
 }
 
@@ -301,12 +312,10 @@ Result<std::string_view> Substring(std::string_view s, int64_t start, int64_t en
   if (start < 0) return IndexOutOfRange(start);
   size_t from = ByteOffsetOf(s, start);
   if (from == std::string_view::npos) return IndexOutOfRange(start);
-  size_t to = from;
-  std::string_view rest = s.substr(from);
-  size_t rel = ByteOffsetOf(rest, end - start);
-  if (rel == std::string_view::npos) return IndexOutOfRange(end);
-  to = from + rel;
-  return s.substr(from, to - from);
+  // end >= start >= 0 here, so end - start cannot overflow.
+  size_t length = ByteOffsetOf(s.substr(from), end - start);
+  if (length == std::string_view::npos) return IndexOutOfRange(end);
+  return s.substr(from, length);
 }
 
 std::string_view Trim(std::string_view s) {

@@ -18,6 +18,16 @@ constexpr int64_t kNanosPerSecond = 1'000'000'000;
 // 128-bit arithmetic for duration parsing, where int64 nanoseconds cannot hold CEL's range.
 __extension__ typedef __int128 Int128;
 
+// Untrusted input echoed in an error message is clipped (at a code-point boundary) so that a huge
+// input cannot make a huge message.
+std::string Clip(std::string_view text) {
+  constexpr size_t kMaxEcho = 64;
+  if (text.size() <= kMaxEcho) return std::string(text);
+  size_t cut = kMaxEcho;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return std::string(text.substr(0, cut)) + "...";
+}
+
 Status TimestampOutOfRange() { return InvalidArgument("timestamp out of range"); }
 Status DurationOutOfRange() { return InvalidArgument("duration out of range"); }
 
@@ -91,7 +101,7 @@ bool Expect(std::string_view s, size_t* pos, char c) {
 }
 
 Status BadTimestamp(std::string_view text) {
-  return InvalidArgument("invalid timestamp \"" + std::string(text) + "\"");
+  return InvalidArgument("invalid timestamp \"" + Clip(text) + "\"");
 }
 
 // "+05:30", "-08:00", "02:00" (unsigned means east), "-00:00". Returns false when not that shape.
@@ -122,13 +132,13 @@ Result<cctz::time_zone> LoadZone(std::string_view name) {
   if (ParseFixedOffset(name, &offset)) return cctz::fixed_time_zone(cctz::seconds(offset));
   // Zone names come from untrusted expressions: keep lookups inside the zoneinfo directory.
   // ':' would also select cctz's "libc:" zone source, which reads the process environment.
-  if (name.front() == '/' || name.find("..") != std::string_view::npos ||
+  if (name.size() > 128 || name.front() == '/' || name.find("..") != std::string_view::npos ||
       name.find(':') != std::string_view::npos || name.find('\0') != std::string_view::npos) {
-    return InvalidArgument("unknown time zone: \"" + std::string(name) + "\"");
+    return InvalidArgument("unknown time zone: \"" + Clip(name) + "\"");
   }
   cctz::time_zone tz;
   if (!cctz::load_time_zone(std::string(name), &tz)) {
-    return InvalidArgument("unknown time zone: \"" + std::string(name) + "\"");
+    return InvalidArgument("unknown time zone: \"" + Clip(name) + "\"");
   }
   return tz;
 }
@@ -227,7 +237,7 @@ std::string FormatTimestamp(const Timestamp& t) {
 
 Result<Duration> ParseDuration(std::string_view text) {
   const std::string_view original = text;
-  auto bad = [&] { return InvalidArgument("invalid duration \"" + std::string(original) + "\""); };
+  auto bad = [&] { return InvalidArgument("invalid duration \"" + Clip(original) + "\""); };
   bool negative = false;
   if (!text.empty() && (text.front() == '-' || text.front() == '+')) {
     negative = text.front() == '-';
@@ -286,10 +296,10 @@ Result<Duration> ParseDuration(std::string_view text) {
     } else if (unit == "h") {
       unit_nanos = 3600 * kNanosPerSecond;
     } else if (unit.empty()) {
-      return InvalidArgument("invalid duration \"" + std::string(original) + "\": missing unit");
+      return InvalidArgument("invalid duration \"" + Clip(original) + "\": missing unit");
     } else {
-      return InvalidArgument("invalid duration \"" + std::string(original) + "\": unknown unit \"" +
-                             std::string(unit) + "\"");
+      return InvalidArgument("invalid duration \"" + Clip(original) + "\": unknown unit \"" +
+                             Clip(unit) + "\"");
     }
     if (overflow) return DurationOutOfRange();
     total += whole * unit_nanos + frac * unit_nanos / scale;

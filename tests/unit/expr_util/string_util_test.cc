@@ -210,6 +210,15 @@ TEST(ParseInt, RejectsOverflowAndGarbage) {
   }
 }
 
+TEST(ParseInt, ClipsHugeInputsInErrorMessages) {
+  std::string huge(100000, '7');
+  huge += "\u4f60";
+  Result<int64_t> r = ParseInt(huge);
+  ASSERT_FALSE(r.ok());
+  EXPECT_LT(r.status().message().size(), 200u);
+  EXPECT_TRUE(IsValidUtf8(r.status().message()));
+}
+
 TEST(ParseUint, ParsesUnsignedAndRejectsSigns) {
   EXPECT_EQ(*ParseUint("300"), 300u);
   EXPECT_EQ(*ParseUint("18446744073709551615"), std::numeric_limits<uint64_t>::max());

@@ -77,6 +77,16 @@ TEST(ParseTimestamp, RejectsMalformedText) {
   }
 }
 
+TEST(ParseTimestamp, ClipsHugeInputsInErrorMessages) {
+  std::string huge = "2009-02-13T23:31:30Z" + std::string(100000, 'x');
+  Result<Timestamp> t = ParseTimestamp(huge);
+  ASSERT_FALSE(t.ok());
+  EXPECT_LT(t.status().message().size(), 200u);
+  Result<Duration> d = ParseDuration(std::string(100000, '1') + "q");
+  ASSERT_FALSE(d.ok());
+  EXPECT_LT(d.status().message().size(), 300u);
+}
+
 TEST(ParseTimestamp, TruncatesFractionsBeyondNanoseconds) {
   EXPECT_EQ(Ts("2009-02-13T23:31:30.1234567891Z"), (Timestamp{1234567890, 123456789}));
 }
