@@ -1,0 +1,661 @@
+#include "store/store.h"
+
+#include <array>
+#include <utility>
+
+#include "store/migrations.h"
+
+namespace govflow::store {
+namespace {
+
+using sql::Params;
+using sql::Row;
+using sql::Rows;
+using sql::Value;
+
+Status Aborted(std::string m) { return Status(StatusCode::kAborted, std::move(m)); }
+
+int64_t Micros(TimePoint t) { return t.time_since_epoch().count(); }
+TimePoint FromMicros(int64_t us) { return TimePoint(std::chrono::microseconds(us)); }
+Value OptionalMicros(const std::optional<TimePoint>& t) {
+  if (!t) return nullptr;
+  return Micros(*t);
+}
+std::optional<TimePoint> ReadOptionalTime(const Row& row, size_t i) {
+  if (row.IsNull(i)) return std::nullopt;
+  return FromMicros(row.Int(i));
+}
+template <typename IdT>
+Value OptionalId(const std::optional<IdT>& id) {
+  if (!id) return nullptr;
+  return id->value();
+}
+template <typename IdT>
+std::optional<IdT> ReadOptionalId(const Row& row, size_t i) {
+  if (row.IsNull(i)) return std::nullopt;
+  return IdT(row.Text(i));
+}
+
+// Enum <-> column text. The strings are the CHECK constraints of the schema.
+constexpr std::array<std::string_view, 3> kDeliveryStatusNames = {"accepted", "rejected",
+                                                                  "duplicate"};
+constexpr std::array<std::string_view, 6> kRunStateNames = {
+    "pending", "running", "waiting", "succeeded", "failed", "cancelled"};
+constexpr std::array<std::string_view, 5> kEffectStateNames = {"pending", "in_flight",
+                                                               "succeeded", "failed", "unknown"};
+constexpr std::array<std::string_view, 3> kExceptionStateNames = {"open", "retrying", "resolved"};
+
+template <typename E, size_t N>
+E ParseEnum(const std::array<std::string_view, N>& names, std::string_view text) {
+  for (size_t i = 0; i < N; ++i) {
+    if (names[i] == text) return static_cast<E>(i);
+  }
+  return static_cast<E>(0);
+}
+
+std::string Name(DeliveryStatus s) { return std::string(DeliveryStatusName(s)); }
+std::string Name(RunState s) { return std::string(RunStateName(s)); }
+std::string Name(EffectState s) { return std::string(EffectStateName(s)); }
+std::string Name(ExceptionState s) { return std::string(ExceptionStateName(s)); }
+
+// ---- Row mapping: each kXColumns list matches ReadX. ----
+
+constexpr std::string_view kTenantColumns = "tenant_id, display_name, created_at";
+Tenant ReadTenant(const Row& r) { return {TenantId(r.Text(0)), r.Text(1), FromMicros(r.Int(2))}; }
+
+constexpr std::string_view kConnectionColumns =
+    "tenant_id, connection_id, kind, config_json, secret_ciphertext, created_at, updated_at";
+Connection ReadConnection(const Row& r) {
+  return {TenantId(r.Text(0)), ConnectionId(r.Text(1)), r.Text(2),           r.Text(3),
+          r.Text(4),           FromMicros(r.Int(5)),    FromMicros(r.Int(6))};
+}
+
+constexpr std::string_view kWorkflowColumns =
+    "tenant_id, name, version, content_hash, source_yaml, published_at";
+WorkflowVersion ReadWorkflow(const Row& r) {
+  return {TenantId(r.Text(0)), r.Text(1), r.Int(2), r.Text(3), r.Text(4), FromMicros(r.Int(5))};
+}
+
+constexpr std::string_view kDeliveryColumns =
+    "tenant_id, delivery_id, connection_id, webhook_id, topic, status, reason, headers_digest, "
+    "body, received_at, run_id, duplicate_of";
+Delivery ReadDelivery(const Row& r) {
+  Delivery d;
+  d.tenant = TenantId(r.Text(0));
+  d.id = DeliveryId(r.Text(1));
+  d.connection = ConnectionId(r.Text(2));
+  d.webhook_id = r.Text(3);
+  d.topic = r.Text(4);
+  d.status = ParseEnum<DeliveryStatus>(kDeliveryStatusNames, r.Text(5));
+  d.reason = r.Text(6);
+  d.headers_digest = r.Text(7);
+  d.body = r.Text(8);
+  d.received_at = FromMicros(r.Int(9));
+  d.run_id = ReadOptionalId<RunId>(r, 10);
+  d.duplicate_of = ReadOptionalId<DeliveryId>(r, 11);
+  return d;
+}
+
+constexpr std::string_view kRunColumns =
+    "tenant_id, run_id, workflow_name, workflow_version, delivery_id, state, current_step, "
+    "input_json, context_json, next_wake_at, lease_owner, lease_token, lease_expires_at, "
+    "version, created_at, updated_at";
+Run ReadRun(const Row& r) {
+  Run run;
+  run.tenant = TenantId(r.Text(0));
+  run.id = RunId(r.Text(1));
+  run.workflow_name = r.Text(2);
+  run.workflow_version = r.Int(3);
+  run.delivery_id = ReadOptionalId<DeliveryId>(r, 4);
+  run.state = ParseEnum<RunState>(kRunStateNames, r.Text(5));
+  run.current_step = r.Text(6);
+  run.input_json = r.Text(7);
+  run.context_json = r.Text(8);
+  run.next_wake_at = ReadOptionalTime(r, 9);
+  run.lease_owner = r.Text(10);
+  run.lease_token = r.Int(11);
+  run.lease_expires_at = ReadOptionalTime(r, 12);
+  run.version = r.Int(13);
+  run.created_at = FromMicros(r.Int(14));
+  run.updated_at = FromMicros(r.Int(15));
+  return run;
+}
+
+constexpr std::string_view kRunEventColumns =
+    "tenant_id, run_id, seq, kind, step, attempt, payload_json, created_at";
+RunEvent ReadRunEvent(const Row& r) {
+  return {TenantId(r.Text(0)), RunId(r.Text(1)), r.Int(2),  r.Text(3),
+          r.Text(4),           r.Int(5),         r.Text(6), FromMicros(r.Int(7))};
+}
+
+constexpr std::string_view kEffectColumns =
+    "tenant_id, idempotency_key, run_id, step, connection_id, business_key, state, "
+    "request_json, response_json, error_class, attempts, created_at, updated_at";
+Effect ReadEffect(const Row& r) {
+  Effect e;
+  e.tenant = TenantId(r.Text(0));
+  e.idempotency_key = r.Text(1);
+  e.run = RunId(r.Text(2));
+  e.step = r.Text(3);
+  e.connection = ConnectionId(r.Text(4));
+  e.business_key = r.Text(5);
+  e.state = ParseEnum<EffectState>(kEffectStateNames, r.Text(6));
+  e.request_json = r.Text(7);
+  e.response_json = r.Text(8);
+  e.error_class = r.Text(9);
+  e.attempts = r.Int(10);
+  e.created_at = FromMicros(r.Int(11));
+  e.updated_at = FromMicros(r.Int(12));
+  return e;
+}
+
+constexpr std::string_view kExceptionColumns =
+    "tenant_id, case_id, run_id, step, error_class, message, payload_json, state, created_at, "
+    "updated_at";
+ExceptionCase ReadException(const Row& r) {
+  ExceptionCase c;
+  c.tenant = TenantId(r.Text(0));
+  c.id = ExceptionCaseId(r.Text(1));
+  c.run = RunId(r.Text(2));
+  c.step = r.Text(3);
+  c.error_class = r.Text(4);
+  c.message = r.Text(5);
+  c.payload_json = r.Text(6);
+  c.state = ParseEnum<ExceptionState>(kExceptionStateNames, r.Text(7));
+  c.created_at = FromMicros(r.Int(8));
+  c.updated_at = FromMicros(r.Int(9));
+  return c;
+}
+
+std::string Select(std::string_view columns, std::string_view rest) {
+  std::string s = "SELECT ";
+  s += columns;
+  s += " FROM ";
+  s += rest;
+  return s;
+}
+
+template <typename T, typename F>
+Result<std::vector<T>> MapRows(Result<Rows> rows, F read) {
+  if (!rows.ok()) return rows.status();
+  std::vector<T> out;
+  out.reserve(rows->size());
+  for (const Row& r : *rows) out.push_back(read(r));
+  return out;
+}
+
+template <typename T, typename F>
+Result<T> OneRow(Result<Rows> rows, F read, std::string_view what) {
+  if (!rows.ok()) return rows.status();
+  if (rows->empty()) return NotFound(std::string(what) + " not found");
+  return read(rows->front());
+}
+
+}  // namespace
+
+std::string_view DeliveryStatusName(DeliveryStatus s) {
+  return kDeliveryStatusNames[static_cast<size_t>(s)];
+}
+std::string_view RunStateName(RunState s) { return kRunStateNames[static_cast<size_t>(s)]; }
+bool IsTerminal(RunState s) {
+  return s == RunState::kSucceeded || s == RunState::kFailed || s == RunState::kCancelled;
+}
+std::string_view EffectStateName(EffectState s) {
+  return kEffectStateNames[static_cast<size_t>(s)];
+}
+std::string_view ExceptionStateName(ExceptionState s) {
+  return kExceptionStateNames[static_cast<size_t>(s)];
+}
+
+// ---- Txn --------------------------------------------------------------------------------------
+
+Txn::Txn(std::unique_ptr<sql::Transaction> txn, const Clock* clock)
+    : txn_(std::move(txn)), clock_(clock) {}
+
+Status Txn::Commit() { return txn_->Commit(); }
+Status Txn::Rollback() { return txn_->Rollback(); }
+
+Status Txn::PutTenant(const Tenant& t) {
+  return txn_
+      ->Execute(
+          "INSERT INTO tenants (tenant_id, display_name, created_at) VALUES (?, ?, ?) "
+          "ON CONFLICT (tenant_id) DO UPDATE SET display_name = excluded.display_name",
+          {t.id.value(), t.display_name, Micros(Now())})
+      .status();
+}
+
+Result<Tenant> Txn::GetTenant(const TenantId& tenant) {
+  return OneRow<Tenant>(
+      txn_->Query(Select(kTenantColumns, "tenants WHERE tenant_id = ?"), {tenant.value()}),
+      ReadTenant, "tenant " + tenant.value());
+}
+
+Result<std::vector<Tenant>> Txn::ListTenants() {
+  return MapRows<Tenant>(txn_->Query(Select(kTenantColumns, "tenants ORDER BY tenant_id")),
+                         ReadTenant);
+}
+
+Status Txn::PutConnection(const Connection& c) {
+  const int64_t now = Micros(Now());
+  return txn_
+      ->Execute(
+          "INSERT INTO connections (tenant_id, connection_id, kind, config_json, "
+          "secret_ciphertext, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+          "ON CONFLICT (tenant_id, connection_id) DO UPDATE SET kind = excluded.kind, "
+          "config_json = excluded.config_json, secret_ciphertext = excluded.secret_ciphertext, "
+          "updated_at = excluded.updated_at",
+          {c.tenant.value(), c.id.value(), c.kind, c.config_json, sql::Blob{c.secret_ciphertext},
+           now, now})
+      .status();
+}
+
+Result<Connection> Txn::GetConnection(const TenantId& tenant, const ConnectionId& id) {
+  return OneRow<Connection>(
+      txn_->Query(Select(kConnectionColumns, "connections WHERE tenant_id = ? AND connection_id = ?"),
+                  {tenant.value(), id.value()}),
+      ReadConnection, "connection " + id.value());
+}
+
+Status Txn::PublishWorkflowVersion(const WorkflowVersion& w) {
+  GOVFLOW_ASSIGN_OR_RETURN(
+      Rows existing,
+      txn_->Query("SELECT content_hash FROM workflow_versions "
+                  "WHERE tenant_id = ? AND name = ? AND version = ?",
+                  {w.tenant.value(), w.name, w.version}));
+  if (!existing.empty()) {
+    if (existing[0].Text(0) == w.content_hash) return Status::Ok();
+    return AlreadyExists("workflow " + w.name + " version " + std::to_string(w.version) +
+                         " is already published with different content");
+  }
+  GOVFLOW_ASSIGN_OR_RETURN(
+      int64_t inserted,
+      txn_->Execute("INSERT INTO workflow_versions (tenant_id, name, version, content_hash, "
+                    "source_yaml, published_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    {w.tenant.value(), w.name, w.version, w.content_hash, w.source_yaml,
+                     Micros(Now())}));
+  if (inserted == 0) {
+    return AlreadyExists("workflow " + w.name + " content " + w.content_hash +
+                         " is already published under another version");
+  }
+  return Status::Ok();
+}
+
+Result<WorkflowVersion> Txn::GetWorkflowVersion(const TenantId& tenant, std::string_view name,
+                                                int64_t version) {
+  return OneRow<WorkflowVersion>(
+      txn_->Query(Select(kWorkflowColumns,
+                         "workflow_versions WHERE tenant_id = ? AND name = ? AND version = ?"),
+                  {tenant.value(), std::string(name), version}),
+      ReadWorkflow, "workflow " + std::string(name) + " version " + std::to_string(version));
+}
+
+Result<WorkflowVersion> Txn::GetLatestWorkflowVersion(const TenantId& tenant,
+                                                      std::string_view name) {
+  return OneRow<WorkflowVersion>(
+      txn_->Query(Select(kWorkflowColumns,
+                         "workflow_versions WHERE tenant_id = ? AND name = ? "
+                         "ORDER BY version DESC LIMIT 1"),
+                  {tenant.value(), std::string(name)}),
+      ReadWorkflow, "workflow " + std::string(name));
+}
+
+Result<DeliveryOutcome> Txn::RecordDelivery(const Delivery& d) {
+  const std::string insert =
+      "INSERT INTO deliveries (tenant_id, delivery_id, connection_id, webhook_id, topic, status, "
+      "reason, headers_digest, body, received_at, run_id, duplicate_of) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  auto params = [&](DeliveryStatus status, const std::string& reason,
+                    const std::optional<RunId>& run,
+                    const std::optional<DeliveryId>& duplicate_of) -> Params {
+    return {d.tenant.value(),
+            d.id.value(),
+            d.connection.value(),
+            d.webhook_id.empty() ? Value(nullptr) : Value(d.webhook_id),
+            d.topic,
+            Name(status),
+            reason,
+            d.headers_digest,
+            sql::Blob{d.body},
+            Micros(d.received_at),
+            OptionalId(run),
+            OptionalId(duplicate_of)};
+  };
+
+  if (d.status != DeliveryStatus::kAccepted || d.webhook_id.empty()) {
+    GOVFLOW_RETURN_IF_ERROR(
+        txn_->Execute(insert, params(d.status, d.reason, d.run_id, d.duplicate_of)).status());
+    return DeliveryOutcome{d.status, d.id, std::nullopt, std::nullopt};
+  }
+  // Accepted with a webhook id: insert unless one is already accepted (the partial unique index
+  // deliveries_dedupe decides, also between concurrent transactions on PostgreSQL).
+  GOVFLOW_ASSIGN_OR_RETURN(
+      Rows inserted,
+      txn_->Query(insert +
+                      " ON CONFLICT (tenant_id, connection_id, webhook_id) "
+                      "WHERE status = 'accepted' DO NOTHING RETURNING delivery_id",
+                  params(DeliveryStatus::kAccepted, d.reason, d.run_id, std::nullopt)));
+  if (!inserted.empty()) {
+    return DeliveryOutcome{DeliveryStatus::kAccepted, d.id, std::nullopt, std::nullopt};
+  }
+  GOVFLOW_ASSIGN_OR_RETURN(
+      Rows original,
+      txn_->Query("SELECT delivery_id, run_id FROM deliveries WHERE tenant_id = ? AND "
+                  "connection_id = ? AND webhook_id = ? AND status = 'accepted'",
+                  {d.tenant.value(), d.connection.value(), d.webhook_id}));
+  if (original.empty()) return Internal("dedupe conflict without an accepted delivery");
+  DeliveryOutcome outcome{DeliveryStatus::kDuplicate, d.id, DeliveryId(original[0].Text(0)),
+                          ReadOptionalId<RunId>(original[0], 1)};
+  const std::string reason = "duplicate of delivery " + outcome.original->value() +
+                             " (webhook id " + d.webhook_id + ")";
+  GOVFLOW_RETURN_IF_ERROR(
+      txn_->Execute(insert, params(DeliveryStatus::kDuplicate, reason, std::nullopt,
+                                   outcome.original))
+          .status());
+  return outcome;
+}
+
+Result<Delivery> Txn::GetDelivery(const TenantId& tenant, const DeliveryId& id) {
+  return OneRow<Delivery>(
+      txn_->Query(Select(kDeliveryColumns, "deliveries WHERE tenant_id = ? AND delivery_id = ?"),
+                  {tenant.value(), id.value()}),
+      ReadDelivery, "delivery " + id.value());
+}
+
+Result<std::vector<Delivery>> Txn::ListDeliveries(const TenantId& tenant, int limit) {
+  return MapRows<Delivery>(
+      txn_->Query(Select(kDeliveryColumns,
+                         "deliveries WHERE tenant_id = ? "
+                         "ORDER BY received_at DESC, delivery_id DESC LIMIT ?"),
+                  {tenant.value(), static_cast<int64_t>(limit)}),
+      ReadDelivery);
+}
+
+Status Txn::CreateRun(const Run& run) {
+  const int64_t now = Micros(Now());
+  GOVFLOW_ASSIGN_OR_RETURN(
+      int64_t inserted,
+      txn_->Execute("INSERT INTO runs (tenant_id, run_id, workflow_name, workflow_version, "
+                    "delivery_id, state, current_step, input_json, context_json, next_wake_at, "
+                    "lease_owner, lease_token, lease_expires_at, version, created_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0, NULL, 1, ?, ?) "
+                    "ON CONFLICT (tenant_id, run_id) DO NOTHING",
+                    {run.tenant.value(), run.id.value(), run.workflow_name, run.workflow_version,
+                     OptionalId(run.delivery_id), Name(run.state), run.current_step,
+                     run.input_json, run.context_json, OptionalMicros(run.next_wake_at), now,
+                     now}));
+  if (inserted == 0) return AlreadyExists("run " + run.id.value() + " already exists");
+  return Status::Ok();
+}
+
+Result<Run> Txn::GetRun(const TenantId& tenant, const RunId& id) {
+  return OneRow<Run>(
+      txn_->Query(Select(kRunColumns, "runs WHERE tenant_id = ? AND run_id = ?"),
+                  {tenant.value(), id.value()}),
+      ReadRun, "run " + id.value());
+}
+
+Result<std::vector<Run>> Txn::ListRuns(const TenantId& tenant, std::optional<RunState> state,
+                                       int limit) {
+  if (state) {
+    return MapRows<Run>(
+        txn_->Query(Select(kRunColumns,
+                           "runs WHERE tenant_id = ? AND state = ? "
+                           "ORDER BY created_at, run_id LIMIT ?"),
+                    {tenant.value(), Name(*state), static_cast<int64_t>(limit)}),
+        ReadRun);
+  }
+  return MapRows<Run>(
+      txn_->Query(Select(kRunColumns, "runs WHERE tenant_id = ? ORDER BY created_at, run_id LIMIT ?"),
+                  {tenant.value(), static_cast<int64_t>(limit)}),
+      ReadRun);
+}
+
+Result<int64_t> Txn::UpdateRun(const TenantId& tenant, const RunId& id, int64_t expected_version,
+                               const RunUpdate& update, const Lease* lease) {
+  std::string sql =
+      "UPDATE runs SET state = ?, current_step = ?, context_json = ?, next_wake_at = ?, "
+      "version = version + 1, updated_at = ?";
+  if (update.release_lease) sql += ", lease_owner = NULL, lease_expires_at = NULL";
+  sql += " WHERE tenant_id = ? AND run_id = ? AND version = ?";
+  Params params = {Name(update.state),     update.current_step, update.context_json,
+                   OptionalMicros(update.next_wake_at), Micros(Now()),  tenant.value(),
+                   id.value(),             expected_version};
+  if (lease != nullptr) {
+    sql += " AND lease_owner = ? AND lease_token = ?";
+    params.push_back(lease->owner);
+    params.push_back(lease->token);
+  }
+  sql += " RETURNING version";
+  GOVFLOW_ASSIGN_OR_RETURN(Rows rows, txn_->Query(sql, params));
+  if (!rows.empty()) return rows[0].Int(0);
+  GOVFLOW_ASSIGN_OR_RETURN(
+      Rows current,
+      txn_->Query("SELECT version, lease_owner, lease_token FROM runs "
+                  "WHERE tenant_id = ? AND run_id = ?",
+                  {tenant.value(), id.value()}));
+  if (current.empty()) return NotFound("run " + id.value() + " not found");
+  if (current[0].Int(0) != expected_version) {
+    return Aborted("run " + id.value() + " changed: expected version " +
+                   std::to_string(expected_version) + ", found " +
+                   std::to_string(current[0].Int(0)));
+  }
+  return Aborted("run " + id.value() + " lease lost: now held by '" + current[0].Text(1) +
+                 "' with token " + std::to_string(current[0].Int(2)));
+}
+
+Result<std::vector<ClaimedRun>> Txn::ClaimDueRuns(std::string_view owner,
+                                                  std::chrono::milliseconds lease_for, int limit) {
+  const int64_t now = Micros(Now());
+  const int64_t expires =
+      now + std::chrono::duration_cast<std::chrono::microseconds>(lease_for).count();
+  // The subquery picks due, unleased runs; on PostgreSQL it locks them and skips rows that a
+  // concurrent claimer holds, so two claimers never pick the same run. SQLite has one writer at
+  // a time, so the plain subquery is enough.
+  std::string sql =
+      "UPDATE runs SET lease_owner = ?, lease_token = lease_token + 1, lease_expires_at = ?, "
+      "version = version + 1, updated_at = ? "
+      "WHERE (tenant_id, run_id) IN (SELECT tenant_id, run_id FROM runs "
+      "WHERE next_wake_at IS NOT NULL AND next_wake_at <= ? "
+      "AND (lease_expires_at IS NULL OR lease_expires_at <= ?) "
+      "ORDER BY next_wake_at LIMIT ?";
+  if (txn_->dialect() == sql::Dialect::kPostgres) sql += " FOR UPDATE SKIP LOCKED";
+  sql += ") RETURNING tenant_id, run_id, lease_token, version";
+  GOVFLOW_ASSIGN_OR_RETURN(Rows rows, txn_->Query(sql, {std::string(owner), expires, now, now, now,
+                                                        static_cast<int64_t>(limit)}));
+  std::vector<ClaimedRun> out;
+  out.reserve(rows.size());
+  for (const Row& r : rows) {
+    out.push_back(ClaimedRun{TenantId(r.Text(0)), RunId(r.Text(1)),
+                             Lease{std::string(owner), r.Int(2), FromMicros(expires)}, r.Int(3)});
+  }
+  return out;
+}
+
+Result<Lease> Txn::RenewLease(const TenantId& tenant, const RunId& id, const Lease& lease,
+                              std::chrono::milliseconds lease_for) {
+  const int64_t now = Micros(Now());
+  const int64_t expires =
+      now + std::chrono::duration_cast<std::chrono::microseconds>(lease_for).count();
+  GOVFLOW_ASSIGN_OR_RETURN(
+      int64_t changed,
+      txn_->Execute("UPDATE runs SET lease_expires_at = ?, updated_at = ? WHERE tenant_id = ? "
+                    "AND run_id = ? AND lease_owner = ? AND lease_token = ?",
+                    {expires, now, tenant.value(), id.value(), lease.owner, lease.token}));
+  if (changed == 0) return Aborted("run " + id.value() + " lease lost");
+  return Lease{lease.owner, lease.token, FromMicros(expires)};
+}
+
+Status Txn::ReleaseLease(const TenantId& tenant, const RunId& id, const Lease& lease) {
+  GOVFLOW_ASSIGN_OR_RETURN(
+      int64_t changed,
+      txn_->Execute("UPDATE runs SET lease_owner = NULL, lease_expires_at = NULL, updated_at = ? "
+                    "WHERE tenant_id = ? AND run_id = ? AND lease_owner = ? AND lease_token = ?",
+                    {Micros(Now()), tenant.value(), id.value(), lease.owner, lease.token}));
+  if (changed == 0) return Aborted("run " + id.value() + " lease lost");
+  return Status::Ok();
+}
+
+Result<int64_t> Txn::AppendRunEvent(const RunEvent& e) {
+  GOVFLOW_ASSIGN_OR_RETURN(
+      Rows rows,
+      txn_->Query("INSERT INTO run_events (tenant_id, run_id, seq, kind, step, attempt, "
+                  "payload_json, created_at) "
+                  "SELECT ?, ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ?, ? FROM run_events "
+                  "WHERE tenant_id = ? AND run_id = ? "
+                  "ON CONFLICT DO NOTHING RETURNING seq",
+                  {e.tenant.value(), e.run.value(), e.kind, e.step, e.attempt, e.payload_json,
+                   Micros(Now()), e.tenant.value(), e.run.value()}));
+  if (rows.empty()) return Aborted("concurrent append to the history of run " + e.run.value());
+  return rows[0].Int(0);
+}
+
+Result<std::vector<RunEvent>> Txn::ListRunEvents(const TenantId& tenant, const RunId& run) {
+  return MapRows<RunEvent>(
+      txn_->Query(Select(kRunEventColumns,
+                         "run_events WHERE tenant_id = ? AND run_id = ? ORDER BY seq"),
+                  {tenant.value(), run.value()}),
+      ReadRunEvent);
+}
+
+Result<Effect> Txn::BeginEffect(const Effect& e) {
+  const int64_t now = Micros(Now());
+  GOVFLOW_RETURN_IF_ERROR(
+      txn_->Execute("INSERT INTO effects (tenant_id, idempotency_key, run_id, step, "
+                    "connection_id, business_key, state, request_json, response_json, "
+                    "error_class, attempts, created_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT (tenant_id, idempotency_key) DO NOTHING",
+                    {e.tenant.value(), e.idempotency_key, e.run.value(), e.step,
+                     e.connection.value(), e.business_key, Name(e.state), e.request_json,
+                     e.response_json, e.error_class, e.attempts, now, now})
+          .status());
+  return GetEffect(e.tenant, e.idempotency_key);
+}
+
+Result<Effect> Txn::GetEffect(const TenantId& tenant, std::string_view key) {
+  return OneRow<Effect>(
+      txn_->Query(Select(kEffectColumns, "effects WHERE tenant_id = ? AND idempotency_key = ?"),
+                  {tenant.value(), std::string(key)}),
+      ReadEffect, "effect " + std::string(key));
+}
+
+Result<Effect> Txn::UpdateEffect(const TenantId& tenant, std::string_view key,
+                                 EffectState expected, const EffectUpdate& u) {
+  GOVFLOW_ASSIGN_OR_RETURN(
+      Rows rows,
+      txn_->Query("UPDATE effects SET state = ?, response_json = ?, error_class = ?, "
+                  "attempts = attempts + ?, updated_at = ? "
+                  "WHERE tenant_id = ? AND idempotency_key = ? AND state = ? RETURNING " +
+                      std::string(kEffectColumns),
+                  {Name(u.state), u.response_json, u.error_class,
+                   static_cast<int64_t>(u.count_attempt ? 1 : 0), Micros(Now()), tenant.value(),
+                   std::string(key), Name(expected)}));
+  if (!rows.empty()) return ReadEffect(rows[0]);
+  GOVFLOW_ASSIGN_OR_RETURN(Effect current, GetEffect(tenant, key));
+  return Aborted("effect " + std::string(key) + " is " + Name(current.state) + ", not " +
+                 Name(expected));
+}
+
+Result<std::vector<Effect>> Txn::ListEffectsForRun(const TenantId& tenant, const RunId& run) {
+  return MapRows<Effect>(
+      txn_->Query(Select(kEffectColumns,
+                         "effects WHERE tenant_id = ? AND run_id = ? "
+                         "ORDER BY created_at, idempotency_key"),
+                  {tenant.value(), run.value()}),
+      ReadEffect);
+}
+
+Result<std::vector<Effect>> Txn::FindEffectsByBusinessKey(const TenantId& tenant,
+                                                          const ConnectionId& connection,
+                                                          std::string_view business_key) {
+  return MapRows<Effect>(
+      txn_->Query(Select(kEffectColumns,
+                         "effects WHERE tenant_id = ? AND connection_id = ? AND business_key = ? "
+                         "ORDER BY created_at, idempotency_key"),
+                  {tenant.value(), connection.value(), std::string(business_key)}),
+      ReadEffect);
+}
+
+Status Txn::OpenExceptionCase(const ExceptionCase& c) {
+  const int64_t now = Micros(Now());
+  GOVFLOW_ASSIGN_OR_RETURN(
+      int64_t inserted,
+      txn_->Execute("INSERT INTO exception_cases (tenant_id, case_id, run_id, step, error_class, "
+                    "message, payload_json, state, created_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT (tenant_id, case_id) DO NOTHING",
+                    {c.tenant.value(), c.id.value(), c.run.value(), c.step, c.error_class,
+                     c.message, c.payload_json, Name(c.state), now, now}));
+  if (inserted == 0) return AlreadyExists("exception case " + c.id.value() + " already exists");
+  return Status::Ok();
+}
+
+Result<ExceptionCase> Txn::GetExceptionCase(const TenantId& tenant, const ExceptionCaseId& id) {
+  return OneRow<ExceptionCase>(
+      txn_->Query(Select(kExceptionColumns, "exception_cases WHERE tenant_id = ? AND case_id = ?"),
+                  {tenant.value(), id.value()}),
+      ReadException, "exception case " + id.value());
+}
+
+Result<std::vector<ExceptionCase>> Txn::ListExceptionCases(const TenantId& tenant,
+                                                           std::optional<ExceptionState> state,
+                                                           int limit) {
+  if (state) {
+    return MapRows<ExceptionCase>(
+        txn_->Query(Select(kExceptionColumns,
+                           "exception_cases WHERE tenant_id = ? AND state = ? "
+                           "ORDER BY created_at, case_id LIMIT ?"),
+                    {tenant.value(), Name(*state), static_cast<int64_t>(limit)}),
+        ReadException);
+  }
+  return MapRows<ExceptionCase>(
+      txn_->Query(Select(kExceptionColumns,
+                         "exception_cases WHERE tenant_id = ? ORDER BY created_at, case_id LIMIT ?"),
+                  {tenant.value(), static_cast<int64_t>(limit)}),
+      ReadException);
+}
+
+Status Txn::SetExceptionCaseState(const TenantId& tenant, const ExceptionCaseId& id,
+                                  ExceptionState from, ExceptionState to) {
+  GOVFLOW_ASSIGN_OR_RETURN(
+      int64_t changed,
+      txn_->Execute("UPDATE exception_cases SET state = ?, updated_at = ? "
+                    "WHERE tenant_id = ? AND case_id = ? AND state = ?",
+                    {Name(to), Micros(Now()), tenant.value(), id.value(), Name(from)}));
+  if (changed > 0) return Status::Ok();
+  GOVFLOW_ASSIGN_OR_RETURN(ExceptionCase current, GetExceptionCase(tenant, id));
+  return Aborted("exception case " + id.value() + " is " + Name(current.state) + ", not " +
+                 Name(from));
+}
+
+// ---- Store ------------------------------------------------------------------------------------
+
+Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
+  const Clock* clock = options.clock != nullptr ? options.clock : &SystemClock::Get();
+  GOVFLOW_ASSIGN_OR_RETURN(std::unique_ptr<sql::Database> db,
+                           sql::Database::Open(options.url, options.database));
+  if (options.migrate) {
+    GOVFLOW_RETURN_IF_ERROR(ApplyMigrations(*db, EmbeddedMigrations(), *clock).status());
+  }
+  return std::unique_ptr<Store>(new Store(std::move(db), clock));
+}
+
+Result<Txn> Store::Begin(sql::TxnMode mode) {
+  GOVFLOW_ASSIGN_OR_RETURN(std::unique_ptr<sql::Transaction> txn, db_->Begin(mode));
+  return Txn(std::move(txn), clock_);
+}
+
+Status Store::Transact(const std::function<Status(Txn&)>& body, int attempts) {
+  Status last = Status::Ok();
+  for (int i = 0; i < std::max(1, attempts); ++i) {
+    GOVFLOW_ASSIGN_OR_RETURN(Txn txn, Begin());
+    last = body(txn);
+    if (last.ok()) last = txn.Commit();
+    if (last.ok()) return last;
+    (void)txn.Rollback();
+    if (last.code() != StatusCode::kAborted) return last;
+  }
+  return last;
+}
+
+}  // namespace govflow::store

@@ -1,0 +1,56 @@
+// A throwaway PostgreSQL 15 server for tests: initdb into a temporary directory, start on a free
+// loopback port (127.0.0.1 only, unix socket inside the temp dir), hand out fresh databases, stop
+// and delete everything afterwards. As root, initdb/postgres run as the `postgres` system user.
+// Thread-safe: CreateDatabase may be called from several threads.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "base/status.h"
+
+namespace govflow::testing {
+
+class PostgresServer {
+ public:
+  // Starts a server. kUnavailable (with the reason) when the binaries are missing or it fails
+  // to start. Binaries come from $GOVFLOW_PG_BIN or /usr/lib/postgresql/15/bin.
+  static Result<std::unique_ptr<PostgresServer>> Start();
+
+  // Stops the server (immediate mode) and removes its directory.
+  ~PostgresServer();
+  PostgresServer(const PostgresServer&) = delete;
+  PostgresServer& operator=(const PostgresServer&) = delete;
+
+  // Creates an empty database and returns its URL: postgresql://postgres@127.0.0.1:PORT/NAME.
+  Result<std::string> CreateDatabase();
+
+  int port() const { return port_; }
+  const std::string& directory() const { return dir_; }
+
+ private:
+  PostgresServer(std::string bin, std::string dir, int port)
+      : bin_(std::move(bin)), dir_(std::move(dir)), port_(port) {}
+
+  std::string bin_;
+  std::string dir_;
+  int port_;
+  std::atomic<int> next_db_{0};
+};
+
+// One server for the whole test binary: register with
+//   ::testing::AddGlobalTestEnvironment(new PostgresEnvironment);
+// then tests call PostgresEnvironment::FreshDatabaseUrl() and GTEST_SKIP() on error.
+class PostgresEnvironment : public ::testing::Environment {
+ public:
+  void SetUp() override;
+  void TearDown() override;
+
+  // A fresh database on the shared server, or why there is no server (binaries absent, ...).
+  static Result<std::string> FreshDatabaseUrl();
+};
+
+}  // namespace govflow::testing
