@@ -358,7 +358,7 @@ class Checker {
     bool is_optional = force_optional;
     if (target.kind() == TypeKind::kOptional) {
       is_optional = true;
-      target = target.elem();
+      target = Type(target.elem());  // copy first: elem() refers into target
     }
     Type result;
     switch (target.kind()) {

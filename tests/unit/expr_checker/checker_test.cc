@@ -303,6 +303,9 @@ TEST_F(CheckerTest, TypesOptionals) {
   EXPECT_EQ(Deduce("{'a': 1}.?a.orValue(2)"), "int");
   EXPECT_EQ(Deduce("[1, ?optional.of(2)]"), "list(int)");
   EXPECT_EQ(Deduce("names[?0]"), "optional_type(string)");
+  // Regression (found by ASan): selecting on an optional unwrapped it through a dangling ref.
+  EXPECT_EQ(Deduce("optional.of({'a': 1}).a"), "optional_type(int)");
+  EXPECT_EQ(Deduce("{'a': {'b': 'x'}}.?a.?b"), "optional_type(string)");
 }
 
 TEST_F(CheckerTest, TypesOptionalMapMacros) {
