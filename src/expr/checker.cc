@@ -15,12 +15,18 @@ using Mapping = std::unordered_map<std::string, Type>;
 
 Type Rebuild(const Type& t, std::vector<Type> params) {
   switch (t.kind()) {
-    case TypeKind::kList: return Type::List(std::move(params[0]));
-    case TypeKind::kMap: return Type::Map(std::move(params[0]), std::move(params[1]));
-    case TypeKind::kType: return Type::TypeOf(std::move(params[0]));
-    case TypeKind::kOptional: return Type::Optional(std::move(params[0]));
-    case TypeKind::kOpaque: return Type::Opaque(t.name(), std::move(params));
-    default: return t;
+    case TypeKind::kList:
+      return Type::List(std::move(params[0]));
+    case TypeKind::kMap:
+      return Type::Map(std::move(params[0]), std::move(params[1]));
+    case TypeKind::kType:
+      return Type::TypeOf(std::move(params[0]));
+    case TypeKind::kOptional:
+      return Type::Optional(std::move(params[0]));
+    case TypeKind::kOpaque:
+      return Type::Opaque(t.name(), std::move(params));
+    default:
+      return t;
   }
 }
 
@@ -81,7 +87,9 @@ bool IsEqualOrLessSpecific(const Type& t1, const Type& t2) {
   }
 }
 
-const Type& MostGeneral(const Type& a, const Type& b) { return IsEqualOrLessSpecific(a, b) ? a : b; }
+const Type& MostGeneral(const Type& a, const Type& b) {
+  return IsEqualOrLessSpecific(a, b) ? a : b;
+}
 
 // True when type parameter `param` does not occur in `within` (following bindings).
 bool NotReferencedIn(const Mapping& m, const Type& param, const Type& within) {
@@ -228,9 +236,10 @@ class Checker {
     if (ast_.root == nullptr) return InvalidArgument("cannot check an empty expression");
     CheckExpr(*ast_.root);
     if (!errors_.empty()) {
-      std::stable_sort(errors_.begin(), errors_.end(), [](const CheckError& a, const CheckError& b) {
-        return a.position.offset < b.position.offset;
-      });
+      std::stable_sort(errors_.begin(), errors_.end(),
+                       [](const CheckError& a, const CheckError& b) {
+                         return a.position.offset < b.position.offset;
+                       });
       std::string message;
       for (const CheckError& err : errors_) {
         if (!message.empty()) message += '\n';
@@ -261,8 +270,8 @@ class Checker {
     Report(e, "undeclared reference to '" + name + "' (in container '')");
   }
   void ReportMismatch(const Expr& e, const Type& expected, const Type& actual) {
-    Report(e, "expected type '" + TypeName(Substitute(mapping_, expected, true)) +
-                  "' but found '" + TypeName(Substitute(mapping_, actual, true)) + "'");
+    Report(e, "expected type '" + TypeName(Substitute(mapping_, expected, true)) + "' but found '" +
+                  TypeName(Substitute(mapping_, actual, true)) + "'");
   }
 
   // Tries the assignment on a copy of the bindings and keeps them only when it succeeds.
@@ -305,13 +314,27 @@ class Checker {
 
   void CheckNode(const Expr& e, const Constant& c) {
     switch (c.kind) {
-      case Constant::Kind::kNull: SetType(e, Type::Null()); break;
-      case Constant::Kind::kBool: SetType(e, Type::Bool()); break;
-      case Constant::Kind::kInt: SetType(e, Type::Int()); break;
-      case Constant::Kind::kUint: SetType(e, Type::Uint()); break;
-      case Constant::Kind::kDouble: SetType(e, Type::Double()); break;
-      case Constant::Kind::kString: SetType(e, Type::String()); break;
-      case Constant::Kind::kBytes: SetType(e, Type::Bytes()); break;
+      case Constant::Kind::kNull:
+        SetType(e, Type::Null());
+        break;
+      case Constant::Kind::kBool:
+        SetType(e, Type::Bool());
+        break;
+      case Constant::Kind::kInt:
+        SetType(e, Type::Int());
+        break;
+      case Constant::Kind::kUint:
+        SetType(e, Type::Uint());
+        break;
+      case Constant::Kind::kDouble:
+        SetType(e, Type::Double());
+        break;
+      case Constant::Kind::kString:
+        SetType(e, Type::String());
+        break;
+      case Constant::Kind::kBytes:
+        SetType(e, Type::Bytes());
+        break;
     }
   }
 
@@ -604,8 +627,8 @@ class Checker {
       if (entry.optional) v = UnwrapOptionalElement(*entry.value, v);
       value_type = JoinTypes(*entry.value, value_type, v);
     }
-    SetType(e, Type::Map(key_type ? *key_type : NewTypeVar(),
-                         value_type ? *value_type : NewTypeVar()));
+    SetType(
+        e, Type::Map(key_type ? *key_type : NewTypeVar(), value_type ? *value_type : NewTypeVar()));
   }
 
   void CheckNode(const Expr& e, const Comprehension& comp) {

@@ -39,7 +39,9 @@ struct Reference {
 
 struct CheckedAst {
   const Ast* ast = nullptr;  // not owned; must outlive the CheckedAst
-  // The deduced type of every node, by Expr::id. Unbound type parameters are dyn.
+  // The deduced type of every checked node, by Expr::id. Unbound type parameters are dyn. Nodes
+  // inside a Select chain that resolved as one qualified variable (`a.b.c`) have no entry of
+  // their own: the outermost Select carries the type (and a Reference naming the variable).
   std::unordered_map<int64_t, Type> types;
   // Resolved identifiers (declared variables, including qualified ones) and calls, by Expr::id.
   std::unordered_map<int64_t, Reference> references;

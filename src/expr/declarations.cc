@@ -67,8 +67,8 @@ class StandardBuilder {
 void AddStandardFunctions(TypeEnvironment& env) {
   StandardBuilder b(env);
   const Type kI = Type::Int(), kU = Type::Uint(), kD = Type::Double(), kS = Type::String();
-  const Type kB = Type::Bool(), kY = Type::Bytes(), kT = Type::Timestamp(),
-             kDu = Type::Duration(), kDyn = Type::Dyn();
+  const Type kB = Type::Bool(), kY = Type::Bytes(), kT = Type::Timestamp(), kDu = Type::Duration(),
+             kDyn = Type::Dyn();
   const Type kA = Type::Param("A"), kB2 = Type::Param("B");
   const Type kListA = Type::List(kA), kMapAB = Type::Map(kA, kB2);
 
@@ -114,8 +114,8 @@ void AddStandardFunctions(TypeEnvironment& env) {
   const std::pair<const char*, const char*> kOrderOps[] = {
       {"_<_", "less"}, {"_<=_", "less_equals"}, {"_>_", "greater"}, {"_>=_", "greater_equals"}};
   const std::pair<const char*, Type> kOrdered[] = {
-      {"bool", kB},   {"int64", kI},     {"uint64", kU},       {"double", kD},
-      {"string", kS}, {"bytes", kY},     {"timestamp", kT},    {"duration", kDu}};
+      {"bool", kB},   {"int64", kI}, {"uint64", kU},    {"double", kD},
+      {"string", kS}, {"bytes", kY}, {"timestamp", kT}, {"duration", kDu}};
   const std::pair<const char*, Type> kNumeric[] = {{"int64", kI}, {"uint64", kU}, {"double", kD}};
   for (const auto& [op, base] : kOrderOps) {
     for (const auto& [name, t] : kOrdered) {
@@ -187,9 +187,9 @@ void AddStandardFunctions(TypeEnvironment& env) {
   b.Global("matches", "matches", {kS, kS}, kB);
 
   // Timestamp and duration accessors; the optional string argument is a time zone.
-  for (const char* fn : {"getFullYear", "getMonth", "getDayOfYear", "getDayOfMonth", "getDate",
-                         "getDayOfWeek", "getHours", "getMinutes", "getSeconds",
-                         "getMilliseconds"}) {
+  for (const char* fn :
+       {"getFullYear", "getMonth", "getDayOfYear", "getDayOfMonth", "getDate", "getDayOfWeek",
+        "getHours", "getMinutes", "getSeconds", "getMilliseconds"}) {
     std::string id = std::string("timestamp_to_") + fn;
     b.Member(fn, id, {kT}, kI);
     b.Member(fn, id + "_with_tz", {kT, kS}, kI);
@@ -373,10 +373,18 @@ class TextParser {
       if (c == '\\' && pos_ < text_.size()) {
         char e = text_[pos_++];
         switch (e) {
-          case 'n': out += '\n'; break;
-          case 't': out += '\t'; break;
-          case 'r': out += '\r'; break;
-          default: out += e; break;
+          case 'n':
+            out += '\n';
+            break;
+          case 't':
+            out += '\t';
+            break;
+          case 'r':
+            out += '\r';
+            break;
+          default:
+            out += e;
+            break;
         }
       } else {
         out += c;
@@ -451,8 +459,8 @@ Result<Type> TypeFromFields(const std::vector<TextField>& fields) {
   if (f.name == "type_param") return Type::Param(f.scalar);
   if (f.name == "message_type") return MessageTypeByName(f.scalar);
   if (f.name == "list_type" && f.is_message) {
-    GOVFLOW_ASSIGN_OR_RETURN(Type elem, TypeFromField(FindField(f.children, "elem_type"),
-                                                      "list_type.elem_type"));
+    GOVFLOW_ASSIGN_OR_RETURN(
+        Type elem, TypeFromField(FindField(f.children, "elem_type"), "list_type.elem_type"));
     return Type::List(std::move(elem));
   }
   if (f.name == "map_type" && f.is_message) {
@@ -490,8 +498,8 @@ Status AddDecl(const std::vector<TextField>& fields, TypeEnvironment& env) {
     return InvalidArgument("declaration without a name");
   }
   if (const TextField* ident = FindField(fields, "ident"); ident != nullptr) {
-    GOVFLOW_ASSIGN_OR_RETURN(Type type, TypeFromField(FindField(ident->children, "type"),
-                                                      "ident.type"));
+    GOVFLOW_ASSIGN_OR_RETURN(Type type,
+                             TypeFromField(FindField(ident->children, "type"), "ident.type"));
     return env.AddVariable(name->scalar, std::move(type));
   }
   if (const TextField* function = FindField(fields, "function"); function != nullptr) {
@@ -510,7 +518,8 @@ Status AddDecl(const std::vector<TextField>& fields, TypeEnvironment& env) {
       if (const TextField* r = FindField(o.children, "result_type")) {
         GOVFLOW_ASSIGN_OR_RETURN(overload.result, TypeFromFields(r->children));
       }
-      if (overload.id.empty()) overload.id = name->scalar + "_" + std::to_string(overload.params.size());
+      if (overload.id.empty())
+        overload.id = name->scalar + "_" + std::to_string(overload.params.size());
       GOVFLOW_RETURN_IF_ERROR(env.AddFunctionOverload(name->scalar, std::move(overload)));
     }
     return Status::Ok();
@@ -542,7 +551,7 @@ Result<TypeEnvironment> ParseDeclarations(const std::vector<std::string>& decls)
     Status status = fields.ok() ? AddDecl(*fields, env) : fields.status();
     if (!status.ok()) {
       return Status(status.code() == StatusCode::kAlreadyExists ? status.code()
-                                                                 : StatusCode::kInvalidArgument,
+                                                                : StatusCode::kInvalidArgument,
                     "declaration '" + decl + "': " + status.message());
     }
   }

@@ -64,7 +64,8 @@ Result<Type> ParseTypeText(std::string_view text);
 // the conformance files' "declarations" arrays:
 //   name: "x" ident { type { primitive: INT64 } }
 //   name: "f" function { overloads { overload_id: "f_int" params { primitive: INT64 }
-//                                    result_type { primitive: BOOL } is_instance_function: false } }
+//                                    result_type { primitive: BOOL } is_instance_function: false }
+//                                    }
 // InvalidArgument naming the offending declaration when one cannot be read.
 Result<TypeEnvironment> ParseDeclarations(const std::vector<std::string>& decls);
 

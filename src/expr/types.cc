@@ -66,24 +66,42 @@ std::string WithParams(std::string name, const std::vector<Type>& params) {
 
 std::string TypeName(const Type& type) {
   switch (type.kind()) {
-    case TypeKind::kDyn: return "dyn";
-    case TypeKind::kNull: return "null_type";
-    case TypeKind::kBool: return "bool";
-    case TypeKind::kInt: return "int";
-    case TypeKind::kUint: return "uint";
-    case TypeKind::kDouble: return "double";
-    case TypeKind::kString: return "string";
-    case TypeKind::kBytes: return "bytes";
-    case TypeKind::kTimestamp: return "google.protobuf.Timestamp";
-    case TypeKind::kDuration: return "google.protobuf.Duration";
-    case TypeKind::kList: return WithParams("list", type.params());
-    case TypeKind::kMap: return WithParams("map", type.params());
-    case TypeKind::kType: return WithParams("type", type.params());
-    case TypeKind::kOptional: return WithParams("optional_type", type.params());
-    case TypeKind::kParam: return type.name();
-    case TypeKind::kMessage: return type.name();
-    case TypeKind::kOpaque: return WithParams(type.name(), type.params());
-    case TypeKind::kError: return "*error*";
+    case TypeKind::kDyn:
+      return "dyn";
+    case TypeKind::kNull:
+      return "null_type";
+    case TypeKind::kBool:
+      return "bool";
+    case TypeKind::kInt:
+      return "int";
+    case TypeKind::kUint:
+      return "uint";
+    case TypeKind::kDouble:
+      return "double";
+    case TypeKind::kString:
+      return "string";
+    case TypeKind::kBytes:
+      return "bytes";
+    case TypeKind::kTimestamp:
+      return "google.protobuf.Timestamp";
+    case TypeKind::kDuration:
+      return "google.protobuf.Duration";
+    case TypeKind::kList:
+      return WithParams("list", type.params());
+    case TypeKind::kMap:
+      return WithParams("map", type.params());
+    case TypeKind::kType:
+      return WithParams("type", type.params());
+    case TypeKind::kOptional:
+      return WithParams("optional_type", type.params());
+    case TypeKind::kParam:
+      return type.name();
+    case TypeKind::kMessage:
+      return type.name();
+    case TypeKind::kOpaque:
+      return WithParams(type.name(), type.params());
+    case TypeKind::kError:
+      return "*error*";
   }
   return "dyn";
 }
@@ -169,7 +187,9 @@ class TypeNameParser {
 
 }  // namespace
 
-std::optional<Type> ParseTypeName(std::string_view text) { return TypeNameParser(text).ParseAll(); }
+std::optional<Type> ParseTypeName(std::string_view text) {
+  return TypeNameParser(text).ParseAll();
+}
 
 bool HasTypeParams(const Type& type) {
   if (type.kind() == TypeKind::kParam) return true;

@@ -12,8 +12,8 @@
 namespace govflow::expr {
 
 enum class TypeKind : uint8_t {
-  kDyn,        // any value; assignable to and from every type
-  kNull,       // null_type
+  kDyn,   // any value; assignable to and from every type
+  kNull,  // null_type
   kBool,
   kInt,
   kUint,

@@ -11,7 +11,9 @@
 
 namespace govflow::expr {
 
-void PrintTo(const Type& type, std::ostream* os) { *os << TypeName(type); }
+void PrintTo(const Type& type, std::ostream* os) {
+  *os << TypeName(type);
+}
 
 namespace {
 
@@ -172,8 +174,9 @@ TEST_F(CheckerTest, IndexesListsAndMaps) {
   EXPECT_EQ(Deduce("{'abc': 123}['abc']"), "int");
   EXPECT_EQ(Deduce("names[n]"), "string");
   EXPECT_EQ(Deduce("payload[0].x"), "dyn");
-  EXPECT_NE(Deduce("names['a']").find("found no matching overload for '_[_]' applied to "
-                                      "'(list(string), string)'"),
+  EXPECT_NE(Deduce("names['a']")
+                .find("found no matching overload for '_[_]' applied to "
+                      "'(list(string), string)'"),
             std::string::npos);
 }
 
@@ -184,8 +187,9 @@ TEST_F(CheckerTest, TypesComprehensionVariablesFromTheirRange) {
   EXPECT_EQ(Deduce("[1, 2].filter(x, x > 1)"), "list(int)");
   EXPECT_EQ(Deduce("[1, 2].exists_one(x, x > 1)"), "bool");
   EXPECT_EQ(Deduce("payload.map(x, x)"), "list(dyn)");
-  EXPECT_NE(Deduce("names.all(s, s > 1)").find("found no matching overload for '_>_' applied "
-                                               "to '(string, int)'"),
+  EXPECT_NE(Deduce("names.all(s, s > 1)")
+                .find("found no matching overload for '_>_' applied "
+                      "to '(string, int)'"),
             std::string::npos);
 }
 
@@ -223,8 +227,9 @@ TEST_F(CheckerTest, DeducesTypeValues) {
 TEST_F(CheckerTest, ConditionalRequiresCompatibleBranches) {
   EXPECT_EQ(Deduce("n > 1 ? 'a' : 'b'"), "string");
   EXPECT_EQ(Deduce("true ? 1 : dyn('a')"), "dyn");
-  EXPECT_NE(Deduce("true ? 1 : 'a'").find("found no matching overload for '_?_:_' applied to "
-                                          "'(bool, int, string)'"),
+  EXPECT_NE(Deduce("true ? 1 : 'a'")
+                .find("found no matching overload for '_?_:_' applied to "
+                      "'(bool, int, string)'"),
             std::string::npos);
 }
 

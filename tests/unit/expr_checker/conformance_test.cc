@@ -75,19 +75,32 @@ Result<TypeEnvironment> CaseEnvironment(const json::object& test) {
 bool Admits(const Type& type, std::string_view kind) {
   if (type.IsDyn()) return true;
   switch (type.kind()) {
-    case TypeKind::kNull: return kind == "null";
-    case TypeKind::kBool: return kind == "bool";
-    case TypeKind::kInt: return kind == "int";
-    case TypeKind::kUint: return kind == "uint";
-    case TypeKind::kDouble: return kind == "double";
-    case TypeKind::kString: return kind == "string";
-    case TypeKind::kBytes: return kind == "bytes";
-    case TypeKind::kList: return kind == "list";
-    case TypeKind::kMap: return kind == "map";
-    case TypeKind::kType: return kind == "type";
-    case TypeKind::kTimestamp: return kind == "timestamp";
-    case TypeKind::kDuration: return kind == "duration";
-    default: return false;
+    case TypeKind::kNull:
+      return kind == "null";
+    case TypeKind::kBool:
+      return kind == "bool";
+    case TypeKind::kInt:
+      return kind == "int";
+    case TypeKind::kUint:
+      return kind == "uint";
+    case TypeKind::kDouble:
+      return kind == "double";
+    case TypeKind::kString:
+      return kind == "string";
+    case TypeKind::kBytes:
+      return kind == "bytes";
+    case TypeKind::kList:
+      return kind == "list";
+    case TypeKind::kMap:
+      return kind == "map";
+    case TypeKind::kType:
+      return kind == "type";
+    case TypeKind::kTimestamp:
+      return kind == "timestamp";
+    case TypeKind::kDuration:
+      return kind == "duration";
+    default:
+      return false;
   }
 }
 
@@ -123,13 +136,13 @@ CaseOutcome CheckCase(const json::object& test) {
   return out;
 }
 
-const char* const kSuites[] = {
-    "basic.json",     "bindings_ext.json", "block_ext.json",  "comparisons.json",
-    "conversions.json", "encoders_ext.json", "fields.json",   "fp_math.json",
-    "integer_math.json", "lists.json",      "logic.json",     "macros.json",
-    "macros2.json",   "math_ext.json",     "namespace.json",  "optionals.json",
-    "parse.json",     "plumbing.json",     "string.json",     "timestamps.json",
-    "type_deduction.json"};
+const char* const kSuites[] = {"basic.json",       "bindings_ext.json", "block_ext.json",
+                               "comparisons.json", "conversions.json",  "encoders_ext.json",
+                               "fields.json",      "fp_math.json",      "integer_math.json",
+                               "lists.json",       "logic.json",        "macros.json",
+                               "macros2.json",     "math_ext.json",     "namespace.json",
+                               "optionals.json",   "parse.json",        "plumbing.json",
+                               "string.json",      "timestamps.json",   "type_deduction.json"};
 
 TEST(CheckerConformanceTest, DeducesTypesOfTypeDeductionSuite) {
   fs::path path = ConformanceDir() / "type_deduction.json";
@@ -165,8 +178,7 @@ TEST(CheckerConformanceTest, ReadsEveryCoreDeclaration) {
         const json::object& test = t.as_object();
         if (Str(test, "scope") != "core" || test.if_contains("declarations") == nullptr) continue;
         Result<TypeEnvironment> env = CaseEnvironment(test);
-        EXPECT_TRUE(env.ok()) << file << " " << Str(test, "name") << ": "
-                              << env.status().message();
+        EXPECT_TRUE(env.ok()) << file << " " << Str(test, "name") << ": " << env.status().message();
         ++declared;
       }
     }
@@ -199,8 +211,7 @@ TEST(CheckerConformanceTest, ChecksEveryCoreCaseThatEvaluatesToAValue) {
         if (!outcome.ok) {
           failures.push_back(label + "\n  " + outcome.detail);
         } else if (!Admits(outcome.type, kind)) {
-          failures.push_back(label + "\n  deduced " + outcome.detail + " for a " + kind +
-                             " value");
+          failures.push_back(label + "\n  deduced " + outcome.detail + " for a " + kind + " value");
         }
       }
     }

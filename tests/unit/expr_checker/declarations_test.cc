@@ -15,8 +15,7 @@ TEST(ParseTypeTextTest, ReadsPrimitivesAndAggregates) {
   EXPECT_EQ(MustParse("primitive: INT64"), Type::Int());
   EXPECT_EQ(MustParse("primitive: UINT64"), Type::Uint());
   EXPECT_EQ(MustParse("null: NULL_VALUE"), Type::Null());
-  EXPECT_EQ(MustParse("list_type { elem_type { primitive: STRING } }"),
-            Type::List(Type::String()));
+  EXPECT_EQ(MustParse("list_type { elem_type { primitive: STRING } }"), Type::List(Type::String()));
   EXPECT_EQ(
       MustParse("map_type { key_type { primitive: STRING } value_type { primitive: INT64 } }"),
       Type::Map(Type::String(), Type::Int()));
@@ -24,8 +23,9 @@ TEST(ParseTypeTextTest, ReadsPrimitivesAndAggregates) {
   EXPECT_EQ(MustParse("dyn {}"), Type::Dyn());
   EXPECT_EQ(MustParse("type_param: \"A\""), Type::Param("A"));
   EXPECT_EQ(MustParse("well_known: TIMESTAMP"), Type::Timestamp());
-  EXPECT_EQ(MustParse("abstract_type { name: \"optional_type\" parameter_types { primitive: INT64 } }"),
-            Type::Optional(Type::Int()));
+  EXPECT_EQ(
+      MustParse("abstract_type { name: \"optional_type\" parameter_types { primitive: INT64 } }"),
+      Type::Optional(Type::Int()));
 }
 
 TEST(ParseTypeTextTest, MapsWellKnownMessagesToJsonShapes) {
@@ -78,7 +78,8 @@ TEST(ParseDeclarationsTest, RejectsDuplicateAndMalformedDeclarations) {
       R"(name: "x" ident { type { primitive: BOOL } })",
   });
   EXPECT_EQ(dup.status().code(), StatusCode::kAlreadyExists);
-  Result<TypeEnvironment> bad = ParseDeclarations({R"(name: "x" ident { type { primitive: NOPE } })"});
+  Result<TypeEnvironment> bad =
+      ParseDeclarations({R"(name: "x" ident { type { primitive: NOPE } })"});
   EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(bad.status().message().find("name: \"x\""), std::string::npos);
 }
