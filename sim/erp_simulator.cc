@@ -1,0 +1,234 @@
+#include "sim/erp_simulator.h"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "sim/catalogue.h"
+#include "sim/erp_service.h"
+
+namespace govflow::sim {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+class ErpSimulator::Impl {
+ public:
+  explicit Impl(ErpSimulatorOptions options)
+      : options_(std::move(options)), service_(options_), acceptor_(ioc_) {}
+
+  Status Listen();
+  void Run() {
+    thread_ = std::thread([this] { ioc_.run(); });
+  }
+  void Stop() {
+    std::call_once(stop_once_, [this] {
+      ioc_.stop();
+      if (thread_.joinable()) thread_.join();
+    });
+  }
+
+  ErpReply Handle(const ErpRequest& request) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return service_.Handle(request);
+  }
+  template <typename F>
+  auto WithService(F&& f) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return f(service_);
+  }
+
+  uint16_t port() const { return port_; }
+  const ErpSimulatorOptions& options() const { return options_; }
+
+ private:
+  void Accept();
+
+  ErpSimulatorOptions options_;
+  std::mutex mu_;
+  ErpService service_;  // guarded by mu_
+  // Declared after the state the handlers use, so that it is destroyed (with every pending
+  // handler and session) first.
+  asio::io_context ioc_{1};
+  tcp::acceptor acceptor_;
+  std::thread thread_;
+  std::once_flag stop_once_;
+  uint16_t port_ = 0;
+};
+
+namespace {
+
+// One client connection: read a request, answer it (after any injected delay), repeat while the
+// client keeps the connection alive. Lives as long as a handler holds it.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, ErpSimulator::Impl* impl)
+      : stream_(std::move(socket)), timer_(stream_.get_executor()), impl_(impl) {}
+
+  void Start() { Read(); }
+
+ private:
+  void Read() {
+    parser_.emplace();
+    parser_->body_limit(8 * 1024 * 1024);
+    stream_.expires_after(std::chrono::minutes(5));
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                       self->OnRead(ec);
+                     });
+  }
+
+  void OnRead(beast::error_code ec) {
+    if (ec) {
+      if (ec != http::error::end_of_stream) Close();
+      else Shutdown();
+      return;
+    }
+    const auto& req = parser_->get();
+    keep_alive_ = req.keep_alive();
+    ErpRequest request;
+    request.method = req.method_string();
+    request.target = req.target();
+    auto field = [&req](http::field f) -> std::string_view {
+      auto it = req.find(f);
+      return it == req.end() ? std::string_view() : std::string_view(it->value());
+    };
+    request.authorization = field(http::field::authorization);
+    request.content_type = field(http::field::content_type);
+    request.host = field(http::field::host);
+    request.body = req.body();
+    ErpReply reply = impl_->Handle(request);
+
+    if (reply.action == ErpReply::Action::kHoldAndClose) {
+      stream_.expires_never();
+      timer_.expires_after(reply.hold);
+      timer_.async_wait([self = shared_from_this()](beast::error_code) { self->Close(); });
+      return;
+    }
+    res_ = {};
+    res_.version(req.version());
+    res_.result(static_cast<http::status>(reply.status));
+    res_.set(http::field::content_type, reply.content_type);
+    for (auto& [name, value] : reply.headers) res_.set(name, value);
+    res_.keep_alive(keep_alive_);
+    res_.body() = std::move(reply.body);
+    res_.prepare_payload();
+    if (reply.delay.count() > 0) {
+      timer_.expires_after(reply.delay);
+      timer_.async_wait([self = shared_from_this()](beast::error_code) { self->Write(); });
+    } else {
+      Write();
+    }
+  }
+
+  void Write() {
+    stream_.expires_after(std::chrono::seconds(30));
+    http::async_write(stream_, res_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) return self->Close();
+      if (!self->keep_alive_) return self->Shutdown();
+      self->Read();
+    });
+  }
+
+  void Shutdown() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+  void Close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.socket().close(ignored);
+  }
+
+  beast::tcp_stream stream_;
+  asio::steady_timer timer_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  http::response<http::string_body> res_;
+  bool keep_alive_ = true;
+  ErpSimulator::Impl* impl_;
+};
+
+}  // namespace
+
+Status ErpSimulator::Impl::Listen() {
+  std::string host = options_.host == "localhost" ? "127.0.0.1" : options_.host;
+  beast::error_code ec;
+  auto address = asio::ip::make_address(host, ec);
+  if (ec) return InvalidArgument("erp simulator: bad listen address '" + options_.host + "'");
+  if (!address.is_loopback()) {
+    return InvalidArgument("erp simulator: refusing to listen on non-loopback address '" +
+                           options_.host + "'");
+  }
+  tcp::endpoint endpoint(address, options_.port);
+  acceptor_.open(endpoint.protocol(), ec);
+  if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(endpoint, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return Unavailable("erp simulator: cannot listen on " + host + ":" +
+                       std::to_string(options_.port) + ": " + ec.message());
+  }
+  port_ = acceptor_.local_endpoint().port();
+  Accept();
+  return Status::Ok();
+}
+
+void ErpSimulator::Impl::Accept() {
+  acceptor_.async_accept(ioc_, [this](beast::error_code ec, tcp::socket s) {
+    if (ec == asio::error::operation_aborted) return;
+    if (!ec) {
+      beast::error_code ignored;
+      s.set_option(tcp::no_delay(true), ignored);
+      std::make_shared<Session>(std::move(s), this)->Start();
+    }
+    Accept();
+  });
+}
+
+ErpSimulator::ErpSimulator(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+ErpSimulator::~ErpSimulator() { Stop(); }
+
+Result<std::unique_ptr<ErpSimulator>> ErpSimulator::Start(ErpSimulatorOptions options) {
+  auto impl = std::make_unique<Impl>(std::move(options));
+  GOVFLOW_RETURN_IF_ERROR(impl->Listen());
+  impl->Run();
+  return std::unique_ptr<ErpSimulator>(new ErpSimulator(std::move(impl)));
+}
+
+uint16_t ErpSimulator::port() const { return impl_->port(); }
+
+std::string ErpSimulator::base_url() const {
+  return "http://127.0.0.1:" + std::to_string(impl_->port());
+}
+
+std::string ErpSimulator::company_url() const {
+  return base_url() + "/api/v2.0/companies(" + Catalogue::kCompanyId + ")";
+}
+
+ErpStats ErpSimulator::stats() const {
+  return impl_->WithService([](ErpService& s) { return s.Stats(); });
+}
+
+int ErpSimulator::CountSalesOrders(std::string_view key) const {
+  return impl_->WithService([key](ErpService& s) { return s.CountSalesOrders(key); });
+}
+
+std::vector<std::pair<std::string, int>> ErpSimulator::SalesOrderCounts() const {
+  return impl_->WithService([](ErpService& s) { return s.SalesOrderCounts(); });
+}
+
+void ErpSimulator::Reset() {
+  impl_->WithService([](ErpService& s) {
+    s.Reset();
+    return 0;
+  });
+}
+
+void ErpSimulator::Stop() { impl_->Stop(); }
+
+}  // namespace govflow::sim
