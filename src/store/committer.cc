@@ -90,24 +90,33 @@ Status Committer::RunAlone(const WriteUnit& unit) {
   return last;
 }
 
+// Applies the batch in one transaction. Fast path: no savepoints. If any unit fails, the whole
+// transaction is rolled back and the batch re-applied with a savepoint around each unit, so that
+// only the failing units are undone. If the commit itself fails, every unit is retried alone.
 void Committer::RunBatch(std::vector<Pending>& batch) {
   std::vector<Status> results(batch.size());
   bool committed = false;
-  {
-    std::lock_guard lock(mu_);
-    ++stats_.transactions;
-  }
-  Result<Txn> txn = store_.Begin();
-  if (txn.ok()) {
-    bool broken = false;
+  for (bool isolate : {false, true}) {
+    {
+      std::lock_guard lock(mu_);
+      ++stats_.transactions;
+    }
+    Result<Txn> txn = store_.Begin();
+    if (!txn.ok()) break;
+    bool broken = false;     // a savepoint statement failed: the transaction is unusable
+    bool unit_failed = false;
     for (size_t i = 0; i < batch.size() && !broken; ++i) {
-      Status sp = txn->sql().Savepoint(kUnitSavepoint);
-      if (!sp.ok()) {
+      if (isolate && !txn->sql().Savepoint(kUnitSavepoint).ok()) {
         broken = true;
         break;
       }
       results[i] = batch[i].unit(*txn);
-      if (results[i].ok()) {
+      if (!isolate) {
+        if (!results[i].ok()) {
+          unit_failed = true;
+          break;
+        }
+      } else if (results[i].ok()) {
         broken = !txn->sql().ReleaseSavepoint(kUnitSavepoint).ok();
       } else {
         // Undo only this unit; the rest of the batch carries on.
@@ -115,8 +124,13 @@ void Committer::RunBatch(std::vector<Pending>& batch) {
                  !txn->sql().ReleaseSavepoint(kUnitSavepoint).ok();
       }
     }
+    if (unit_failed) {
+      (void)txn->Rollback();
+      continue;  // again, with savepoints
+    }
     if (!broken) committed = txn->Commit().ok();
     if (!committed) (void)txn->Rollback();
+    break;
   }
 
   if (!committed) {
@@ -127,9 +141,7 @@ void Committer::RunBatch(std::vector<Pending>& batch) {
       std::lock_guard lock(mu_);
       ++stats_.failed_commits;
     }
-    for (size_t i = 0; i < batch.size(); ++i) {
-      results[i] = RunAlone(batch[i].unit);
-    }
+    for (size_t i = 0; i < batch.size(); ++i) results[i] = RunAlone(batch[i].unit);
   }
 
   int64_t failed = 0;

@@ -41,8 +41,8 @@ struct CommitterStats {
 
 class Committer {
  public:
-  // A write unit runs inside the batch transaction, within its own savepoint: if it returns an
-  // error, its changes are rolled back and only it fails. A unit may run more than once (when its
+  // A write unit runs inside the batch transaction. If it returns an error, its changes are
+  // undone and only it fails (the batch is re-applied with a savepoint around each unit). A unit may run more than once (when its
   // batch fails to commit it is retried alone), so it must depend only on the store's state and
   // its captured inputs, and put its outputs where a re-run overwrites them. It must not block
   // on anything but the store, and must not Commit() the Txn.

@@ -3,7 +3,9 @@
 #include <libpq-fe.h>
 
 #include <charconv>
+#include <cctype>
 #include <cstring>
+#include <unordered_map>
 
 #include "store/connection_pool.h"
 
@@ -106,6 +108,19 @@ Value ReadValue(const PGresult* res, int row, int col) {
   }
 }
 
+// True for statements that cannot be prepared (anything but SELECT/INSERT/UPDATE/DELETE/WITH/
+// VALUES).
+bool IsUtilityStatement(std::string_view sql) {
+  size_t i = 0;
+  while (i < sql.size() && (sql[i] == ' ' || sql[i] == '\n' || sql[i] == '\t' || sql[i] == '(')) ++i;
+  std::string word;
+  while (i < sql.size() && std::isalpha(static_cast<unsigned char>(sql[i]))) {
+    word.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(sql[i++]))));
+  }
+  return word != "SELECT" && word != "INSERT" && word != "UPDATE" && word != "DELETE" &&
+         word != "WITH" && word != "VALUES";
+}
+
 class PostgresConnection {
  public:
   explicit PostgresConnection(PGconn* conn) : conn_(conn) {}
@@ -116,9 +131,20 @@ class PostgresConnection {
   PGconn* get() const { return conn_; }
   bool healthy() const { return PQstatus(conn_) == CONNECTION_OK; }
 
-  // Runs one parameterised statement. Text parameters are sent as text, blobs in binary format.
+  // Runs one parameterised statement, prepared once per connection (keyed by its text and the
+  // kinds of its parameters, which fix the declared types). Text parameters are sent as text,
+  // blobs in binary format.
   Result<ResultPtr> Run(std::string_view sql, const Params& params) {
-    const std::string translated = ToPostgresPlaceholders(sql);
+    if (params.empty() && IsUtilityStatement(sql)) {
+      // SAVEPOINT, RELEASE, DDL ...: not preparable; the simple protocol takes them as they are.
+      ResultPtr res(PQexec(conn_, std::string(sql).c_str()));
+      if (res == nullptr) return MapPostgresError(conn_, nullptr, "execute");
+      const ExecStatusType st = PQresultStatus(res.get());
+      if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        return MapPostgresError(conn_, res.get(), "execute");
+      }
+      return res;
+    }
     std::vector<std::string> text_storage(params.size());
     std::vector<const char*> values(params.size(), nullptr);
     std::vector<int> lengths(params.size(), 0);
@@ -151,9 +177,22 @@ class PostgresConnection {
         types[i] = kByteaOid;
       }
     }
-    ResultPtr res(PQexecParams(conn_, translated.c_str(), static_cast<int>(params.size()),
-                               types.data(), values.data(), lengths.data(), formats.data(),
-                               /*resultFormat=*/0));
+    std::string key(sql);
+    key.push_back('\0');
+    for (Oid type : types) key += std::to_string(type) + ",";
+    auto it = prepared_.find(key);
+    if (it == prepared_.end()) {
+      std::string name = "govflow_" + std::to_string(prepared_.size());
+      ResultPtr prep(PQprepare(conn_, name.c_str(), ToPostgresPlaceholders(sql).c_str(),
+                               static_cast<int>(params.size()), types.data()));
+      if (prep == nullptr || PQresultStatus(prep.get()) != PGRES_COMMAND_OK) {
+        return MapPostgresError(conn_, prep.get(), "prepare");
+      }
+      it = prepared_.emplace(std::move(key), std::move(name)).first;
+    }
+    ResultPtr res(PQexecPrepared(conn_, it->second.c_str(), static_cast<int>(params.size()),
+                                 values.data(), lengths.data(), formats.data(),
+                                 /*resultFormat=*/0));
     if (res == nullptr) return MapPostgresError(conn_, nullptr, "execute");
     const ExecStatusType st = PQresultStatus(res.get());
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
@@ -174,6 +213,7 @@ class PostgresConnection {
 
  private:
   PGconn* conn_;
+  std::unordered_map<std::string, std::string> prepared_;  // sql + param types -> statement name
 };
 
 class PostgresDatabase;
