@@ -486,6 +486,22 @@ Value MapInsert(EvalContext& ctx, const Value* a, int) {
   return out;
 }
 
+Value MapMerge(EvalContext& ctx, const Value* a, int) {
+  size_t n = a[0].size(), m = a[1].size();
+  Value out = ctx.arena->NewMap(n + m);
+  for (size_t i = 0; i < n; ++i) {
+    Arena::MapInsert(out, value_internal::BorrowMapKeyAt(a[0], i),
+                     value_internal::BorrowMapValueAt(a[0], i));
+  }
+  for (size_t i = 0; i < m; ++i) {
+    Value k = value_internal::BorrowMapKeyAt(a[1], i);
+    if (!Arena::MapInsert(out, k, value_internal::BorrowMapValueAt(a[1], i))) {
+      return ctx.Error("insert failed: key " + k.DebugString() + " already exists");
+    }
+  }
+  return out;
+}
+
 // --- Encoders.
 
 Value Base64EncodeFn(EvalContext& ctx, const Value* a, int) {
@@ -592,6 +608,7 @@ void RegisterCoreFunctions(FunctionRegistry& r) {
   r.Add("orValue", {kOptional, kAny}, OptOrValue);
 
   r.Add("cel.@mapInsert", {kMap, kAny, kAny}, MapInsert);
+  r.Add("cel.@mapInsert", {kMap, kMap}, MapMerge);
   r.Add("base64.encode", {kBytes}, Base64EncodeFn);
   r.Add("base64.decode", {kString}, Base64DecodeFn);
   (void)kNull;

@@ -55,6 +55,26 @@ Value Replace(EvalContext& ctx, const Value* a, int n) {
                                                a[2].string_value(), n > 3 ? a[3].int_value() : -1));
 }
 Value Split(EvalContext& ctx, const Value* a, int n) {
+  std::string_view str = a[0].string_value(), sep = a[1].string_value();
+  int64_t limit = n > 2 ? a[2].int_value() : -1;
+  if (!sep.empty() && limit < 0) {
+    // The common case, without any temporary vector: count, then fill the arena list.
+    size_t count = 1;
+    for (size_t pos = str.find(sep); pos != std::string_view::npos;
+         pos = str.find(sep, pos + sep.size())) {
+      ++count;
+    }
+    Value list = ctx.arena->NewList(count);
+    Value* out = Arena::MutableElements(list);
+    size_t start = 0;
+    for (size_t i = 0; i + 1 < count; ++i) {
+      size_t pos = str.find(sep, start);
+      out[i] = SubView(a[0], str.substr(start, pos - start));
+      start = pos + sep.size();
+    }
+    out[count - 1] = SubView(a[0], str.substr(start));
+    return list;
+  }
   // Reused per thread so that steady-state splitting allocates nothing.
   thread_local std::vector<std::string_view> parts;
   strutil::Split(a[0].string_value(), a[1].string_value(), n > 2 ? a[2].int_value() : -1, &parts);
@@ -124,7 +144,8 @@ Status AppendAsString(const Value& v, std::string* out, bool nested) {
       return Status::Ok();
     case ValueKind::kBytes:
       if (nested) {
-        *out += "b" + strutil::Quote(v.string_value());
+        out->push_back('b');
+        out->append(strutil::Quote(v.string_value()));
       } else {
         *out += v.string_value();
       }

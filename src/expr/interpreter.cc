@@ -1,5 +1,6 @@
 #include "expr/interpreter.h"
 
+#include <cassert>
 #include <optional>
 #include <utility>
 
@@ -15,7 +16,13 @@ void FunctionRegistry::Add(std::string_view name, std::initializer_list<uint8_t>
                            FunctionImpl impl) {
   Overload o;
   o.arity = static_cast<int>(kinds.size());
-  o.arg_kinds.assign(kinds.begin(), kinds.end());
+  assert(o.arity <= kMaxFixedArity);
+  o.all_any = true;
+  size_t i = 0;
+  for (uint8_t k : kinds) {
+    o.arg_kinds[i++] = k;
+    if (k != kAnyKind) o.all_any = false;
+  }
   o.impl = impl;
   by_name_[std::string(name)].push_back(std::move(o));
 }
@@ -100,16 +107,19 @@ Value Undeclared(EvalContext& ctx, std::string_view name) {
 }
 
 class IdentNode : public PlanNode {
+  // (hash_ is declared after name_: it is computed from it.)
  public:
-  explicit IdentNode(std::string name) : name_(std::move(name)) {}
+  explicit IdentNode(std::string name)
+      : name_(std::move(name)), hash_(Activation::HashName(name_)) {}
   Value Eval(EvalContext& ctx) const override {
-    const Value* v = ctx.activation->Find(name_);
+    const Value* v = ctx.activation->Find(name_, hash_);
     if (v == nullptr) return Undeclared(ctx, name_);
     return v->Borrow();
   }
 
  private:
   std::string name_;
+  uint64_t hash_;
 };
 
 class LocalNode : public PlanNode {
@@ -174,7 +184,9 @@ class QualifiedIdentNode : public PlanNode {
       if (!name.empty()) name += ".";
       name += p;
       prefixes_.push_back(name);
+      hashes_.push_back(Activation::HashName(name));
     }
+    root_hash_ = Activation::HashName(parts_[0]);
   }
   Value Eval(EvalContext& ctx) const override {
     size_t n = parts_.size();
@@ -184,14 +196,14 @@ class QualifiedIdentNode : public PlanNode {
       for (size_t k = n; k >= 2; --k) {
         // A has() test on the full name never resolves to the full name itself.
         if (test_only_ && k == n) continue;
-        root = ctx.activation->Find(prefixes_[k - 1]);
+        root = ctx.activation->Find(prefixes_[k - 1], hashes_[k - 1]);
         if (root != nullptr) {
           used = k;
           break;
         }
       }
     }
-    if (root == nullptr) root = ctx.activation->Find(parts_[0]);
+    if (root == nullptr) root = ctx.activation->Find(parts_[0], root_hash_);
     if (root == nullptr) return Undeclared(ctx, prefixes_.back());
     Value v = root->Borrow();
     for (size_t i = used; i < n; ++i) {
@@ -203,6 +215,8 @@ class QualifiedIdentNode : public PlanNode {
  private:
   std::vector<std::string> parts_;
   std::vector<std::string> prefixes_;
+  std::vector<uint64_t> hashes_;
+  uint64_t root_hash_ = 0;
   bool test_only_;
 };
 
@@ -225,17 +239,54 @@ class CallNode : public PlanNode {
       vals[i] = args_[static_cast<size_t>(i)]->Eval(ctx);
       if (vals[i].is_error()) return vals[i];
     }
+    return Dispatch(ctx, name_, overloads_, vals, n);
+  }
+
+  static Value Dispatch(EvalContext& ctx, const std::string& name,
+                        const std::vector<const Overload*>& overloads, const Value* vals, int n) {
     if (!ctx.Charge()) return ctx.Error(kCostBudgetExceeded);
-    for (const Overload* o : overloads_) {
+    for (const Overload* o : overloads) {
       if (o->Matches(vals, n)) return o->impl(ctx, vals, n);
     }
-    return NoSuchOverload(ctx, name_, vals, n);
+    return NoSuchOverload(ctx, name, vals, n);
   }
 
  private:
   std::string name_;
   std::vector<NodePtr> args_;
   std::vector<const Overload*> overloads_;
+};
+
+// Calls with one to three arguments: no argument array on the heap or loop over it.
+template <int N>
+class FixedCallNode : public PlanNode {
+ public:
+  FixedCallNode(std::string name, std::vector<NodePtr> args,
+                std::vector<const Overload*> overloads)
+      : name_(std::move(name)), overloads_(std::move(overloads)) {
+    for (int i = 0; i < N; ++i) args_[static_cast<size_t>(i)] = std::move(args[static_cast<size_t>(i)]);
+    if (overloads_.size() == 1) single_ = overloads_[0];
+  }
+
+  Value Eval(EvalContext& ctx) const override {
+    Value vals[N];
+    for (int i = 0; i < N; ++i) {
+      vals[i] = args_[static_cast<size_t>(i)]->Eval(ctx);
+      if (vals[i].is_error()) return vals[i];
+    }
+    if (single_ != nullptr) {
+      if (!ctx.Charge()) return ctx.Error(kCostBudgetExceeded);
+      if (single_->Matches(vals, N)) return single_->impl(ctx, vals, N);
+      return NoSuchOverload(ctx, name_, vals, N);
+    }
+    return CallNode::Dispatch(ctx, name_, overloads_, vals, N);
+  }
+
+ private:
+  std::string name_;
+  std::array<NodePtr, N> args_;
+  std::vector<const Overload*> overloads_;
+  const Overload* single_ = nullptr;
 };
 
 class UnboundFunctionNode : public PlanNode {
@@ -528,6 +579,150 @@ class MatchesConstNode : public PlanNode {
   std::unique_ptr<RE2> re_;
 };
 
+// _==_ and _!=_: no overload dispatch; strings and same-kind scalars compare inline.
+class EqualityNode : public PlanNode {
+ public:
+  EqualityNode(NodePtr l, NodePtr r, bool negate)
+      : l_(std::move(l)), r_(std::move(r)), negate_(negate) {}
+  Value Eval(EvalContext& ctx) const override {
+    Value a = l_->Eval(ctx);
+    if (a.is_error()) return a;
+    Value b = r_->Eval(ctx);
+    if (b.is_error()) return b;
+    if (!ctx.Charge()) return ctx.Error(kCostBudgetExceeded);
+    bool eq;
+    if (a.kind() == ValueKind::kString && b.kind() == ValueKind::kString) {
+      eq = a.string_value() == b.string_value();
+    } else {
+      eq = ValuesEqual(a, b);
+    }
+    return Value::Bool(eq != negate_);
+  }
+
+ private:
+  NodePtr l_, r_;
+  bool negate_;
+};
+
+// _<_ _<=_ _>_ _>=_ (kOp 0..3).
+template <int kOp>
+class RelationNode : public PlanNode {
+ public:
+  RelationNode(NodePtr l, NodePtr r) : l_(std::move(l)), r_(std::move(r)) {}
+  Value Eval(EvalContext& ctx) const override {
+    Value a = l_->Eval(ctx);
+    if (a.is_error()) return a;
+    Value b = r_->Eval(ctx);
+    if (b.is_error()) return b;
+    if (!ctx.Charge()) return ctx.Error(kCostBudgetExceeded);
+    int c;
+    if (a.kind() == ValueKind::kDouble && b.kind() == ValueKind::kDouble) {
+      double x = a.double_value(), y = b.double_value();
+      if (x != x || y != y) return Value::Bool(false);
+      c = x < y ? -1 : (x > y ? 1 : 0);
+    } else if (a.kind() == ValueKind::kInt && b.kind() == ValueKind::kInt) {
+      c = a.int_value() < b.int_value() ? -1 : (a.int_value() > b.int_value() ? 1 : 0);
+    } else {
+      std::optional<int> r = CompareValues(a, b);
+      if (!r) {
+        static constexpr const char* kNames[] = {"_<_", "_<=_", "_>_", "_>=_"};
+        Value args[2] = {a, b};
+        return NoSuchOverload(ctx, kNames[kOp], args, 2);
+      }
+      if (*r == 2) return Value::Bool(false);
+      c = *r;
+    }
+    switch (kOp) {
+      case 0: return Value::Bool(c < 0);
+      case 1: return Value::Bool(c <= 0);
+      case 2: return Value::Bool(c > 0);
+      default: return Value::Bool(c >= 0);
+    }
+  }
+
+ private:
+  NodePtr l_, r_;
+};
+
+// The all()/exists() expansions run as a direct loop with the expansion's exact semantics:
+// the first decisive boolean wins; otherwise the first error (or non-bool) is the result.
+class QuantifierNode : public PlanNode {
+ public:
+  QuantifierNode(bool exists, NodePtr range, int iter_slot, int iter2_slot, NodePtr predicate)
+      : exists_(exists),
+        range_(std::move(range)),
+        iter_slot_(iter_slot),
+        iter2_slot_(iter2_slot),
+        predicate_(std::move(predicate)) {}
+
+  Value Eval(EvalContext& ctx) const override {
+    Value range = range_->Eval(ctx);
+    if (range.is_error()) return range;
+    bool is_list = range.kind() == ValueKind::kList;
+    if (!is_list && range.kind() != ValueKind::kMap) {
+      return ctx.Error("expression of type '" + std::string(TypeNameForMessage(range)) +
+                       "' cannot be range of a comprehension (must be list, map, or dynamic)");
+    }
+    size_t n = range.size();
+    Value first_error;
+    bool have_error = false;
+    for (size_t i = 0; i < n; ++i) {
+      if (!ctx.Charge()) return ctx.Error(kCostBudgetExceeded);
+      if (is_list) {
+        if (iter2_slot_ >= 0) {
+          ctx.slots[iter_slot_] = Value::Int(static_cast<int64_t>(i));
+          ctx.slots[iter2_slot_] = value_internal::BorrowListElement(range, i);
+        } else {
+          ctx.slots[iter_slot_] = value_internal::BorrowListElement(range, i);
+        }
+      } else {
+        ctx.slots[iter_slot_] = value_internal::BorrowMapKeyAt(range, i);
+        if (iter2_slot_ >= 0) ctx.slots[iter2_slot_] = value_internal::BorrowMapValueAt(range, i);
+      }
+      Value v = predicate_->Eval(ctx);
+      if (v.IsBool()) {
+        if (v.bool_value() == exists_) return v;
+        continue;
+      }
+      if (!have_error) {
+        have_error = true;
+        if (v.is_error()) {
+          first_error = v;
+        } else {
+          Value args[2] = {Value::Bool(!exists_), v};
+          first_error = NoSuchOverload(ctx, exists_ ? "_||_" : "_&&_", args, 2);
+        }
+      }
+    }
+    if (have_error) return first_error;
+    return Value::Bool(!exists_);
+  }
+
+ private:
+  bool exists_;
+  NodePtr range_;
+  int iter_slot_;
+  int iter2_slot_;
+  NodePtr predicate_;
+};
+
+// cel.@block([b0, b1, ...], result): each binding is evaluated in order into its slot
+// (@index0, @index1, ...), then the result.
+class BlockNode : public PlanNode {
+ public:
+  BlockNode(std::vector<int> slots, std::vector<NodePtr> bindings, NodePtr result)
+      : slots_(std::move(slots)), bindings_(std::move(bindings)), result_(std::move(result)) {}
+  Value Eval(EvalContext& ctx) const override {
+    for (size_t i = 0; i < bindings_.size(); ++i) ctx.slots[slots_[i]] = bindings_[i]->Eval(ctx);
+    return result_->Eval(ctx);
+  }
+
+ private:
+  std::vector<int> slots_;
+  std::vector<NodePtr> bindings_;
+  NodePtr result_;
+};
+
 // --- Planner.
 
 bool IsBuiltinTypeName(std::string_view name) {
@@ -682,6 +877,26 @@ class Planner {
         return NodePtr(std::make_unique<NotStrictlyFalseNode>(std::move(args[0])));
       }
       if (fn == "cel.bind" && call.args.size() == 3) return PlanBind(call.args);
+      if (fn == "cel.@block" && call.args.size() == 2) return PlanBlock(call.args);
+      if (call.args.size() == 2 && (fn == "_==_" || fn == "_!=_" || fn == "_<_" ||
+                                    fn == "_<=_" || fn == "_>_" || fn == "_>=_")) {
+        GOVFLOW_ASSIGN_OR_RETURN(auto args, PlanArgs(call.args));
+        bool foldable = AllConstant(args);
+        NodePtr node;
+        if (fn == "_==_" || fn == "_!=_") {
+          node = std::make_unique<EqualityNode>(std::move(args[0]), std::move(args[1]),
+                                                fn == "_!=_");
+        } else if (fn == "_<_") {
+          node = std::make_unique<RelationNode<0>>(std::move(args[0]), std::move(args[1]));
+        } else if (fn == "_<=_") {
+          node = std::make_unique<RelationNode<1>>(std::move(args[0]), std::move(args[1]));
+        } else if (fn == "_>_") {
+          node = std::make_unique<RelationNode<2>>(std::move(args[0]), std::move(args[1]));
+        } else {
+          node = std::make_unique<RelationNode<3>>(std::move(args[0]), std::move(args[1]));
+        }
+        return FoldOrNode(std::move(node), foldable);
+      }
       if (fn == "matches" && call.args.size() == 2) {
         if (const auto* c = std::get_if<Constant>(&call.args[1]->kind);
             c != nullptr && c->kind == Constant::Kind::kString) {
@@ -728,6 +943,30 @@ class Planner {
     return MakeCall(fn, std::move(args));
   }
 
+  Result<NodePtr> PlanBlock(const std::vector<ExprPtr>& args) {
+    const auto* list = std::get_if<CreateList>(&args[0]->kind);
+    if (list == nullptr) return InvalidArgument("cel.block requires a list literal of bindings");
+    size_t mark = scopes_.size();
+    std::vector<int> slots;
+    std::vector<NodePtr> bindings;
+    for (size_t i = 0; i < list->elements.size(); ++i) {
+      auto b = PlanExpr(*list->elements[i]);
+      if (!b.ok()) {
+        scopes_.resize(mark);
+        return b.status();
+      }
+      int slot = NewSlot();
+      slots.push_back(slot);
+      bindings.push_back(std::move(b).value());
+      scopes_.emplace_back("@index" + std::to_string(i), slot);
+    }
+    auto result = PlanExpr(*args[1]);
+    scopes_.resize(mark);
+    if (!result.ok()) return result.status();
+    return NodePtr(std::make_unique<BlockNode>(std::move(slots), std::move(bindings),
+                                               std::move(result).value()));
+  }
+
   Result<NodePtr> PlanBind(const std::vector<ExprPtr>& args) {
     const auto* id = std::get_if<Ident>(&args[0]->kind);
     if (id == nullptr) return InvalidArgument("cel.bind() variable name must be a simple identifier");
@@ -747,7 +986,21 @@ class Planner {
     }
     std::vector<const Overload*> overloads = functions_.Find(name, arity);
     bool foldable = AllConstant(args);
-    NodePtr node = std::make_unique<CallNode>(name, std::move(args), std::move(overloads));
+    NodePtr node;
+    switch (arity) {
+      case 1:
+        node = std::make_unique<FixedCallNode<1>>(name, std::move(args), std::move(overloads));
+        break;
+      case 2:
+        node = std::make_unique<FixedCallNode<2>>(name, std::move(args), std::move(overloads));
+        break;
+      case 3:
+        node = std::make_unique<FixedCallNode<3>>(name, std::move(args), std::move(overloads));
+        break;
+      default:
+        node = std::make_unique<CallNode>(name, std::move(args), std::move(overloads));
+        break;
+    }
     return FoldOrNode(std::move(node), foldable);
   }
 
@@ -800,7 +1053,58 @@ class Planner {
     return list->elements[0].get();
   }
 
+  static bool IsCall(const Expr& e, std::string_view fn, size_t nargs) {
+    const auto* call = std::get_if<Call>(&e.kind);
+    return call != nullptr && call->target == nullptr && call->function == fn &&
+           call->args.size() == nargs;
+  }
+  static const Call& AsCall(const Expr& e) { return std::get<Call>(e.kind); }
+  static bool IsNotStrictlyFalse(const Expr& e) {
+    return IsCall(e, "@not_strictly_false", 1) || IsCall(e, "__not_strictly_false__", 1);
+  }
+
+  // The all()/exists() expansions: returns the predicate and sets *exists.
+  static const Expr* MatchQuantifier(const Comprehension& c, bool* exists) {
+    const auto* init = std::get_if<Constant>(&c.accu_init->kind);
+    if (init == nullptr || init->kind != Constant::Kind::kBool ||
+        !IsIdent(*c.result, c.accu_var) || !IsNotStrictlyFalse(*c.loop_condition)) {
+      return nullptr;
+    }
+    const Expr& cond_arg = *AsCall(*c.loop_condition).args[0];
+    if (init->bool_value) {  // all
+      if (!IsIdent(cond_arg, c.accu_var) || !IsCall(*c.loop_step, "_&&_", 2)) return nullptr;
+      *exists = false;
+    } else {  // exists
+      if (!IsCall(cond_arg, "!_", 1) || !IsIdent(*AsCall(cond_arg).args[0], c.accu_var) ||
+          !IsCall(*c.loop_step, "_||_", 2)) {
+        return nullptr;
+      }
+      *exists = true;
+    }
+    const Call& step = AsCall(*c.loop_step);
+    if (!IsIdent(*step.args[0], c.accu_var)) return nullptr;
+    return step.args[1].get();
+  }
+
   Result<NodePtr> PlanKind(const Expr&, const Comprehension& c) {
+    bool exists = false;
+    if (const Expr* predicate = MatchQuantifier(c, &exists)) {
+      GOVFLOW_ASSIGN_OR_RETURN(NodePtr range, PlanExpr(*c.iter_range));
+      int iter_slot = NewSlot();
+      int iter2_slot = -1;
+      size_t mark = scopes_.size();
+      scopes_.emplace_back(c.iter_var, iter_slot);
+      if (!c.iter_var2.empty()) {
+        iter2_slot = NewSlot();
+        scopes_.emplace_back(c.iter_var2, iter2_slot);
+      }
+      // The accumulator is not visible to user code (its name is not an identifier).
+      auto pred = PlanExpr(*predicate);
+      scopes_.resize(mark);
+      if (!pred.ok()) return pred.status();
+      return NodePtr(std::make_unique<QuantifierNode>(exists, std::move(range), iter_slot,
+                                                      iter2_slot, std::move(pred).value()));
+    }
     ComprehensionNode::Spec spec;
     GOVFLOW_ASSIGN_OR_RETURN(spec.range, PlanExpr(*c.iter_range));
     GOVFLOW_ASSIGN_OR_RETURN(spec.init, PlanExpr(*c.accu_init));

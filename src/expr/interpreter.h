@@ -4,6 +4,7 @@
 // evaluation on one thread. Not a public API: use expr/program.h.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -60,17 +61,20 @@ using FunctionImpl = Value (*)(EvalContext& ctx, const Value* args, int nargs);
 
 inline constexpr uint8_t kAnyKind = 255;
 
+inline constexpr int kMaxFixedArity = 4;
+
 struct Overload {
   int arity = 0;  // -1: any number of arguments
-  std::vector<uint8_t> arg_kinds;  // ValueKind or kAnyKind, one per argument (empty if variadic)
+  // ValueKind or kAnyKind per argument (first `arity` entries used).
+  std::array<uint8_t, kMaxFixedArity> arg_kinds{};
+  bool all_any = false;  // every argument accepts any kind
   FunctionImpl impl = nullptr;
 
   bool Matches(const Value* args, int nargs) const {
-    if (arity >= 0) {
-      for (int i = 0; i < nargs; ++i) {
-        uint8_t k = arg_kinds[static_cast<size_t>(i)];
-        if (k != kAnyKind && k != static_cast<uint8_t>(args[i].kind())) return false;
-      }
+    if (all_any || arity < 0) return true;
+    for (int i = 0; i < nargs; ++i) {
+      uint8_t k = arg_kinds[static_cast<size_t>(i)];
+      if (k != kAnyKind && k != static_cast<uint8_t>(args[i].kind())) return false;
     }
     return true;
   }

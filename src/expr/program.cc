@@ -7,20 +7,25 @@
 
 namespace govflow::expr {
 
-void Activation::Bind(std::string_view name, Value value) {
+void Activation::Set(std::string_view name, Value value) {
   if (name.find('.') != std::string_view::npos) has_qualified_names_ = true;
+  uint64_t hash = HashName(name);
+  for (Entry& e : entries_) {
+    if (e.hash == hash && e.name == name) {
+      e.value = std::move(value);
+      return;
+    }
+  }
+  entries_.push_back(Entry{hash, std::string(name), std::move(value)});
+}
+
+void Activation::Bind(std::string_view name, Value value) {
   // Bound values must own their storage: they outlive the caller's temporaries.
-  vars_.insert_or_assign(std::string(name), MaterializeValue(value));
+  Set(name, MaterializeValue(value));
 }
 
 void Activation::BindJson(std::string_view name, const boost::json::value& doc) {
-  if (name.find('.') != std::string_view::npos) has_qualified_names_ = true;
-  vars_.insert_or_assign(std::string(name), Value::FromJson(doc));
-}
-
-const Value* Activation::Find(std::string_view name) const {
-  auto it = vars_.find(name);
-  return it == vars_.end() ? nullptr : &it->second;
+  Set(name, Value::FromJson(doc));
 }
 
 Program::~Program() = default;
@@ -29,10 +34,9 @@ Value Program::Evaluate(const Activation& activation, const EvalOptions& options
   // Temporaries live in this stack buffer first; most evaluations never touch the heap.
   alignas(16) char buffer[4096];
   Arena arena(buffer, sizeof buffer);
-  constexpr int kInlineSlots = 16;
-  Value inline_slots[kInlineSlots];
-  Value* slots = inline_slots;
-  if (slot_count_ > kInlineSlots) {
+  // Slots only ever hold borrowed values, so they need no destruction.
+  Value* slots = nullptr;
+  if (slot_count_ > 0) {
     slots = static_cast<Value*>(
         arena.Allocate(sizeof(Value) * static_cast<size_t>(slot_count_), alignof(Value)));
     for (int i = 0; i < slot_count_; ++i) new (&slots[i]) Value();

@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <vector>
 
 #include <boost/json/value.hpp>
 
@@ -49,17 +49,34 @@ class Activation {
   // Binds `doc` (viewed in place, never copied) under `name`.
   void BindJson(std::string_view name, const boost::json::value& doc);
   // Borrowed pointer to a bound value, or null.
-  const Value* Find(std::string_view name) const;
+  const Value* Find(std::string_view name) const { return Find(name, HashName(name)); }
+  // Same with the name's HashName precomputed (the evaluator hashes names at plan time).
+  const Value* Find(std::string_view name, uint64_t hash) const {
+    for (const Entry& e : entries_) {
+      if (e.hash == hash && e.name == name) return &e.value;
+    }
+    return nullptr;
+  }
   // True when some bound name contains a dot ("a.b"), so qualified names need longest-prefix
   // resolution.
   bool has_qualified_names() const { return has_qualified_names_; }
 
+  static uint64_t HashName(std::string_view name) {
+    uint64_t h = 14695981039346656037ull;  // FNV-1a
+    for (unsigned char c : name) h = (h ^ c) * 1099511628211ull;
+    return h;
+  }
+
  private:
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  void Set(std::string_view name, Value value);
+  // A flat list: activations hold a handful of names, where a scan of hashes beats hashing
+  // into buckets.
+  struct Entry {
+    uint64_t hash;
+    std::string name;
+    Value value;
   };
-  std::unordered_map<std::string, Value, Hash, std::equal_to<>> vars_;
+  std::vector<Entry> entries_;
   bool has_qualified_names_ = false;
 };
 

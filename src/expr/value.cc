@@ -314,9 +314,8 @@ size_t Value::size() const {
 
 namespace value_internal {
 
-Value BorrowListElement(const Value& list, size_t i) {
-  if (list.storage() == kJson) return Value::FromJson(JsonArray(list)[i]);
-  return static_cast<const ListRep*>(list.raw_pointer())->elements()[i].Borrow();
+Value BorrowJsonListElement(const Value& list, size_t i) {
+  return Value::FromJson(JsonArray(list)[i]);
 }
 
 bool BorrowMapFindString(const Value& map, std::string_view key, Value* out) {

@@ -334,7 +334,13 @@ struct ErrorRep {
 };
 
 // Interpreter fast paths: borrowed access without reference counting.
-Value BorrowListElement(const Value& list, size_t i);
+Value BorrowJsonListElement(const Value& list, size_t i);
+inline Value BorrowListElement(const Value& list, size_t i) {
+  if (list.storage() == kRep) {
+    return static_cast<const ListRep*>(list.raw_pointer())->elements()[i].Borrow();
+  }
+  return BorrowJsonListElement(list, i);
+}
 // Map lookup returning a borrowed value; false when absent. Key type not checked.
 bool BorrowMapFind(const Value& map, const Value& key, Value* out);
 // Map lookup by string key (field selection); false when absent.
