@@ -16,6 +16,8 @@
 namespace govflow::expr {
 namespace {
 
+#define GOVFLOW_NOINLINE __attribute__((noinline))
+
 constexpr int kHardNestingCap = 1000;
 // Longest snippet line shown whole in an error message; longer lines are shown as a window
 // around the column so that messages stay small for huge one-line inputs.
@@ -103,7 +105,7 @@ class Parser {
     return source_.substr(static_cast<size_t>(t.begin), static_cast<size_t>(t.end - t.begin));
   }
 
-  void SyntaxError(const SourcePosition& position, std::string_view what) {
+  GOVFLOW_NOINLINE void SyntaxError(const SourcePosition& position, std::string_view what) {
     if (!error_.ok()) return;  // keep the first
     std::string message = "Syntax error: ";
     message.append(what);
@@ -111,7 +113,7 @@ class Parser {
         FormatSourceError(source_, options_.description, position, message));
   }
 
-  void LimitError(const SourcePosition& position) {
+  GOVFLOW_NOINLINE void LimitError(const SourcePosition& position) {
     if (!error_.ok()) return;
     error_ = ResourceExhausted(FormatSourceError(
         source_, options_.description, position,
@@ -119,7 +121,7 @@ class Parser {
   }
 
   // Reports the current token as unexpected (or its lexical error, when it is one).
-  void Mismatched(std::string_view expecting) {
+  GOVFLOW_NOINLINE void Mismatched(std::string_view expecting) {
     const Token& t = Cur();
     if (t.kind == TokenKind::kError) {
       SyntaxError(t.error_position, t.text);
@@ -155,7 +157,7 @@ class Parser {
   }
 
   // Wraps a finished node, enforcing the depth limit.
-  Node Finish(ExprPtr e, int depth) {
+  GOVFLOW_NOINLINE Node Finish(ExprPtr e, int depth) {
     if (depth > max_depth_) {
       LimitError(e->position);
       return {};
@@ -163,13 +165,13 @@ class Parser {
     return Node{std::move(e), depth};
   }
 
-  ExprPtr NewIdent(const SourcePosition& position, std::string name) {
+  GOVFLOW_NOINLINE ExprPtr NewIdent(const SourcePosition& position, std::string name) {
     ExprPtr e = NewExpr(position);
     e->kind = Ident{std::move(name)};
     return e;
   }
 
-  ExprPtr NewBool(const SourcePosition& position, bool value) {
+  GOVFLOW_NOINLINE ExprPtr NewBool(const SourcePosition& position, bool value) {
     ExprPtr e = NewExpr(position);
     Constant c;
     c.kind = Constant::Kind::kBool;
@@ -178,7 +180,7 @@ class Parser {
     return e;
   }
 
-  ExprPtr NewInt(const SourcePosition& position, int64_t value) {
+  GOVFLOW_NOINLINE ExprPtr NewInt(const SourcePosition& position, int64_t value) {
     ExprPtr e = NewExpr(position);
     Constant c;
     c.kind = Constant::Kind::kInt;
@@ -187,20 +189,20 @@ class Parser {
     return e;
   }
 
-  ExprPtr NewCall(const SourcePosition& position, std::string function, ExprPtr target,
+  GOVFLOW_NOINLINE ExprPtr NewCall(const SourcePosition& position, std::string function, ExprPtr target,
                   std::vector<ExprPtr> args) {
     ExprPtr e = NewExpr(position);
     e->kind = Call{std::move(target), std::move(function), std::move(args)};
     return e;
   }
 
-  ExprPtr NewCall(const SourcePosition& position, std::string function, ExprPtr a) {
+  GOVFLOW_NOINLINE ExprPtr NewCall(const SourcePosition& position, std::string function, ExprPtr a) {
     std::vector<ExprPtr> args;
     args.push_back(std::move(a));
     return NewCall(position, std::move(function), nullptr, std::move(args));
   }
 
-  ExprPtr NewCall(const SourcePosition& position, std::string function, ExprPtr a, ExprPtr b) {
+  GOVFLOW_NOINLINE ExprPtr NewCall(const SourcePosition& position, std::string function, ExprPtr a, ExprPtr b) {
     std::vector<ExprPtr> args;
     args.reserve(2);
     args.push_back(std::move(a));
@@ -208,7 +210,7 @@ class Parser {
     return NewCall(position, std::move(function), nullptr, std::move(args));
   }
 
-  ExprPtr NewCall(const SourcePosition& position, std::string function, ExprPtr a, ExprPtr b,
+  GOVFLOW_NOINLINE ExprPtr NewCall(const SourcePosition& position, std::string function, ExprPtr a, ExprPtr b,
                   ExprPtr c) {
     std::vector<ExprPtr> args;
     args.reserve(3);
@@ -218,7 +220,7 @@ class Parser {
     return NewCall(position, std::move(function), nullptr, std::move(args));
   }
 
-  Node Binary(const SourcePosition& position, const char* function, Node lhs, Node rhs) {
+  GOVFLOW_NOINLINE Node Binary(const SourcePosition& position, const char* function, Node lhs, Node rhs) {
     const int depth = 1 + std::max(lhs.depth, rhs.depth);
     return Finish(NewCall(position, function, std::move(lhs.expr), std::move(rhs.expr)), depth);
   }
@@ -302,19 +304,24 @@ class Parser {
         lhs = ParseLogicalChain(std::move(lhs), precedence);
         continue;
       }
-      const TokenKind op = Cur().kind;
-      const SourcePosition position = Cur().position;
-      Advance();
-      Node rhs = ParseBinary(precedence + 1);
-      if (!rhs.expr) return {};
-      lhs = Binary(position, BinaryFunction(op), std::move(lhs), std::move(rhs));
+      lhs = ParseBinaryOperand(std::move(lhs), precedence);
     }
     return lhs;
   }
 
+  // At a binary operator of `precedence`: parses its right operand and combines.
+  GOVFLOW_NOINLINE Node ParseBinaryOperand(Node lhs, int precedence) {
+    const TokenKind op = Cur().kind;
+    const SourcePosition position = Cur().position;
+    Advance();
+    Node rhs = ParseBinary(precedence + 1);
+    if (!rhs.expr) return {};
+    return Binary(position, BinaryFunction(op), std::move(lhs), std::move(rhs));
+  }
+
   // Chains of || and && are built as balanced trees (as cel-go does), so that long
   // conjunctions stay shallow.
-  Node ParseLogicalChain(Node first, int precedence) {
+  GOVFLOW_NOINLINE Node ParseLogicalChain(Node first, int precedence) {
     const TokenKind op = precedence == 1 ? TokenKind::kOrOr : TokenKind::kAndAnd;
     const char* function = precedence == 1 ? "_||_" : "_&&_";
     std::vector<Node> terms;
@@ -330,7 +337,7 @@ class Parser {
     return Balance(function, terms, ops, 0, ops.size() - 1);
   }
 
-  Node Balance(const char* function, std::vector<Node>& terms,
+  GOVFLOW_NOINLINE Node Balance(const char* function, std::vector<Node>& terms,
                const std::vector<SourcePosition>& ops, size_t lo, size_t hi) {
     const size_t mid = (lo + hi + 1) / 2;
     Node left = mid == lo ? std::move(terms[mid]) : Balance(function, terms, ops, lo, mid - 1);
@@ -346,6 +353,10 @@ class Parser {
   // grammar), which is how -9223372036854775808 denotes INT64_MIN.
   Node ParseUnary() {
     if (!At(TokenKind::kBang) && !At(TokenKind::kMinus)) return ParseMember(false);
+    return ParseUnaryOperators();
+  }
+
+  GOVFLOW_NOINLINE Node ParseUnaryOperators() {
     std::vector<std::pair<bool, SourcePosition>> ops;  // (is_not, position)
     while (At(TokenKind::kBang) || At(TokenKind::kMinus)) {
       ops.emplace_back(At(TokenKind::kBang), Cur().position);
@@ -385,7 +396,7 @@ class Parser {
   }
 
   // At '.': `.field`, `.?field`, `.method(args)`.
-  Node ParseSelectSuffix(Node operand) {
+  GOVFLOW_NOINLINE Node ParseSelectSuffix(Node operand) {
     const SourcePosition dot = Cur().position;
     Advance();
     bool optional = false;
@@ -419,7 +430,7 @@ class Parser {
   }
 
   // At '[': `[index]`, `[?index]`.
-  Node ParseIndexSuffix(Node operand) {
+  GOVFLOW_NOINLINE Node ParseIndexSuffix(Node operand) {
     const SourcePosition open = Cur().position;
     Advance();
     bool optional = false;
@@ -433,7 +444,7 @@ class Parser {
     return Binary(open, optional ? "_[?_]" : "_[_]", std::move(operand), std::move(index));
   }
 
-  Node ParseNegativeLiteral() {
+  GOVFLOW_NOINLINE Node ParseNegativeLiteral() {
     const Token& t = Cur();
     // The position of the literal is that of its '-' sign, one token back.
     const SourcePosition position = tokens_[index_ - 1].position;
@@ -456,7 +467,7 @@ class Parser {
   }
 
   // After `target.name` with the current token '('.
-  Node ParseCallRest(Node target, std::string name) {
+  GOVFLOW_NOINLINE Node ParseCallRest(Node target, std::string name) {
     const SourcePosition open = Cur().position;
     std::vector<Node> args;
     if (!ParseArgs(args)) return {};
@@ -464,7 +475,7 @@ class Parser {
   }
 
   // '(' [expr (',' expr)* ','?] ')'
-  bool ParseArgs(std::vector<Node>& args) {
+  GOVFLOW_NOINLINE bool ParseArgs(std::vector<Node>& args) {
     if (!Expect(TokenKind::kLParen)) return false;
     while (!At(TokenKind::kRParen)) {
       Node arg = ParseExpr();
@@ -476,58 +487,54 @@ class Parser {
     return Expect(TokenKind::kRParen);
   }
 
+  // Dispatches on the first token. Kept small: every alternative is its own (non-inlined)
+  // function, so that only the frame of the one taken sits on the recursion path.
   Node ParsePrimary() {
-    const Token& t = Cur();
-    switch (t.kind) {
+    switch (Cur().kind) {
       case TokenKind::kDot:
-      case TokenKind::kIdent:
-        return ParseIdentOrCallOrMessage();
-      case TokenKind::kLParen: {
-        Advance();
-        Node inner = ParseExpr();
-        if (!inner.expr) return {};
-        if (!Expect(TokenKind::kRParen)) return {};
-        return inner;
-      }
-      case TokenKind::kLBracket:
-        return ParseList();
-      case TokenKind::kLBrace:
-        return ParseMap();
-      case TokenKind::kInt: {
-        if (t.int_overflow || t.magnitude > static_cast<uint64_t>(INT64_MAX)) {
-          SyntaxError(t.position, "invalid int literal");
-          return {};
-        }
-        ExprPtr e = NewInt(t.position, static_cast<int64_t>(t.magnitude));
-        Advance();
-        return Node{std::move(e), 1};
-      }
-      case TokenKind::kUint: {
-        if (t.int_overflow) {
-          SyntaxError(t.position, "invalid uint literal");
-          return {};
-        }
-        return Literal(Constant::Kind::kUint);
-      }
-      case TokenKind::kDouble:
-        return Literal(Constant::Kind::kDouble);
-      case TokenKind::kString:
-        return Literal(Constant::Kind::kString);
-      case TokenKind::kBytes:
-        return Literal(Constant::Kind::kBytes);
+      case TokenKind::kIdent: return ParseIdentOrCallOrMessage();
+      case TokenKind::kLParen: return ParseParenthesized();
+      case TokenKind::kLBracket: return ParseList();
+      case TokenKind::kLBrace: return ParseMap();
+      case TokenKind::kInt: return ParseIntLiteral();
+      case TokenKind::kUint: return Literal(Constant::Kind::kUint);
+      case TokenKind::kDouble: return Literal(Constant::Kind::kDouble);
+      case TokenKind::kString: return Literal(Constant::Kind::kString);
+      case TokenKind::kBytes: return Literal(Constant::Kind::kBytes);
       case TokenKind::kTrue:
-      case TokenKind::kFalse:
-        return Literal(Constant::Kind::kBool);
-      case TokenKind::kNull:
-        return Literal(Constant::Kind::kNull);
+      case TokenKind::kFalse: return Literal(Constant::Kind::kBool);
+      case TokenKind::kNull: return Literal(Constant::Kind::kNull);
       default:
         Mismatched(kExpectingExpression);
         return {};
     }
   }
 
-  Node Literal(Constant::Kind kind) {
+  GOVFLOW_NOINLINE Node ParseParenthesized() {
+    Advance();
+    Node inner = ParseExpr();
+    if (!inner.expr) return {};
+    if (!Expect(TokenKind::kRParen)) return {};
+    return inner;
+  }
+
+  GOVFLOW_NOINLINE Node ParseIntLiteral() {
+    const Token& t = Cur();
+    if (t.int_overflow || t.magnitude > static_cast<uint64_t>(INT64_MAX)) {
+      SyntaxError(t.position, "invalid int literal");
+      return {};
+    }
+    ExprPtr e = NewInt(t.position, static_cast<int64_t>(t.magnitude));
+    Advance();
+    return Node{std::move(e), 1};
+  }
+
+  GOVFLOW_NOINLINE Node Literal(Constant::Kind kind) {
     Token& t = tokens_[index_];
+    if (kind == Constant::Kind::kUint && t.int_overflow) {
+      SyntaxError(t.position, "invalid uint literal");
+      return {};
+    }
     ExprPtr e = NewExpr(t.position);
     Constant c;
     c.kind = kind;
@@ -545,7 +552,7 @@ class Parser {
   }
 
   // '.'? IDENT ('(' args ')')?  |  '.'? IDENT ('.' IDENT)* '{' fieldInits '}'
-  Node ParseIdentOrCallOrMessage() {
+  GOVFLOW_NOINLINE Node ParseIdentOrCallOrMessage() {
     const SourcePosition start = Cur().position;
     std::string name;
     if (At(TokenKind::kDot)) {
@@ -583,7 +590,7 @@ class Parser {
   }
 
   // '[' [ '?'? expr (',' '?'? expr)* ] ','? ']'
-  Node ParseList() {
+  GOVFLOW_NOINLINE Node ParseList() {
     const SourcePosition open = Cur().position;
     Advance();
     CreateList list;
@@ -611,7 +618,7 @@ class Parser {
   }
 
   // '{' [ '?'? expr ':' expr (',' ...)* ] ','? '}'
-  Node ParseMap() {
+  GOVFLOW_NOINLINE Node ParseMap() {
     const SourcePosition open = Cur().position;
     Advance();
     CreateStruct map;
@@ -646,7 +653,7 @@ class Parser {
   }
 
   // At '{' after a message name: [ '?'? field ':' expr (',' ...)* ] ','? '}'
-  Node ParseMessage(std::string name) {
+  GOVFLOW_NOINLINE Node ParseMessage(std::string name) {
     const SourcePosition open = Cur().position;
     Advance();
     CreateStruct message;
@@ -690,7 +697,7 @@ class Parser {
   // ---- calls and macros ----
 
   // A global (target.expr == null) or receiver call, expanded when it is a macro.
-  Node MakeCall(const SourcePosition& position, Node target, std::string name,
+  GOVFLOW_NOINLINE Node MakeCall(const SourcePosition& position, Node target, std::string name,
                 std::vector<Node> args) {
     if (options_.enable_macros) {
       bool expanded = false;
@@ -715,7 +722,7 @@ class Parser {
   }
 
   // The name of a macro's variable argument, or an error when it is not a simple identifier.
-  bool VariableName(const Node& arg, std::string& name) {
+  GOVFLOW_NOINLINE bool VariableName(const Node& arg, std::string& name) {
     const auto* ident = std::get_if<Ident>(&arg.expr->kind);
     if (ident == nullptr || ident->name.empty() || ident->name[0] == '.') {
       SyntaxError(arg.expr->position, "argument must be a simple name");
@@ -741,7 +748,7 @@ class Parser {
     return e;
   }
 
-  Node NewComprehension(const SourcePosition& position, int depth, std::string iter_var,
+  GOVFLOW_NOINLINE Node NewComprehension(const SourcePosition& position, int depth, std::string iter_var,
                         std::string iter_var2, ExprPtr range, std::string accu_var,
                         ExprPtr init, ExprPtr condition, ExprPtr step, ExprPtr result) {
     ExprPtr e = NewExpr(position);
@@ -762,7 +769,7 @@ class Parser {
 
   // Sets `expanded` when `name` with these arguments is a macro; returns the expansion (or a
   // null Node with the error recorded when the macro's arguments are invalid).
-  Node TryExpandMacro(const SourcePosition& pos, Node& target, const std::string& name,
+  GOVFLOW_NOINLINE Node TryExpandMacro(const SourcePosition& pos, Node& target, const std::string& name,
                       std::vector<Node>& args, bool& expanded) {
     const size_t n = args.size();
     expanded = true;
@@ -807,7 +814,7 @@ class Parser {
   }
 
   // has(a.b) -> Select(a, b, test_only)
-  Node ExpandHas(const SourcePosition& pos, Node arg) {
+  GOVFLOW_NOINLINE Node ExpandHas(const SourcePosition& pos, Node arg) {
     auto* select = std::get_if<Select>(&arg.expr->kind);
     if (select == nullptr || select->test_only) {
       SyntaxError(arg.expr->position, "invalid argument to has() macro");
@@ -820,7 +827,7 @@ class Parser {
 
   // Reads the one or two variable names of a comprehension macro (all but the last
   // `body_args` arguments) and checks that they are distinct.
-  bool MacroVariables(const std::vector<Node>& args, size_t count, std::string& v1,
+  GOVFLOW_NOINLINE bool MacroVariables(const std::vector<Node>& args, size_t count, std::string& v1,
                       std::string& v2) {
     if (!VariableName(args[0], v1)) return false;
     if (count == 2) {
@@ -834,7 +841,7 @@ class Parser {
   }
 
   // all / exists / exists_one with one variable (2 args) or two variables (3 args).
-  Node ExpandQuantifier(const SourcePosition& pos, Quantifier kind, Node& target,
+  GOVFLOW_NOINLINE Node ExpandQuantifier(const SourcePosition& pos, Quantifier kind, Node& target,
                         std::vector<Node>& args) {
     const size_t vars = args.size() - 1;
     std::string v1;
@@ -873,7 +880,7 @@ class Parser {
   }
 
   // e.map(x, f) and e.map(x, p, f)
-  Node ExpandMap(const SourcePosition& pos, Node& target, std::vector<Node>& args) {
+  GOVFLOW_NOINLINE Node ExpandMap(const SourcePosition& pos, Node& target, std::vector<Node>& args) {
     std::string v;
     std::string unused;
     if (!MacroVariables(args, 1, v, unused)) return {};
@@ -891,7 +898,7 @@ class Parser {
   }
 
   // e.filter(x, p)
-  Node ExpandFilter(const SourcePosition& pos, Node& target, std::vector<Node>& args) {
+  GOVFLOW_NOINLINE Node ExpandFilter(const SourcePosition& pos, Node& target, std::vector<Node>& args) {
     std::string v;
     std::string unused;
     if (!MacroVariables(args, 1, v, unused)) return {};
@@ -906,7 +913,7 @@ class Parser {
   }
 
   // e.transformList(i, v, f) and e.transformList(i, v, p, f)
-  Node ExpandTransformList(const SourcePosition& pos, Node& target, std::vector<Node>& args) {
+  GOVFLOW_NOINLINE Node ExpandTransformList(const SourcePosition& pos, Node& target, std::vector<Node>& args) {
     std::string v1;
     std::string v2;
     if (!MacroVariables(args, 2, v1, v2)) return {};
@@ -926,7 +933,7 @@ class Parser {
   // e.transformMap(k, v, f), e.transformMap(k, v, p, f): step cel.@mapInsert(@result, k, f).
   // e.transformMapEntry(k, v, f), (k, v, p, f): step cel.@mapInsert(@result, f), where f
   // yields a one-entry map.
-  Node ExpandTransformMap(const SourcePosition& pos, Node& target, std::vector<Node>& args,
+  GOVFLOW_NOINLINE Node ExpandTransformMap(const SourcePosition& pos, Node& target, std::vector<Node>& args,
                           bool entry) {
     std::string v1;
     std::string v2;
@@ -953,7 +960,7 @@ class Parser {
   }
 
   // cel.bind(var, init, result): a comprehension over an empty list whose accumulator is `var`.
-  Node ExpandBind(const SourcePosition& pos, std::vector<Node>& args) {
+  GOVFLOW_NOINLINE Node ExpandBind(const SourcePosition& pos, std::vector<Node>& args) {
     std::string var;
     std::string unused;
     if (!MacroVariables(args, 1, var, unused)) return {};
@@ -965,7 +972,7 @@ class Parser {
   }
 
   // cel.block([bindings...], result) -> cel.@block([...], result)
-  Node ExpandBlock(const SourcePosition& pos, std::vector<Node>& args) {
+  GOVFLOW_NOINLINE Node ExpandBlock(const SourcePosition& pos, std::vector<Node>& args) {
     if (!std::holds_alternative<CreateList>(args[0].expr->kind)) {
       SyntaxError(args[0].expr->position, "cel.block requires the first arg to be a list literal");
       return {};
@@ -983,7 +990,7 @@ class Parser {
   }
 
   // cel.index(N) -> @indexN
-  Node ExpandBlockIndex(const SourcePosition& pos, std::vector<Node>& args) {
+  GOVFLOW_NOINLINE Node ExpandBlockIndex(const SourcePosition& pos, std::vector<Node>& args) {
     int64_t index = 0;
     if (!NonNegativeIntLiteral(args[0], index)) {
       SyntaxError(args[0].expr->position, "cel.index requires a single non-negative int constant arg");
@@ -993,7 +1000,7 @@ class Parser {
   }
 
   // cel.iterVar(N, M) -> @it:N:M, cel.accuVar(N, M) -> @ac:N:M
-  Node ExpandBlockVariable(const SourcePosition& pos, const char* prefix,
+  GOVFLOW_NOINLINE Node ExpandBlockVariable(const SourcePosition& pos, const char* prefix,
                            std::vector<Node>& args) {
     int64_t depth = 0;
     int64_t unique = 0;

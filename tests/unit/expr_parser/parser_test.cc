@@ -546,11 +546,14 @@ TEST(ParserTest, AcceptsNestingUpToTheLimit) {
 TEST(ParserTest, CapsARaisedDepthLimitToStaySafe) {
   ParseOptions options;
   options.max_nesting_depth = 1'000'000;
-  const std::string deep = std::string(5000, '(') + "1" + std::string(5000, ')');
-  Result<Ast> ast = Parse(deep, options);
-  ASSERT_FALSE(ast.ok());
-  EXPECT_EQ(ast.status().code(), StatusCode::kResourceExhausted);
-  EXPECT_NE(ast.status().message().find("limit of 1000"), std::string::npos);
+  for (const std::string prefix : {"(", "[", "{1:", "f(", "Msg{f: ", "a[", "x.all(y, ", "-(", "a ? b : "}) {
+    std::string source;
+    for (int i = 0; i < 5000; ++i) source += prefix;
+    Result<Ast> ast = Parse(source, options);
+    ASSERT_FALSE(ast.ok()) << prefix;
+    EXPECT_EQ(ast.status().code(), StatusCode::kResourceExhausted) << prefix;
+    EXPECT_NE(ast.status().message().find("limit of 1000"), std::string::npos) << prefix;
+  }
 }
 
 void CollectIds(const Expr& e, std::vector<int64_t>& ids, std::vector<const Expr*>& nodes);
