@@ -1,0 +1,18 @@
+// Subcommand groups of the govflow binary. Each Register* adds its group to the app; the table in
+// main.cc lists them all. Handlers print to stdout/stderr and return the process exit code through
+// CommandResult (0 success, 1 the operation failed, 2 bad usage).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace govflow::cli {
+
+// Where a command's exit code goes once CLI11 has run its callback.
+struct CommandResult {
+  int exit_code = 0;
+};
+
+// `govflow expr eval|check ...`: try a CEL expression.
+void RegisterExprCommands(CLI::App& app, CommandResult& result);
+
+}  // namespace govflow::cli
