@@ -2,6 +2,8 @@
 
 #include <new>
 
+#include "expr/checker.h"
+#include "expr/declarations.h"
 #include "expr/interpreter.h"
 #include "expr/parser.h"
 
@@ -71,7 +73,11 @@ Result<std::shared_ptr<const Program>> Compile(std::string_view source,
   parse_options.max_nesting_depth = options.max_nesting_depth;
   parse_options.description = options.description;
   GOVFLOW_ASSIGN_OR_RETURN(Ast ast, Parse(source, parse_options));
-  // Hook for the type checker: when options.checker_env is set, Check(ast, *env) runs here.
+  if (options.type_env != nullptr) {
+    CheckOptions check_options;
+    check_options.description = std::string(options.description);
+    GOVFLOW_RETURN_IF_ERROR(Check(ast, *options.type_env, check_options).status());
+  }
   GOVFLOW_ASSIGN_OR_RETURN(Plan plan, PlanAst(ast, StandardFunctions()));
   std::shared_ptr<Program> program(new Program());
   program->ast_ = std::move(ast);

@@ -18,13 +18,14 @@
 
 namespace govflow::expr {
 
-class CheckerEnv;  // the static type checker's declarations (expr/checker.h); optional.
+class TypeEnvironment;  // declarations for the static type checker (expr/declarations.h)
 class PlanNode;
 
 struct CompileOptions {
-  // When set, the expression is type-checked against these declarations before planning and
-  // check errors fail Compile. Not wired yet: reserved for the checker (see report).
-  const CheckerEnv* checker_env = nullptr;
+  // When set, the expression is type-checked against these declarations (build them with
+  // TypeEnvironment::Standard() plus AddVariable) and every check error fails Compile, with
+  // the checker's formatted messages. Must outlive the Compile call only.
+  const TypeEnvironment* type_env = nullptr;
   // When false, has/all/exists/map/filter/... are ordinary calls (cel-spec disable_macros).
   bool enable_macros = true;
   // Longest accepted source, deepest nesting (forwarded to the parser).
@@ -107,8 +108,8 @@ class Program {
   int slot_count_ = 0;
 };
 
-// Parses (and, once wired, checks) `source` and plans it. Errors are the parser's formatted
-// messages ("ERROR: <input>:1:5: ...").
+// Parses `source`, type-checks it when options.type_env is set, and plans it. Errors are the
+// parser's or checker's formatted messages ("ERROR: <input>:1:5: ...").
 Result<std::shared_ptr<const Program>> Compile(std::string_view source,
                                                const CompileOptions& options = {});
 
