@@ -141,6 +141,21 @@ TEST_F(ClientTest, RefreshesTheTokenBeforeItExpires) {
   EXPECT_EQ(*FindHeader(api.back().headers, "Authorization"), "Bearer tok2");
 }
 
+TEST_F(ClientTest, FailedBackgroundRenewalKeepsTheOldTokenAndBacksOff) {
+  Script([](const HttpRequest&) { return Created(); });
+  ASSERT_TRUE(Create()->ok());
+  clock_.Advance(seconds(3400));  // inside the renewal margin
+  http_.EnqueueStatus(503, "");   // the renewal fails
+  ASSERT_TRUE(Create()->ok());    // served with the old token
+  EXPECT_EQ(client_->token_fetches(), 2u);
+  ASSERT_TRUE(Create()->ok());  // no new renewal attempt within the back-off
+  EXPECT_EQ(client_->token_fetches(), 2u);
+  clock_.Advance(seconds(11));
+  ASSERT_TRUE(Create()->ok());
+  EXPECT_EQ(client_->token_fetches(), 3u);
+  EXPECT_EQ(*FindHeader(ApiRequests().back().headers, "Authorization"), "Bearer tok1");
+}
+
 TEST_F(ClientTest, FetchesANewTokenOnceExpired) {
   Script([](const HttpRequest&) { return Created(); });
   ASSERT_TRUE(Create()->ok());

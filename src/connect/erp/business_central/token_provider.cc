@@ -102,6 +102,11 @@ void TokenProvider::OnFetched(HttpResponse response) {
     std::lock_guard lock(mu_);
     fetching_ = false;
     waiters.swap(waiters_);
+    if (failure && !token_.empty()) {
+      // A background renewal failed while the old token still works: try again in a while
+      // rather than on every call.
+      refresh_at_ = std::min(expires_at_, clock_.Monotonic() + std::chrono::seconds(10));
+    }
     if (!failure) {
       const auto now = clock_.Monotonic();
       const auto margin =
