@@ -1,0 +1,78 @@
+#include "workflow/runtime/run_state.h"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+namespace govflow::workflow::runtime {
+namespace json = boost::json;
+
+std::string RunContext::ToJson() const {
+  json::object o;
+  o["steps"] = steps;
+  o["attempt"] = attempt;
+  o["attempt_base"] = attempt_base;
+  o["call_started_us"] = call_started_us;
+  o["wait_until_us"] = wait_until_us;
+  return json::serialize(o);
+}
+
+Result<RunContext> RunContext::FromJson(std::string_view text) {
+  boost::system::error_code ec;
+  json::value v = json::parse(text, ec);
+  if (ec || !v.is_object()) return Internal("run context is not a JSON object");
+  RunContext c;
+  const json::object& o = v.get_object();
+  auto int_field = [&](std::string_view name, int64_t& out) -> Status {
+    const json::value* f = o.if_contains(name);
+    if (f == nullptr) return Status::Ok();
+    if (!f->is_int64()) return Internal("run context: " + std::string(name) + " is not an integer");
+    out = f->get_int64();
+    return Status::Ok();
+  };
+  if (const json::value* s = o.if_contains("steps")) {
+    if (!s->is_object()) return Internal("run context: steps is not an object");
+    c.steps = *s;
+  }
+  GOVFLOW_RETURN_IF_ERROR(int_field("attempt", c.attempt));
+  GOVFLOW_RETURN_IF_ERROR(int_field("attempt_base", c.attempt_base));
+  GOVFLOW_RETURN_IF_ERROR(int_field("call_started_us", c.call_started_us));
+  GOVFLOW_RETURN_IF_ERROR(int_field("wait_until_us", c.wait_until_us));
+  return c;
+}
+
+std::string IdempotencyKey(const TenantId& tenant, const RunId& run, std::string_view step) {
+  std::string key = tenant.value();
+  key += '/';
+  key += run.value();
+  key += '/';
+  key += step;
+  return key;
+}
+
+ErrorClass ToWorkflowErrorClass(const connect::CallFailure& failure) {
+  using C = connect::ErrorClass;
+  switch (failure.error_class) {
+    case C::kValidation:
+    case C::kMasterData:
+      return ErrorClass::kRejected;
+    case C::kAuth:
+      return ErrorClass::kAuth;
+    case C::kNotFound:
+      return ErrorClass::kNotFound;
+    case C::kConflict:
+      return ErrorClass::kConflict;
+    case C::kThrottled:
+      return ErrorClass::kThrottled;
+    case C::kTransient:
+      return ErrorClass::kTransient;
+    case C::kUnknown:
+      return failure.code == "timeout" ? ErrorClass::kTimeout : ErrorClass::kUnknown;
+  }
+  return ErrorClass::kUnknown;
+}
+
+bool OutcomeUnknown(const connect::CallFailure& failure) {
+  return failure.error_class == connect::ErrorClass::kUnknown;
+}
+
+}  // namespace govflow::workflow::runtime
