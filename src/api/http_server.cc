@@ -1,0 +1,626 @@
+// The only file of govflow's api module that includes Boost.Beast and Asio.
+//
+// Shape: one io_context run by N threads; the acceptor and every connection have their own strand,
+// so a connection's state is touched by one thread at a time without locks. A connection serves
+// its requests one after another (which keeps pipelined requests' responses in order): read the
+// head, maybe send 100 Continue, read the body, hand the request to the handler, wait for the
+// Responder, write, repeat. While waiting, a timer (handler_timeout) holds the connection alive;
+// Responders hold only a weak reference, and a server-wide gate stops them from touching the
+// io_context once Stop() has closed it.
+#include "api/http_server.h"
+
+#include <atomic>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <charconv>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "api/problem.h"
+
+namespace govflow::api {
+
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using Strand = net::strand<net::io_context::executor_type>;
+
+namespace {
+
+struct Counters {
+  std::atomic<std::uint64_t> connections_accepted{0};
+  std::atomic<std::uint64_t> connections_rejected{0};
+  std::atomic<std::uint64_t> connections_open{0};
+  std::atomic<std::uint64_t> requests{0};
+  std::atomic<std::uint64_t> requests_in_flight{0};
+  std::array<std::atomic<std::uint64_t>, 6> responses_by_class{};
+  std::atomic<std::uint64_t> bad_requests{0};
+  std::atomic<std::uint64_t> bodies_too_large{0};
+  std::atomic<std::uint64_t> headers_too_large{0};
+  std::atomic<std::uint64_t> read_timeouts{0};
+  std::atomic<std::uint64_t> handler_timeouts{0};
+};
+
+class Connection;
+
+// What connections and Responders share with the server. Outlives the io_context only through
+// Responders, which then find the gate closed.
+struct ServerState {
+  HttpServerOptions options;
+  RequestHandler handler;
+  Counters counters;
+  std::atomic<bool> stopping{false};
+
+  // Held shared by a Responder while it posts onto a connection; taken exclusively by Stop()
+  // to close it before the io_context goes away.
+  std::shared_mutex gate_mu;
+  bool gate_open = true;  // guarded by gate_mu
+
+  std::mutex connections_mu;
+  std::condition_variable connections_cv;
+  std::unordered_map<std::uint64_t, std::weak_ptr<Connection>> connections;  // by id
+  std::uint64_t next_connection_id = 1;  // guarded by connections_mu
+};
+
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+std::string EndpointString(const tcp::endpoint& endpoint) {
+  const net::ip::address address = endpoint.address();
+  std::string host = address.to_string();
+  if (address.is_v6()) host = "[" + host + "]";
+  return host + ":" + std::to_string(endpoint.port());
+}
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(tcp::socket socket, std::shared_ptr<ServerState> state, std::uint64_t id)
+      : executor_(socket.get_executor()),
+        stream_(std::move(socket)),
+        handler_timer_(executor_),
+        state_(std::move(state)),
+        id_(id) {
+    beast::error_code ec;
+    tcp::endpoint remote = stream_.socket().remote_endpoint(ec);
+    remote_address_ = ec ? std::string("unknown") : EndpointString(remote);
+  }
+
+  ~Connection() {
+    if (phase_ == Phase::kHandling) state_->counters.requests_in_flight--;
+    state_->counters.connections_open--;
+    std::lock_guard lock(state_->connections_mu);
+    state_->connections.erase(id_);
+    state_->connections_cv.notify_all();
+  }
+
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  const net::any_io_executor& executor() const { return executor_; }
+
+  void Start() {
+    net::dispatch(executor_, [self = shared_from_this()] { self->WaitForRequest(); });
+  }
+
+  // On the strand: the server is stopping. Idle connections close now; busy ones finish their
+  // exchange and then close (WaitForRequest sees `stopping`).
+  void OnStopRequested() {
+    if (phase_ == Phase::kIdle) Close();
+  }
+
+  // On the strand: the stop deadline passed.
+  void ForceClose() {
+    if (phase_ == Phase::kHandling) state_->counters.requests_in_flight--;
+    phase_ = Phase::kClosed;
+    Close();
+  }
+
+  // On the strand: a Responder answered exchange `exchange`.
+  void OnResponse(std::uint64_t exchange, HttpResponse response) {
+    if (exchange != exchange_ || phase_ != Phase::kHandling) return;  // late or after a timeout
+    handler_timer_.cancel();
+    state_->counters.requests_in_flight--;
+    Write(std::move(response), /*close_after=*/!keep_alive_);
+  }
+
+ private:
+  enum class Phase { kIdle, kReading, kHandling, kWriting, kClosed };
+
+  void WaitForRequest() {
+    if (phase_ == Phase::kClosed) return;
+    if (state_->stopping.load()) return Close();
+    phase_ = Phase::kIdle;
+    if (buffer_.size() > 0) return ReadHeader();  // a pipelined request is already here
+    stream_.expires_after(state_->options.idle_timeout);
+    stream_.async_read_some(
+        buffer_.prepare(4096), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+          if (ec) return self->Close();
+          self->buffer_.commit(n);
+          if (self->phase_ == Phase::kClosed) return;
+          self->ReadHeader();
+        });
+  }
+
+  void ReadHeader() {
+    phase_ = Phase::kReading;
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(state_->options.max_header_bytes));
+    parser_->body_limit(state_->options.max_body_bytes);
+    stream_.expires_after(state_->options.request_read_timeout);
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                              self->OnHeader(ec);
+                            });
+  }
+
+  void OnHeader(beast::error_code ec) {
+    if (phase_ == Phase::kClosed) return;
+    if (ec) return OnReadError(ec);
+    if (parser_->is_done()) return OnRequest();
+    auto expect = parser_->get().find(http::field::expect);
+    if (expect != parser_->get().end() &&
+        EqualsIgnoreCase(std::string_view(expect->value().data(), expect->value().size()),
+                         "100-continue") &&
+        parser_->get().version() >= 11) {
+      net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
+                       [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                         if (ec) return self->Close();
+                         self->ReadBody();
+                       });
+      return;
+    }
+    ReadBody();
+  }
+
+  void ReadBody() {
+    if (phase_ == Phase::kClosed) return;
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                       if (self->phase_ == Phase::kClosed) return;
+                       if (ec) return self->OnReadError(ec);
+                       self->OnRequest();
+                     });
+  }
+
+  void OnReadError(beast::error_code ec) {
+    Counters& c = state_->counters;
+    if (ec == http::error::body_limit) {
+      c.bodies_too_large++;
+      return WriteError(Problem(413)
+                            .Detail("the request body exceeds the limit of " +
+                                    std::to_string(state_->options.max_body_bytes) + " bytes")
+                            .ToResponse());
+    }
+    if (ec == http::error::header_limit) {
+      c.headers_too_large++;
+      return WriteError(Problem(431)
+                            .Detail("the request line and headers exceed " +
+                                    std::to_string(state_->options.max_header_bytes) + " bytes")
+                            .ToResponse());
+    }
+    if (ec == beast::error::timeout) {
+      c.read_timeouts++;
+      return Close();  // a client this slow would not read an answer either
+    }
+    if (ec == http::error::end_of_stream || ec == http::error::partial_message ||
+        ec == net::error::eof || ec == net::error::connection_reset ||
+        ec == net::error::operation_aborted) {
+      return Close();
+    }
+    if (ec.category() == http::make_error_code(http::error::bad_target).category()) {
+      // The rest of Beast's parse errors: bad method, target, version, field, chunk, ...
+      c.bad_requests++;
+      return WriteError(Problem(400).Detail("malformed HTTP request: " + ec.message()).ToResponse());
+    }
+    Close();
+  }
+
+  void OnRequest() {
+    http::request<http::string_body> message = parser_->release();
+    parser_.reset();
+    auto request = std::make_shared<HttpRequest>();
+    request->method = std::string(message.method_string());
+    request->version = static_cast<int>(message.version());
+    request->remote_address = remote_address_;
+    std::string_view target(message.target().data(), message.target().size());
+    if (target.empty() || target.front() != '/' || !ParseTarget(target, *request)) {
+      state_->counters.bad_requests++;
+      return WriteError(
+          Problem(400)
+              .Detail("the request target must be a path with valid percent-escapes")
+              .InvalidParam("request-target", "malformed")
+              .ToResponse());
+    }
+    for (const auto& field : message) {
+      request->headers.Add(std::string(field.name_string()), std::string(field.value()));
+    }
+    request->body = std::move(message.body());
+    keep_alive_ = message.keep_alive();
+    head_request_ = message.method() == http::verb::head;
+
+    ++exchange_;
+    phase_ = Phase::kHandling;
+    stream_.expires_never();
+    state_->counters.requests++;
+    state_->counters.requests_in_flight++;
+
+    // The handler timer also keeps this connection alive while the answer is pending.
+    handler_timer_.expires_after(state_->options.handler_timeout);
+    handler_timer_.async_wait(
+        [self = shared_from_this(), exchange = exchange_](beast::error_code ec) {
+          if (ec || exchange != self->exchange_ || self->phase_ != Phase::kHandling) return;
+          self->state_->counters.handler_timeouts++;
+          self->OnResponse(exchange,
+                           Problem(503).Detail("the request handler did not answer in time").ToResponse());
+        });
+
+    Responder responder(
+        [weak = weak_from_this(), state = state_, exchange = exchange_, request](HttpResponse r) {
+          std::shared_lock gate(state->gate_mu);
+          if (!state->gate_open) return;
+          if (std::shared_ptr<Connection> self = weak.lock()) {
+            const net::any_io_executor& executor = self->executor();
+            net::post(executor, [self = std::move(self), exchange, r = std::move(r)]() mutable {
+              self->OnResponse(exchange, std::move(r));
+            });
+          }
+        });
+    try {
+      state_->handler(*request, responder);
+    } catch (const std::exception& e) {
+      responder(Problem(500).Detail(std::string("the request handler failed: ") + e.what()).ToResponse());
+    } catch (...) {
+      responder(Problem(500).Detail("the request handler failed").ToResponse());
+    }
+  }
+
+  // The server's own error answers (400, 413, 431): always the last on the connection.
+  void WriteError(HttpResponse response) {
+    keep_alive_ = false;
+    head_request_ = false;
+    Write(std::move(response), /*close_after=*/true);
+  }
+
+  void Write(HttpResponse response, bool close_after) {
+    phase_ = Phase::kWriting;
+    const int status = response.status;
+    response_ = {};
+    response_.version(11);
+    response_.result(static_cast<unsigned>(status));
+    for (const auto& [name, value] : response.headers.fields()) {
+      if (EqualsIgnoreCase(name, "Content-Length") || EqualsIgnoreCase(name, "Transfer-Encoding") ||
+          EqualsIgnoreCase(name, "Connection")) {
+        continue;  // framing is the server's job
+      }
+      response_.insert(name, value);
+    }
+    if (!state_->options.server_name.empty() && !response.headers.Has("Server")) {
+      response_.set(http::field::server, state_->options.server_name);
+    }
+    const bool close = close_after || state_->stopping.load();
+    response_.keep_alive(!close);
+    if (head_request_) {
+      response_.content_length(response.body.size());
+    } else {
+      response_.body() = std::move(response.body);
+      response_.prepare_payload();
+    }
+    if (status >= 100 && status < 600) state_->counters.responses_by_class[status / 100]++;
+    stream_.expires_after(state_->options.write_timeout);
+    http::async_write(stream_, response_,
+                      [self = shared_from_this(), close](beast::error_code ec, std::size_t) {
+                        if (self->phase_ == Phase::kClosed) return;
+                        if (ec) return self->Close();
+                        if (close) return self->LingeringClose();
+                        self->WaitForRequest();
+                      });
+  }
+
+  // Closes after an answer the client may still be sending a body behind: stop sending, then
+  // read and discard for a moment, so that the client sees the answer instead of a reset.
+  void LingeringClose() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    phase_ = Phase::kClosed;
+    stream_.expires_after(std::chrono::seconds(1));
+    Drain();
+  }
+
+  void Drain() {
+    drain_buffer_.resize(16 * 1024);
+    stream_.async_read_some(net::buffer(drain_buffer_),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                              self->drained_ += n;
+                              if (ec || self->drained_ > 4 * self->state_->options.max_body_bytes) {
+                                return self->Close();
+                              }
+                              self->Drain();
+                            });
+  }
+
+  void Close() {
+    phase_ = Phase::kClosed;
+    handler_timer_.cancel();
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream_.close();
+  }
+
+  const net::any_io_executor executor_;
+  beast::tcp_stream stream_;
+  net::steady_timer handler_timer_;
+  std::shared_ptr<ServerState> state_;
+  const std::uint64_t id_;
+  std::string remote_address_;
+
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  http::response<http::string_body> response_;
+  std::string drain_buffer_;
+  std::size_t drained_ = 0;
+
+  Phase phase_ = Phase::kIdle;
+  std::uint64_t exchange_ = 0;  // the current request; answers for older ones are ignored
+  bool keep_alive_ = true;
+  bool head_request_ = false;
+};
+
+Result<tcp::endpoint> ParseListen(std::string_view listen) {
+  size_t colon = listen.rfind(':');
+  if (colon == std::string_view::npos) {
+    return InvalidArgument("listen address '" + std::string(listen) + "' must be host:port");
+  }
+  std::string_view host = listen.substr(0, colon);
+  std::string_view port_text = listen.substr(colon + 1);
+  unsigned port = 0;
+  auto [end, err] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (err != std::errc() || end != port_text.data() + port_text.size() || port > 65535 ||
+      port_text.empty()) {
+    return InvalidArgument("listen address '" + std::string(listen) + "': bad port");
+  }
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  if (host == "localhost") host = "127.0.0.1";
+  if (host.empty() || host == "*") host = "0.0.0.0";
+  beast::error_code ec;
+  net::ip::address address = net::ip::make_address(std::string(host), ec);
+  if (ec) {
+    return InvalidArgument("listen address '" + std::string(listen) + "': bad host (" +
+                           ec.message() + ")");
+  }
+  return tcp::endpoint(address, static_cast<std::uint16_t>(port));
+}
+
+}  // namespace
+
+class HttpServer::Impl {
+ public:
+  explicit Impl(std::shared_ptr<ServerState> state)
+      : state_(std::move(state)),
+        work_(net::make_work_guard(ioc_)),
+        acceptor_strand_(net::make_strand(ioc_)),
+        acceptor_(acceptor_strand_),
+        retry_timer_(acceptor_strand_) {}
+
+  ~Impl() { Stop(std::chrono::milliseconds(0)); }
+
+  Status Listen(const tcp::endpoint& endpoint) {
+    beast::error_code ec;
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(endpoint, ec);
+    if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
+    if (ec) {
+      return Unavailable("cannot listen on " + EndpointString(endpoint) + ": " + ec.message());
+    }
+    local_ = acceptor_.local_endpoint(ec);
+    if (ec) return Unavailable("cannot read the bound address: " + ec.message());
+    return Status::Ok();
+  }
+
+  void Run() {
+    Accept();
+    int threads = std::max(1, state_->options.threads);
+    for (int i = 0; i < threads; ++i) {
+      threads_.emplace_back([this] {
+        while (true) {
+          try {
+            ioc_.run();
+            return;
+          } catch (...) {
+            // A handler threw through Asio (not ours: Connection catches its handler's). Keep
+            // serving; the failing operation's connection is gone with the exception.
+          }
+        }
+      });
+    }
+  }
+
+  bool Stop(std::chrono::milliseconds deadline) {
+    std::lock_guard stop_lock(stop_mu_);
+    if (stopped_) return stop_result_;
+    stopped_ = true;
+    const auto until = std::chrono::steady_clock::now() + deadline;
+    state_->stopping.store(true);
+    net::post(acceptor_strand_, [this] {
+      beast::error_code ec;
+      acceptor_.close(ec);
+      retry_timer_.cancel();
+    });
+    ForEachConnection([](const std::shared_ptr<Connection>& c) {
+      net::post(c->executor(), [c] { c->OnStopRequested(); });
+    });
+    bool clean;
+    {
+      std::unique_lock lock(state_->connections_mu);
+      clean = state_->connections_cv.wait_until(lock, until,
+                                                [&] { return state_->connections.empty(); });
+    }
+    if (!clean) {
+      ForEachConnection([](const std::shared_ptr<Connection>& c) {
+        net::post(c->executor(), [c] { c->ForceClose(); });
+      });
+      std::unique_lock lock(state_->connections_mu);
+      state_->connections_cv.wait_for(lock, std::chrono::milliseconds(500),
+                                      [&] { return state_->connections.empty(); });
+    }
+    {
+      std::unique_lock gate(state_->gate_mu);
+      state_->gate_open = false;
+    }
+    work_.reset();
+    ioc_.stop();
+    for (std::thread& t : threads_) {
+      if (t.joinable()) t.join();
+    }
+    stop_result_ = clean;
+    return clean;
+  }
+
+  std::uint16_t port() const { return local_.port(); }
+  std::string address() const { return EndpointString(local_); }
+  const std::shared_ptr<ServerState>& state() const { return state_; }
+
+ private:
+  void Accept() {
+    acceptor_.async_accept(net::make_strand(ioc_), [this](beast::error_code ec, tcp::socket socket) {
+      if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
+      if (ec) {
+        // Out of descriptors or similar: back off briefly instead of spinning.
+        retry_timer_.expires_after(std::chrono::milliseconds(50));
+        retry_timer_.async_wait([this](beast::error_code e) {
+          if (!e && acceptor_.is_open()) Accept();
+        });
+        return;
+      }
+      OnAccepted(std::move(socket));
+      Accept();
+    });
+  }
+
+  void OnAccepted(tcp::socket socket) {
+    Counters& c = state_->counters;
+    if (state_->stopping.load() ||
+        c.connections_open.load() >= state_->options.max_connections) {
+      c.connections_rejected++;
+      beast::error_code ec;
+      socket.close(ec);
+      return;
+    }
+    c.connections_accepted++;
+    c.connections_open++;
+    std::uint64_t id;
+    {
+      std::lock_guard lock(state_->connections_mu);
+      id = state_->next_connection_id++;
+    }
+    auto connection = std::make_shared<Connection>(std::move(socket), state_, id);
+    {
+      std::lock_guard lock(state_->connections_mu);
+      state_->connections.emplace(id, connection);
+    }
+    connection->Start();
+  }
+
+  template <typename F>
+  void ForEachConnection(F f) {
+    std::vector<std::shared_ptr<Connection>> live;
+    {
+      std::lock_guard lock(state_->connections_mu);
+      for (auto& [id, weak] : state_->connections) {
+        if (auto c = weak.lock()) live.push_back(std::move(c));
+      }
+    }
+    for (const auto& c : live) f(c);
+  }
+
+  std::shared_ptr<ServerState> state_;
+  net::io_context ioc_;
+  net::executor_work_guard<net::io_context::executor_type> work_;
+  Strand acceptor_strand_;
+  tcp::acceptor acceptor_;
+  net::steady_timer retry_timer_;
+  tcp::endpoint local_;
+  std::vector<std::thread> threads_;
+
+  std::mutex stop_mu_;
+  bool stopped_ = false;       // guarded by stop_mu_
+  bool stop_result_ = false;   // guarded by stop_mu_
+};
+
+HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+HttpServer::~HttpServer() = default;
+
+Result<std::unique_ptr<HttpServer>> HttpServer::Start(HttpServerOptions options,
+                                                      RequestHandler handler) {
+  if (!handler) return InvalidArgument("HttpServer needs a request handler");
+  if (options.threads < 1) return InvalidArgument("HttpServer needs at least one thread");
+  if (options.max_body_bytes == 0 || options.max_header_bytes < 256) {
+    return InvalidArgument("HttpServer limits are too small to serve any request");
+  }
+  GOVFLOW_ASSIGN_OR_RETURN(tcp::endpoint endpoint, ParseListen(options.listen));
+  auto state = std::make_shared<ServerState>();
+  state->options = std::move(options);
+  state->handler = std::move(handler);
+  auto impl = std::make_unique<Impl>(std::move(state));
+  GOVFLOW_RETURN_IF_ERROR(impl->Listen(endpoint));
+  impl->Run();
+  return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
+}
+
+Result<std::unique_ptr<HttpServer>> HttpServer::Start(HttpServerOptions options,
+                                                      std::shared_ptr<const Router> router) {
+  if (router == nullptr) return InvalidArgument("HttpServer needs a router");
+  return Start(std::move(options), [router](HttpRequest& request, Responder responder) {
+    router->Dispatch(request, std::move(responder));
+  });
+}
+
+std::uint16_t HttpServer::port() const { return impl_->port(); }
+
+std::string HttpServer::address() const { return impl_->address(); }
+
+bool HttpServer::Stop(std::chrono::milliseconds deadline) { return impl_->Stop(deadline); }
+
+bool HttpServer::accepting() const { return !impl_->state()->stopping.load(); }
+
+HttpServerMetrics HttpServer::Metrics() const {
+  const Counters& c = impl_->state()->counters;
+  HttpServerMetrics m;
+  m.connections_accepted = c.connections_accepted.load();
+  m.connections_rejected = c.connections_rejected.load();
+  m.connections_open = c.connections_open.load();
+  m.requests = c.requests.load();
+  m.requests_in_flight = c.requests_in_flight.load();
+  for (size_t i = 0; i < m.responses_by_class.size(); ++i) {
+    m.responses_by_class[i] = c.responses_by_class[i].load();
+  }
+  m.bad_requests = c.bad_requests.load();
+  m.bodies_too_large = c.bodies_too_large.load();
+  m.headers_too_large = c.headers_too_large.load();
+  m.read_timeouts = c.read_timeouts.load();
+  m.handler_timeouts = c.handler_timeouts.load();
+  return m;
+}
+
+}  // namespace govflow::api
