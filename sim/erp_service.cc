@@ -1,7 +1,5 @@
 #include "sim/erp_service.h"
 
-#include <sodium.h>
-
 #include <algorithm>
 #include <boost/json.hpp>
 #include <charconv>
@@ -12,6 +10,7 @@
 
 #include "sim/catalogue.h"
 #include "sim/json_writer.h"
+#include "sim/shopify_order.h"
 
 namespace govflow::sim {
 namespace json = boost::json;
@@ -116,14 +115,6 @@ bool IsDate(std::string_view s) {
 }
 
 double Round2(double v) { return std::round(v * 100.0) / 100.0; }
-
-std::string Base64(std::string_view bytes) {
-  std::string out(sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
-  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()),
-                    bytes.size(), sodium_base64_VARIANT_ORIGINAL);
-  out.resize(out.size() - 1);  // drop the terminating NUL
-  return out;
-}
 
 // A weak ETag shaped like BC's: W/"JzQ0O...Jyc=" (base64 of a quoted version string).
 std::string MakeEtag(uint64_t version_hash) {

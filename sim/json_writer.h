@@ -62,24 +62,27 @@ class JsonWriter {
   }
   void Quote(std::string_view s) {
     out_->push_back('"');
-    for (char c : s) {
+    size_t run = 0;  // start of the pending run of characters that need no escape
+    for (size_t i = 0; i < s.size(); ++i) {
+      const auto c = static_cast<unsigned char>(s[i]);
+      if (c >= 0x20 && c != '"' && c != '\\') continue;
+      out_->append(s.data() + run, i - run);
+      run = i + 1;
       switch (c) {
         case '"': out_->append("\\\""); break;
         case '\\': out_->append("\\\\"); break;
         case '\n': out_->append("\\n"); break;
         case '\r': out_->append("\\r"); break;
         case '\t': out_->append("\\t"); break;
-        default:
-          if (static_cast<unsigned char>(c) < 0x20) {
-            static constexpr char kHex[] = "0123456789abcdef";
-            out_->append("\\u00");
-            out_->push_back(kHex[(c >> 4) & 0xf]);
-            out_->push_back(kHex[c & 0xf]);
-          } else {
-            out_->push_back(c);
-          }
+        default: {
+          static constexpr char kHex[] = "0123456789abcdef";
+          out_->append("\\u00");
+          out_->push_back(kHex[c >> 4]);
+          out_->push_back(kHex[c & 0xf]);
+        }
       }
     }
+    out_->append(s.data() + run, s.size() - run);
     out_->push_back('"');
   }
 

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <pthread.h>
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -25,9 +26,20 @@ using govflow::sim::ShopifySenderOptions;
 volatile std::sig_atomic_t g_stop = 0;
 void OnSignal(int) { g_stop = 1; }
 
-void WaitForSignal() {
+// Installs the handlers and blocks SIGINT/SIGTERM in this thread (and the threads it starts
+// later), so that they are only taken inside WaitForSignal's sigsuspend: none is lost between
+// the check of g_stop and the wait, and none arrives before the handler exists.
+void PrepareForSignals() {
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+}
+
+void WaitForSignal() {
   sigset_t none;
   sigemptyset(&none);
   while (!g_stop) sigsuspend(&none);
@@ -62,7 +74,7 @@ int RunErp(const std::string& listen, const std::string& faults, uint64_t seed,
   options.seed = seed;
   options.client_id = client_id;
   options.client_secret = client_secret;
-  // Block the signals before the io thread starts, so that only sigsuspend sees them.
+  PrepareForSignals();
   auto sim = ErpSimulator::Start(options);
   if (!sim.ok()) {
     std::cerr << "govflow-sim erp: " << sim.status().message() << "\n";
@@ -87,13 +99,13 @@ int RunShopify(ShopifySenderOptions options, bool quiet) {
       std::fprintf(stderr, "govflow-sim shopify: %s\n", r.Details().c_str());
     };
   }
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
   auto sender = ShopifySender::Start(std::move(options));
   if (!sender.ok()) {
     std::cerr << "govflow-sim shopify: " << sender.status().message() << "\n";
     return 2;
   }
-  std::signal(SIGINT, OnSignal);
-  std::signal(SIGTERM, OnSignal);
   // Poll for a signal while the sender works on its own thread.
   std::thread watcher;
   ShopifySender* raw = sender->get();

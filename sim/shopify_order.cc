@@ -1,7 +1,9 @@
 #include "sim/shopify_order.h"
 
-#include <sodium.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
+#include <charconv>
 #include <cstdio>
 #include <ctime>
 #include <vector>
@@ -19,10 +21,16 @@ constexpr int kShopUtcOffsetHours = -4;
 
 std::string Money(int64_t cents) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%s%lld.%02lld", cents < 0 ? "-" : "",
-                static_cast<long long>((cents < 0 ? -cents : cents) / 100),
-                static_cast<long long>((cents < 0 ? -cents : cents) % 100));
-  return buf;
+  char* p = buf;
+  if (cents < 0) {
+    *p++ = '-';
+    cents = -cents;
+  }
+  p = std::to_chars(p, buf + sizeof buf - 4, cents / 100).ptr;
+  *p++ = '.';
+  *p++ = static_cast<char>('0' + (cents % 100) / 10);
+  *p++ = static_cast<char>('0' + cents % 10);
+  return std::string(buf, p);
 }
 
 // "2026-07-01T09:00:00-04:00" (shop time) or "2026-07-01T13:00:00Z" (utc == true).
@@ -422,19 +430,20 @@ ShopifyOrder MakeShopifyOrder(const ShopifyOrderOptions& options, uint64_t index
 }
 
 std::string ShopifyHmacBase64(std::string_view secret, std::string_view body) {
-  static const bool kSodiumReady = sodium_init() >= 0;
-  (void)kSodiumReady;
-  crypto_auth_hmacsha256_state state;
-  crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char*>(secret.data()),
-                              secret.size());
-  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(body.data()),
-                                body.size());
-  unsigned char mac[crypto_auth_hmacsha256_BYTES];
-  crypto_auth_hmacsha256_final(&state, mac);
-  char b64[sodium_base64_ENCODED_LEN(crypto_auth_hmacsha256_BYTES,
-                                     sodium_base64_VARIANT_ORIGINAL)];
-  sodium_bin2base64(b64, sizeof b64, mac, sizeof mac, sodium_base64_VARIANT_ORIGINAL);
-  return b64;
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int mac_len = 0;
+  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+       reinterpret_cast<const unsigned char*>(body.data()), body.size(), mac, &mac_len);
+  return Base64(std::string_view(reinterpret_cast<const char*>(mac), mac_len));
+}
+
+std::string Base64(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(bytes.data()),
+                          static_cast<int>(bytes.size()));
+  out.resize(static_cast<size_t>(n));
+  return out;
 }
 
 }  // namespace govflow::sim

@@ -40,4 +40,7 @@ ShopifyOrder MakeShopifyOrder(const ShopifyOrderOptions& options, uint64_t index
 // X-Shopify-Hmac-Sha256: base64(HMAC-SHA256(key = secret bytes, message = raw body bytes)).
 std::string ShopifyHmacBase64(std::string_view secret, std::string_view body);
 
+// Standard base64 (RFC 4648, with padding).
+std::string Base64(std::string_view bytes);
+
 }  // namespace govflow::sim
