@@ -408,9 +408,26 @@ class CreateMapNode : public PlanNode {
     NodePtr value;
     bool optional = false;
   };
-  explicit CreateMapNode(std::vector<Entry> entries) : entries_(std::move(entries)) {}
+  // keys_known_unique: every key is a distinct valid constant, so no per-insert checks.
+  CreateMapNode(std::vector<Entry> entries, bool keys_known_unique)
+      : entries_(std::move(entries)), keys_known_unique_(keys_known_unique) {}
   Value Eval(EvalContext& ctx) const override {
     Value map = ctx.arena->NewMap(entries_.size());
+    if (keys_known_unique_) {
+      for (const Entry& e : entries_) {
+        Value v = e.value->Eval(ctx);
+        if (v.is_error()) return v;
+        if (e.optional) {
+          if (v.kind() != ValueKind::kOptional) {
+            return NoSuchOverload(ctx, "optional map entry", &v, 1);
+          }
+          if (!v.optional_has_value()) continue;
+          v = static_cast<const value_internal::OptionalRep*>(v.raw_pointer())->value.Borrow();
+        }
+        Arena::MapAppendUnchecked(map, *e.key->constant(), v);
+      }
+      return map;
+    }
     for (const Entry& e : entries_) {
       Value k = e.key->Eval(ctx);
       if (k.is_error()) return k;
@@ -433,6 +450,7 @@ class CreateMapNode : public PlanNode {
 
  private:
   std::vector<Entry> entries_;
+  bool keys_known_unique_;
 };
 
 // The macro loop. In "append" mode (map/filter/transformList expansions, recognised at plan
@@ -1030,7 +1048,18 @@ class Planner {
       foldable = foldable && out.key->constant() && out.value->constant();
       entries.push_back(std::move(out));
     }
-    NodePtr node = std::make_unique<CreateMapNode>(std::move(entries));
+    bool keys_known_unique = true;
+    for (size_t i = 0; i < entries.size() && keys_known_unique; ++i) {
+      const Value* k = entries[i].key->constant();
+      if (k == nullptr || !IsValidMapKey(*k)) {
+        keys_known_unique = false;
+        break;
+      }
+      for (size_t j = 0; j < i; ++j) {
+        if (ValuesEqual(*k, *entries[j].key->constant())) keys_known_unique = false;
+      }
+    }
+    NodePtr node = std::make_unique<CreateMapNode>(std::move(entries), keys_known_unique);
     return FoldOrNode(std::move(node), foldable);
   }
 

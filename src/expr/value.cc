@@ -156,6 +156,9 @@ int CompareNumbers(const Value& a, const Value& b) {
 
 // Map-key equality: numbers across types by value, bool, string.
 bool KeyEquals(const Value& a, const Value& b) {
+  if (a.kind() == ValueKind::kString) {
+    return b.kind() == ValueKind::kString && a.string_value() == b.string_value();
+  }
   if (IsNumber(a.kind()) && IsNumber(b.kind())) return CompareNumbers(a, b) == 0;
   if (a.kind() != b.kind()) return false;
   switch (a.kind()) {
@@ -417,25 +420,27 @@ Value CopyToHeap(const Value& v, bool copy_json) {
       if (v.storage() == value_internal::kJson && !copy_json) return v;
       if (v.storage() == value_internal::kJson || value_internal::IsArenaRep(v.raw_pointer()) ||
           copy_json) {
-        std::vector<Value> elems;
-        elems.reserve(v.size());
-        for (size_t i = 0; i < v.size(); ++i) {
-          elems.push_back(CopyToHeap(value_internal::BorrowListElement(v, i), copy_json));
+        size_t n = v.size();
+        ListRep* rep = NewListRep(n, HeapAlloc(sizeof(ListRep) + n * sizeof(Value)), 1);
+        for (size_t i = 0; i < n; ++i) {
+          rep->elements()[i] = CopyToHeap(value_internal::BorrowListElement(v, i), copy_json);
         }
-        return Value::List(std::move(elems));
+        return Value::FromRep(ValueKind::kList, value_internal::kRep, rep, 0, true);
       }
       break;
     case ValueKind::kMap:
       if (v.storage() == value_internal::kJson && !copy_json) return v;
       if (v.storage() == value_internal::kJson || value_internal::IsArenaRep(v.raw_pointer()) ||
           copy_json) {
-        std::vector<std::pair<Value, Value>> entries;
-        entries.reserve(v.size());
-        for (size_t i = 0; i < v.size(); ++i) {
-          entries.emplace_back(CopyToHeap(value_internal::BorrowMapKeyAt(v, i), copy_json),
-                               CopyToHeap(value_internal::BorrowMapValueAt(v, i), copy_json));
+        // Keys are unique already (arena maps and JSON objects are built checked).
+        size_t n = v.size();
+        MapRep* rep = NewMapRep(n, HeapAlloc(sizeof(MapRep) + 2 * n * sizeof(Value)), 1);
+        for (size_t i = 0; i < n; ++i) {
+          rep->keys()[i] = CopyToHeap(value_internal::BorrowMapKeyAt(v, i), copy_json);
+          rep->values()[i] = CopyToHeap(value_internal::BorrowMapValueAt(v, i), copy_json);
         }
-        return Value::Map(std::move(entries));
+        rep->size = static_cast<uint32_t>(n);
+        return Value::FromRep(ValueKind::kMap, value_internal::kRep, rep, 0, true);
       }
       break;
     case ValueKind::kOptional:
@@ -717,6 +722,13 @@ bool Arena::MapInsert(const Value& map, const Value& key, const Value& value) {
   rep->values()[rep->size] = value.Borrow();
   ++rep->size;
   return true;
+}
+
+void Arena::MapAppendUnchecked(const Value& map, const Value& key, const Value& value) {
+  auto* rep = const_cast<MapRep*>(static_cast<const MapRep*>(map.raw_pointer()));
+  rep->keys()[rep->size] = key.Borrow();
+  rep->values()[rep->size] = value.Borrow();
+  ++rep->size;
 }
 
 Value Arena::NewOptional(const Value& v) {

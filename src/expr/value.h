@@ -283,6 +283,8 @@ class Arena {
   Value NewMap(size_t capacity);
   // Appends key -> value; returns false when the key is already present.
   static bool MapInsert(const Value& map, const Value& key, const Value& value);
+  // Appends without the duplicate check (the caller knows the key is new).
+  static void MapAppendUnchecked(const Value& map, const Value& key, const Value& value);
   Value NewOptional(const Value& v);
   Value NewError(std::string_view message);
 
