@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "base/ids.h"
+
 namespace govflow::store {
 namespace {
 constexpr std::string_view kUnitSavepoint = "govflow_unit";
@@ -72,76 +74,138 @@ void Committer::Loop() {
   }
 }
 
-Status Committer::RunAlone(const WriteUnit& unit) {
-  Status last = Status::Ok();
-  for (int i = 0; i < std::max(1, options_.individual_attempts); ++i) {
-    {
-      std::lock_guard lock(mu_);
-      ++stats_.transactions;
-    }
-    Result<Txn> txn = store_.Begin();
-    if (!txn.ok()) return txn.status();
-    last = unit(*txn);
-    if (last.ok()) last = txn->Commit();
-    if (last.ok()) return last;
-    (void)txn->Rollback();
-    if (last.code() != StatusCode::kAborted) return last;
+Committer::Outcome Committer::Apply(std::vector<Pending>& batch, const std::vector<size_t>& units,
+                                   bool isolate, std::vector<Status>& results,
+                                   Status& failure) {
+  {
+    std::lock_guard lock(mu_);
+    ++stats_.transactions;
   }
-  return last;
+  Result<Txn> txn = store_.Begin();
+  if (!txn.ok()) {
+    failure = txn.status();
+    return Outcome::kNotCommitted;
+  }
+  const std::string marker = NewUniqueId("batch_");
+  Status s = txn->sql()
+                 .Execute("INSERT INTO commit_markers (batch_id, created_at) VALUES (?, ?)",
+                          {marker, txn->Now().time_since_epoch().count()})
+                 .status();
+  if (s.ok() && !previous_marker_.empty()) {
+    s = txn->sql()
+            .Execute("DELETE FROM commit_markers WHERE batch_id = ?", {previous_marker_})
+            .status();
+  }
+  if (!s.ok()) {
+    failure = s;
+    return Outcome::kNotCommitted;  // the Txn destructor rolls back
+  }
+  for (size_t i : units) {
+    if (isolate) {
+      s = txn->sql().Savepoint(kUnitSavepoint);
+      if (!s.ok()) {
+        failure = s;
+        return Outcome::kNotCommitted;
+      }
+    }
+    results[i] = batch[i].unit(*txn);
+    if (!isolate) {
+      if (!results[i].ok()) return Outcome::kUnitFailed;
+    } else if (results[i].ok()) {
+      s = txn->sql().ReleaseSavepoint(kUnitSavepoint);
+    } else {
+      // Undo only this unit; the rest of the batch carries on.
+      s = txn->sql().RollbackToSavepoint(kUnitSavepoint);
+      if (s.ok()) s = txn->sql().ReleaseSavepoint(kUnitSavepoint);
+    }
+    if (!s.ok()) {
+      failure = s;
+      return Outcome::kNotCommitted;
+    }
+  }
+  s = txn->Commit();
+  if (s.ok()) {
+    previous_marker_ = marker;
+    return Outcome::kCommitted;
+  }
+  failure = s;
+  (void)txn->Rollback();
+  return ResolveCommit(marker);
+}
+
+// Did the transaction that inserted `marker` commit? Inserting the marker again answers it: a
+// conflict means yes; success means no (and is rolled back). On PostgreSQL the insert waits for
+// the original transaction if the server is still finishing it, so the answer is never early.
+Committer::Outcome Committer::ResolveCommit(const std::string& marker) {
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(50 << attempt));
+    Result<Txn> txn = store_.Begin();
+    if (!txn.ok()) continue;
+    Result<int64_t> inserted = txn->sql().Execute(
+        "INSERT INTO commit_markers (batch_id, created_at) VALUES (?, ?) "
+        "ON CONFLICT (batch_id) DO NOTHING",
+        {marker, txn->Now().time_since_epoch().count()});
+    (void)txn->Rollback();
+    if (!inserted.ok()) continue;
+    if (*inserted == 0) {
+      previous_marker_ = marker;
+      return Outcome::kCommitted;
+    }
+    return Outcome::kNotCommitted;
+  }
+  return Outcome::kUnknown;
 }
 
 // Applies the batch in one transaction. Fast path: no savepoints. If any unit fails, the whole
 // transaction is rolled back and the batch re-applied with a savepoint around each unit, so that
-// only the failing units are undone. If the commit itself fails, every unit is retried alone.
+// only the failing units are undone. If the commit itself fails (and did not secretly succeed),
+// every unit is retried alone.
 void Committer::RunBatch(std::vector<Pending>& batch) {
   std::vector<Status> results(batch.size());
-  bool committed = false;
-  for (bool isolate : {false, true}) {
-    {
-      std::lock_guard lock(mu_);
-      ++stats_.transactions;
-    }
-    Result<Txn> txn = store_.Begin();
-    if (!txn.ok()) break;
-    bool broken = false;     // a savepoint statement failed: the transaction is unusable
-    bool unit_failed = false;
-    for (size_t i = 0; i < batch.size() && !broken; ++i) {
-      if (isolate && !txn->sql().Savepoint(kUnitSavepoint).ok()) {
-        broken = true;
-        break;
-      }
-      results[i] = batch[i].unit(*txn);
-      if (!isolate) {
-        if (!results[i].ok()) {
-          unit_failed = true;
-          break;
-        }
-      } else if (results[i].ok()) {
-        broken = !txn->sql().ReleaseSavepoint(kUnitSavepoint).ok();
-      } else {
-        // Undo only this unit; the rest of the batch carries on.
-        broken = !txn->sql().RollbackToSavepoint(kUnitSavepoint).ok() ||
-                 !txn->sql().ReleaseSavepoint(kUnitSavepoint).ok();
-      }
-    }
-    if (unit_failed) {
-      (void)txn->Rollback();
-      continue;  // again, with savepoints
-    }
-    if (!broken) committed = txn->Commit().ok();
-    if (!committed) (void)txn->Rollback();
-    break;
+  std::vector<size_t> all(batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) all[i] = i;
+  Status failure;
+  Outcome outcome = Apply(batch, all, /*isolate=*/false, results, failure);
+  if (outcome == Outcome::kUnitFailed) {
+    outcome = Apply(batch, all, /*isolate=*/true, results, failure);
   }
-
-  if (!committed) {
-    // The batch as a whole failed (commit conflict, lost connection, full disk, ...). Nothing of
-    // it is durable: run every unit again alone, so that one bad unit cannot fail the others
-    // (a unit's own earlier error may have depended on a sibling's undone changes).
+  if (outcome == Outcome::kNotCommitted) {
+    // Nothing of the batch is durable: run every unit again alone, so that one bad unit or a
+    // passing failure cannot fail the others (a unit's own earlier error may also have depended
+    // on a sibling's undone changes).
     {
       std::lock_guard lock(mu_);
       ++stats_.failed_commits;
     }
-    for (size_t i = 0; i < batch.size(); ++i) results[i] = RunAlone(batch[i].unit);
+    for (size_t i = 0; i < batch.size(); ++i) {
+      const std::vector<size_t> one = {i};
+      results[i] = failure;
+      for (int attempt = 0; attempt < std::max(1, options_.individual_attempts); ++attempt) {
+        Status alone_failure;
+        const Outcome o = Apply(batch, one, /*isolate=*/false, results, alone_failure);
+        if (o == Outcome::kCommitted) break;
+        if (o == Outcome::kUnknown) {
+          results[i] = Unavailable("commit outcome unknown: " + alone_failure.message());
+          break;
+        }
+        if (o == Outcome::kNotCommitted) results[i] = alone_failure;
+        // Retry conflicts and passing unavailability; any other failure is final.
+        const StatusCode code = results[i].code();
+        if (code != StatusCode::kAborted &&
+            !(o == Outcome::kNotCommitted && code == StatusCode::kUnavailable)) {
+          break;
+        }
+      }
+    }
+  } else if (outcome == Outcome::kUnknown) {
+    {
+      std::lock_guard lock(mu_);
+      ++stats_.failed_commits;
+    }
+    for (Status& r : results) r = Unavailable("commit outcome unknown: " + failure.message());
+  } else if (outcome == Outcome::kCommitted && !failure.ok()) {
+    std::lock_guard lock(mu_);
+    ++stats_.failed_commits;  // reported failed, but the marker shows it committed
   }
 
   int64_t failed = 0;

@@ -12,6 +12,7 @@
 #include <functional>
 #include <future>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -35,17 +36,21 @@ struct CommitterStats {
   int64_t units = 0;              // units released (ok or failed)
   int64_t batches = 0;            // batches formed
   int64_t transactions = 0;       // transactions committed or attempted, including retries
-  int64_t failed_commits = 0;     // batch commits that failed and were retried unit by unit
+  int64_t failed_commits = 0;     // batch commits that failed (or reported failure)
   int64_t failed_units = 0;       // units released with an error
 };
 
 class Committer {
  public:
   // A write unit runs inside the batch transaction. If it returns an error, its changes are
-  // undone and only it fails (the batch is re-applied with a savepoint around each unit). A unit may run more than once (when its
-  // batch fails to commit it is retried alone), so it must depend only on the store's state and
-  // its captured inputs, and put its outputs where a re-run overwrites them. It must not block
-  // on anything but the store, and must not Commit() the Txn.
+  // undone and only it fails (the batch is re-applied with a savepoint around each unit).
+  // A unit may run more than once: when its batch fails to commit it is retried alone, and a
+  // commit can even have succeeded although it reported failure (connection lost during COMMIT).
+  // So a unit must depend only on the store's state and its captured inputs, put its outputs
+  // where a re-run overwrites them, and be idempotent over its own ids (RecordDelivery reports a
+  // replay; BeginEffect returns the existing effect; treat kAlreadyExists for an id the unit
+  // itself chose as "already done"). It must not block on anything but the store, and must not
+  // Commit() the Txn.
   using WriteUnit = std::function<Status(Txn&)>;
   // Called once per unit on the committer thread with the unit's final status, after its
   // transaction committed (ok) or was given up (error). Keep it short; hand work off elsewhere.
@@ -75,9 +80,20 @@ class Committer {
     std::chrono::steady_clock::time_point enqueued;
   };
 
+  enum class Outcome {
+    kCommitted,     // durable (possibly despite a failed COMMIT reply)
+    kNotCommitted,  // certainly not durable; `failure` says why
+    kUnitFailed,    // a unit failed in a transaction without savepoints: rolled back
+    kUnknown,       // the COMMIT failed and its outcome could not be established
+  };
+
   void Loop();
   void RunBatch(std::vector<Pending>& batch);
-  Status RunAlone(const WriteUnit& unit);
+  // Runs batch[i] for i in `units` in one transaction with a commit marker, results into
+  // results[i]; with `isolate`, each unit in its own savepoint. Only called by the thread.
+  Outcome Apply(std::vector<Pending>& batch, const std::vector<size_t>& units, bool isolate,
+                std::vector<Status>& results, Status& failure);
+  Outcome ResolveCommit(const std::string& marker);
 
   Store& store_;
   const CommitterOptions options_;
@@ -86,6 +102,7 @@ class Committer {
   std::deque<Pending> queue_;  // GUARDED_BY(mu_)
   bool stopping_ = false;      // GUARDED_BY(mu_)
   CommitterStats stats_;       // GUARDED_BY(mu_)
+  std::string previous_marker_;  // committer thread only: deleted by the next batch
   std::thread thread_;
 };
 

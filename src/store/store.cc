@@ -321,10 +321,12 @@ Result<DeliveryOutcome> Txn::RecordDelivery(const Delivery& d) {
             OptionalId(duplicate_of)};
   };
 
+  const std::string idempotent = " ON CONFLICT (tenant_id, delivery_id) DO NOTHING";
   if (d.status != DeliveryStatus::kAccepted || d.webhook_id.empty()) {
-    GOVFLOW_RETURN_IF_ERROR(
-        txn_->Execute(insert, params(d.status, d.reason, d.run_id, d.duplicate_of)).status());
-    return DeliveryOutcome{d.status, d.id, std::nullopt, std::nullopt};
+    GOVFLOW_ASSIGN_OR_RETURN(
+        int64_t inserted,
+        txn_->Execute(insert + idempotent, params(d.status, d.reason, d.run_id, d.duplicate_of)));
+    return DeliveryOutcome{d.status, d.id, std::nullopt, std::nullopt, inserted == 0};
   }
   // Accepted with a webhook id: insert unless one is already accepted (the partial unique index
   // deliveries_dedupe decides, also between concurrent transactions on PostgreSQL).
@@ -335,7 +337,7 @@ Result<DeliveryOutcome> Txn::RecordDelivery(const Delivery& d) {
                       "WHERE status = 'accepted' DO NOTHING RETURNING delivery_id",
                   params(DeliveryStatus::kAccepted, d.reason, d.run_id, std::nullopt)));
   if (!inserted.empty()) {
-    return DeliveryOutcome{DeliveryStatus::kAccepted, d.id, std::nullopt, std::nullopt};
+    return DeliveryOutcome{DeliveryStatus::kAccepted, d.id, std::nullopt, std::nullopt, false};
   }
   GOVFLOW_ASSIGN_OR_RETURN(
       Rows original,
@@ -343,14 +345,19 @@ Result<DeliveryOutcome> Txn::RecordDelivery(const Delivery& d) {
                   "connection_id = ? AND webhook_id = ? AND status = 'accepted'",
                   {d.tenant.value(), d.connection.value(), d.webhook_id}));
   if (original.empty()) return Internal("dedupe conflict without an accepted delivery");
+  if (original[0].Text(0) == d.id.value()) {
+    // This delivery itself was accepted earlier: a replay.
+    return DeliveryOutcome{DeliveryStatus::kAccepted, d.id, std::nullopt, std::nullopt, true};
+  }
   DeliveryOutcome outcome{DeliveryStatus::kDuplicate, d.id, DeliveryId(original[0].Text(0)),
-                          ReadOptionalId<RunId>(original[0], 1)};
+                          ReadOptionalId<RunId>(original[0], 1), false};
   const std::string reason = "duplicate of delivery " + outcome.original->value() +
                              " (webhook id " + d.webhook_id + ")";
-  GOVFLOW_RETURN_IF_ERROR(
-      txn_->Execute(insert, params(DeliveryStatus::kDuplicate, reason, std::nullopt,
-                                   outcome.original))
-          .status());
+  GOVFLOW_ASSIGN_OR_RETURN(
+      int64_t written,
+      txn_->Execute(insert + idempotent,
+                    params(DeliveryStatus::kDuplicate, reason, std::nullopt, outcome.original)));
+  outcome.replayed = written == 0;
   return outcome;
 }
 
@@ -408,6 +415,16 @@ Result<std::vector<Run>> Txn::ListRuns(const TenantId& tenant, std::optional<Run
       txn_->Query(Select(kRunColumns, "runs WHERE tenant_id = ? ORDER BY created_at, run_id LIMIT ?"),
                   {tenant.value(), static_cast<int64_t>(limit)}),
       ReadRun);
+}
+
+Result<std::map<RunState, int64_t>> Txn::CountRunsByState(const TenantId& tenant) {
+  GOVFLOW_ASSIGN_OR_RETURN(
+      Rows rows,
+      txn_->Query("SELECT state, COUNT(*) FROM runs WHERE tenant_id = ? GROUP BY state",
+                  {tenant.value()}));
+  std::map<RunState, int64_t> out;
+  for (const Row& r : rows) out[ParseEnum<RunState>(kRunStateNames, r.Text(0))] = r.Int(1);
+  return out;
 }
 
 Result<int64_t> Txn::UpdateRun(const TenantId& tenant, const RunId& id, int64_t expected_version,
@@ -631,9 +648,14 @@ Status Txn::SetExceptionCaseState(const TenantId& tenant, const ExceptionCaseId&
 // ---- Store ------------------------------------------------------------------------------------
 
 Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
-  const Clock* clock = options.clock != nullptr ? options.clock : &SystemClock::Get();
   GOVFLOW_ASSIGN_OR_RETURN(std::unique_ptr<sql::Database> db,
                            sql::Database::Open(options.url, options.database));
+  return OpenWith(std::move(db), options);
+}
+
+Result<std::unique_ptr<Store>> Store::OpenWith(std::unique_ptr<sql::Database> db,
+                                               const StoreOptions& options) {
+  const Clock* clock = options.clock != nullptr ? options.clock : &SystemClock::Get();
   if (options.migrate) {
     GOVFLOW_RETURN_IF_ERROR(ApplyMigrations(*db, EmbeddedMigrations(), *clock).status());
   }

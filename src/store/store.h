@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -72,6 +73,9 @@ struct DeliveryOutcome {
   DeliveryId delivery_id;                  // the row just written
   std::optional<DeliveryId> original;      // for duplicates: the first accepted delivery
   std::optional<RunId> original_run;       // ... and the run it started
+  // This very delivery id was already recorded: the unit is running again after a commit whose
+  // outcome it could not know (see Committer). Nothing new was written; start nothing new.
+  bool replayed = false;
 };
 
 enum class RunState { kPending, kRunning, kWaiting, kSucceeded, kFailed, kCancelled };
@@ -211,7 +215,8 @@ class Txn {
 
   // Records an inbound delivery. An accepted delivery whose (connection, webhook_id) was already
   // accepted is stored as kDuplicate (duplicate_of set) and the outcome says so: the caller must
-  // then start nothing and may answer 2xx.
+  // then start nothing and may answer 2xx. Recording the same delivery id again is idempotent
+  // (outcome.replayed).
   Result<DeliveryOutcome> RecordDelivery(const Delivery& delivery);
   Result<Delivery> GetDelivery(const TenantId& tenant, const DeliveryId& id);
   // Newest first.
@@ -222,6 +227,8 @@ class Txn {
   Result<Run> GetRun(const TenantId& tenant, const RunId& id);
   Result<std::vector<Run>> ListRuns(const TenantId& tenant, std::optional<RunState> state,
                                     int limit);
+  // How many runs of the tenant are in each state (states with none are absent).
+  Result<std::map<RunState, int64_t>> CountRunsByState(const TenantId& tenant);
   // Writes `update` if the run is at `expected_version` and, when `lease` is given, still held
   // under that lease (unexpired tokens only move forward, so a stale owner is fenced off).
   // Returns the new version. kNotFound if there is no such run, kAborted on a conflict.
@@ -288,6 +295,10 @@ class Store {
  public:
   // Opens the database and brings its schema up to date.
   static Result<std::unique_ptr<Store>> Open(const StoreOptions& options);
+  // The same over an already open database (e.g. a sql::FaultInjectingDatabase in tests);
+  // options.url is ignored.
+  static Result<std::unique_ptr<Store>> OpenWith(std::unique_ptr<sql::Database> db,
+                                                 const StoreOptions& options);
 
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;

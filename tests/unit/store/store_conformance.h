@@ -11,6 +11,7 @@
 
 #include "base/clock.h"
 #include "base/status.h"
+#include "store/fault_injection.h"
 #include "store/store.h"
 
 namespace govflow::store::testing {
@@ -28,6 +29,8 @@ class StoreConformanceTest : public ::testing::TestWithParam<StoreBackend> {
 
   // Opens another Store on the same database (e.g. to simulate a second node).
   std::unique_ptr<Store> OpenAnother();
+  // Opens another Store on the same database through a fault injector (left in *faults).
+  std::unique_ptr<Store> OpenWithFaults(sql::FaultInjectingDatabase** faults);
   // Creates tenant `tenant` with workflow "order-capture" version 1.
   void SeedTenant(const TenantId& tenant);
   // A pending, due run of "order-capture" v1.

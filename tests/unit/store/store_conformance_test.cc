@@ -94,6 +94,15 @@ std::unique_ptr<Store> StoreConformanceTest::OpenAnother() {
   return VALUE(Store::Open(options));
 }
 
+std::unique_ptr<Store> StoreConformanceTest::OpenWithFaults(sql::FaultInjectingDatabase** faults) {
+  auto inner = VALUE(sql::Database::Open(url_));
+  auto wrapped = std::make_unique<sql::FaultInjectingDatabase>(std::move(inner));
+  *faults = wrapped.get();
+  StoreOptions options;
+  options.clock = &clock_;
+  return VALUE(Store::OpenWith(std::move(wrapped), options));
+}
+
 void StoreConformanceTest::SeedTenant(const TenantId& tenant) {
   Status s = store_->Transact([&](Txn& txn) -> Status {
     GOVFLOW_RETURN_IF_ERROR(txn.PutTenant({tenant, "Tenant " + tenant.value(), {}}));
@@ -684,7 +693,7 @@ static Committer::WriteUnit AcceptOrder(const store::Run& run, const std::string
     Delivery d = NewDelivery(run.tenant, "del-" + run.id.value(), webhook_id);
     d.run_id = run.id;
     GOVFLOW_ASSIGN_OR_RETURN(*outcome, txn.RecordDelivery(d));
-    if (outcome->status != DeliveryStatus::kAccepted) return Status::Ok();
+    if (outcome->status != DeliveryStatus::kAccepted || outcome->replayed) return Status::Ok();
     return txn.CreateRun(run);
   };
 }
@@ -803,6 +812,139 @@ TEST_P(StoreConformanceTest, CommitterStopCommitsWhatWasSubmittedAndRefusesMore)
             StatusCode::kUnavailable);
   Txn txn = VALUE(store_->Begin(sql::TxnMode::kReadOnly));
   EXPECT_EQ(VALUE(txn.ListRuns(kAcme, std::nullopt, 100)).size(), 20u);
+}
+
+TEST_P(StoreConformanceTest, GroupCommitRetriesUnitsAloneWhenTheBatchCommitFails) {
+  SeedTenant(kAcme);
+  sql::FaultInjectingDatabase* faults = nullptr;
+  std::unique_ptr<Store> store = OpenWithFaults(&faults);
+  faults->FailNth(sql::FaultInjectingDatabase::Op::kCommit, 1, Unavailable("connection reset"));
+  CommitterOptions options;
+  options.max_delay = milliseconds(50);
+  Committer committer(*store, options);
+  std::vector<std::future<Status>> futures;
+  for (int i = 0; i < 10; ++i) {
+    const std::string id = std::to_string(i);
+    futures.push_back(committer.Submit(AcceptOrder(NewRun(kAcme, "run-" + id), "w-" + id,
+                                                   std::make_shared<DeliveryOutcome>())));
+  }
+  for (auto& f : futures) EXPECT_TRUE(f.get().ok());
+  CommitterStats stats = committer.stats();
+  EXPECT_EQ(stats.failed_commits, 1);
+  EXPECT_EQ(stats.failed_units, 0);
+  EXPECT_GE(stats.transactions, 11);  // the failed batch, then each unit alone
+  Txn txn = VALUE(store_->Begin(sql::TxnMode::kReadOnly));
+  EXPECT_EQ(VALUE(txn.ListRuns(kAcme, std::nullopt, 100)).size(), 10u);
+  EXPECT_EQ(VALUE(txn.ListDeliveries(kAcme, 100)).size(), 10u);
+}
+
+TEST_P(StoreConformanceTest, GroupCommitSurvivesACommitWhoseReplyWasLost) {
+  // The batch commits but the committer is told it failed (e.g. the connection dropped during
+  // COMMIT). The batch's commit marker shows it is durable: callers get success and no unit runs
+  // again (running them again would start a second run or report a false duplicate).
+  SeedTenant(kAcme);
+  sql::FaultInjectingDatabase* faults = nullptr;
+  std::unique_ptr<Store> store = OpenWithFaults(&faults);
+  faults->FailNth(sql::FaultInjectingDatabase::Op::kCommitLost, 1, Unavailable("reply lost"));
+  CommitterOptions options;
+  options.max_delay = milliseconds(50);
+  Committer committer(*store, options);
+  auto accepted = std::make_shared<DeliveryOutcome>();
+  auto redelivered = std::make_shared<DeliveryOutcome>();
+  auto f1 = committer.Submit(AcceptOrder(NewRun(kAcme, "run-1"), "w-1", accepted));
+  auto f2 = committer.Submit(AcceptOrder(NewRun(kAcme, "run-2"), "w-1", redelivered));
+  ASSERT_OK(f1.get());
+  ASSERT_OK(f2.get());
+  CommitterStats stats = committer.stats();
+  EXPECT_EQ(stats.failed_commits, 1);
+  EXPECT_EQ(stats.transactions, 1);
+  EXPECT_EQ(accepted->status, DeliveryStatus::kAccepted);
+  EXPECT_FALSE(accepted->replayed);
+  EXPECT_EQ(redelivered->status, DeliveryStatus::kDuplicate);
+  Txn txn = VALUE(store_->Begin(sql::TxnMode::kReadOnly));
+  std::vector<store::Run> runs = VALUE(txn.ListRuns(kAcme, std::nullopt, 100));
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].id, RunId("run-1"));
+  EXPECT_EQ(VALUE(txn.ListDeliveries(kAcme, 100)).size(), 2u);
+}
+
+TEST_P(StoreConformanceTest, CommitMarkersDoNotAccumulate) {
+  SeedTenant(kAcme);
+  Committer committer(*store_);
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_OK(committer.SubmitAndWait([](Txn&) { return Status::Ok(); }));
+  }
+  auto txn = VALUE(store_->database().Begin(sql::TxnMode::kReadOnly));
+  sql::Rows rows = VALUE(txn->Query("SELECT COUNT(*) FROM commit_markers"));
+  EXPECT_EQ(rows[0].Int(0), 1);  // only the latest batch's
+}
+
+TEST_P(StoreConformanceTest, GroupCommitFailsEveryUnitWhileTheStoreIsDownAndRecovers) {
+  SeedTenant(kAcme);
+  sql::FaultInjectingDatabase* faults = nullptr;
+  std::unique_ptr<Store> store = OpenWithFaults(&faults);
+  faults->FailNth(sql::FaultInjectingDatabase::Op::kBegin, 1, Unavailable("database down"),
+                  /*times=*/0);
+  Committer committer(*store);
+  std::vector<std::future<Status>> futures;
+  for (int i = 0; i < 5; ++i) {
+    const std::string id = std::to_string(i);
+    futures.push_back(committer.Submit(AcceptOrder(NewRun(kAcme, "run-" + id), "w-" + id,
+                                                   std::make_shared<DeliveryOutcome>())));
+  }
+  for (auto& f : futures) EXPECT_EQ(f.get().code(), StatusCode::kUnavailable);
+  faults->Clear();
+  ASSERT_OK(committer.SubmitAndWait(AcceptOrder(NewRun(kAcme, "run-after"), "w-after",
+                                                std::make_shared<DeliveryOutcome>())));
+  Txn txn = VALUE(store_->Begin(sql::TxnMode::kReadOnly));
+  std::map<RunState, int64_t> counts = VALUE(txn.CountRunsByState(kAcme));
+  EXPECT_EQ(counts, (std::map<RunState, int64_t>{{RunState::kPending, 1}}));
+}
+
+TEST_P(StoreConformanceTest, ConcurrentTransactionsAcceptAWebhookIdOnlyOnce) {
+  SeedTenant(kAcme);
+  std::unique_ptr<Store> other_node = OpenAnother();
+  std::promise<void> first_recorded;
+  std::vector<DeliveryOutcome> outcomes(2);
+  std::thread first([&] {
+    Txn txn = VALUE(store_->Begin());
+    outcomes[0] = VALUE(txn.RecordDelivery(NewDelivery(kAcme, "del-1", "w-race")));
+    first_recorded.set_value();
+    // Hold the uncommitted row while the other transaction tries the same webhook id.
+    std::this_thread::sleep_for(milliseconds(200));
+    ASSERT_OK(txn.Commit());
+  });
+  first_recorded.get_future().wait();
+  {
+    Txn txn = VALUE(other_node->Begin());  // SQLite: waits for the writer; PostgreSQL: the insert waits
+    outcomes[1] = VALUE(txn.RecordDelivery(NewDelivery(kAcme, "del-2", "w-race")));
+    ASSERT_OK(txn.Commit());
+  }
+  first.join();
+  EXPECT_EQ(outcomes[0].status, DeliveryStatus::kAccepted);
+  EXPECT_EQ(outcomes[1].status, DeliveryStatus::kDuplicate);
+  EXPECT_EQ(outcomes[1].original, DeliveryId("del-1"));
+}
+
+TEST_P(StoreConformanceTest, RecordingTheSameDeliveryAgainIsAReplay) {
+  SeedTenant(kAcme);
+  Txn txn = VALUE(store_->Begin());
+  Delivery d = NewDelivery(kAcme, "del-1", "w-1");
+  EXPECT_FALSE(VALUE(txn.RecordDelivery(d)).replayed);
+  DeliveryOutcome again = VALUE(txn.RecordDelivery(d));
+  EXPECT_EQ(again.status, DeliveryStatus::kAccepted);
+  EXPECT_TRUE(again.replayed);
+  Delivery dup = NewDelivery(kAcme, "del-2", "w-1");
+  EXPECT_FALSE(VALUE(txn.RecordDelivery(dup)).replayed);
+  DeliveryOutcome dup_again = VALUE(txn.RecordDelivery(dup));
+  EXPECT_EQ(dup_again.status, DeliveryStatus::kDuplicate);
+  EXPECT_TRUE(dup_again.replayed);
+  Delivery rejected = NewDelivery(kAcme, "del-3", "");
+  rejected.status = DeliveryStatus::kRejected;
+  rejected.reason = "body is not JSON";
+  EXPECT_FALSE(VALUE(txn.RecordDelivery(rejected)).replayed);
+  EXPECT_TRUE(VALUE(txn.RecordDelivery(rejected)).replayed);
+  EXPECT_EQ(VALUE(txn.ListDeliveries(kAcme, 10)).size(), 3u);
 }
 
 }  // namespace govflow::store::testing
