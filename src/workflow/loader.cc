@@ -64,6 +64,8 @@ constexpr std::array<std::string_view, 21> kCelReserved = {
 
 constexpr std::string_view kEndTarget = "end";
 
+constexpr size_t kMaxDefinitionBytes = 1 << 20;
+constexpr int kMaxFlowNesting = 64;
 constexpr int kMaxAttempts = 20;
 constexpr double kMaxMultiplier = 10.0;
 constexpr int kMaxQuorum = 10;
@@ -250,8 +252,8 @@ class Loader {
   std::optional<Expression> CompileField(const Field& field, const std::string& context,
                                          int step_index);
   std::optional<Expression> CompileScalar(const YAML::Node& node, std::string_view source,
-                                          size_t value_offset, SourceLocation fallback,
-                                          const std::string& what, int step_index);
+                                          size_t value_offset, const std::string& what,
+                                          int step_index);
   void ReportCelErrors(std::string_view message, const YAML::Node& node, size_t value_offset,
                        std::string_view source, const std::string& what);
   void CheckReferences(const expr::Expr& e, std::vector<std::string>& scope,
@@ -484,8 +486,9 @@ std::optional<int> Loader::GetTarget(const Field& field, const std::string& cont
 SourceLocation Loader::ExprLoc(const YAML::Node& node, size_t value_offset,
                                std::string_view source, size_t expr_offset) const {
   const std::string& value = node.Scalar();
-  size_t offset = ScalarOffsetToSource(text_, node.Mark().pos, value, value_offset + expr_offset);
-  (void)source;
+  // `source` (the expression) starts at `value_offset` within the scalar's value.
+  size_t offset = ScalarOffsetToSource(text_, node.Mark().pos, value,
+                                       value_offset + std::min(expr_offset, source.size()));
   return source_.LocationOf(offset);
 }
 
@@ -660,9 +663,8 @@ void Loader::CheckReferences(const expr::Expr& e, std::vector<std::string>& scop
 }
 
 std::optional<Expression> Loader::CompileScalar(const YAML::Node& node, std::string_view source,
-                                                size_t value_offset, SourceLocation fallback,
-                                                const std::string& what, int step_index) {
-  (void)fallback;
+                                                size_t value_offset, const std::string& what,
+                                                int step_index) {
   expr::CompileOptions options;
   options.description = "<expression>";
   Result<std::shared_ptr<const expr::Program>> program = expr::Compile(source, options);
@@ -694,7 +696,7 @@ std::optional<Expression> Loader::CompileField(const Field& field, const std::st
     Error(ValueLoc(field), what + ": expected a CEL expression, got empty text");
     return std::nullopt;
   }
-  return CompileScalar(field.value, value, 0, ValueLoc(field), what, step_index);
+  return CompileScalar(field.value, value, 0, what, step_index);
 }
 
 std::optional<MessageTemplate> Loader::CompileTemplate(const Field& field,
@@ -717,8 +719,8 @@ std::optional<MessageTemplate> Loader::CompileTemplate(const Field& field,
     if (!segment.is_expression) {
       part.text = segment.text;
     } else {
-      std::optional<Expression> e = CompileScalar(field.value, segment.text, segment.offset,
-                                                  ValueLoc(field), what, step_index);
+      std::optional<Expression> e =
+          CompileScalar(field.value, segment.text, segment.offset, what, step_index);
       if (!e) {
         ok = false;
         continue;
@@ -1758,8 +1760,50 @@ void Loader::CheckFlow(const std::vector<Step>& steps) {
 
 // ---------------------------------------------------------------------------------------------
 
+// Deepest flow-collection nesting ([ and {) accepted before parsing: yaml-cpp parses recursively,
+// so an adversarial "[[[[..." must not reach it.
+int FlowNestingDepth(std::string_view text) {
+  int depth = 0;
+  int deepest = 0;
+  char quote = 0;
+  bool comment = false;
+  for (char c : text) {
+    if (comment) {
+      comment = c != '\n';
+      continue;
+    }
+    if (quote != 0) {
+      if (c == quote) quote = 0;
+      continue;
+    }
+    if (c == '"' || c == '\'') {
+      quote = c;
+    } else if (c == '#') {
+      comment = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    } else if (c == '\n') {
+      quote = 0;
+    }
+  }
+  return deepest;
+}
+
 LoadReport Loader::Run() {
   LoadReport report;
+  if (text_.size() > kMaxDefinitionBytes) {
+    Error({1, 1}, "the definition is " + std::to_string(text_.size()) + " bytes; at most " +
+                      std::to_string(kMaxDefinitionBytes) + " are accepted");
+    report.diagnostics = diagnostics_.Sorted();
+    return report;
+  }
+  if (FlowNestingDepth(text_) > kMaxFlowNesting) {
+    Error({1, 1}, "brackets nested more than " + std::to_string(kMaxFlowNesting) + " deep");
+    report.diagnostics = diagnostics_.Sorted();
+    return report;
+  }
   YAML::Node root;
   try {
     root = YAML::Load(std::string(text_));

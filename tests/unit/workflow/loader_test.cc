@@ -517,6 +517,34 @@ TEST(LoaderErrors, OutputNamesMustNotShadowContextVariables) {
             "steps, run, now and the CEL type and namespace names are taken)");
 }
 
+TEST(LoaderLimits, RejectsOversizedAndDeeplyNestedInputBeforeParsing) {
+  EXPECT_EQ(Errors(std::string(kHeader) + "vars:\n  x: " + std::string(100, '[') + "\n"),
+            "flow.yaml:1:1: brackets nested more than 64 deep");
+  std::string huge = std::string(kHeader) + "# " + std::string(2 << 20, 'x') + "\n";
+  EXPECT_NE(Errors(huge).find("at most 1048576 are accepted"), std::string::npos);
+}
+
+// Every complete example in docs/workflow-language.md (a ```yaml block starting with apiVersion)
+// must load: the documentation cannot drift from the language.
+TEST(LanguageDocs, CompleteExamplesLoad) {
+  std::string doc = ReadFile(std::string(GOVFLOW_DOCS_DIR) + "/workflow-language.md");
+  ASSERT_FALSE(doc.empty());
+  int examples = 0;
+  size_t pos = 0;
+  while ((pos = doc.find("```yaml\n", pos)) != std::string::npos) {
+    size_t start = pos + 8;
+    size_t end = doc.find("```", start);
+    ASSERT_NE(end, std::string::npos);
+    std::string block = doc.substr(start, end - start);
+    pos = end + 3;
+    if (block.rfind("apiVersion:", 0) != 0) continue;
+    ++examples;
+    auto result = LoadWorkflow(block, "workflow-language.md");
+    EXPECT_TRUE(result.ok()) << result.status().message();
+  }
+  EXPECT_GE(examples, 1);
+}
+
 TEST(LoadWorkflowFile, MissingFileIsNotFound) {
   auto result = LoadWorkflowFile("/nonexistent/flow.yaml");
   ASSERT_FALSE(result.ok());
