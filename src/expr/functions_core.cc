@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <optional>
 
 #include "expr/interpreter.h"
 #include "expr/string_util.h"
@@ -357,7 +358,40 @@ Value DoubleFromInt(EvalContext&, const Value* a, int) {
 Value DoubleFromUint(EvalContext&, const Value* a, int) {
   return Value::Double(static_cast<double>(a[0].uint_value()));
 }
+// Exact fast path for plain decimals such as money amounts ("1874.40"): at most 15 digits and
+// no exponent, so the digits form an integer below 2^53 and the scale a power of ten that is
+// exact in a double; one IEEE division then rounds correctly. Anything else: nullopt.
+std::optional<double> ParsePlainDecimal(std::string_view s) {
+  static constexpr double kPow10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                      1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+  size_t i = 0;
+  bool negative = false;
+  if (i < s.size() && (s[i] == '-' || s[i] == '+')) negative = s[i++] == '-';
+  uint64_t mantissa = 0;
+  int digits = 0, frac_digits = 0;
+  bool seen_point = false, seen_digit = false;
+  for (; i < s.size(); ++i) {
+    char c = s[i];
+    if (c >= '0' && c <= '9') {
+      if (++digits > 15) return std::nullopt;
+      mantissa = mantissa * 10 + static_cast<uint64_t>(c - '0');
+      seen_digit = true;
+      if (seen_point) ++frac_digits;
+    } else if (c == '.' && !seen_point) {
+      seen_point = true;
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (!seen_digit) return std::nullopt;
+  double v = static_cast<double>(mantissa) / kPow10[frac_digits];
+  return negative ? -v : v;
+}
+
 Value DoubleFromString(EvalContext& ctx, const Value* a, int) {
+  if (std::optional<double> fast = ParsePlainDecimal(a[0].string_value())) {
+    return Value::Double(*fast);
+  }
   auto r = strutil::ParseDouble(a[0].string_value());
   if (!r.ok()) return ctx.Error("type conversion error: " + r.status().message());
   return Value::Double(*r);

@@ -3,6 +3,7 @@
 // parts of their input are views (no copy) where the input's storage allows it.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 #include "expr/interpreter.h"
@@ -58,8 +59,41 @@ Value Split(EvalContext& ctx, const Value* a, int n) {
   std::string_view str = a[0].string_value(), sep = a[1].string_value();
   int64_t limit = n > 2 ? a[2].int_value() : -1;
   if (!sep.empty() && limit < 0) {
-    // The common case, without any temporary vector: count, then fill the arena list.
-    size_t count = 1;
+    // The common case, in one pass and without any heap vector: part boundaries go to a small
+    // stack array, then straight into an arena list.
+    constexpr size_t kMaxInline = 32;
+    uint32_t ends[kMaxInline];  // end offset of each part but the last (left uninitialised)
+    size_t count = 0;
+    const char* data = str.data();
+    const size_t size = str.size();
+    const char first = sep[0];
+    const size_t m = sep.size();
+    bool overflow = false;
+    for (size_t i = 0; i + m <= size;) {
+      if (data[i] == first && std::memcmp(data + i, sep.data(), m) == 0) {
+        if (count == kMaxInline - 1) {
+          overflow = true;
+          break;
+        }
+        ends[count++] = static_cast<uint32_t>(i);
+        i += m;
+      } else {
+        ++i;
+      }
+    }
+    if (!overflow) {
+      Value list = ctx.arena->NewList(count + 1);
+      Value* out = Arena::MutableElements(list);
+      size_t start = 0;
+      for (size_t i = 0; i < count; ++i) {
+        out[i] = SubView(a[0], std::string_view(data + start, ends[i] - start));
+        start = ends[i] + m;
+      }
+      out[count] = SubView(a[0], std::string_view(data + start, size - start));
+      return list;
+    }
+    // Many parts: count, then fill.
+    count = 1;
     for (size_t pos = str.find(sep); pos != std::string_view::npos;
          pos = str.find(sep, pos + sep.size())) {
       ++count;

@@ -622,6 +622,29 @@ class EqualityNode : public PlanNode {
   bool negate_;
 };
 
+// x == 'literal' / x != 'literal'.
+class EqualsStringConstNode : public PlanNode {
+ public:
+  EqualsStringConstNode(NodePtr l, NodePtr constant, bool negate)
+      : l_(std::move(l)), constant_(std::move(constant)), negate_(negate) {
+    literal_ = constant_->constant()->string_value();
+  }
+  Value Eval(EvalContext& ctx) const override {
+    Value a = l_->Eval(ctx);
+    if (a.is_error()) return a;
+    if (!ctx.Charge()) return ctx.Error(kCostBudgetExceeded);
+    // A non-string is never equal to a string.
+    bool eq = a.kind() == ValueKind::kString && a.string_value() == literal_;
+    return Value::Bool(eq != negate_);
+  }
+
+ private:
+  NodePtr l_;
+  NodePtr constant_;  // owns the literal's storage
+  std::string_view literal_;
+  bool negate_;
+};
+
 // _<_ _<=_ _>_ _>=_ (kOp 0..3).
 template <int kOp>
 class RelationNode : public PlanNode {
@@ -901,7 +924,12 @@ class Planner {
         GOVFLOW_ASSIGN_OR_RETURN(auto args, PlanArgs(call.args));
         bool foldable = AllConstant(args);
         NodePtr node;
-        if (fn == "_==_" || fn == "_!=_") {
+        const Value* rhs = args[1]->constant();
+        if ((fn == "_==_" || fn == "_!=_") && rhs != nullptr &&
+            rhs->kind() == ValueKind::kString && args[0]->constant() == nullptr) {
+          node = std::make_unique<EqualsStringConstNode>(std::move(args[0]), std::move(args[1]),
+                                                         fn == "_!=_");
+        } else if (fn == "_==_" || fn == "_!=_") {
           node = std::make_unique<EqualityNode>(std::move(args[0]), std::move(args[1]),
                                                 fn == "_!=_");
         } else if (fn == "_<_") {

@@ -42,6 +42,18 @@ TEST(StringsExtensionTest, ImplementsCaseTrimReplaceReverse) {
 TEST(StringsExtensionTest, SplitsAndJoins) {
   EXPECT_EQ(Eval("'a,b,c'.split(',')").DebugString(), R"(["a", "b", "c"])");
   EXPECT_EQ(Eval("'a,b,c'.split(',', 2)").DebugString(), R"(["a", "b,c"])");
+  EXPECT_EQ(Eval("',a,,b,'.split(',')").DebugString(), R"(["", "a", "", "b", ""])");
+  EXPECT_EQ(Eval("'aaa'.split('aa')").DebugString(), R"(["", "a"])");
+  EXPECT_EQ(Eval("'abc'.split('')").DebugString(), R"(["a", "b", "c"])");
+  EXPECT_EQ(Eval("'a,b'.split(',', 0)").DebugString(), "[]");
+  // More parts than the inline fast path holds.
+  EXPECT_EQ(Eval("size('0,1,2,3,4,5,6,7,8,9,0,1,2,3,4,5,6,7,8,9,0,1,2,3,4,5,6,7,8,9,0,1,2,3,4,5'"
+                 ".split(','))")
+                .int_value(),
+            36);
+  EXPECT_EQ(Str("'0,1,2,3,4,5,6,7,8,9,0,1,2,3,4,5,6,7,8,9,0,1,2,3,4,5,6,7,8,9,0,1,2,3,4,5'"
+                ".split(',')[35]"),
+            "5");
   EXPECT_EQ(Str("['a', 'b', 'c'].join()"), "abc");
   EXPECT_EQ(Str("['a', 'b', 'c'].join('-')"), "a-b-c");
 }
@@ -60,6 +72,16 @@ TEST(StringsExtensionTest, FormatsWithCelGoVerbs) {
 
 TEST(StringsExtensionTest, QuotesStrings) {
   EXPECT_EQ(Str("strings.quote('a\"b')"), "\"a\\\"b\"");
+}
+
+TEST(ConversionsTest, ParsesDecimalStringsExactly) {
+  EXPECT_EQ(Eval("double('1874.40')").double_value(), 1874.40);
+  EXPECT_EQ(Eval("double('-0.1')").double_value(), -0.1);
+  EXPECT_EQ(Eval("double('123456789012345.6')").double_value(), 123456789012345.6);
+  EXPECT_EQ(Eval("double('1e3')").double_value(), 1000.0);
+  EXPECT_TRUE(Eval("double('1.2.3')").is_error());
+  EXPECT_TRUE(Eval("double('')").is_error());
+  EXPECT_TRUE(Eval("double('.')").is_error());
 }
 
 TEST(MathExtensionTest, GreatestAndLeastAcceptMixedNumbers) {
