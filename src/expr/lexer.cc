@@ -76,38 +76,20 @@ class Lexer {
 
   std::vector<Token> Run() {
     std::vector<Token> tokens;
-    tokens.reserve(src_.size() / 3 + 2);
-    // Reject invalid UTF-8 up front so that every later step (columns, snippets, string values)
-    // can rely on well-formed text.
-    for (size_t i = 0; i < src_.size();) {
-      if (static_cast<unsigned char>(src_[i]) < 0x80) {
-        ++i;
-        continue;
-      }
-      const size_t len = Utf8SequenceLength(src_, i);
-      if (len == 0) {
-        tokens.push_back(ErrorToken(static_cast<int32_t>(i), static_cast<int32_t>(i),
-                                    "invalid UTF-8 in source"));
-        return tokens;
-      }
-      i += len;
-    }
+    tokens.reserve(src_.size() / 4 + 2);
     for (;;) {
-      SkipSpaceAndComments();
-      Token token;
+      Token& token = tokens.emplace_back();  // filled in place: no moves of the token
+      if (!SkipSpaceAndComments(token)) return tokens;
       token.begin = static_cast<int32_t>(pos_);
       token.position = PositionAt(pos_);
       if (pos_ >= src_.size()) {
         token.kind = TokenKind::kEof;
         token.end = token.begin;
-        tokens.push_back(std::move(token));
         return tokens;
       }
       LexOne(token);
       token.end = static_cast<int32_t>(pos_);
-      const bool stop = token.kind == TokenKind::kError;
-      tokens.push_back(std::move(token));
-      if (stop) return tokens;
+      if (token.kind == TokenKind::kError) return tokens;
     }
   }
 
@@ -137,34 +119,43 @@ class Lexer {
     return SourcePosition{static_cast<int32_t>(offset), track_line_, track_column_};
   }
 
-  Token ErrorToken(int32_t begin, int32_t at, std::string message) {
-    Token t;
-    t.kind = TokenKind::kError;
-    t.begin = begin;
-    t.end = at;
-    t.position = PositionAt(static_cast<size_t>(begin));
-    t.error_position = PositionAt(static_cast<size_t>(at));
-    t.text = std::move(message);
-    return t;
-  }
-
+  // Turns `token` into an error located at byte `at` (which may lie inside the token).
   void Fail(Token& token, size_t at, std::string message) {
     token.kind = TokenKind::kError;
-    token.error_position = PositionAt(at);
+    token.begin = static_cast<int32_t>(at);
+    token.position = PositionAt(at);
     token.text = std::move(message);
   }
 
-  void SkipSpaceAndComments() {
+  // At a byte >= 0x80 where UTF-8 text may appear (string literals, comments): the length of its
+  // sequence, or 0 after failing `token` when the bytes are not valid UTF-8.
+  size_t CheckUtf8(Token& token) {
+    const size_t len = Utf8SequenceLength(src_, pos_);
+    if (len == 0) Fail(token, pos_, "invalid UTF-8 in source");
+    return len;
+  }
+
+  // Returns false (with `token` failed) on invalid UTF-8 inside a comment.
+  bool SkipSpaceAndComments(Token& token) {
     while (!AtEnd()) {
       const unsigned char c = Peek();
       if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f') {
         ++pos_;
       } else if (c == '/' && Peek(1) == '/') {
-        while (!AtEnd() && Peek() != '\n') ++pos_;
+        while (!AtEnd() && Peek() != '\n') {
+          if (Peek() < 0x80) {
+            ++pos_;
+            continue;
+          }
+          const size_t len = CheckUtf8(token);
+          if (len == 0) return false;
+          pos_ += len;
+        }
       } else {
-        return;
+        return true;
       }
     }
+    return true;
   }
 
   void LexOne(Token& token) {
@@ -213,7 +204,8 @@ class Lexer {
       default:
         break;
     }
-    const size_t len = Utf8SequenceLength(src_, pos_);  // valid: checked up front
+    if (c >= 0x80 && CheckUtf8(token) == 0) return;
+    const size_t len = Utf8SequenceLength(src_, pos_);
     std::string message = "token recognition error at: '";
     message.append(src_.substr(pos_, len));
     message.push_back('\'');
@@ -381,6 +373,13 @@ class Lexer {
         if (!LexEscape(token, bytes)) return;
         continue;
       }
+      if (c >= 0x80) {
+        const size_t len = CheckUtf8(token);
+        if (len == 0) return;
+        out.append(src_.substr(pos_, len));
+        pos_ += len;
+        continue;
+      }
       out.push_back(static_cast<char>(c));
       ++pos_;
     }
@@ -462,6 +461,10 @@ class Lexer {
       pos_ += 2 + digits;
       return true;
     }
+    if (e >= 0x80 && Utf8SequenceLength(src_, pos_ + 1) == 0) {
+      Fail(token, pos_ + 1, "invalid UTF-8 in source");
+      return false;
+    }
     std::string message = "invalid escape sequence '\\";
     const size_t len = Utf8SequenceLength(src_, pos_ + 1);
     message.append(src_.substr(pos_ + 1, len == 0 ? 1 : len));
@@ -533,7 +536,7 @@ std::string_view TokenKindSpelling(TokenKind kind) {
 }
 
 bool IsReservedWord(std::string_view word) {
-  if (word.size() < 2 || word.size() > 9) return false;
+  if (word.size() < 2 || word.size() > 9 || word[0] < 'a' || word[0] > 'w') return false;
   for (std::string_view r : kReservedWords) {
     if (r == word) return true;
   }

@@ -54,7 +54,9 @@ enum class TokenKind : uint8_t {
 
 struct Token {
   TokenKind kind = TokenKind::kEof;
-  int32_t begin = 0;  // byte offsets of the token's source text [begin, end)
+  // Byte offsets of the token's source text [begin, end). For kError, `begin` and `position` are
+  // where the error is, which may be inside the failed token (e.g. a bad escape).
+  int32_t begin = 0;
   int32_t end = 0;
   SourcePosition position;  // of `begin`
   // kInt / kUint: the literal's value; int_overflow when it does not fit in 64 bits.
@@ -64,13 +66,12 @@ struct Token {
   // kString / kBytes: decoded value; kQuotedIdent: the name; kError: the message.
   // Empty for kIdent (its name is the source text [begin, end)).
   std::string text;
-  // kError: where exactly the error is (may be inside the token, e.g. a bad escape).
-  SourcePosition error_position;
 };
 
 // Splits `source` into tokens. The result always ends with exactly one kEof or one kError token
 // (lexing stops at the first lexical error, so the parser reports whichever error comes first
-// in the text). Skips whitespace (space, \t, \n, \r, \f) and `//` comments.
+// in the text). Skips whitespace (space, \t, \n, \r, \f) and `//` comments. Bytes that are not
+// valid UTF-8 are an error wherever they appear.
 std::vector<Token> Tokenize(std::string_view source);
 
 // A short human-readable name of a token kind, as used in error messages ("')'", "<EOF>").

@@ -16,7 +16,8 @@
 namespace govflow::expr {
 namespace {
 
-#define GOVFLOW_NOINLINE __attribute__((noinline))
+// Keeps a function's locals out of its caller's frame (see ParsePrimary).
+#define GOVFLOW_PARSER_NOINLINE __attribute__((noinline))
 
 constexpr int kHardNestingCap = 1000;
 // Longest snippet line shown whole in an error message; longer lines are shown as a window
@@ -81,7 +82,10 @@ class Parser {
       Mismatched("<EOF>");
       root.expr.reset();
     }
-    if (!root.expr) return std::move(error_);
+    if (!root.expr) {
+      if (error_.ok()) return Internal("parser failed without reporting an error");
+      return std::move(error_);
+    }
     Ast ast;
     ast.source = std::string(source_);
     ast.root = std::move(root.expr);
@@ -105,7 +109,7 @@ class Parser {
     return source_.substr(static_cast<size_t>(t.begin), static_cast<size_t>(t.end - t.begin));
   }
 
-  GOVFLOW_NOINLINE void SyntaxError(const SourcePosition& position, std::string_view what) {
+  GOVFLOW_PARSER_NOINLINE void SyntaxError(const SourcePosition& position, std::string_view what) {
     if (!error_.ok()) return;  // keep the first
     std::string message = "Syntax error: ";
     message.append(what);
@@ -113,7 +117,7 @@ class Parser {
         FormatSourceError(source_, options_.description, position, message));
   }
 
-  GOVFLOW_NOINLINE void LimitError(const SourcePosition& position) {
+  GOVFLOW_PARSER_NOINLINE void LimitError(const SourcePosition& position) {
     if (!error_.ok()) return;
     error_ = ResourceExhausted(FormatSourceError(
         source_, options_.description, position,
@@ -121,10 +125,10 @@ class Parser {
   }
 
   // Reports the current token as unexpected (or its lexical error, when it is one).
-  GOVFLOW_NOINLINE void Mismatched(std::string_view expecting) {
+  GOVFLOW_PARSER_NOINLINE void Mismatched(std::string_view expecting) {
     const Token& t = Cur();
     if (t.kind == TokenKind::kError) {
-      SyntaxError(t.error_position, t.text);
+      SyntaxError(t.position, t.text);
       return;
     }
     std::string what = "mismatched input '";
@@ -157,7 +161,7 @@ class Parser {
   }
 
   // Wraps a finished node, enforcing the depth limit.
-  GOVFLOW_NOINLINE Node Finish(ExprPtr e, int depth) {
+  GOVFLOW_PARSER_NOINLINE Node Finish(ExprPtr e, int depth) {
     if (depth > max_depth_) {
       LimitError(e->position);
       return {};
@@ -165,13 +169,13 @@ class Parser {
     return Node{std::move(e), depth};
   }
 
-  GOVFLOW_NOINLINE ExprPtr NewIdent(const SourcePosition& position, std::string name) {
+  GOVFLOW_PARSER_NOINLINE ExprPtr NewIdent(const SourcePosition& position, std::string name) {
     ExprPtr e = NewExpr(position);
     e->kind = Ident{std::move(name)};
     return e;
   }
 
-  GOVFLOW_NOINLINE ExprPtr NewBool(const SourcePosition& position, bool value) {
+  GOVFLOW_PARSER_NOINLINE ExprPtr NewBool(const SourcePosition& position, bool value) {
     ExprPtr e = NewExpr(position);
     Constant c;
     c.kind = Constant::Kind::kBool;
@@ -180,7 +184,7 @@ class Parser {
     return e;
   }
 
-  GOVFLOW_NOINLINE ExprPtr NewInt(const SourcePosition& position, int64_t value) {
+  GOVFLOW_PARSER_NOINLINE ExprPtr NewInt(const SourcePosition& position, int64_t value) {
     ExprPtr e = NewExpr(position);
     Constant c;
     c.kind = Constant::Kind::kInt;
@@ -189,20 +193,20 @@ class Parser {
     return e;
   }
 
-  GOVFLOW_NOINLINE ExprPtr NewCall(const SourcePosition& position, std::string function, ExprPtr target,
+  GOVFLOW_PARSER_NOINLINE ExprPtr NewCall(const SourcePosition& position, std::string function, ExprPtr target,
                   std::vector<ExprPtr> args) {
     ExprPtr e = NewExpr(position);
     e->kind = Call{std::move(target), std::move(function), std::move(args)};
     return e;
   }
 
-  GOVFLOW_NOINLINE ExprPtr NewCall(const SourcePosition& position, std::string function, ExprPtr a) {
+  GOVFLOW_PARSER_NOINLINE ExprPtr NewCall(const SourcePosition& position, std::string function, ExprPtr a) {
     std::vector<ExprPtr> args;
     args.push_back(std::move(a));
     return NewCall(position, std::move(function), nullptr, std::move(args));
   }
 
-  GOVFLOW_NOINLINE ExprPtr NewCall(const SourcePosition& position, std::string function, ExprPtr a, ExprPtr b) {
+  GOVFLOW_PARSER_NOINLINE ExprPtr NewCall(const SourcePosition& position, std::string function, ExprPtr a, ExprPtr b) {
     std::vector<ExprPtr> args;
     args.reserve(2);
     args.push_back(std::move(a));
@@ -210,7 +214,7 @@ class Parser {
     return NewCall(position, std::move(function), nullptr, std::move(args));
   }
 
-  GOVFLOW_NOINLINE ExprPtr NewCall(const SourcePosition& position, std::string function, ExprPtr a, ExprPtr b,
+  GOVFLOW_PARSER_NOINLINE ExprPtr NewCall(const SourcePosition& position, std::string function, ExprPtr a, ExprPtr b,
                   ExprPtr c) {
     std::vector<ExprPtr> args;
     args.reserve(3);
@@ -220,7 +224,7 @@ class Parser {
     return NewCall(position, std::move(function), nullptr, std::move(args));
   }
 
-  GOVFLOW_NOINLINE Node Binary(const SourcePosition& position, const char* function, Node lhs, Node rhs) {
+  GOVFLOW_PARSER_NOINLINE Node Binary(const SourcePosition& position, const char* function, Node lhs, Node rhs) {
     const int depth = 1 + std::max(lhs.depth, rhs.depth);
     return Finish(NewCall(position, function, std::move(lhs.expr), std::move(rhs.expr)), depth);
   }
@@ -310,7 +314,7 @@ class Parser {
   }
 
   // At a binary operator of `precedence`: parses its right operand and combines.
-  GOVFLOW_NOINLINE Node ParseBinaryOperand(Node lhs, int precedence) {
+  GOVFLOW_PARSER_NOINLINE Node ParseBinaryOperand(Node lhs, int precedence) {
     const TokenKind op = Cur().kind;
     const SourcePosition position = Cur().position;
     Advance();
@@ -321,7 +325,7 @@ class Parser {
 
   // Chains of || and && are built as balanced trees (as cel-go does), so that long
   // conjunctions stay shallow.
-  GOVFLOW_NOINLINE Node ParseLogicalChain(Node first, int precedence) {
+  GOVFLOW_PARSER_NOINLINE Node ParseLogicalChain(Node first, int precedence) {
     const TokenKind op = precedence == 1 ? TokenKind::kOrOr : TokenKind::kAndAnd;
     const char* function = precedence == 1 ? "_||_" : "_&&_";
     std::vector<Node> terms;
@@ -337,7 +341,7 @@ class Parser {
     return Balance(function, terms, ops, 0, ops.size() - 1);
   }
 
-  GOVFLOW_NOINLINE Node Balance(const char* function, std::vector<Node>& terms,
+  GOVFLOW_PARSER_NOINLINE Node Balance(const char* function, std::vector<Node>& terms,
                const std::vector<SourcePosition>& ops, size_t lo, size_t hi) {
     const size_t mid = (lo + hi + 1) / 2;
     Node left = mid == lo ? std::move(terms[mid]) : Balance(function, terms, ops, lo, mid - 1);
@@ -356,7 +360,7 @@ class Parser {
     return ParseUnaryOperators();
   }
 
-  GOVFLOW_NOINLINE Node ParseUnaryOperators() {
+  GOVFLOW_PARSER_NOINLINE Node ParseUnaryOperators() {
     std::vector<std::pair<bool, SourcePosition>> ops;  // (is_not, position)
     while (At(TokenKind::kBang) || At(TokenKind::kMinus)) {
       ops.emplace_back(At(TokenKind::kBang), Cur().position);
@@ -396,7 +400,7 @@ class Parser {
   }
 
   // At '.': `.field`, `.?field`, `.method(args)`.
-  GOVFLOW_NOINLINE Node ParseSelectSuffix(Node operand) {
+  GOVFLOW_PARSER_NOINLINE Node ParseSelectSuffix(Node operand) {
     const SourcePosition dot = Cur().position;
     Advance();
     bool optional = false;
@@ -430,7 +434,7 @@ class Parser {
   }
 
   // At '[': `[index]`, `[?index]`.
-  GOVFLOW_NOINLINE Node ParseIndexSuffix(Node operand) {
+  GOVFLOW_PARSER_NOINLINE Node ParseIndexSuffix(Node operand) {
     const SourcePosition open = Cur().position;
     Advance();
     bool optional = false;
@@ -444,7 +448,7 @@ class Parser {
     return Binary(open, optional ? "_[?_]" : "_[_]", std::move(operand), std::move(index));
   }
 
-  GOVFLOW_NOINLINE Node ParseNegativeLiteral() {
+  GOVFLOW_PARSER_NOINLINE Node ParseNegativeLiteral() {
     const Token& t = Cur();
     // The position of the literal is that of its '-' sign, one token back.
     const SourcePosition position = tokens_[index_ - 1].position;
@@ -467,7 +471,7 @@ class Parser {
   }
 
   // After `target.name` with the current token '('.
-  GOVFLOW_NOINLINE Node ParseCallRest(Node target, std::string name) {
+  GOVFLOW_PARSER_NOINLINE Node ParseCallRest(Node target, std::string name) {
     const SourcePosition open = Cur().position;
     std::vector<Node> args;
     if (!ParseArgs(args)) return {};
@@ -475,7 +479,7 @@ class Parser {
   }
 
   // '(' [expr (',' expr)* ','?] ')'
-  GOVFLOW_NOINLINE bool ParseArgs(std::vector<Node>& args) {
+  GOVFLOW_PARSER_NOINLINE bool ParseArgs(std::vector<Node>& args) {
     if (!Expect(TokenKind::kLParen)) return false;
     while (!At(TokenKind::kRParen)) {
       Node arg = ParseExpr();
@@ -510,7 +514,7 @@ class Parser {
     }
   }
 
-  GOVFLOW_NOINLINE Node ParseParenthesized() {
+  GOVFLOW_PARSER_NOINLINE Node ParseParenthesized() {
     Advance();
     Node inner = ParseExpr();
     if (!inner.expr) return {};
@@ -518,7 +522,7 @@ class Parser {
     return inner;
   }
 
-  GOVFLOW_NOINLINE Node ParseIntLiteral() {
+  GOVFLOW_PARSER_NOINLINE Node ParseIntLiteral() {
     const Token& t = Cur();
     if (t.int_overflow || t.magnitude > static_cast<uint64_t>(INT64_MAX)) {
       SyntaxError(t.position, "invalid int literal");
@@ -529,7 +533,7 @@ class Parser {
     return Node{std::move(e), 1};
   }
 
-  GOVFLOW_NOINLINE Node Literal(Constant::Kind kind) {
+  GOVFLOW_PARSER_NOINLINE Node Literal(Constant::Kind kind) {
     Token& t = tokens_[index_];
     if (kind == Constant::Kind::kUint && t.int_overflow) {
       SyntaxError(t.position, "invalid uint literal");
@@ -552,7 +556,7 @@ class Parser {
   }
 
   // '.'? IDENT ('(' args ')')?  |  '.'? IDENT ('.' IDENT)* '{' fieldInits '}'
-  GOVFLOW_NOINLINE Node ParseIdentOrCallOrMessage() {
+  GOVFLOW_PARSER_NOINLINE Node ParseIdentOrCallOrMessage() {
     const SourcePosition start = Cur().position;
     std::string name;
     if (At(TokenKind::kDot)) {
@@ -590,7 +594,7 @@ class Parser {
   }
 
   // '[' [ '?'? expr (',' '?'? expr)* ] ','? ']'
-  GOVFLOW_NOINLINE Node ParseList() {
+  GOVFLOW_PARSER_NOINLINE Node ParseList() {
     const SourcePosition open = Cur().position;
     Advance();
     CreateList list;
@@ -618,7 +622,7 @@ class Parser {
   }
 
   // '{' [ '?'? expr ':' expr (',' ...)* ] ','? '}'
-  GOVFLOW_NOINLINE Node ParseMap() {
+  GOVFLOW_PARSER_NOINLINE Node ParseMap() {
     const SourcePosition open = Cur().position;
     Advance();
     CreateStruct map;
@@ -653,7 +657,7 @@ class Parser {
   }
 
   // At '{' after a message name: [ '?'? field ':' expr (',' ...)* ] ','? '}'
-  GOVFLOW_NOINLINE Node ParseMessage(std::string name) {
+  GOVFLOW_PARSER_NOINLINE Node ParseMessage(std::string name) {
     const SourcePosition open = Cur().position;
     Advance();
     CreateStruct message;
@@ -697,7 +701,7 @@ class Parser {
   // ---- calls and macros ----
 
   // A global (target.expr == null) or receiver call, expanded when it is a macro.
-  GOVFLOW_NOINLINE Node MakeCall(const SourcePosition& position, Node target, std::string name,
+  GOVFLOW_PARSER_NOINLINE Node MakeCall(const SourcePosition& position, Node target, std::string name,
                 std::vector<Node> args) {
     if (options_.enable_macros) {
       bool expanded = false;
@@ -722,7 +726,7 @@ class Parser {
   }
 
   // The name of a macro's variable argument, or an error when it is not a simple identifier.
-  GOVFLOW_NOINLINE bool VariableName(const Node& arg, std::string& name) {
+  GOVFLOW_PARSER_NOINLINE bool VariableName(const Node& arg, std::string& name) {
     const auto* ident = std::get_if<Ident>(&arg.expr->kind);
     if (ident == nullptr || ident->name.empty() || ident->name[0] == '.') {
       SyntaxError(arg.expr->position, "argument must be a simple name");
@@ -748,7 +752,7 @@ class Parser {
     return e;
   }
 
-  GOVFLOW_NOINLINE Node NewComprehension(const SourcePosition& position, int depth, std::string iter_var,
+  GOVFLOW_PARSER_NOINLINE Node NewComprehension(const SourcePosition& position, int depth, std::string iter_var,
                         std::string iter_var2, ExprPtr range, std::string accu_var,
                         ExprPtr init, ExprPtr condition, ExprPtr step, ExprPtr result) {
     ExprPtr e = NewExpr(position);
@@ -769,7 +773,7 @@ class Parser {
 
   // Sets `expanded` when `name` with these arguments is a macro; returns the expansion (or a
   // null Node with the error recorded when the macro's arguments are invalid).
-  GOVFLOW_NOINLINE Node TryExpandMacro(const SourcePosition& pos, Node& target, const std::string& name,
+  GOVFLOW_PARSER_NOINLINE Node TryExpandMacro(const SourcePosition& pos, Node& target, const std::string& name,
                       std::vector<Node>& args, bool& expanded) {
     const size_t n = args.size();
     expanded = true;
@@ -814,7 +818,7 @@ class Parser {
   }
 
   // has(a.b) -> Select(a, b, test_only)
-  GOVFLOW_NOINLINE Node ExpandHas(const SourcePosition& pos, Node arg) {
+  GOVFLOW_PARSER_NOINLINE Node ExpandHas(const SourcePosition& pos, Node arg) {
     auto* select = std::get_if<Select>(&arg.expr->kind);
     if (select == nullptr || select->test_only) {
       SyntaxError(arg.expr->position, "invalid argument to has() macro");
@@ -827,7 +831,7 @@ class Parser {
 
   // Reads the one or two variable names of a comprehension macro (all but the last
   // `body_args` arguments) and checks that they are distinct.
-  GOVFLOW_NOINLINE bool MacroVariables(const std::vector<Node>& args, size_t count, std::string& v1,
+  GOVFLOW_PARSER_NOINLINE bool MacroVariables(const std::vector<Node>& args, size_t count, std::string& v1,
                       std::string& v2) {
     if (!VariableName(args[0], v1)) return false;
     if (count == 2) {
@@ -841,7 +845,7 @@ class Parser {
   }
 
   // all / exists / exists_one with one variable (2 args) or two variables (3 args).
-  GOVFLOW_NOINLINE Node ExpandQuantifier(const SourcePosition& pos, Quantifier kind, Node& target,
+  GOVFLOW_PARSER_NOINLINE Node ExpandQuantifier(const SourcePosition& pos, Quantifier kind, Node& target,
                         std::vector<Node>& args) {
     const size_t vars = args.size() - 1;
     std::string v1;
@@ -880,7 +884,7 @@ class Parser {
   }
 
   // e.map(x, f) and e.map(x, p, f)
-  GOVFLOW_NOINLINE Node ExpandMap(const SourcePosition& pos, Node& target, std::vector<Node>& args) {
+  GOVFLOW_PARSER_NOINLINE Node ExpandMap(const SourcePosition& pos, Node& target, std::vector<Node>& args) {
     std::string v;
     std::string unused;
     if (!MacroVariables(args, 1, v, unused)) return {};
@@ -898,7 +902,7 @@ class Parser {
   }
 
   // e.filter(x, p)
-  GOVFLOW_NOINLINE Node ExpandFilter(const SourcePosition& pos, Node& target, std::vector<Node>& args) {
+  GOVFLOW_PARSER_NOINLINE Node ExpandFilter(const SourcePosition& pos, Node& target, std::vector<Node>& args) {
     std::string v;
     std::string unused;
     if (!MacroVariables(args, 1, v, unused)) return {};
@@ -913,7 +917,7 @@ class Parser {
   }
 
   // e.transformList(i, v, f) and e.transformList(i, v, p, f)
-  GOVFLOW_NOINLINE Node ExpandTransformList(const SourcePosition& pos, Node& target, std::vector<Node>& args) {
+  GOVFLOW_PARSER_NOINLINE Node ExpandTransformList(const SourcePosition& pos, Node& target, std::vector<Node>& args) {
     std::string v1;
     std::string v2;
     if (!MacroVariables(args, 2, v1, v2)) return {};
@@ -933,7 +937,7 @@ class Parser {
   // e.transformMap(k, v, f), e.transformMap(k, v, p, f): step cel.@mapInsert(@result, k, f).
   // e.transformMapEntry(k, v, f), (k, v, p, f): step cel.@mapInsert(@result, f), where f
   // yields a one-entry map.
-  GOVFLOW_NOINLINE Node ExpandTransformMap(const SourcePosition& pos, Node& target, std::vector<Node>& args,
+  GOVFLOW_PARSER_NOINLINE Node ExpandTransformMap(const SourcePosition& pos, Node& target, std::vector<Node>& args,
                           bool entry) {
     std::string v1;
     std::string v2;
@@ -960,7 +964,7 @@ class Parser {
   }
 
   // cel.bind(var, init, result): a comprehension over an empty list whose accumulator is `var`.
-  GOVFLOW_NOINLINE Node ExpandBind(const SourcePosition& pos, std::vector<Node>& args) {
+  GOVFLOW_PARSER_NOINLINE Node ExpandBind(const SourcePosition& pos, std::vector<Node>& args) {
     std::string var;
     std::string unused;
     if (!MacroVariables(args, 1, var, unused)) return {};
@@ -972,7 +976,7 @@ class Parser {
   }
 
   // cel.block([bindings...], result) -> cel.@block([...], result)
-  GOVFLOW_NOINLINE Node ExpandBlock(const SourcePosition& pos, std::vector<Node>& args) {
+  GOVFLOW_PARSER_NOINLINE Node ExpandBlock(const SourcePosition& pos, std::vector<Node>& args) {
     if (!std::holds_alternative<CreateList>(args[0].expr->kind)) {
       SyntaxError(args[0].expr->position, "cel.block requires the first arg to be a list literal");
       return {};
@@ -990,7 +994,7 @@ class Parser {
   }
 
   // cel.index(N) -> @indexN
-  GOVFLOW_NOINLINE Node ExpandBlockIndex(const SourcePosition& pos, std::vector<Node>& args) {
+  GOVFLOW_PARSER_NOINLINE Node ExpandBlockIndex(const SourcePosition& pos, std::vector<Node>& args) {
     int64_t index = 0;
     if (!NonNegativeIntLiteral(args[0], index)) {
       SyntaxError(args[0].expr->position, "cel.index requires a single non-negative int constant arg");
@@ -1000,7 +1004,7 @@ class Parser {
   }
 
   // cel.iterVar(N, M) -> @it:N:M, cel.accuVar(N, M) -> @ac:N:M
-  GOVFLOW_NOINLINE Node ExpandBlockVariable(const SourcePosition& pos, const char* prefix,
+  GOVFLOW_PARSER_NOINLINE Node ExpandBlockVariable(const SourcePosition& pos, const char* prefix,
                            std::vector<Node>& args) {
     int64_t depth = 0;
     int64_t unique = 0;
@@ -1072,9 +1076,16 @@ std::string FormatSourceError(std::string_view source, std::string_view descript
   }
   out += "\n | ";
   if (first > 0) out += "...";
-  for (size_t i = bounds[first]; i < bounds[last]; ++i) {
-    const char ch = line[i];
-    out += (ch == '\t' || ch == '\r') ? ' ' : ch;
+  for (size_t k = first; k < last; ++k) {
+    const size_t at = bounds[k];
+    const auto ch = static_cast<unsigned char>(line[at]);
+    if (ch == '\t' || ch == '\r') {
+      out += ' ';
+    } else if (ch >= 0x80 && bounds[k + 1] - at == 1) {
+      out += "\xEF\xBF\xBD";  // not UTF-8: shown as U+FFFD so the message stays valid text
+    } else {
+      out.append(line.substr(at, bounds[k + 1] - at));
+    }
   }
   if (last < count) out += "...";
   out += "\n | ";
@@ -1084,3 +1095,5 @@ std::string FormatSourceError(std::string_view source, std::string_view descript
 }
 
 }  // namespace govflow::expr
+
+#undef GOVFLOW_PARSER_NOINLINE

@@ -247,10 +247,15 @@ TEST(LexerTest, RejectsInvalidUtf8) {
   ASSERT_EQ(tokens.size(), 1u);
   EXPECT_EQ(tokens[0].kind, TokenKind::kError);
   EXPECT_EQ(tokens[0].text, "invalid UTF-8 in source");
-  EXPECT_EQ(tokens[0].error_position.offset, 2);
+  EXPECT_EQ(tokens[0].position.offset, 2);
   EXPECT_EQ(LexError("\xed\xa0\x80"), "invalid UTF-8 in source");  // an encoded surrogate
   EXPECT_EQ(LexError("\xc0\xaf"), "invalid UTF-8 in source");      // overlong
   EXPECT_EQ(LexError("\xe2\x82"), "invalid UTF-8 in source");      // truncated
+  EXPECT_EQ(LexError("a // comment \xff\n+ b"), "invalid UTF-8 in source");
+  EXPECT_EQ(LexError("r'\xfe'"), "invalid UTF-8 in source");
+  EXPECT_EQ(LexError("b'\x80'"), "invalid UTF-8 in source");  // raw bytes must use escapes
+  EXPECT_EQ(LexError("'\\\xff'"), "invalid UTF-8 in source");
+  EXPECT_EQ(LexError("'''\xc3'''"), "invalid UTF-8 in source");
 }
 
 TEST(LexerTest, RecordsLinesAndCodePointColumns) {
@@ -275,7 +280,7 @@ TEST(LexerTest, StopsAtTheFirstError) {
   std::vector<Token> tokens = Tokenize("a + # + 'unterminated");
   ASSERT_EQ(tokens.size(), 3u);
   EXPECT_EQ(tokens[2].kind, TokenKind::kError);
-  EXPECT_EQ(tokens[2].error_position.column, 5);
+  EXPECT_EQ(tokens[2].position.column, 5);
 }
 
 }  // namespace

@@ -449,6 +449,20 @@ TEST(ParserTest, ReportsLexicalErrorsAtTheirPosition) {
             0u);
 }
 
+TEST(ParserTest, ShowsBytesThatAreNotUtf8AsReplacementCharacters) {
+  // The syntax error comes first; the bad byte later on the line must not leak into the message.
+  EXPECT_EQ(Error("a + ) '\xff'"),
+            "ERROR: <input>:1:5: Syntax error: mismatched input ')' expecting {'[', '{', '(', "
+            "'.', '-', '!', 'true', 'false', 'null', NUM_FLOAT, NUM_INT, NUM_UINT, STRING, BYTES, "
+            "IDENTIFIER}\n"
+            " | a + ) '\xEF\xBF\xBD'\n"
+            " | ....^");
+  EXPECT_EQ(Error("x + '\xff'"),
+            "ERROR: <input>:1:6: Syntax error: invalid UTF-8 in source\n"
+            " | x + '\xEF\xBF\xBD'\n"
+            " | .....^");
+}
+
 TEST(ParserTest, UsesTheDescriptionInErrors) {
   ParseOptions options;
   options.description = "policy.yaml#rule";
