@@ -12,6 +12,12 @@ namespace {
 
 std::string Quote(std::string_view s) { return "'" + std::string(s) + "'"; }
 
+expr::EvalOptions Budget() {
+  expr::EvalOptions options;
+  options.cost_budget = kExpressionCostBudget;
+  return options;
+}
+
 StepOutcome Fail(const Step& step, ErrorClass error_class, std::string message) {
   StepOutcome outcome;
   outcome.kind = StepOutcome::Kind::kFail;
@@ -39,12 +45,12 @@ std::string EvaluationError(const expr::Value& value) {
 StepOutcome RunValidate(const Step& step, const expr::Activation& activation) {
   std::vector<RuleViolation> violations;
   for (const ValidationRule& rule : step.validate().rules) {
-    expr::Value result = rule.condition.program->Evaluate(activation);
+    expr::Value result = rule.condition.program->Evaluate(activation, Budget());
     if (result.IsBool() && result.bool_value()) continue;
     RuleViolation violation;
     violation.rule = rule.name;
     violation.error_class = rule.error_class;
-    Result<std::string> message = RenderMessage(rule.message, activation);
+    Result<std::string> message = RenderMessage(rule.message, activation, Budget());
     violation.message = message.ok() ? *message : rule.message.source;
     if (result.is_error()) {
       violation.message += " (the condition could not be evaluated: " + EvaluationError(result) + ")";
@@ -64,7 +70,7 @@ StepOutcome RunValidate(const Step& step, const expr::Activation& activation) {
 
 Result<boost::json::value> EvaluateToJson(const Expression& expression,
                                           const expr::Activation& activation) {
-  expr::Value value = expression.program->Evaluate(activation);
+  expr::Value value = expression.program->Evaluate(activation, Budget());
   return ValueToJson(value);
 }
 
@@ -78,7 +84,7 @@ Status EvaluateFields(const std::vector<MapField>& fields, const expr::Activatio
       out[field.name] = std::move(nested);
       continue;
     }
-    expr::Value value = field.expression->program->Evaluate(activation);
+    expr::Value value = field.expression->program->Evaluate(activation, Budget());
     // An empty optional leaves the field out (`?` and optional.none() in CEL).
     if (value.kind() == expr::ValueKind::kOptional && !value.optional_has_value()) continue;
     Result<boost::json::value> json = ValueToJson(value);
@@ -112,7 +118,7 @@ StepOutcome RunBranch(const Step& step, const expr::Activation& activation) {
   int number = 0;
   for (const BranchCase& branch_case : step.branch().cases) {
     ++number;
-    expr::Value result = branch_case.when.program->Evaluate(activation);
+    expr::Value result = branch_case.when.program->Evaluate(activation, Budget());
     if (!result.IsBool()) {
       std::string why = result.is_error()
                             ? EvaluationError(result)
@@ -126,7 +132,7 @@ StepOutcome RunBranch(const Step& step, const expr::Activation& activation) {
 
 StepOutcome RunFail(const Step& step, const expr::Activation& activation) {
   const FailSpec& spec = step.fail();
-  Result<std::string> message = RenderMessage(spec.message, activation);
+  Result<std::string> message = RenderMessage(spec.message, activation, Budget());
   return Fail(step, spec.error_class,
               message.ok() ? *message
                            : spec.message.source + " (the message could not be rendered: " +
@@ -144,6 +150,10 @@ StepContext::StepContext(const WorkflowDefinition& definition, boost::json::valu
   run_object["workflow"] = definition.name();
   run_object["version"] = definition.version();
   run_ = std::move(run_object);
+}
+
+void StepContext::RestoreSteps(boost::json::value steps_value) {
+  steps_ = steps_value.is_object() ? std::move(steps_value) : boost::json::value(boost::json::object());
 }
 
 void StepContext::SetOutput(const Step& step, boost::json::value output) {
@@ -243,7 +253,7 @@ std::variant<CallRequest, StepFailure> PrepareCall(const WorkflowDefinition& def
   }
   request.input = std::move(input).value();
   if (spec.business_key) {
-    expr::Value key = spec.business_key->program->Evaluate(activation);
+    expr::Value key = spec.business_key->program->Evaluate(activation, Budget());
     switch (key.kind()) {
       case expr::ValueKind::kString: request.business_key = std::string(key.string_value()); break;
       case expr::ValueKind::kInt: request.business_key = std::to_string(key.int_value()); break;
@@ -304,7 +314,7 @@ std::variant<expr::timeutil::Timestamp, StepFailure> WaitDeadline(
   }
   expr::Activation activation;
   context.Bind(definition, activation);
-  expr::Value value = spec.until->program->Evaluate(activation);
+  expr::Value value = spec.until->program->Evaluate(activation, Budget());
   if (value.kind() == expr::ValueKind::kTimestamp) return value.timestamp_value();
   if (value.kind() == expr::ValueKind::kString) {
     Result<expr::timeutil::Timestamp> parsed = expr::timeutil::ParseTimestamp(value.string_value());

@@ -49,6 +49,10 @@ class StepContext {
   expr::timeutil::Timestamp now() const { return now_; }
   void set_now(expr::timeutil::Timestamp now) { now_ = now; }
 
+  // Reinstates persisted outputs (a value earlier taken from steps_value()), e.g. when a run is
+  // recovered after a restart.
+  void RestoreSteps(boost::json::value steps_value);
+
   // Binds every variable above into `activation`, viewing this context's and the definition's
   // JSON in place: both must outlive every evaluation with it, unchanged.
   void Bind(const WorkflowDefinition& definition, expr::Activation& activation) const;
@@ -89,6 +93,11 @@ struct StepOutcome {
   std::optional<boost::json::value> output;
   std::optional<StepFailure> failure;
 };
+
+// Upper bound on the work of one expression evaluation (CEL cost units: one per call and per
+// comprehension iteration); past it the evaluation fails as `mapping`. Generous for any real order
+// (a 500-line order costs a few thousand; 200,000 units take tens of milliseconds) while stopping a runaway expression.
+inline constexpr int64_t kExpressionCostBudget = 200'000;
 
 // Runs one pure step. Evaluation problems (a missing field, a type error, a non-boolean
 // condition) are failures of the run with class `mapping`, except in validate rules, where a rule

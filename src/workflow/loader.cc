@@ -319,6 +319,7 @@ template <typename Allowed>
 Fields Loader::CheckFields(const YAML::Node& map, const std::string& context,
                            const Allowed& allowed) {
   Fields fields;
+  std::set<std::string> seen;  // every key so far, unknown ones included
   for (auto it = map.begin(); it != map.end(); ++it) {
     const YAML::Node& key = it->first;
     if (!key.IsScalar()) {
@@ -327,7 +328,7 @@ Fields Loader::CheckFields(const YAML::Node& map, const std::string& context,
       continue;
     }
     std::string name = key.Scalar();
-    if (FindField(fields, name) != nullptr) {
+    if (!seen.insert(name).second) {
       Error(Loc(key), context + ": duplicate field " + Quote(name));
       continue;
     }
@@ -335,14 +336,10 @@ Fields Loader::CheckFields(const YAML::Node& map, const std::string& context,
       Error(Loc(key), context + ": unknown field " + Quote(name) + " (" +
                           Suggestion(name, allowed) + "expected one of: " + JoinNames(allowed) +
                           ")");
-      // Remembered so that a later duplicate of a misspelt field is not reported twice.
-      fields.push_back({name, key, YAML::Node()});
       continue;
     }
     fields.push_back({name, key, it->second});
   }
-  // Drop the unknown ones (kept only for duplicate detection).
-  std::erase_if(fields, [](const Field& f) { return !f.value.IsDefined(); });
   return fields;
 }
 
@@ -1520,6 +1517,15 @@ bool Loader::LoadCall(const Fields& fields, const std::string& context, Step& st
         }
       }
     }
+  }
+  // Retrying an attempt whose outcome is unknown is safe only if the remote deduplicates or the
+  // runtime can look the object up first; without a business key only the former is left.
+  if (ok && !spec.business_key && spec.retry.attempts > 1 &&
+      (spec.retry.RetriesOn(ErrorClass::kUnknown) || spec.retry.RetriesOn(ErrorClass::kTimeout))) {
+    diagnostics_.Warning(step.location,
+                         context + ": retries after timeouts or unknown outcomes but has no "
+                                   "'business_key'; unless connection " + Quote(spec.connection) +
+                                   " deduplicates requests, a retry may create a duplicate");
   }
   step.spec = std::move(spec);
   return ok;

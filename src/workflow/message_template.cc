@@ -32,14 +32,15 @@ Result<std::vector<TemplateSegment>> SplitTemplate(std::string_view source, size
 }
 
 Result<std::string> RenderMessage(const MessageTemplate& message,
-                                  const expr::Activation& activation) {
+                                  const expr::Activation& activation,
+                                  const expr::EvalOptions& options) {
   std::string out;
   for (const MessageTemplate::Part& part : message.parts) {
     if (!part.expression) {
       out += part.text;
       continue;
     }
-    expr::Value value = part.expression->program->Evaluate(activation);
+    expr::Value value = part.expression->program->Evaluate(activation, options);
     if (value.is_error()) {
       return InvalidArgument(std::string(value.error_message()));
     }

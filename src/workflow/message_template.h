@@ -26,6 +26,7 @@ Result<std::vector<TemplateSegment>> SplitTemplate(std::string_view source, size
 // The text with each interpolation replaced by its value: strings as they are, other values as
 // their canonical JSON. An evaluation error -> InvalidArgument with the CEL message.
 Result<std::string> RenderMessage(const MessageTemplate& message,
-                                  const expr::Activation& activation);
+                                  const expr::Activation& activation,
+                                  const expr::EvalOptions& options = {});
 
 }  // namespace govflow::workflow

@@ -39,7 +39,7 @@ Result<int64_t> PublishWorkflow(store::Store& store, const TenantId& tenant,
 Status Catalog::Activate(const TenantId& tenant, std::string_view name) {
   int64_t version = 0;
   {
-    GOVFLOW_ASSIGN_OR_RETURN(store::Txn txn, store_.Begin(sql::TxnMode::kReadOnly));
+    GOVFLOW_ASSIGN_OR_RETURN(store::Txn txn, store_.Begin(store::sql::TxnMode::kReadOnly));
     GOVFLOW_ASSIGN_OR_RETURN(store::WorkflowVersion latest,
                              txn.GetLatestWorkflowVersion(tenant, name));
     version = latest.version;
@@ -72,7 +72,7 @@ Result<std::shared_ptr<const WorkflowDefinition>> Catalog::Get(const TenantId& t
   }
   std::string yaml;
   {
-    GOVFLOW_ASSIGN_OR_RETURN(store::Txn txn, store_.Begin(sql::TxnMode::kReadOnly));
+    GOVFLOW_ASSIGN_OR_RETURN(store::Txn txn, store_.Begin(store::sql::TxnMode::kReadOnly));
     GOVFLOW_ASSIGN_OR_RETURN(store::WorkflowVersion v, txn.GetWorkflowVersion(tenant, name, version));
     yaml = std::move(v.source_yaml);
   }

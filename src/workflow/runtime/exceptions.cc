@@ -37,13 +37,13 @@ Result<std::vector<store::ExceptionCase>> ListExceptions(store::Store& store,
                                                          const TenantId& tenant,
                                                          std::optional<store::ExceptionState> state,
                                                          int limit) {
-  GOVFLOW_ASSIGN_OR_RETURN(store::Txn txn, store.Begin(sql::TxnMode::kReadOnly));
+  GOVFLOW_ASSIGN_OR_RETURN(store::Txn txn, store.Begin(store::sql::TxnMode::kReadOnly));
   return txn.ListExceptionCases(tenant, state, limit);
 }
 
 Result<ExceptionDetail> ShowException(store::Store& store, const TenantId& tenant,
                                       const ExceptionCaseId& id) {
-  GOVFLOW_ASSIGN_OR_RETURN(store::Txn txn, store.Begin(sql::TxnMode::kReadOnly));
+  GOVFLOW_ASSIGN_OR_RETURN(store::Txn txn, store.Begin(store::sql::TxnMode::kReadOnly));
   ExceptionDetail d;
   GOVFLOW_ASSIGN_OR_RETURN(d.exception, txn.GetExceptionCase(tenant, id));
   GOVFLOW_ASSIGN_OR_RETURN(d.run, txn.GetRun(tenant, d.exception.run));

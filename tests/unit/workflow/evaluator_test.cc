@@ -418,6 +418,44 @@ steps:
   EXPECT_EQ(std::get<StepFailure>(failed).error_class, ErrorClass::kMapping);
 }
 
+TEST(PureSteps, RestoredContextContinuesWhereTheRunStopped) {
+  auto def = LoadTemplate();
+  ASSERT_NE(def, nullptr);
+  StepContext before = ContextFor(*def, Order());
+  ASSERT_EQ(RunPureSteps(*def, 0, before).outcome.next_step, 2);
+  // What the runtime persisted, restored in a fresh process.
+  std::string persisted = boost::json::serialize(before.steps_value());
+  StepContext after = ContextFor(*def, Order());
+  after.RestoreSteps(boost::json::parse(persisted));
+  auto prepared = PrepareCall(*def, 2, after);
+  ASSERT_TRUE(std::holds_alternative<CallRequest>(prepared));
+  EXPECT_EQ(std::get<CallRequest>(prepared).business_key, "SHOP-1042");
+}
+
+TEST(PureSteps, RunawayExpressionStopsAtTheCostBudget) {
+  auto def = Load(R"(apiVersion: govflow/v1
+kind: Workflow
+metadata: {name: runaway}
+trigger: {connection: shop, topic: orders/create}
+steps:
+  - name: explode
+    kind: map
+    expression: >-
+      event.line_items.map(a, event.line_items.map(b, event.line_items.map(c,
+      event.line_items.map(d, [a, b, c, d]).size())))
+)");
+  ASSERT_NE(def, nullptr);
+  boost::json::value order = Order();
+  boost::json::array& lines = order.as_object()["line_items"].as_array();
+  while (lines.size() < 30) lines.push_back(lines[0]);  // 30^4 = 810,000 iterations
+  StepContext context = ContextFor(*def, order);
+  StepOutcome outcome = EvaluatePureStep(*def, 0, context);
+  ASSERT_EQ(outcome.kind, StepOutcome::Kind::kFail);
+  EXPECT_EQ(outcome.failure->error_class, ErrorClass::kMapping);
+  EXPECT_NE(outcome.failure->message.find("cost budget exceeded"), std::string::npos)
+      << outcome.failure->message;
+}
+
 TEST(PureSteps, DefinitionIsSharedSafelyAcrossThreads) {
   auto def = LoadTemplate();
   ASSERT_NE(def, nullptr);

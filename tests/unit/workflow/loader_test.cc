@@ -545,6 +545,52 @@ TEST(LanguageDocs, CompleteExamplesLoad) {
   EXPECT_GE(examples, 1);
 }
 
+TEST(LoaderWarnings, RetryingUnknownOutcomesWithoutABusinessKeyIsWarnedAboutNotRejected) {
+  LoadReport report = LoadWorkflowWithDiagnostics(WithSteps(R"(steps:
+  - name: post
+    kind: call
+    connection: erp
+    operation: salesOrders.create
+    input: event
+)"),
+                                                  "flow.yaml");
+  ASSERT_NE(report.definition, nullptr);
+  ASSERT_EQ(report.diagnostics.size(), 1u);
+  EXPECT_EQ(report.diagnostics[0].ToString("flow.yaml"),
+            "flow.yaml:10:5: warning: step 'post': retries after timeouts or unknown outcomes but "
+            "has no 'business_key'; unless connection 'erp' deduplicates requests, a retry may "
+            "create a duplicate");
+  EXPECT_EQ(report.definition->warnings().size(), 1u);
+}
+
+// Whatever the bytes, the loader answers with a definition or diagnostics, never a crash: every
+// prefix of the template, and seeded random corruptions of it.
+TEST(LoaderRobustness, TruncatedAndCorruptedTemplatesNeverCrash) {
+  std::string text = ReadFile(TemplatePath());
+  ASSERT_FALSE(text.empty());
+  for (size_t cut = 0; cut < text.size(); cut += 17) {
+    LoadReport report = LoadWorkflowWithDiagnostics(text.substr(0, cut), "cut.yaml");
+    EXPECT_TRUE(report.definition != nullptr || !report.diagnostics.empty()) << cut;
+  }
+  uint64_t seed = 0x9E3779B97F4A7C15ull;
+  auto next = [&seed] {
+    seed ^= seed << 13;
+    seed ^= seed >> 7;
+    seed ^= seed << 17;
+    return seed;
+  };
+  constexpr char kNoise[] = " :-#[]{}|>'\"\n\t&*!%@`,?{{}}abc0";
+  for (int round = 0; round < 100; ++round) {
+    std::string mutated = text;
+    for (int edits = 0; edits < 4; ++edits) {
+      size_t at = next() % mutated.size();
+      mutated[at] = kNoise[next() % (sizeof kNoise - 1)];
+    }
+    LoadReport report = LoadWorkflowWithDiagnostics(mutated, "noise.yaml");
+    EXPECT_TRUE(report.definition != nullptr || !report.diagnostics.empty()) << round;
+  }
+}
+
 TEST(LoadWorkflowFile, MissingFileIsNotFound) {
   auto result = LoadWorkflowFile("/nonexistent/flow.yaml");
   ASSERT_FALSE(result.ok());
