@@ -2,6 +2,7 @@
 
 #include <array>
 #include <charconv>
+#include <cmath>
 #include <system_error>
 
 namespace govflow::expr {
@@ -308,16 +309,19 @@ class Lexer {
       double value = 0;
       auto [ptr, ec] = std::from_chars(first, last, value);
       if (ec == std::errc::result_out_of_range) {
-        // Underflow rounds to zero (as strtod and Go's ParseFloat do); overflow is an error.
+        // Underflow rounds to zero (as strtod and Go's ParseFloat do); overflow is flagged for
+        // the parser to report, as an out-of-range int is.
         const std::string_view text(first, static_cast<size_t>(last - first));
         const size_t e = text.find_first_of("eE");
         if (e != std::string_view::npos && e + 1 < text.size() && text[e + 1] == '-') {
           token.double_value = 0.0;
-          return;
+        } else {
+          token.int_overflow = true;
         }
-        return Fail(token, start, "invalid double literal");
+        return;
       }
       if (ec != std::errc() || ptr != last) return Fail(token, start, "invalid double literal");
+      if (std::isinf(value)) token.int_overflow = true;  // some exponents overflow without ERANGE
       token.double_value = value;
       return;
     }

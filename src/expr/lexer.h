@@ -59,7 +59,8 @@ struct Token {
   int32_t begin = 0;
   int32_t end = 0;
   SourcePosition position;  // of `begin`
-  // kInt / kUint: the literal's value; int_overflow when it does not fit in 64 bits.
+  // kInt / kUint: the literal's value. int_overflow: it does not fit in 64 bits (for kDouble:
+  // it is beyond the range of a double).
   uint64_t magnitude = 0;
   bool int_overflow = false;
   double double_value = 0;  // kDouble

@@ -79,7 +79,7 @@ class Parser {
     tokens_ = Tokenize(source_);
     Node root = ParseExpr();
     if (root.expr && !At(TokenKind::kEof)) {
-      Mismatched("<EOF>");
+      ExpectedToken(TokenKind::kEof);
       root.expr.reset();
     }
     if (!root.expr) {
@@ -109,12 +109,20 @@ class Parser {
     return source_.substr(static_cast<size_t>(t.begin), static_cast<size_t>(t.end - t.begin));
   }
 
-  GOVFLOW_PARSER_NOINLINE void SyntaxError(const SourcePosition& position, std::string_view what) {
-    if (!error_.ok()) return;  // keep the first
+  // A grammar or token error: "Syntax error: <what>", as cel-go words them.
+  GOVFLOW_PARSER_NOINLINE void SyntaxError(const SourcePosition& position,
+                                           std::string_view what) {
     std::string message = "Syntax error: ";
     message.append(what);
-    error_ = InvalidArgument(
-        FormatSourceError(source_, options_.description, position, message));
+    ReportError(position, message);
+  }
+
+  // An error in well-formed syntax (a literal out of range, a reserved word, a macro's
+  // arguments), reported without the "Syntax error: " prefix, as cel-go does.
+  GOVFLOW_PARSER_NOINLINE void ReportError(const SourcePosition& position,
+                                           std::string_view message) {
+    if (!error_.ok()) return;  // keep the first
+    error_ = InvalidArgument(FormatSourceError(source_, options_.description, position, message));
   }
 
   GOVFLOW_PARSER_NOINLINE void LimitError(const SourcePosition& position) {
@@ -124,17 +132,41 @@ class Parser {
         "expression nesting exceeds the limit of " + std::to_string(max_depth_)));
   }
 
-  // Reports the current token as unexpected (or its lexical error, when it is one).
-  GOVFLOW_PARSER_NOINLINE void Mismatched(std::string_view expecting) {
+  static bool CanStartExpression(TokenKind kind) {
+    switch (kind) {
+      case TokenKind::kLBracket:
+      case TokenKind::kLBrace:
+      case TokenKind::kLParen:
+      case TokenKind::kDot:
+      case TokenKind::kMinus:
+      case TokenKind::kBang:
+      case TokenKind::kTrue:
+      case TokenKind::kFalse:
+      case TokenKind::kNull:
+      case TokenKind::kDouble:
+      case TokenKind::kInt:
+      case TokenKind::kUint:
+      case TokenKind::kString:
+      case TokenKind::kBytes:
+      case TokenKind::kIdent: return true;
+      default: return false;
+    }
+  }
+
+  // Reports the current token as unexpected (or its lexical error, when it is one). Worded as
+  // ANTLR (and so cel-go) words it: "extraneous input" when the token after it fits
+  // (`next_fits`: dropping the one token would let the parse go on), else "mismatched input".
+  GOVFLOW_PARSER_NOINLINE void Unexpected(std::string_view expecting, bool next_fits) {
     const Token& t = Cur();
     if (t.kind == TokenKind::kError) {
       SyntaxError(t.position, t.text);
       return;
     }
-    std::string what = "mismatched input '";
+    std::string what;
     if (t.kind == TokenKind::kEof) {
-      what += "<EOF>";
+      what = "mismatched input '<EOF>";
     } else {
+      what = next_fits ? "extraneous input '" : "mismatched input '";
       what += Abbreviate(TokenText(t), kMaxQuotedToken);
     }
     what += "' expecting ";
@@ -142,12 +174,47 @@ class Parser {
     SyntaxError(t.position, what);
   }
 
+  static bool IsName(TokenKind kind) {
+    return kind == TokenKind::kIdent || kind == TokenKind::kQuotedIdent;
+  }
+
+  void ExpectedExpression() {
+    Unexpected(kExpectingExpression, CanStartExpression(Ahead(1).kind));
+  }
+
+  // Expected exactly `kind` (or, with `alternative`, one of two kinds).
+  GOVFLOW_PARSER_NOINLINE void ExpectedToken(TokenKind kind,
+                                             TokenKind alternative = TokenKind::kError) {
+    std::string spelling;
+    if (alternative == TokenKind::kError) {
+      spelling = TokenKindSpelling(kind);
+    } else {
+      spelling = "{";
+      spelling.append(TokenKindSpelling(kind));
+      spelling += ", ";
+      spelling.append(TokenKindSpelling(alternative));
+      spelling += "}";
+    }
+    const TokenKind next = Ahead(1).kind;
+    Unexpected(spelling, next == kind || (alternative != TokenKind::kError && next == alternative));
+  }
+
   bool Expect(TokenKind kind) {
     if (At(kind)) {
       Advance();
       return true;
     }
-    Mismatched(TokenKindSpelling(kind));
+    ExpectedToken(kind);
+    return false;
+  }
+
+  // After an element of a list, map, message or argument list: ',' or the closing `close`.
+  bool ExpectClose(TokenKind close) {
+    if (At(close)) {
+      Advance();
+      return true;
+    }
+    ExpectedToken(close, TokenKind::kComma);
     return false;
   }
 
@@ -409,7 +476,7 @@ class Parser {
       Advance();
     }
     if (!At(TokenKind::kIdent) && !At(TokenKind::kQuotedIdent)) {
-      Mismatched("{IDENTIFIER, ESC_IDENTIFIER}");
+      Unexpected("{IDENTIFIER, ESC_IDENTIFIER}", IsName(Ahead(1).kind));
       return {};
     }
     const bool quoted = At(TokenKind::kQuotedIdent);
@@ -452,13 +519,15 @@ class Parser {
     const Token& t = Cur();
     // The position of the literal is that of its '-' sign, one token back.
     const SourcePosition position = tokens_[index_ - 1].position;
+    if (t.int_overflow ||
+        (t.kind == TokenKind::kInt && t.magnitude > static_cast<uint64_t>(INT64_MAX) + 1)) {
+      ReportError(position,
+                  t.kind == TokenKind::kInt ? "invalid int literal" : "invalid double literal");
+      return {};
+    }
     ExprPtr e = NewExpr(position);
     Constant c;
     if (t.kind == TokenKind::kInt) {
-      if (t.int_overflow || t.magnitude > static_cast<uint64_t>(INT64_MAX) + 1) {
-        SyntaxError(position, "invalid int literal");
-        return {};
-      }
       c.kind = Constant::Kind::kInt;
       c.int_value = static_cast<int64_t>(0 - t.magnitude);  // wraps to INT64_MIN for 2^63
     } else {
@@ -488,7 +557,7 @@ class Parser {
       if (!At(TokenKind::kComma)) break;
       Advance();
     }
-    return Expect(TokenKind::kRParen);
+    return ExpectClose(TokenKind::kRParen);
   }
 
   // Dispatches on the first token. Kept small: every alternative is its own (non-inlined)
@@ -509,7 +578,7 @@ class Parser {
       case TokenKind::kFalse: return Literal(Constant::Kind::kBool);
       case TokenKind::kNull: return Literal(Constant::Kind::kNull);
       default:
-        Mismatched(kExpectingExpression);
+        ExpectedExpression();
         return {};
     }
   }
@@ -525,7 +594,7 @@ class Parser {
   GOVFLOW_PARSER_NOINLINE Node ParseIntLiteral() {
     const Token& t = Cur();
     if (t.int_overflow || t.magnitude > static_cast<uint64_t>(INT64_MAX)) {
-      SyntaxError(t.position, "invalid int literal");
+      ReportError(t.position, "invalid int literal");
       return {};
     }
     ExprPtr e = NewInt(t.position, static_cast<int64_t>(t.magnitude));
@@ -535,8 +604,9 @@ class Parser {
 
   GOVFLOW_PARSER_NOINLINE Node Literal(Constant::Kind kind) {
     Token& t = tokens_[index_];
-    if (kind == Constant::Kind::kUint && t.int_overflow) {
-      SyntaxError(t.position, "invalid uint literal");
+    if (t.int_overflow) {  // set for out-of-range uint and double literals
+      ReportError(t.position, kind == Constant::Kind::kUint ? "invalid uint literal"
+                                                            : "invalid double literal");
       return {};
     }
     ExprPtr e = NewExpr(t.position);
@@ -563,7 +633,7 @@ class Parser {
       name = ".";
       Advance();
       if (!At(TokenKind::kIdent)) {
-        Mismatched("IDENTIFIER");
+        Unexpected("IDENTIFIER", Ahead(1).kind == TokenKind::kIdent);
         return {};
       }
     }
@@ -579,7 +649,7 @@ class Parser {
     }
     const std::string_view word = TokenText(Cur());
     if (IsReservedWord(word)) {
-      SyntaxError(Cur().position, "reserved identifier: " + std::string(word));
+      ReportError(Cur().position, "reserved identifier: " + std::string(word));
       return {};
     }
     name.append(word);
@@ -615,7 +685,7 @@ class Parser {
       if (!At(TokenKind::kComma)) break;
       Advance();
     }
-    if (!Expect(TokenKind::kRBracket)) return {};
+    if (!ExpectClose(TokenKind::kRBracket)) return {};
     ExprPtr e = NewExpr(open);
     e->kind = std::move(list);
     return Finish(std::move(e), depth + 1);
@@ -650,7 +720,7 @@ class Parser {
       if (!At(TokenKind::kComma)) break;
       Advance();
     }
-    if (!Expect(TokenKind::kRBrace)) return {};
+    if (!ExpectClose(TokenKind::kRBrace)) return {};
     ExprPtr e = NewExpr(open);
     e->kind = std::move(map);
     return Finish(std::move(e), depth + 1);
@@ -678,7 +748,7 @@ class Parser {
       } else if (At(TokenKind::kQuotedIdent)) {
         entry.field = std::move(tokens_[index_].text);
       } else {
-        Mismatched("{IDENTIFIER, ESC_IDENTIFIER}");
+        Unexpected("{IDENTIFIER, ESC_IDENTIFIER}", IsName(Ahead(1).kind));
         return {};
       }
       Advance();
@@ -692,7 +762,7 @@ class Parser {
       if (!At(TokenKind::kComma)) break;
       Advance();
     }
-    if (!Expect(TokenKind::kRBrace)) return {};
+    if (!ExpectClose(TokenKind::kRBrace)) return {};
     ExprPtr e = NewExpr(open);
     e->kind = std::move(message);
     return Finish(std::move(e), depth + 1);
@@ -729,7 +799,7 @@ class Parser {
   GOVFLOW_PARSER_NOINLINE bool VariableName(const Node& arg, std::string& name) {
     const auto* ident = std::get_if<Ident>(&arg.expr->kind);
     if (ident == nullptr || ident->name.empty() || ident->name[0] == '.') {
-      SyntaxError(arg.expr->position, "argument must be a simple name");
+      ReportError(arg.expr->position, "argument must be a simple name");
       return false;
     }
     name = ident->name;
@@ -821,7 +891,7 @@ class Parser {
   GOVFLOW_PARSER_NOINLINE Node ExpandHas(const SourcePosition& pos, Node arg) {
     auto* select = std::get_if<Select>(&arg.expr->kind);
     if (select == nullptr || select->test_only) {
-      SyntaxError(arg.expr->position, "invalid argument to has() macro");
+      ReportError(arg.expr->position, "invalid argument to has() macro");
       return {};
     }
     ExprPtr e = NewExpr(pos);
@@ -837,7 +907,7 @@ class Parser {
     if (count == 2) {
       if (!VariableName(args[1], v2)) return false;
       if (v1 == v2) {
-        SyntaxError(args[1].expr->position, "duplicate variable name: " + v2);
+        ReportError(args[1].expr->position, "duplicate variable name: " + v2);
         return false;
       }
     }
@@ -978,7 +1048,7 @@ class Parser {
   // cel.block([bindings...], result) -> cel.@block([...], result)
   GOVFLOW_PARSER_NOINLINE Node ExpandBlock(const SourcePosition& pos, std::vector<Node>& args) {
     if (!std::holds_alternative<CreateList>(args[0].expr->kind)) {
-      SyntaxError(args[0].expr->position, "cel.block requires the first arg to be a list literal");
+      ReportError(args[0].expr->position, "cel.block requires the first arg to be a list literal");
       return {};
     }
     const int depth = 1 + std::max(args[0].depth, args[1].depth);
@@ -997,7 +1067,7 @@ class Parser {
   GOVFLOW_PARSER_NOINLINE Node ExpandBlockIndex(const SourcePosition& pos, std::vector<Node>& args) {
     int64_t index = 0;
     if (!NonNegativeIntLiteral(args[0], index)) {
-      SyntaxError(args[0].expr->position, "cel.index requires a single non-negative int constant arg");
+      ReportError(args[0].expr->position, "cel.index requires a single non-negative int constant arg");
       return {};
     }
     return Node{NewIdent(pos, "@index" + std::to_string(index)), 1};
@@ -1009,7 +1079,7 @@ class Parser {
     int64_t depth = 0;
     int64_t unique = 0;
     if (!NonNegativeIntLiteral(args[0], depth) || !NonNegativeIntLiteral(args[1], unique)) {
-      SyntaxError(pos, std::string(prefix[1] == 'i' ? "cel.iterVar" : "cel.accuVar") +
+      ReportError(pos, std::string(prefix[1] == 'i' ? "cel.iterVar" : "cel.accuVar") +
                            " requires two non-negative int constant args");
       return {};
     }
