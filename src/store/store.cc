@@ -377,6 +377,18 @@ Result<std::vector<Delivery>> Txn::ListDeliveries(const TenantId& tenant, int li
       ReadDelivery);
 }
 
+Result<std::map<DeliveryStatus, int64_t>> Txn::CountDeliveriesByStatus(const TenantId& tenant) {
+  GOVFLOW_ASSIGN_OR_RETURN(
+      Rows rows,
+      txn_->Query("SELECT status, COUNT(*) FROM deliveries WHERE tenant_id = ? GROUP BY status",
+                  {tenant.value()}));
+  std::map<DeliveryStatus, int64_t> out;
+  for (const Row& r : rows) {
+    out[ParseEnum<DeliveryStatus>(kDeliveryStatusNames, r.Text(0))] = r.Int(1);
+  }
+  return out;
+}
+
 Status Txn::CreateRun(const Run& run) {
   const int64_t now = Micros(Now());
   GOVFLOW_ASSIGN_OR_RETURN(
@@ -646,6 +658,12 @@ Status Txn::SetExceptionCaseState(const TenantId& tenant, const ExceptionCaseId&
 }
 
 // ---- Store ------------------------------------------------------------------------------------
+
+Result<std::string> ResolveStoreUrl(std::string_view data_dir, std::string_view store_url) {
+  if (!store_url.empty()) return std::string(store_url);
+  if (!data_dir.empty()) return sql::SqliteUrlForDataDir(data_dir);
+  return InvalidArgument("no store given: pass --data DIR (embedded SQLite) or --store URL");
+}
 
 Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   GOVFLOW_ASSIGN_OR_RETURN(std::unique_ptr<sql::Database> db,

@@ -221,6 +221,8 @@ class Txn {
   Result<Delivery> GetDelivery(const TenantId& tenant, const DeliveryId& id);
   // Newest first.
   Result<std::vector<Delivery>> ListDeliveries(const TenantId& tenant, int limit);
+  // How many deliveries of the tenant have each status (statuses with none are absent).
+  Result<std::map<DeliveryStatus, int64_t>> CountDeliveriesByStatus(const TenantId& tenant);
 
   // Creates a run at version 1 with no lease (run.version and lease fields are ignored).
   Status CreateRun(const Run& run);
@@ -290,6 +292,10 @@ struct StoreOptions {
   // Apply embedded migrations on open.
   bool migrate = true;
 };
+
+// The store URL for the CLI's flags: `store_url` (--store) if given, else the embedded SQLite
+// database in `data_dir` (--data). kInvalidArgument when both are empty.
+Result<std::string> ResolveStoreUrl(std::string_view data_dir, std::string_view store_url);
 
 class Store {
  public:

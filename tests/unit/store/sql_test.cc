@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "store/migrations.h"
+#include "store/store.h"
 
 namespace govflow::store::sql {
 namespace {
@@ -49,6 +50,12 @@ TEST(EmbeddedMigrations, AreNumberedAscendingAndCarryTheirText) {
     EXPECT_NE(m.sql.find("CREATE"), std::string_view::npos) << m.name;
   }
   EXPECT_EQ(migrations[0].name, "0001_initial");
+}
+
+TEST(ResolveStoreUrl, PrefersTheStoreFlagThenTheDataDirectory) {
+  EXPECT_EQ(*ResolveStoreUrl("/d", "postgresql://u@h/db"), "postgresql://u@h/db");
+  EXPECT_EQ(*ResolveStoreUrl("/d", ""), "sqlite:///d/govflow.db");
+  EXPECT_EQ(ResolveStoreUrl("", "").status().code(), StatusCode::kInvalidArgument);
 }
 
 }  // namespace

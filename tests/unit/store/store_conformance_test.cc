@@ -334,6 +334,9 @@ TEST_P(StoreConformanceTest, DeliveryDedupeByWebhookIdRecordsTheDuplicate) {
 
   Txn read = VALUE(store_->Begin(sql::TxnMode::kReadOnly));
   EXPECT_EQ(VALUE(read.ListDeliveries(kAcme, 10)).size(), 3u);
+  EXPECT_EQ(VALUE(read.CountDeliveriesByStatus(kAcme)),
+            (std::map<DeliveryStatus, int64_t>{{DeliveryStatus::kAccepted, 2},
+                                               {DeliveryStatus::kDuplicate, 1}}));
 }
 
 TEST_P(StoreConformanceTest, RejectedDeliveryIsRecordedAndDoesNotBlockTheRealOne) {
