@@ -30,12 +30,12 @@ std::string ShopifySendReport::Summary() const {
 }
 
 std::string ShopifySendReport::Details() const {
-  char buf[512];
+  char buf[640];
   std::snprintf(buf, sizeof buf,
                 "sent=%llu acked=%llu failed=%llu deliveries=%llu retries=%llu redeliveries=%llu "
                 "non_2xx=%llu timeouts=%llu connection_errors=%llu bad_sku=%llu "
                 "blocked_customer=%llu elapsed=%.2fs rate=%.0f/s ack_p50=%.2fms ack_p99=%.2fms "
-                "ack_max=%.2fms%s",
+                "ack_max=%.2fms max_lag=%.1fms%s",
                 static_cast<unsigned long long>(sent), static_cast<unsigned long long>(acked),
                 static_cast<unsigned long long>(failed),
                 static_cast<unsigned long long>(deliveries),
@@ -47,7 +47,8 @@ std::string ShopifySendReport::Details() const {
                 static_cast<unsigned long long>(bad_sku_orders),
                 static_cast<unsigned long long>(blocked_customer_orders), elapsed_seconds,
                 elapsed_seconds > 0 ? static_cast<double>(sent) / elapsed_seconds : 0.0,
-                ack_p50_ms, ack_p99_ms, ack_max_ms, cancelled ? " cancelled" : "");
+                ack_p50_ms, ack_p99_ms, ack_max_ms, max_schedule_lag_ms,
+                cancelled ? " cancelled" : "");
   return buf;
 }
 
@@ -131,6 +132,7 @@ class ShopifySender::Impl {
   bool finished_ = false;
   SteadyClock::time_point start_;
   std::vector<double> latencies_ms_;
+  size_t reported_latencies_ = 0;
   std::thread thread_;
   mutable std::mutex mu_;
   ShopifySendReport report_;  // guarded by mu_
@@ -299,11 +301,13 @@ void ShopifySender::Impl::Pump() {
             static_cast<double>(next_index_) / options_.rate_per_second));
       }
       if (due <= now) {
+        const double lag_ms = std::chrono::duration<double, std::milli>(now - due).count();
         auto d = std::make_shared<Delivery>();
         d->order = MakeShopifyOrder(order_options_, next_index_++);
         d->hmac = ShopifyHmacBase64(options_.secret, d->order.body);
         Update([&](ShopifySendReport& r) {
           ++r.sent;
+          if (options_.rate_per_second > 0) r.max_schedule_lag_ms = std::max(r.max_schedule_lag_ms, lag_ms);
           if (d->order.has_bad_sku) ++r.bad_sku_orders;
           if (d->order.blocked_customer) ++r.blocked_customer_orders;
         });
@@ -378,9 +382,12 @@ void ShopifySender::Impl::OnResult(const Job& job, int status, std::optional<int
 
 void ShopifySender::Impl::ReportProgress(bool final_report) {
   if (finished_ && !final_report) return;
-  // Percentiles over what has been acknowledged so far.
-  if (!latencies_ms_.empty()) {
-    std::vector<double> sorted = latencies_ms_;
+  // Progress reports give the percentiles of the acknowledgements since the previous report
+  // (sorting only those); the final report sorts them all once.
+  const size_t from = final_report ? 0 : reported_latencies_;
+  if (latencies_ms_.size() > from) {
+    std::vector<double> sorted(latencies_ms_.begin() + static_cast<std::ptrdiff_t>(from),
+                               latencies_ms_.end());
     std::sort(sorted.begin(), sorted.end());
     auto at = [&](double q) {
       return sorted[std::min(sorted.size() - 1, static_cast<size_t>(q * sorted.size()))];
@@ -390,6 +397,7 @@ void ShopifySender::Impl::ReportProgress(bool final_report) {
       r.ack_p99_ms = at(0.99);
       r.ack_max_ms = sorted.back();
     });
+    reported_latencies_ = latencies_ms_.size();
   }
   Update([&](ShopifySendReport& r) {
     r.elapsed_seconds = std::chrono::duration<double>(SteadyClock::now() - start_).count();

@@ -29,10 +29,13 @@ struct ShopifySendReport {
   uint64_t bad_sku_orders = 0;
   uint64_t blocked_customer_orders = 0;
   double elapsed_seconds = 0;
-  // Latency of 2xx answers (request written to answer read), in milliseconds.
+  // Latency of 2xx answers (request written to answer read), in milliseconds: over the whole run
+  // in the final report, over the last second in progress reports.
   double ack_p50_ms = 0;
   double ack_p99_ms = 0;
   double ack_max_ms = 0;
+  // How far behind the --rate schedule new orders went out at worst (all connections busy).
+  double max_schedule_lag_ms = 0;
   bool cancelled = false;
 
   // "sent=N acked=N": the contract line the CLI prints on stdout.
@@ -48,7 +51,7 @@ struct ShopifySenderOptions {
   double rate_per_second = 0;  // new orders per second; 0 = as fast as the connections allow
   uint64_t seed = 1;
   std::string topic = "orders/create";
-  int concurrency = 8;     // connections (one request in flight on each)
+  int concurrency = 32;    // connections (one request in flight on each)
   double redeliver = 0;    // fraction of acknowledged orders delivered once more
   double bad_sku = 0;      // fraction of orders with a SKU the ERP does not know
   double blocked_customer = 0;  // fraction of orders from a customer the ERP has blocked

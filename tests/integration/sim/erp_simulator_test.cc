@@ -370,3 +370,22 @@ TEST(ErpSimulatorStartTest, RefusesNonLoopbackListenAddress) {
 
 }  // namespace
 }  // namespace govflow::sim
+
+namespace govflow::sim {
+namespace {
+
+TEST(ErpSimulatorHttpTest, AnswersExpect100ContinueWithoutMakingTheClientWait) {
+  auto sim = StartErp();
+  std::string token = FetchToken(sim->base_url());
+  std::string body = OrderBody("#5001", ActiveCustomer().number,
+                               Catalogue::Default().items()[1].number);
+  body.insert(1, "\"shipToContact\":\"" + std::string(3000, 'x') + "\",");
+  HttpResult r = HttpCall("POST", sim->company_url() + "/salesOrders", body,
+                          {"Authorization: Bearer " + token, "Content-Type: application/json",
+                           "Expect: 100-continue"});
+  EXPECT_EQ(r.status, 201) << r.body;
+  EXPECT_LT(r.seconds, 0.5) << "the client waited for 100 Continue";
+}
+
+}  // namespace
+}  // namespace govflow::sim
