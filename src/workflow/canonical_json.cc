@@ -3,11 +3,10 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <boost/json.hpp>
 #include <charconv>
 #include <cmath>
 #include <vector>
-
-#include <boost/json.hpp>
 
 namespace govflow::workflow {
 namespace {
@@ -18,13 +17,27 @@ void AppendString(std::string& out, std::string_view s) {
   for (char ch : s) {
     auto c = static_cast<unsigned char>(ch);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
       default:
         if (c < 0x20) {
           out += "\\u00";
@@ -50,12 +63,24 @@ void AppendDouble(std::string& out, double d) {
 
 void Append(std::string& out, const boost::json::value& v) {
   switch (v.kind()) {
-    case boost::json::kind::null: out += "null"; break;
-    case boost::json::kind::bool_: out += v.get_bool() ? "true" : "false"; break;
-    case boost::json::kind::int64: out += std::to_string(v.get_int64()); break;
-    case boost::json::kind::uint64: out += std::to_string(v.get_uint64()); break;
-    case boost::json::kind::double_: AppendDouble(out, v.get_double()); break;
-    case boost::json::kind::string: AppendString(out, v.get_string()); break;
+    case boost::json::kind::null:
+      out += "null";
+      break;
+    case boost::json::kind::bool_:
+      out += v.get_bool() ? "true" : "false";
+      break;
+    case boost::json::kind::int64:
+      out += std::to_string(v.get_int64());
+      break;
+    case boost::json::kind::uint64:
+      out += std::to_string(v.get_uint64());
+      break;
+    case boost::json::kind::double_:
+      AppendDouble(out, v.get_double());
+      break;
+    case boost::json::kind::string:
+      AppendString(out, v.get_string());
+      break;
     case boost::json::kind::array: {
       out += '[';
       bool first = true;
@@ -72,9 +97,8 @@ void Append(std::string& out, const boost::json::value& v) {
       std::vector<const boost::json::key_value_pair*> members;
       members.reserve(object.size());
       for (const auto& member : object) members.push_back(&member);
-      std::sort(members.begin(), members.end(), [](const auto* a, const auto* b) {
-        return a->key() < b->key();
-      });
+      std::sort(members.begin(), members.end(),
+                [](const auto* a, const auto* b) { return a->key() < b->key(); });
       out += '{';
       bool first = true;
       for (const auto* member : members) {

@@ -5,10 +5,9 @@
 // functions; thread-safe.
 #pragma once
 
+#include <boost/json/value.hpp>
 #include <string>
 #include <string_view>
-
-#include <boost/json/value.hpp>
 
 namespace govflow::workflow {
 

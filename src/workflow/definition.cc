@@ -9,13 +9,20 @@ namespace govflow::workflow {
 
 std::string_view StepKindName(StepKind kind) {
   switch (kind) {
-    case StepKind::kValidate: return "validate";
-    case StepKind::kMap: return "map";
-    case StepKind::kBranch: return "branch";
-    case StepKind::kCall: return "call";
-    case StepKind::kWait: return "wait";
-    case StepKind::kFail: return "fail";
-    case StepKind::kApprove: return "approve";
+    case StepKind::kValidate:
+      return "validate";
+    case StepKind::kMap:
+      return "map";
+    case StepKind::kBranch:
+      return "branch";
+    case StepKind::kCall:
+      return "call";
+    case StepKind::kWait:
+      return "wait";
+    case StepKind::kFail:
+      return "fail";
+    case StepKind::kApprove:
+      return "approve";
   }
   return "map";
 }

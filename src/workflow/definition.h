@@ -4,6 +4,8 @@
 // all members are const after construction, so it may be read from any number of threads.
 #pragma once
 
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -12,9 +14,6 @@
 #include <unordered_map>
 #include <variant>
 #include <vector>
-
-#include <boost/json/object.hpp>
-#include <boost/json/value.hpp>
 
 #include "expr/program.h"
 #include "workflow/diagnostics.h"
@@ -37,7 +36,7 @@ struct Expression {
 // Text with `{{ CEL }}` interpolations ("order {{ event.name }} has no email").
 struct MessageTemplate {
   struct Part {
-    std::string text;                   // literal text (when `expression` is empty)
+    std::string text;  // literal text (when `expression` is empty)
     std::optional<Expression> expression;
   };
   std::string source;
@@ -95,7 +94,7 @@ struct RetryPolicy {
   std::chrono::nanoseconds initial_backoff = std::chrono::seconds(1);
   std::chrono::nanoseconds max_backoff = std::chrono::minutes(1);
   double multiplier = 2.0;
-  double jitter = 0.2;  // the delay is spread uniformly over +-jitter of itself
+  double jitter = 0.2;               // the delay is spread uniformly over +-jitter of itself
   std::vector<ErrorClass> retry_on;  // defaults to DefaultRetryableClasses()
 
   bool RetriesOn(ErrorClass error_class) const;

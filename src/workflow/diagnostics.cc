@@ -66,8 +66,8 @@ std::string FormatWithSourceLine(const Diagnostic& diagnostic, std::string_view 
     start = nl + 1;
   }
   size_t end = source.find('\n', start);
-  std::string_view text = source.substr(start, end == std::string_view::npos ? source.size() - start
-                                                                              : end - start);
+  std::string_view text =
+      source.substr(start, end == std::string_view::npos ? source.size() - start : end - start);
   if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
   out += "\n  ";
   out += text;

@@ -26,14 +26,13 @@ constexpr std::array<ClassName, 12> kNames = {{
 }};
 
 constexpr std::array<ErrorClass, 12> kAll = {
-    ErrorClass::kValidation, ErrorClass::kMapping,  ErrorClass::kRejected,
-    ErrorClass::kTransient,  ErrorClass::kThrottled, ErrorClass::kTimeout,
-    ErrorClass::kUnknown,    ErrorClass::kAuth,      ErrorClass::kConflict,
-    ErrorClass::kNotFound,   ErrorClass::kPolicy,    ErrorClass::kInternal,
+    ErrorClass::kValidation, ErrorClass::kMapping,  ErrorClass::kRejected, ErrorClass::kTransient,
+    ErrorClass::kThrottled,  ErrorClass::kTimeout,  ErrorClass::kUnknown,  ErrorClass::kAuth,
+    ErrorClass::kConflict,   ErrorClass::kNotFound, ErrorClass::kPolicy,   ErrorClass::kInternal,
 };
 
-constexpr std::array<ErrorClass, 4> kRetryable = {
-    ErrorClass::kTransient, ErrorClass::kThrottled, ErrorClass::kTimeout, ErrorClass::kUnknown};
+constexpr std::array<ErrorClass, 4> kRetryable = {ErrorClass::kTransient, ErrorClass::kThrottled,
+                                                  ErrorClass::kTimeout, ErrorClass::kUnknown};
 
 }  // namespace
 
@@ -51,8 +50,12 @@ std::optional<ErrorClass> ParseErrorClass(std::string_view name) {
   return std::nullopt;
 }
 
-std::span<const ErrorClass> AllErrorClasses() { return kAll; }
+std::span<const ErrorClass> AllErrorClasses() {
+  return kAll;
+}
 
-std::span<const ErrorClass> DefaultRetryableClasses() { return kRetryable; }
+std::span<const ErrorClass> DefaultRetryableClasses() {
+  return kRetryable;
+}
 
 }  // namespace govflow::workflow

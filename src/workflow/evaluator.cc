@@ -10,7 +10,9 @@
 namespace govflow::workflow {
 namespace {
 
-std::string Quote(std::string_view s) { return "'" + std::string(s) + "'"; }
+std::string Quote(std::string_view s) {
+  return "'" + std::string(s) + "'";
+}
 
 expr::EvalOptions Budget() {
   expr::EvalOptions options;
@@ -53,10 +55,11 @@ StepOutcome RunValidate(const Step& step, const expr::Activation& activation) {
     Result<std::string> message = RenderMessage(rule.message, activation, Budget());
     violation.message = message.ok() ? *message : rule.message.source;
     if (result.is_error()) {
-      violation.message += " (the condition could not be evaluated: " + EvaluationError(result) + ")";
+      violation.message +=
+          " (the condition could not be evaluated: " + EvaluationError(result) + ")";
     } else if (!result.IsBool()) {
-      violation.message += " (the condition gave " + std::string(expr::KindName(result.kind())) +
-                           ", not bool)";
+      violation.message +=
+          " (the condition gave " + std::string(expr::KindName(result.kind())) + ", not bool)";
     }
     violations.push_back(std::move(violation));
   }
@@ -153,7 +156,8 @@ StepContext::StepContext(const WorkflowDefinition& definition, boost::json::valu
 }
 
 void StepContext::RestoreSteps(boost::json::value steps_value) {
-  steps_ = steps_value.is_object() ? std::move(steps_value) : boost::json::value(boost::json::object());
+  steps_ =
+      steps_value.is_object() ? std::move(steps_value) : boost::json::value(boost::json::object());
 }
 
 void StepContext::SetOutput(const Step& step, boost::json::value output) {
@@ -193,11 +197,16 @@ StepOutcome EvaluatePureStep(const WorkflowDefinition& definition, int step_inde
   expr::Activation activation;
   context.Bind(definition, activation);
   switch (step.kind) {
-    case StepKind::kValidate: return RunValidate(step, activation);
-    case StepKind::kMap: return RunMap(step, activation);
-    case StepKind::kBranch: return RunBranch(step, activation);
-    case StepKind::kFail: return RunFail(step, activation);
-    default: break;
+    case StepKind::kValidate:
+      return RunValidate(step, activation);
+    case StepKind::kMap:
+      return RunMap(step, activation);
+    case StepKind::kBranch:
+      return RunBranch(step, activation);
+    case StepKind::kFail:
+      return RunFail(step, activation);
+    default:
+      break;
   }
   return Fail(step, ErrorClass::kInternal, "unhandled step kind");
 }
@@ -217,9 +226,9 @@ PureRunResult RunPureSteps(const WorkflowDefinition& definition, int start_step,
       return result;
     }
     if (executed >= max_steps) {
-      result.outcome = Fail(step, ErrorClass::kInternal,
-                            "more than " + std::to_string(max_steps) +
-                                " pure steps in a row without waiting");
+      result.outcome =
+          Fail(step, ErrorClass::kInternal,
+               "more than " + std::to_string(max_steps) + " pure steps in a row without waiting");
       return result;
     }
     StepOutcome outcome = EvaluatePureStep(definition, current, context);
@@ -234,7 +243,7 @@ PureRunResult RunPureSteps(const WorkflowDefinition& definition, int start_step,
 }
 
 std::variant<CallRequest, StepFailure> PrepareCall(const WorkflowDefinition& definition,
-                                                  int step_index, const StepContext& context) {
+                                                   int step_index, const StepContext& context) {
   const Step& step = definition.step(step_index);
   if (step.kind != StepKind::kCall) {
     return *Fail(step, ErrorClass::kInternal, "step " + Quote(step.name) + " is not a call step")
@@ -255,15 +264,22 @@ std::variant<CallRequest, StepFailure> PrepareCall(const WorkflowDefinition& def
   if (spec.business_key) {
     expr::Value key = spec.business_key->program->Evaluate(activation, Budget());
     switch (key.kind()) {
-      case expr::ValueKind::kString: request.business_key = std::string(key.string_value()); break;
-      case expr::ValueKind::kInt: request.business_key = std::to_string(key.int_value()); break;
-      case expr::ValueKind::kUint: request.business_key = std::to_string(key.uint_value()); break;
+      case expr::ValueKind::kString:
+        request.business_key = std::string(key.string_value());
+        break;
+      case expr::ValueKind::kInt:
+        request.business_key = std::to_string(key.int_value());
+        break;
+      case expr::ValueKind::kUint:
+        request.business_key = std::to_string(key.uint_value());
+        break;
       case expr::ValueKind::kDouble: {
         Result<boost::json::value> json = ValueToJson(key);
         if (json.ok()) request.business_key = CanonicalJson(*json);
         break;
       }
-      default: break;
+      default:
+        break;
     }
     if (request.business_key.empty()) {
       std::string why = key.is_error() ? EvaluationError(key)

@@ -6,13 +6,12 @@
 // Thread-safety: the functions are thread-safe; a StepContext is a plain value, owned by one run.
 #pragma once
 
+#include <boost/json/value.hpp>
 #include <chrono>
 #include <optional>
 #include <string>
 #include <variant>
 #include <vector>
-
-#include <boost/json/value.hpp>
 
 #include "expr/time_util.h"
 #include "workflow/definition.h"
@@ -96,7 +95,8 @@ struct StepOutcome {
 
 // Upper bound on the work of one expression evaluation (CEL cost units: one per call and per
 // comprehension iteration); past it the evaluation fails as `mapping`. Generous for any real order
-// (a 500-line order costs a few thousand; 200,000 units take tens of milliseconds) while stopping a runaway expression.
+// (a 500-line order costs a few thousand; 200,000 units take tens of milliseconds) while stopping a
+// runaway expression.
 inline constexpr int64_t kExpressionCostBudget = 200'000;
 
 // Runs one pure step. Evaluation problems (a missing field, a type error, a non-boolean
@@ -135,7 +135,7 @@ struct CallRequest {
 
 // Evaluates a call step's input and business key (a string; numbers are written in decimal).
 std::variant<CallRequest, StepFailure> PrepareCall(const WorkflowDefinition& definition,
-                                                  int step_index, const StepContext& context);
+                                                   int step_index, const StepContext& context);
 
 // After a call step completes, the runtime records the response with context.SetOutput(step, ...)
 // and continues at step.next_index (kEndOfRun: the run is complete).

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <boost/json.hpp>
 #include <cmath>
 #include <fstream>
 #include <functional>
@@ -12,8 +13,6 @@
 #include <set>
 #include <sstream>
 #include <string>
-
-#include <boost/json.hpp>
 
 #include "expr/ast.h"
 #include "expr/program.h"
@@ -29,8 +28,8 @@ using namespace std::chrono_literals;
 // ---------------------------------------------------------------------------------------------
 // Vocabulary.
 
-constexpr std::array<std::string_view, 6> kTopFields = {"apiVersion", "kind",  "metadata",
-                                                        "trigger",    "vars",  "steps"};
+constexpr std::array<std::string_view, 6> kTopFields = {"apiVersion", "kind", "metadata",
+                                                        "trigger",    "vars", "steps"};
 constexpr std::array<std::string_view, 3> kMetadataFields = {"name", "description", "process"};
 constexpr std::array<std::string_view, 2> kTriggerFields = {"connection", "topic"};
 constexpr std::array<std::string_view, 4> kCommonStepFields = {"name", "kind", "description",
@@ -53,14 +52,14 @@ constexpr std::array<std::string_view, 4> kRunFields = {"id", "attempt", "workfl
 
 // Names an expression may use without declaring them: function namespaces and type names.
 constexpr std::array<std::string_view, 17> kBuiltinNames = {
-    "math",   "optional", "base64", "strings", "cel",  "google",    "int",  "uint", "double",
-    "bool",   "string",   "bytes",  "list",    "map",  "null_type", "type", "dyn"};
+    "math", "optional", "base64", "strings", "cel", "google",    "int",  "uint", "double",
+    "bool", "string",   "bytes",  "list",    "map", "null_type", "type", "dyn"};
 
 // CEL's reserved words: they cannot be field names, so not step, output or variable names.
 constexpr std::array<std::string_view, 21> kCelReserved = {
-    "true",  "false",    "null",      "in",     "as",     "break",   "const",
-    "continue", "else",  "for",       "function", "if",   "import",  "let",
-    "loop",  "package",  "namespace", "return", "var",    "void",    "while"};
+    "true",     "false",   "null",      "in",       "as",  "break",  "const",
+    "continue", "else",    "for",       "function", "if",  "import", "let",
+    "loop",     "package", "namespace", "return",   "var", "void",   "while"};
 
 constexpr std::string_view kEndTarget = "end";
 
@@ -131,7 +130,8 @@ bool IsIdentifier(std::string_view s) {
   if (s.empty() || s.size() > kMaxNameLength) return false;
   auto alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; };
   if (!alpha(s[0])) return false;
-  return std::all_of(s.begin(), s.end(), [&](char c) { return alpha(c) || (c >= '0' && c <= '9'); });
+  return std::all_of(s.begin(), s.end(),
+                     [&](char c) { return alpha(c) || (c >= '0' && c <= '9'); });
 }
 
 bool IsLowerName(std::string_view s, std::string_view extra_chars) {
@@ -154,21 +154,29 @@ std::string TrimTrailing(std::string_view s) {
   return end == std::string_view::npos ? std::string() : std::string(s.substr(0, end + 1));
 }
 
-std::string Quote(std::string_view s) { return "'" + std::string(s) + "'"; }
+std::string Quote(std::string_view s) {
+  return "'" + std::string(s) + "'";
+}
 
 // ---------------------------------------------------------------------------------------------
 // YAML helpers.
 
 std::string_view Describe(const YAML::Node& node) {
   switch (node.Type()) {
-    case YAML::NodeType::Map: return "a mapping";
-    case YAML::NodeType::Sequence: return "a list";
-    case YAML::NodeType::Scalar: return "a scalar";
-    default: return "nothing";
+    case YAML::NodeType::Map:
+      return "a mapping";
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Scalar:
+      return "a scalar";
+    default:
+      return "nothing";
   }
 }
 
-bool IsQuoted(const YAML::Node& node) { return node.Tag() == "!"; }
+bool IsQuoted(const YAML::Node& node) {
+  return node.Tag() == "!";
+}
 
 // A mapping entry.
 struct Field {
@@ -215,9 +223,7 @@ class Loader {
   LoadReport Run();
 
  private:
-  SourceLocation Loc(const YAML::Node& node) const {
-    return source_.LocationOf(node.Mark().pos);
-  }
+  SourceLocation Loc(const YAML::Node& node) const { return source_.LocationOf(node.Mark().pos); }
   // Where to point for a field's value: the value itself, or its key when it has no text.
   SourceLocation ValueLoc(const Field& field) const {
     if (!field.value.IsDefined() || field.value.IsNull()) return Loc(field.key_node);
@@ -256,9 +262,9 @@ class Loader {
                                           int step_index);
   void ReportCelErrors(std::string_view message, const YAML::Node& node, size_t value_offset,
                        std::string_view source, const std::string& what);
-  void CheckReferences(const expr::Expr& e, std::vector<std::string>& scope,
-                       const YAML::Node& node, size_t value_offset, std::string_view source,
-                       const std::string& what, int step_index);
+  void CheckReferences(const expr::Expr& e, std::vector<std::string>& scope, const YAML::Node& node,
+                       size_t value_offset, std::string_view source, const std::string& what,
+                       int step_index);
   void CheckSelectChain(const std::vector<std::string>& chain, const expr::Expr& at,
                         const YAML::Node& node, size_t value_offset, std::string_view source,
                         const std::string& what, int step_index);
@@ -277,8 +283,8 @@ class Loader {
   std::optional<Step> LoadStep(const YAML::Node& node, int index, boost::json::object& out);
   bool LoadValidate(const Fields& fields, const std::string& context, Step& step,
                     boost::json::object& out);
-  bool LoadMap(const Fields& fields, const YAML::Node& node, const std::string& context,
-               Step& step, boost::json::object& out);
+  bool LoadMap(const Fields& fields, const YAML::Node& node, const std::string& context, Step& step,
+               boost::json::object& out);
   bool LoadMapFields(const YAML::Node& map, const std::string& context, int step_index,
                      std::vector<MapField>& fields, boost::json::object& out, int depth);
   bool LoadBranch(const Fields& fields, const std::string& context, Step& step,
@@ -323,8 +329,8 @@ Fields Loader::CheckFields(const YAML::Node& map, const std::string& context,
   for (auto it = map.begin(); it != map.end(); ++it) {
     const YAML::Node& key = it->first;
     if (!key.IsScalar()) {
-      Error(Loc(key), context + ": field names must be plain text, got " +
-                          std::string(Describe(key)));
+      Error(Loc(key),
+            context + ": field names must be plain text, got " + std::string(Describe(key)));
       continue;
     }
     std::string name = key.Scalar();
@@ -372,8 +378,9 @@ std::optional<int64_t> Loader::GetInt(const Field& field, const std::string& con
                                       int64_t max) {
   std::string expected = "an integer from " + std::to_string(min) + " to " + std::to_string(max);
   if (!field.value.IsScalar() || IsQuoted(field.value)) {
-    Error(ValueLoc(field), context + ": " + Quote(field.key) + " must be " + expected + ", got " +
-                               (field.value.IsScalar() ? "text" : std::string(Describe(field.value))));
+    Error(ValueLoc(field),
+          context + ": " + Quote(field.key) + " must be " + expected + ", got " +
+              (field.value.IsScalar() ? "text" : std::string(Describe(field.value))));
     return std::nullopt;
   }
   const std::string& text = field.value.Scalar();
@@ -397,9 +404,9 @@ std::optional<double> Loader::GetNumber(const Field& field, const std::string& c
   std::ostringstream range;
   range << "a number from " << min << " to " << max;
   if (!field.value.IsScalar() || IsQuoted(field.value)) {
-    Error(ValueLoc(field), context + ": " + Quote(field.key) + " must be " + range.str() +
-                               ", got " +
-                               (field.value.IsScalar() ? "text" : std::string(Describe(field.value))));
+    Error(ValueLoc(field),
+          context + ": " + Quote(field.key) + " must be " + range.str() + ", got " +
+              (field.value.IsScalar() ? "text" : std::string(Describe(field.value))));
     return std::nullopt;
   }
   const std::string& text = field.value.Scalar();
@@ -422,7 +429,8 @@ std::optional<nanoseconds> Loader::GetDuration(const Field& field, const std::st
                                                nanoseconds min, nanoseconds max) {
   if (!field.value.IsScalar()) {
     Error(ValueLoc(field), context + ": " + Quote(field.key) + " must be a duration such as " +
-                               "'30s', '15m' or '1h30m', got " + std::string(Describe(field.value)));
+                               "'30s', '15m' or '1h30m', got " +
+                               std::string(Describe(field.value)));
     return std::nullopt;
   }
   const std::string& text = field.value.Scalar();
@@ -480,8 +488,8 @@ std::optional<int> Loader::GetTarget(const Field& field, const std::string& cont
 // ---------------------------------------------------------------------------------------------
 // CEL.
 
-SourceLocation Loader::ExprLoc(const YAML::Node& node, size_t value_offset,
-                               std::string_view source, size_t expr_offset) const {
+SourceLocation Loader::ExprLoc(const YAML::Node& node, size_t value_offset, std::string_view source,
+                               size_t expr_offset) const {
   const std::string& value = node.Scalar();
   // `source` (the expression) starts at `value_offset` within the scalar's value.
   size_t offset = ScalarOffsetToSource(text_, node.Mark().pos, value,
@@ -489,9 +497,8 @@ SourceLocation Loader::ExprLoc(const YAML::Node& node, size_t value_offset,
   return source_.LocationOf(offset);
 }
 
-void Loader::ReportCelErrors(std::string_view message, const YAML::Node& node,
-                             size_t value_offset, std::string_view source,
-                             const std::string& what) {
+void Loader::ReportCelErrors(std::string_view message, const YAML::Node& node, size_t value_offset,
+                             std::string_view source, const std::string& what) {
   // The expression library formats each error as "ERROR: <desc>:L:C: message" followed by the
   // source line and a caret; we re-anchor L:C in the YAML file and drop the snippet.
   bool reported = false;
@@ -558,15 +565,15 @@ void Loader::CheckSelectChain(const std::vector<std::string>& chain, const expr:
   if (root == "vars") {
     if (chain.size() < 2 || var_names_.count(chain[1]) > 0) return;
     std::string expected = var_names_.empty() ? std::string("no vars are declared")
-                                               : "expected one of: " + JoinNames(var_names_);
+                                              : "expected one of: " + JoinNames(var_names_);
     Error(loc, what + ": unknown variable " + Quote("vars." + chain[1]) + " (" +
                    Suggestion(chain[1], var_names_) + expected + ")");
     return;
   }
   if (root == "run") {
     if (chain.size() < 2 || Contains(kRunFields, chain[1])) return;
-    Error(loc, what + ": unknown field " + Quote(chain[1]) + " of run (expected one of: " +
-                   JoinNames(kRunFields) + ")");
+    Error(loc, what + ": unknown field " + Quote(chain[1]) +
+                   " of run (expected one of: " + JoinNames(kRunFields) + ")");
     return;
   }
   auto alias = output_alias_.find(root);
@@ -684,8 +691,8 @@ std::optional<Expression> Loader::CompileField(const Field& field, const std::st
                                                int step_index) {
   std::string what = context + " " + field.key;
   if (!field.value.IsScalar()) {
-    Error(ValueLoc(field), what + ": expected a CEL expression, got " +
-                               std::string(Describe(field.value)));
+    Error(ValueLoc(field),
+          what + ": expected a CEL expression, got " + std::string(Describe(field.value)));
     return std::nullopt;
   }
   const std::string& value = field.value.Scalar();
@@ -697,8 +704,7 @@ std::optional<Expression> Loader::CompileField(const Field& field, const std::st
 }
 
 std::optional<MessageTemplate> Loader::CompileTemplate(const Field& field,
-                                                       const std::string& context,
-                                                       int step_index) {
+                                                       const std::string& context, int step_index) {
   std::string what = context + " " + field.key;
   std::optional<std::string> text = GetString(field, context);
   if (!text) return std::nullopt;
@@ -742,8 +748,10 @@ void Loader::LoadMetadata(const Field& field, WorkflowDefinition::Parts& parts,
   if (const Field* f = FindField(fields, "name")) {
     if (auto name = GetString(*f, "metadata")) {
       if (!IsWorkflowName(*name)) {
-        Error(ValueLoc(*f), "metadata: 'name' must be lower-case letters, digits and '-' "
-                            "(at most 63, e.g. 'order-capture'), got " + Quote(*name));
+        Error(ValueLoc(*f),
+              "metadata: 'name' must be lower-case letters, digits and '-' "
+              "(at most 63, e.g. 'order-capture'), got " +
+                  Quote(*name));
       }
       parts.name = *name;
       json["name"] = *name;
@@ -758,8 +766,10 @@ void Loader::LoadMetadata(const Field& field, WorkflowDefinition::Parts& parts,
   if (const Field* f = FindField(fields, "process")) {
     if (auto process = GetString(*f, "metadata")) {
       if (!IsLowerName(*process, "_")) {
-        Error(ValueLoc(*f), "metadata: 'process' must be a lower-case identifier such as "
-                            "'order_capture', got " + Quote(*process));
+        Error(ValueLoc(*f),
+              "metadata: 'process' must be a lower-case identifier such as "
+              "'order_capture', got " +
+                  Quote(*process));
       }
       parts.process = *process;
       json["process"] = *process;
@@ -776,8 +786,10 @@ void Loader::LoadTrigger(const Field& field, WorkflowDefinition::Parts& parts,
   if (const Field* f = FindField(fields, "connection")) {
     if (auto connection = GetString(*f, "trigger")) {
       if (!IsLowerName(*connection, "_-")) {
-        Error(ValueLoc(*f), "trigger: 'connection' must be a connection name such as 'shop', "
-                            "got " + Quote(*connection));
+        Error(ValueLoc(*f),
+              "trigger: 'connection' must be a connection name such as 'shop', "
+              "got " +
+                  Quote(*connection));
       }
       parts.trigger.connection = *connection;
       json["connection"] = *connection;
@@ -786,8 +798,10 @@ void Loader::LoadTrigger(const Field& field, WorkflowDefinition::Parts& parts,
   if (const Field* f = FindField(fields, "topic")) {
     if (auto topic = GetString(*f, "trigger")) {
       if (topic->empty() || topic->find_first_of(" \t\r\n") != std::string::npos) {
-        Error(ValueLoc(*f), "trigger: 'topic' must be an event topic such as 'orders/create', "
-                            "got " + Quote(*topic));
+        Error(ValueLoc(*f),
+              "trigger: 'topic' must be an event topic such as 'orders/create', "
+              "got " +
+                  Quote(*topic));
       }
       parts.trigger.topic = *topic;
       json["topic"] = *topic;
@@ -803,7 +817,8 @@ std::optional<boost::json::value> Loader::YamlToJson(const YAML::Node& node,
   }
   switch (node.Type()) {
     case YAML::NodeType::Null:
-    case YAML::NodeType::Undefined: return boost::json::value(nullptr);
+    case YAML::NodeType::Undefined:
+      return boost::json::value(nullptr);
     case YAML::NodeType::Scalar: {
       const std::string& s = node.Scalar();
       if (IsQuoted(node)) return boost::json::value(s);
@@ -861,7 +876,8 @@ void Loader::LoadVars(const Field& field, WorkflowDefinition::Parts& parts,
   boost::json::object& json = out["vars"].emplace_object();
   for (auto it = field.value.begin(); it != field.value.end(); ++it) {
     if (!it->first.IsScalar()) {
-      Error(Loc(it->first), "vars: names must be plain text, got " + std::string(Describe(it->first)));
+      Error(Loc(it->first),
+            "vars: names must be plain text, got " + std::string(Describe(it->first)));
       continue;
     }
     const std::string& name = it->first.Scalar();
@@ -930,13 +946,16 @@ bool Loader::LoadOutputName(const Fields& fields, const std::string& context, St
   std::optional<std::string> name = GetString(*f, context);
   if (!name) return false;
   if (!IsIdentifier(*name) || Contains(kCelReserved, *name)) {
-    Error(ValueLoc(*f), context + ": 'output' must be a variable name (letters, digits and '_'), "
-                                  "got " + Quote(*name));
+    Error(ValueLoc(*f), context +
+                            ": 'output' must be a variable name (letters, digits and '_'), "
+                            "got " +
+                            Quote(*name));
     return false;
   }
   if (Contains(kContextVariables, *name) || Contains(kBuiltinNames, *name)) {
     Error(ValueLoc(*f), context + ": 'output' " + Quote(*name) + " is a reserved name (" +
-                            JoinNames(kContextVariables) + " and the CEL type and namespace "
+                            JoinNames(kContextVariables) +
+                            " and the CEL type and namespace "
                             "names are taken)");
     return false;
   }
@@ -959,8 +978,8 @@ bool Loader::LoadOutputName(const Fields& fields, const std::string& context, St
 
 std::optional<Step> Loader::LoadStep(const YAML::Node& node, int index, boost::json::object& out) {
   const StepHeader& header = headers_[static_cast<size_t>(index)];
-  std::string context = header.name.empty() ? "step " + std::to_string(index + 1)
-                                             : "step " + Quote(header.name);
+  std::string context =
+      header.name.empty() ? "step " + std::to_string(index + 1) : "step " + Quote(header.name);
   if (!ExpectMap(node, Loc(node), context)) return std::nullopt;
 
   // The kind decides which fields are allowed, so find it first.
@@ -968,8 +987,8 @@ std::optional<Step> Loader::LoadStep(const YAML::Node& node, int index, boost::j
   std::optional<StepKind> kind;
   if (kind_node.IsDefined()) {
     if (!kind_node.IsScalar()) {
-      Error(Loc(kind_node), context + ": 'kind' must be text, got " +
-                                std::string(Describe(kind_node)));
+      Error(Loc(kind_node),
+            context + ": 'kind' must be text, got " + std::string(Describe(kind_node)));
     } else {
       kind = header.kind;
       if (!kind) {
@@ -982,22 +1001,30 @@ std::optional<Step> Loader::LoadStep(const YAML::Node& node, int index, boost::j
   std::vector<std::string_view> allowed(kCommonStepFields.begin(), kCommonStepFields.end());
   if (kind) {
     switch (*kind) {
-      case StepKind::kValidate: allowed.push_back("rules"); break;
-      case StepKind::kMap: allowed.insert(allowed.end(), {"output", "expression", "fields"}); break;
+      case StepKind::kValidate:
+        allowed.push_back("rules");
+        break;
+      case StepKind::kMap:
+        allowed.insert(allowed.end(), {"output", "expression", "fields"});
+        break;
       case StepKind::kBranch:
         std::erase(allowed, "next");
         allowed.insert(allowed.end(), {"cases", "default"});
         break;
       case StepKind::kCall:
-        allowed.insert(allowed.end(), {"connection", "operation", "input", "business_key",
-                                       "output", "timeout", "retry", "on_error"});
+        allowed.insert(allowed.end(), {"connection", "operation", "input", "business_key", "output",
+                                       "timeout", "retry", "on_error"});
         break;
-      case StepKind::kWait: allowed.insert(allowed.end(), {"duration", "until"}); break;
+      case StepKind::kWait:
+        allowed.insert(allowed.end(), {"duration", "until"});
+        break;
       case StepKind::kFail:
         std::erase(allowed, "next");
         allowed.insert(allowed.end(), {"error_class", "message"});
         break;
-      case StepKind::kApprove: allowed.insert(allowed.end(), {"roles", "quorum", "message"}); break;
+      case StepKind::kApprove:
+        allowed.insert(allowed.end(), {"roles", "quorum", "message"});
+        break;
     }
   }
   Fields fields;
@@ -1027,8 +1054,10 @@ std::optional<Step> Loader::LoadStep(const YAML::Node& node, int index, boost::j
   } else if (auto name = GetString(*name_field, context)) {
     if (!IsIdentifier(*name) || Contains(kCelReserved, *name) || *name == kEndTarget) {
       Error(ValueLoc(*name_field),
-            context + ": step names must be letters, digits and '_', not start with a digit, "
-                      "and not be 'end' or a CEL reserved word; got " + Quote(*name));
+            context +
+                ": step names must be letters, digits and '_', not start with a digit, "
+                "and not be 'end' or a CEL reserved word; got " +
+                Quote(*name));
       ok = false;
     } else if (step_index_.at(*name) != index) {
       Error(ValueLoc(*name_field),
@@ -1064,13 +1093,27 @@ std::optional<Step> Loader::LoadStep(const YAML::Node& node, int index, boost::j
   if (!kind) return std::nullopt;
 
   switch (*kind) {
-    case StepKind::kValidate: ok = LoadValidate(fields, context, step, out) && ok; break;
-    case StepKind::kMap: ok = LoadMap(fields, node, context, step, out) && ok; break;
-    case StepKind::kBranch: ok = LoadBranch(fields, context, step, out) && ok; break;
-    case StepKind::kCall: ok = LoadCall(fields, context, step, out) && ok; break;
-    case StepKind::kWait: ok = LoadWait(fields, node, context, step, out) && ok; break;
-    case StepKind::kFail: ok = LoadFail(fields, context, step, out) && ok; break;
-    case StepKind::kApprove: ok = LoadApprove(fields, context, step, out) && ok; break;
+    case StepKind::kValidate:
+      ok = LoadValidate(fields, context, step, out) && ok;
+      break;
+    case StepKind::kMap:
+      ok = LoadMap(fields, node, context, step, out) && ok;
+      break;
+    case StepKind::kBranch:
+      ok = LoadBranch(fields, context, step, out) && ok;
+      break;
+    case StepKind::kCall:
+      ok = LoadCall(fields, context, step, out) && ok;
+      break;
+    case StepKind::kWait:
+      ok = LoadWait(fields, node, context, step, out) && ok;
+      break;
+    case StepKind::kFail:
+      ok = LoadFail(fields, context, step, out) && ok;
+      break;
+    case StepKind::kApprove:
+      ok = LoadApprove(fields, context, step, out) && ok;
+      break;
   }
   if (!ok) return std::nullopt;
   return step;
@@ -1085,9 +1128,9 @@ bool Loader::LoadValidate(const Fields& fields, const std::string& context, Step
     return false;
   }
   if (!rules->value.IsSequence() || rules->value.size() == 0) {
-    Error(ValueLoc(*rules), context + ": 'rules' must be a non-empty list of rules, got " +
-                                std::string(rules->value.IsSequence() ? "an empty list"
-                                                                      : Describe(rules->value)));
+    Error(ValueLoc(*rules),
+          context + ": 'rules' must be a non-empty list of rules, got " +
+              std::string(rules->value.IsSequence() ? "an empty list" : Describe(rules->value)));
     return false;
   }
   bool ok = true;
@@ -1114,8 +1157,8 @@ bool Loader::LoadValidate(const Fields& fields, const std::string& context, Step
     if (const Field* f = FindField(rf, "name")) {
       if (auto name = GetString(*f, rule_context)) {
         if (!IsIdentifier(*name)) {
-          Error(ValueLoc(*f), rule_context + ": rule names must be letters, digits and '_', got " +
-                                  Quote(*name));
+          Error(ValueLoc(*f),
+                rule_context + ": rule names must be letters, digits and '_', got " + Quote(*name));
           rule_ok = false;
         } else if (!names.insert(*name).second) {
           Error(ValueLoc(*f), context + ": duplicate rule name " + Quote(*name));
@@ -1217,8 +1260,9 @@ bool Loader::LoadMap(const Fields& fields, const YAML::Node& node, const std::st
   const Field* map_fields = FindField(fields, "fields");
   if ((expression == nullptr) == (map_fields == nullptr)) {
     Error(expression && map_fields ? Loc(map_fields->key_node) : Loc(node),
-          context + ": a map step needs exactly one of 'expression' (one CEL expression) or "
-                    "'fields' (a mapping of field names to CEL expressions)");
+          context +
+              ": a map step needs exactly one of 'expression' (one CEL expression) or "
+              "'fields' (a mapping of field names to CEL expressions)");
     step.spec = std::move(spec);
     return false;
   }
@@ -1230,14 +1274,15 @@ bool Loader::LoadMap(const Fields& fields, const YAML::Node& node, const std::st
       ok = false;
     }
   } else if (!map_fields->value.IsMap()) {
-    Error(ValueLoc(*map_fields), context + ": 'fields' must be a mapping of field names to CEL "
-                                           "expressions, got " +
+    Error(ValueLoc(*map_fields), context +
+                                     ": 'fields' must be a mapping of field names to CEL "
+                                     "expressions, got " +
                                      std::string(Describe(map_fields->value)));
     ok = false;
   } else {
     boost::json::object fields_json;
-    ok = LoadMapFields(map_fields->value, context + " fields", step.index, spec.fields,
-                       fields_json, 0) &&
+    ok = LoadMapFields(map_fields->value, context + " fields", step.index, spec.fields, fields_json,
+                       0) &&
          ok;
     out["fields"] = std::move(fields_json);
   }
@@ -1255,9 +1300,9 @@ bool Loader::LoadBranch(const Fields& fields, const std::string& context, Step& 
     return false;
   }
   if (!cases->value.IsSequence() || cases->value.size() == 0) {
-    Error(ValueLoc(*cases), context + ": 'cases' must be a non-empty list of {when, goto}, got " +
-                                std::string(cases->value.IsSequence() ? "an empty list"
-                                                                      : Describe(cases->value)));
+    Error(ValueLoc(*cases),
+          context + ": 'cases' must be a non-empty list of {when, goto}, got " +
+              std::string(cases->value.IsSequence() ? "an empty list" : Describe(cases->value)));
     step.spec = std::move(spec);
     return false;
   }
@@ -1380,8 +1425,8 @@ bool Loader::LoadRetry(const Field& field, const std::string& context, RetryPoli
         Field element{"retry_on", f->key_node, c};
         if (auto error_class = GetErrorClass(element, retry_context)) {
           if (retry.RetriesOn(*error_class)) {
-            Error(Loc(c), retry_context + ": error class " +
-                              Quote(ErrorClassName(*error_class)) + " is listed twice");
+            Error(Loc(c), retry_context + ": error class " + Quote(ErrorClassName(*error_class)) +
+                              " is listed twice");
             ok = false;
             continue;
           }
@@ -1411,8 +1456,10 @@ bool Loader::LoadCall(const Fields& fields, const std::string& context, Step& st
   if (const Field* f = FindField(fields, "connection")) {
     if (auto connection = GetString(*f, context)) {
       if (!IsLowerName(*connection, "_-")) {
-        Error(ValueLoc(*f), context + ": 'connection' must be a connection name such as 'erp', "
-                                      "got " + Quote(*connection));
+        Error(ValueLoc(*f), context +
+                                ": 'connection' must be a connection name such as 'erp', "
+                                "got " +
+                                Quote(*connection));
         ok = false;
       }
       spec.connection = *connection;
@@ -1423,13 +1470,16 @@ bool Loader::LoadCall(const Fields& fields, const std::string& context, Step& st
   }
   if (const Field* f = FindField(fields, "operation")) {
     if (auto operation = GetString(*f, context)) {
-      bool valid = !operation->empty() && std::isalpha(static_cast<unsigned char>((*operation)[0])) &&
+      bool valid = !operation->empty() &&
+                   std::isalpha(static_cast<unsigned char>((*operation)[0])) &&
                    std::all_of(operation->begin(), operation->end(), [](char c) {
                      return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_';
                    });
       if (!valid) {
-        Error(ValueLoc(*f), context + ": 'operation' must be a connector operation such as "
-                                      "'salesOrders.create', got " + Quote(*operation));
+        Error(ValueLoc(*f), context +
+                                ": 'operation' must be a connector operation such as "
+                                "'salesOrders.create', got " +
+                                Quote(*operation));
         ok = false;
       }
       spec.operation = *operation;
@@ -1523,9 +1573,11 @@ bool Loader::LoadCall(const Fields& fields, const std::string& context, Step& st
   if (ok && !spec.business_key && spec.retry.attempts > 1 &&
       (spec.retry.RetriesOn(ErrorClass::kUnknown) || spec.retry.RetriesOn(ErrorClass::kTimeout))) {
     diagnostics_.Warning(step.location,
-                         context + ": retries after timeouts or unknown outcomes but has no "
-                                   "'business_key'; unless connection " + Quote(spec.connection) +
-                                   " deduplicates requests, a retry may create a duplicate");
+                         context +
+                             ": retries after timeouts or unknown outcomes but has no "
+                             "'business_key'; unless connection " +
+                             Quote(spec.connection) +
+                             " deduplicates requests, a retry may create a duplicate");
   }
   step.spec = std::move(spec);
   return ok;
@@ -1538,8 +1590,9 @@ bool Loader::LoadWait(const Fields& fields, const YAML::Node& node, const std::s
   const Field* until = FindField(fields, "until");
   if ((duration == nullptr) == (until == nullptr)) {
     Error(duration && until ? Loc(until->key_node) : Loc(node),
-          context + ": a wait step needs exactly one of 'duration' (e.g. '15m') or 'until' (a CEL "
-                    "expression giving a timestamp)");
+          context +
+              ": a wait step needs exactly one of 'duration' (e.g. '15m') or 'until' (a CEL "
+              "expression giving a timestamp)");
     step.spec = std::move(spec);
     return false;
   }
@@ -1601,9 +1654,9 @@ bool Loader::LoadApprove(const Fields& fields, const std::string& context, Step&
     Error(step.location, context + ": missing required field 'roles'");
     ok = false;
   } else if (!roles->value.IsSequence() || roles->value.size() == 0) {
-    Error(ValueLoc(*roles), context + ": 'roles' must be a non-empty list of role names, got " +
-                                std::string(roles->value.IsSequence() ? "an empty list"
-                                                                      : Describe(roles->value)));
+    Error(ValueLoc(*roles),
+          context + ": 'roles' must be a non-empty list of role names, got " +
+              std::string(roles->value.IsSequence() ? "an empty list" : Describe(roles->value)));
     ok = false;
   } else {
     boost::json::array& roles_json = out["roles"].emplace_array();
@@ -1612,8 +1665,10 @@ bool Loader::LoadApprove(const Fields& fields, const std::string& context, Step&
       auto name = GetString(element, context);
       if (!name || !IsLowerName(*name, "_-.")) {
         if (name) {
-          Error(Loc(role), context + ": role names are lower-case identifiers such as "
-                                     "'finance_approver', got " + Quote(*name));
+          Error(Loc(role), context +
+                               ": role names are lower-case identifiers such as "
+                               "'finance_approver', got " +
+                               Quote(*name));
         }
         ok = false;
         continue;
@@ -1656,7 +1711,8 @@ std::vector<int> Successors(const Step& step) {
     if (target != kEndOfRun && !ContainsIndex(out, target)) out.push_back(target);
   };
   switch (step.kind) {
-    case StepKind::kFail: break;
+    case StepKind::kFail:
+      break;
     case StepKind::kBranch:
       for (const BranchCase& c : step.branch().cases) add(c.target_index);
       add(step.next_index);
@@ -1665,7 +1721,9 @@ std::vector<int> Successors(const Step& step) {
       add(step.next_index);
       for (const ErrorRoute& r : step.call().on_error) add(r.target_index);
       break;
-    default: add(step.next_index); break;
+    default:
+      add(step.next_index);
+      break;
   }
   return out;
 }
@@ -1673,7 +1731,8 @@ std::vector<int> Successors(const Step& step) {
 void Loader::CheckFlow(const std::vector<Step>& steps) {
   const int n = static_cast<int>(steps.size());
   std::vector<std::vector<int>> next(static_cast<size_t>(n));
-  for (int i = 0; i < n; ++i) next[static_cast<size_t>(i)] = Successors(steps[static_cast<size_t>(i)]);
+  for (int i = 0; i < n; ++i)
+    next[static_cast<size_t>(i)] = Successors(steps[static_cast<size_t>(i)]);
 
   auto reach_from = [&](int start, std::vector<bool>& seen) {
     std::vector<int> stack = {start};
@@ -1717,9 +1776,11 @@ void Loader::CheckFlow(const std::vector<Step>& steps) {
       if (waits(w)) continue;
       if (order[static_cast<size_t>(w)] < 0) {
         connect(w);
-        low[static_cast<size_t>(v)] = std::min(low[static_cast<size_t>(v)], low[static_cast<size_t>(w)]);
+        low[static_cast<size_t>(v)] =
+            std::min(low[static_cast<size_t>(v)], low[static_cast<size_t>(w)]);
       } else if (on_stack[static_cast<size_t>(w)]) {
-        low[static_cast<size_t>(v)] = std::min(low[static_cast<size_t>(v)], order[static_cast<size_t>(w)]);
+        low[static_cast<size_t>(v)] =
+            std::min(low[static_cast<size_t>(v)], order[static_cast<size_t>(w)]);
       }
     }
     if (low[static_cast<size_t>(v)] == order[static_cast<size_t>(v)]) {
@@ -1819,8 +1880,10 @@ LoadReport Loader::Run() {
     return report;
   }
   if (!root.IsMap()) {
-    Error({1, 1}, "a workflow definition must be a YAML mapping (apiVersion, kind, metadata, "
-                  "trigger, steps), got " + std::string(Describe(root)));
+    Error({1, 1},
+          "a workflow definition must be a YAML mapping (apiVersion, kind, metadata, "
+          "trigger, steps), got " +
+              std::string(Describe(root)));
     report.diagnostics = diagnostics_.Sorted();
     return report;
   }
@@ -1829,8 +1892,9 @@ LoadReport Loader::Run() {
   parts.file_name = file_name_;
   boost::json::object canonical;
   Fields top = CheckFields(root, "workflow", kTopFields);
-  RequireFields(top, root, "workflow",
-                std::array<std::string_view, 5>{"apiVersion", "kind", "metadata", "trigger", "steps"});
+  RequireFields(
+      top, root, "workflow",
+      std::array<std::string_view, 5>{"apiVersion", "kind", "metadata", "trigger", "steps"});
   if (const Field* f = FindField(top, "apiVersion")) {
     if (auto v = GetString(*f, "workflow")) {
       if (*v != kWorkflowApiVersion) {
@@ -1843,7 +1907,8 @@ LoadReport Loader::Run() {
   if (const Field* f = FindField(top, "kind")) {
     if (auto v = GetString(*f, "workflow")) {
       if (*v != kWorkflowKind) {
-        Error(ValueLoc(*f), "workflow: 'kind' must be " + Quote(kWorkflowKind) + ", got " + Quote(*v));
+        Error(ValueLoc(*f),
+              "workflow: 'kind' must be " + Quote(kWorkflowKind) + ", got " + Quote(*v));
       }
       canonical["kind"] = *v;
     }
@@ -1855,9 +1920,9 @@ LoadReport Loader::Run() {
   bool steps_ok = false;
   if (const Field* f = FindField(top, "steps")) {
     if (!f->value.IsSequence() || f->value.size() == 0) {
-      Error(ValueLoc(*f), "workflow: 'steps' must be a non-empty list of steps, got " +
-                              std::string(f->value.IsSequence() ? "an empty list"
-                                                                : Describe(f->value)));
+      Error(ValueLoc(*f),
+            "workflow: 'steps' must be a non-empty list of steps, got " +
+                std::string(f->value.IsSequence() ? "an empty list" : Describe(f->value)));
     } else {
       ScanStepHeaders(f->value);
       steps_ok = true;

@@ -55,8 +55,8 @@ Status Catalog::Activate(const TenantId& tenant, std::string_view name) {
 std::optional<ActiveWorkflow> Catalog::Route(const TenantId& tenant, std::string_view connection,
                                              std::string_view topic) const {
   std::lock_guard lock(mu_);
-  auto it = routes_.find(std::make_tuple(tenant.value(), std::string(connection),
-                                         std::string(topic)));
+  auto it =
+      routes_.find(std::make_tuple(tenant.value(), std::string(connection), std::string(topic)));
   if (it == routes_.end()) return std::nullopt;
   return it->second;
 }
@@ -73,7 +73,8 @@ Result<std::shared_ptr<const WorkflowDefinition>> Catalog::Get(const TenantId& t
   std::string yaml;
   {
     GOVFLOW_ASSIGN_OR_RETURN(store::Txn txn, store_.Begin(store::sql::TxnMode::kReadOnly));
-    GOVFLOW_ASSIGN_OR_RETURN(store::WorkflowVersion v, txn.GetWorkflowVersion(tenant, name, version));
+    GOVFLOW_ASSIGN_OR_RETURN(store::WorkflowVersion v,
+                             txn.GetWorkflowVersion(tenant, name, version));
     yaml = std::move(v.source_yaml);
   }
   GOVFLOW_ASSIGN_OR_RETURN(std::shared_ptr<const WorkflowDefinition> definition,

@@ -12,8 +12,8 @@ void HandleWebhook(Ingestion& ingestion, const api::HttpRequest& request,
   for (const auto& [name, value] : request.headers.fields()) r.headers.emplace_back(name, value);
   r.body = request.body;  // a copy: the request may go away once the responder answered
   ingestion.Ingest(std::move(r), [responder](WebhookAnswer answer) {
-    api::HttpResponse response = api::HttpResponse::Json(answer.http_status,
-                                                         WebhookAnswerBody(answer));
+    api::HttpResponse response =
+        api::HttpResponse::Json(answer.http_status, WebhookAnswerBody(answer));
     if (answer.http_status >= 400) {
       response.headers.Set("Content-Type", "application/problem+json");
     }

@@ -14,7 +14,6 @@ namespace govflow::workflow::runtime {
 Status AddWebhookRoute(api::Router& router, Ingestion& ingestion);
 
 // Handles one request (what the route calls): for servers that dispatch themselves.
-void HandleWebhook(Ingestion& ingestion, const api::HttpRequest& request,
-                   api::Responder responder);
+void HandleWebhook(Ingestion& ingestion, const api::HttpRequest& request, api::Responder responder);
 
 }  // namespace govflow::workflow::runtime

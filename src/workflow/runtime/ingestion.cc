@@ -130,14 +130,15 @@ void Ingestion::Ingest(WebhookRequest request, std::function<void(WebhookAnswer)
       },
       [this, delivery, run, out, done = std::move(done)](Status status) {
         if (!status.ok()) {
-          done(WebhookAnswer{503, "store_unavailable",
-                             "the delivery could not be recorded; retry later: " +
-                                 status.ToString(),
-                             std::nullopt, std::nullopt});
+          done(
+              WebhookAnswer{503, "store_unavailable",
+                            "the delivery could not be recorded; retry later: " + status.ToString(),
+                            std::nullopt, std::nullopt});
           return;
         }
         if (out->outcome.status == store::DeliveryStatus::kDuplicate) {
-          done(WebhookAnswer{200, "duplicate", "", out->outcome.original, out->outcome.original_run});
+          done(WebhookAnswer{200, "duplicate", "", out->outcome.original,
+                             out->outcome.original_run});
           return;
         }
         if (run == nullptr) {

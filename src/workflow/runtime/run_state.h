@@ -4,12 +4,11 @@
 // thread-compatible.
 #pragma once
 
+#include <boost/json/value.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <boost/json/value.hpp>
 
 #include "base/clock.h"
 #include "base/ids.h"
@@ -23,7 +22,7 @@ namespace govflow::workflow::runtime {
 //   {"steps": {...}, "attempt": 1, "attempt_base": 0, "call_started_us": 0, "wait_until_us": 0}
 struct RunContext {
   boost::json::value steps = boost::json::object();  // StepContext::steps_value()
-  int64_t attempt = 1;          // RunInfo.attempt: 1, then +1 per manual retry
+  int64_t attempt = 1;                               // RunInfo.attempt: 1, then +1 per manual retry
   // Effect attempts already spent on the current call step before the last manual retry: the
   // retry policy counts attempts since then.
   int64_t attempt_base = 0;
@@ -49,7 +48,11 @@ ErrorClass ToWorkflowErrorClass(const connect::CallFailure& failure);
 // and must be settled by lookup before creating again.
 bool OutcomeUnknown(const connect::CallFailure& failure);
 
-inline int64_t ToMicros(TimePoint t) { return t.time_since_epoch().count(); }
-inline TimePoint FromMicros(int64_t us) { return TimePoint(std::chrono::microseconds(us)); }
+inline int64_t ToMicros(TimePoint t) {
+  return t.time_since_epoch().count();
+}
+inline TimePoint FromMicros(int64_t us) {
+  return TimePoint(std::chrono::microseconds(us));
+}
 
 }  // namespace govflow::workflow::runtime

@@ -382,9 +382,9 @@ class Runtime::Executor {
     }
     session.definition = *definition;
     session.rc = std::move(*rc);
-    session.context = std::make_unique<StepContext>(
-        **definition, std::move(event), RunInfo{run.id.value(), session.rc.attempt},
-        ToTimestamp(clock_.Now()));
+    session.context = std::make_unique<StepContext>(**definition, std::move(event),
+                                                    RunInfo{run.id.value(), session.rc.attempt},
+                                                    ToTimestamp(clock_.Now()));
     if (session.rc.steps.is_object()) {
       for (const auto& [name, entry] : session.rc.steps.get_object()) {
         int index = session.definition->FindStep(name);
@@ -402,7 +402,8 @@ class Runtime::Executor {
                                 " version " + std::to_string(run.workflow_version));
       return;
     }
-    if (run.state == store::RunState::kPending) Event(session, "transition", "", 0, "{\"to\":\"running\"}");
+    if (run.state == store::RunState::kPending)
+      Event(session, "transition", "", 0, "{\"to\":\"running\"}");
     Advance(session);
   }
 
@@ -420,8 +421,7 @@ class Runtime::Executor {
 
   // ---- running steps --------------------------------------------------------------------------
 
-  void Event(Session& s, std::string kind, std::string step, int64_t attempt,
-             std::string payload) {
+  void Event(Session& s, std::string kind, std::string step, int64_t attempt, std::string payload) {
     store::RunEvent e;
     e.tenant = s.tenant;
     e.run = s.run;
@@ -457,7 +457,8 @@ class Runtime::Executor {
           if (s.rc.wait_until_us == 0) {
             auto deadline = WaitDeadline(def, s.step, *s.context);
             if (auto* f = std::get_if<StepFailure>(&deadline)) return Fail(s, *f);
-            s.rc.wait_until_us = ToMicros(FromTimestamp(std::get<expr::timeutil::Timestamp>(deadline)));
+            s.rc.wait_until_us =
+                ToMicros(FromTimestamp(std::get<expr::timeutil::Timestamp>(deadline)));
           }
           if (clock_.Now() < FromMicros(s.rc.wait_until_us)) {
             return ParkAt(s, FromMicros(s.rc.wait_until_us), "wait");
@@ -470,7 +471,8 @@ class Runtime::Executor {
         case StepKind::kCall:
           return StartCall(s);
         default:
-          return Fail(s, StepFailure{ErrorClass::kInternal, step.name,
+          return Fail(s, StepFailure{ErrorClass::kInternal,
+                                     step.name,
                                      "step kind '" + std::string(StepKindName(step.kind)) +
                                          "' is not supported by this runtime yet",
                                      {}});
@@ -487,13 +489,13 @@ class Runtime::Executor {
     connect::OutboundConnector* out = s.connector ? s.connector->AsOutbound() : nullptr;
     s.operation = out ? FindOperation(*out, s.request->operation) : nullptr;
     if (s.operation == nullptr) {
-      return Fail(s, StepFailure{ErrorClass::kInternal, step.name,
-                                 out == nullptr ? "no outbound connection '" +
-                                                      s.request->connection + "'"
-                                                : "connection '" + s.request->connection +
-                                                      "' has no operation '" +
-                                                      s.request->operation + "'",
-                                 {}});
+      return Fail(
+          s, StepFailure{ErrorClass::kInternal,
+                         step.name,
+                         out == nullptr ? "no outbound connection '" + s.request->connection + "'"
+                                        : "connection '" + s.request->connection +
+                                              "' has no operation '" + s.request->operation + "'",
+                         {}});
     }
     store::Effect effect;
     effect.tenant = s.tenant;
@@ -525,9 +527,9 @@ class Runtime::Executor {
         return CallSucceeded(s, ec ? json::value() : std::move(response), nullptr);
       }
       case CallAction::kSettle: {
-        const milliseconds bound = std::max(
-            s.connector->AsOutbound()->in_flight_bound(),
-            std::chrono::duration_cast<milliseconds>(s.request->timeout));
+        const milliseconds bound =
+            std::max(s.connector->AsOutbound()->in_flight_bound(),
+                     std::chrono::duration_cast<milliseconds>(s.request->timeout));
         const TimePoint settle_at = FromMicros(s.rc.call_started_us) + bound;
         if (clock_.Now() < settle_at) return ParkAt(s, settle_at, "wait_out");
         return Lookup(s);
@@ -541,27 +543,26 @@ class Runtime::Executor {
     const Step& step = s.definition->step(s.step);
     s.phase = Phase::kCalling;
     s.settled_absent = false;
-    s.call_deadline = clock_.Now() + std::chrono::duration_cast<std::chrono::microseconds>(
-                                         s.request->timeout);
+    s.call_deadline =
+        clock_.Now() + std::chrono::duration_cast<std::chrono::microseconds>(s.request->timeout);
     const uint64_t seq = ++s.seq;
     Count(&RuntimeStats::calls, 1);
     connect::ConnectorCall call;
     call.operation = std::string(s.operation->name);
     call.payload = s.request->input;
     call.idempotency_key = IdempotencyKey(s.tenant, s.run, step.name);
-    s.connector->AsOutbound()->Call(
-        std::move(call), [this, key = s.key, seq, inbox = inbox_](
-                             connect::CallResult<json::value> result) {
-          inbox->Post([this, key, seq, result = std::move(result)]() mutable {
-            Session* s = Find(key);
-            if (s == nullptr || s->seq != seq || s->phase != Phase::kCalling) return;
-            if (result.ok()) {
-              CallSucceeded(*s, std::move(result).value(), &seq);
-            } else {
-              OnCallFailure(*s, result.failure());
-            }
-          });
-        });
+    s.connector->AsOutbound()->Call(std::move(call), [this, key = s.key, seq, inbox = inbox_](
+                                                         connect::CallResult<json::value> result) {
+      inbox->Post([this, key, seq, result = std::move(result)]() mutable {
+        Session* s = Find(key);
+        if (s == nullptr || s->seq != seq || s->phase != Phase::kCalling) return;
+        if (result.ok()) {
+          CallSucceeded(*s, std::move(result).value(), &seq);
+        } else {
+          OnCallFailure(*s, result.failure());
+        }
+      });
+    });
   }
 
   void CallSucceeded(Session& s, json::value response, const uint64_t* /*seq*/) {
@@ -607,19 +608,18 @@ class Runtime::Executor {
     s.effects.push_back({key, store::EffectState::kInFlight, std::move(u)});
 
     const int attempts_made = static_cast<int>(s.effect_attempts - s.rc.attempt_base);
-    const CallFailureDecision decision =
-        DecideAfterCallFailure(step, cls, attempts_made, Unit());
+    const CallFailureDecision decision = DecideAfterCallFailure(step, cls, attempts_made, Unit());
     if (unknown) {
       // The remote may have acted: nothing is sent again until every request that may still be
       // in flight has ended and a lookup by business key came back empty.
       Count(&RuntimeStats::unknown_outcomes, 1);
-      const milliseconds bound = std::max(
-          s.connector->AsOutbound()->in_flight_bound(),
-          std::chrono::duration_cast<milliseconds>(s.request->timeout));
+      const milliseconds bound =
+          std::max(s.connector->AsOutbound()->in_flight_bound(),
+                   std::chrono::duration_cast<milliseconds>(s.request->timeout));
       TimePoint at = FromMicros(s.rc.call_started_us) + bound;
       if (decision.action == CallFailureDecision::Action::kRetry) {
         at = std::max(at, clock_.Now() + std::chrono::duration_cast<std::chrono::microseconds>(
-                                            decision.delay));
+                                             decision.delay));
       }
       return ParkAt(s, at, "wait_out");
     }
@@ -662,14 +662,14 @@ class Runtime::Executor {
     call.operation = std::string(s.operation->lookup_operation);
     call.payload = std::move(payload);
     call.idempotency_key = IdempotencyKey(s.tenant, s.run, step.name) + "/lookup";
-    out->Call(std::move(call), [this, key = s.key, seq, inbox = inbox_](
-                                   connect::CallResult<json::value> result) {
-      inbox->Post([this, key, seq, result = std::move(result)]() mutable {
-        Session* s = Find(key);
-        if (s == nullptr || s->seq != seq || s->phase != Phase::kLookingUp) return;
-        OnLookup(*s, std::move(result));
-      });
-    });
+    out->Call(std::move(call),
+              [this, key = s.key, seq, inbox = inbox_](connect::CallResult<json::value> result) {
+                inbox->Post([this, key, seq, result = std::move(result)]() mutable {
+                  Session* s = Find(key);
+                  if (s == nullptr || s->seq != seq || s->phase != Phase::kLookingUp) return;
+                  OnLookup(*s, std::move(result));
+                });
+              });
   }
 
   void OnLookup(Session& s, connect::CallResult<json::value> result) {
@@ -677,8 +677,8 @@ class Runtime::Executor {
     if (!result.ok()) {
       s.phase = Phase::kReady;
       Event(s, "lookup", step.name, s.effect_attempts,
-            json::serialize(json::object{{"outcome", "failed"},
-                                         {"detail", result.failure().ToString()}}));
+            json::serialize(
+                json::object{{"outcome", "failed"}, {"detail", result.failure().ToString()}}));
       auto delay = std::chrono::duration_cast<std::chrono::microseconds>(
           step.call().retry.BackoffBefore(2, Unit()));
       if (result.failure().retry_after) {
@@ -706,13 +706,14 @@ class Runtime::Executor {
       store::EffectUpdate u;
       u.state = store::EffectState::kFailed;
       u.error_class = "unknown";
-      s.effects.push_back({IdempotencyKey(s.tenant, s.run, step.name),
-                           store::EffectState::kUnknown, std::move(u)});
-      return Fail(s, StepFailure{ErrorClass::kUnknown, step.name,
-                                 "no answer after " + std::to_string(attempts_made) +
-                                     " attempts, and '" + s.request->business_key +
-                                     "' is not in the remote system",
-                                 {}});
+      s.effects.push_back(
+          {IdempotencyKey(s.tenant, s.run, step.name), store::EffectState::kUnknown, std::move(u)});
+      return Fail(
+          s, StepFailure{ErrorClass::kUnknown,
+                         step.name,
+                         "no answer after " + std::to_string(attempts_made) + " attempts, and '" +
+                             s.request->business_key + "' is not in the remote system",
+                         {}});
     }
     s.settled_absent = true;
     StartCall(s);
@@ -784,8 +785,8 @@ class Runtime::Executor {
 
     auto out = std::make_shared<FlushOut>();
     auto crashed = crashed_;
-    auto unit = [crashed, out, tenant = s.tenant, run = s.run, lease = s.lease,
-                 version = s.version, events = std::move(s.events), effects = std::move(s.effects),
+    auto unit = [crashed, out, tenant = s.tenant, run = s.run, lease = s.lease, version = s.version,
+                 events = std::move(s.events), effects = std::move(s.effects),
                  plan = std::move(plan), rc = s.rc,
                  settled_absent = s.settled_absent](store::Txn& txn) -> Status {
       if (crashed->load()) return Unavailable("runtime abandoned");
@@ -854,7 +855,9 @@ class Runtime::Executor {
         e.kind = "attempt";
         e.step = plan.begin_effect->step;
         e.attempt = out->attempts;
-        e.payload_json = "{\"business_key\":" + json::serialize(json::value(plan.begin_effect->business_key)) + "}";
+        e.payload_json =
+            "{\"business_key\":" + json::serialize(json::value(plan.begin_effect->business_key)) +
+            "}";
         all_events.push_back(std::move(e));
       }
       for (const store::RunEvent& e : all_events) {
@@ -864,24 +867,24 @@ class Runtime::Executor {
         // A run that fails again after a manual retry: the retried case is closed and the
         // new case carries the new reason.
         GOVFLOW_ASSIGN_OR_RETURN(
-            auto retrying, txn.ListExceptionCases(tenant, store::ExceptionState::kRetrying, 10'000));
+            auto retrying,
+            txn.ListExceptionCases(tenant, store::ExceptionState::kRetrying, 10'000));
         for (const auto& c : retrying) {
           if (c.run != run) continue;
-          GOVFLOW_RETURN_IF_ERROR(txn.SetExceptionCaseState(tenant, c.id,
-                                                            store::ExceptionState::kRetrying,
-                                                            store::ExceptionState::kResolved));
+          GOVFLOW_RETURN_IF_ERROR(txn.SetExceptionCaseState(
+              tenant, c.id, store::ExceptionState::kRetrying, store::ExceptionState::kResolved));
         }
         Status st = txn.OpenExceptionCase(*plan.exception);
         if (!st.ok() && st.code() != StatusCode::kAlreadyExists) return st;
       }
       if (plan.resolve_retrying) {
         GOVFLOW_ASSIGN_OR_RETURN(
-            auto retrying, txn.ListExceptionCases(tenant, store::ExceptionState::kRetrying, 10'000));
+            auto retrying,
+            txn.ListExceptionCases(tenant, store::ExceptionState::kRetrying, 10'000));
         for (const auto& c : retrying) {
           if (c.run != run) continue;
-          GOVFLOW_RETURN_IF_ERROR(txn.SetExceptionCaseState(tenant, c.id,
-                                                            store::ExceptionState::kRetrying,
-                                                            store::ExceptionState::kResolved));
+          GOVFLOW_RETURN_IF_ERROR(txn.SetExceptionCaseState(
+              tenant, c.id, store::ExceptionState::kRetrying, store::ExceptionState::kResolved));
         }
       }
       return Status::Ok();
@@ -889,23 +892,23 @@ class Runtime::Executor {
     s.events.clear();
     s.effects.clear();
     const uint64_t seq = ++s.seq;
-    committer_->Submit(std::move(unit), [this, key = s.key, seq, out, after,
-                                         inbox = inbox_](Status st) {
-      inbox->Post([this, key, seq, out, after, st] {
-        Session* s = Find(key);
-        if (s == nullptr || s->seq != seq) return;
-        if (!st.ok()) {
-          // Lost the lease, or the store failed: the run stays as last committed and is
-          // claimed again when its lease lapses.
-          Count(&RuntimeStats::commit_failures, 1);
-          return Drop(*s);
-        }
-        s->version = out->version;
-        s->phase = Phase::kReady;
-        if (after == AfterFlush::kRelease) return Drop(*s);
-        AfterPreSend(*s, *out);
-      });
-    });
+    committer_->Submit(std::move(unit),
+                       [this, key = s.key, seq, out, after, inbox = inbox_](Status st) {
+                         inbox->Post([this, key, seq, out, after, st] {
+                           Session* s = Find(key);
+                           if (s == nullptr || s->seq != seq) return;
+                           if (!st.ok()) {
+                             // Lost the lease, or the store failed: the run stays as last committed
+                             // and is claimed again when its lease lapses.
+                             Count(&RuntimeStats::commit_failures, 1);
+                             return Drop(*s);
+                           }
+                           s->version = out->version;
+                           s->phase = Phase::kReady;
+                           if (after == AfterFlush::kRelease) return Drop(*s);
+                           AfterPreSend(*s, *out);
+                         });
+                       });
   }
 
   // ---- helpers --------------------------------------------------------------------------------
@@ -948,18 +951,35 @@ class Runtime::Executor {
   RuntimeStats stats_;  // GUARDED_BY(stats_mu_)
 };
 
-// ---- Runtime --------------------------------------------------------------------------------------
+// ---- Runtime
+// --------------------------------------------------------------------------------------
 
 Runtime::Runtime(store::Store& store, const Clock& clock, RuntimeOptions options)
     : executor_(std::make_unique<Executor>(store, clock, std::move(options))) {}
 Runtime::~Runtime() = default;
-Catalog& Runtime::catalog() { return executor_->catalog(); }
-Ingestion& Runtime::ingestion() { return executor_->ingestion(); }
-store::Committer& Runtime::committer() { return executor_->committer(); }
-Status Runtime::Start() { return executor_->Start(); }
-void Runtime::Stop(milliseconds deadline) { executor_->Shutdown(deadline); }
-void Runtime::Abandon() { executor_->Abandon(); }
-void Runtime::Poke() { executor_->Poke(); }
-RuntimeStats Runtime::stats() const { return executor_->stats(); }
+Catalog& Runtime::catalog() {
+  return executor_->catalog();
+}
+Ingestion& Runtime::ingestion() {
+  return executor_->ingestion();
+}
+store::Committer& Runtime::committer() {
+  return executor_->committer();
+}
+Status Runtime::Start() {
+  return executor_->Start();
+}
+void Runtime::Stop(milliseconds deadline) {
+  executor_->Shutdown(deadline);
+}
+void Runtime::Abandon() {
+  executor_->Abandon();
+}
+void Runtime::Poke() {
+  executor_->Poke();
+}
+RuntimeStats Runtime::stats() const {
+  return executor_->stats();
+}
 
 }  // namespace govflow::workflow::runtime

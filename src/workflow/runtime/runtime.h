@@ -40,16 +40,16 @@ struct RuntimeOptions {
 };
 
 struct RuntimeStats {
-  int64_t claimed = 0;          // runs claimed
-  int64_t completed = 0;        // runs that succeeded
-  int64_t failed = 0;           // runs that became exception cases
-  int64_t parked = 0;           // runs left waiting on a timer (wait step, backoff, wait-out)
-  int64_t calls = 0;            // connector requests sent (creates and others)
-  int64_t lookups = 0;          // lookups by business key (settling unknown outcomes)
-  int64_t adopted = 0;          // effects settled by finding the remote object
-  int64_t unknown_outcomes = 0; // attempts whose outcome was unknown (timeouts, resets, crash)
-  int64_t commit_failures = 0;  // units that did not commit (lost lease, store errors)
-  int64_t active = 0;           // gauge: runs held by this runtime now
+  int64_t claimed = 0;           // runs claimed
+  int64_t completed = 0;         // runs that succeeded
+  int64_t failed = 0;            // runs that became exception cases
+  int64_t parked = 0;            // runs left waiting on a timer (wait step, backoff, wait-out)
+  int64_t calls = 0;             // connector requests sent (creates and others)
+  int64_t lookups = 0;           // lookups by business key (settling unknown outcomes)
+  int64_t adopted = 0;           // effects settled by finding the remote object
+  int64_t unknown_outcomes = 0;  // attempts whose outcome was unknown (timeouts, resets, crash)
+  int64_t commit_failures = 0;   // units that did not commit (lost lease, store errors)
+  int64_t active = 0;            // gauge: runs held by this runtime now
 };
 
 class Runtime {

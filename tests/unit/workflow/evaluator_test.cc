@@ -6,13 +6,12 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <boost/json.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
-
-#include <boost/json.hpp>
 
 #include "workflow/canonical_json.h"
 #include "workflow/loader.h"
@@ -66,8 +65,8 @@ std::string ReadFile(const std::string& path) {
 }
 
 std::shared_ptr<const WorkflowDefinition> LoadTemplate() {
-  auto result = LoadWorkflowFile(std::string(GOVFLOW_TEMPLATES_DIR) +
-                                 "/workflows/order-capture.yaml");
+  auto result =
+      LoadWorkflowFile(std::string(GOVFLOW_TEMPLATES_DIR) + "/workflows/order-capture.yaml");
   EXPECT_TRUE(result.ok()) << result.status().message();
   return result.ok() ? *result : nullptr;
 }
@@ -84,7 +83,9 @@ StepContext ContextFor(const WorkflowDefinition& def, boost::json::value event) 
   return StepContext(def, std::move(event), RunInfo{"run-0001", 1}, kNow);
 }
 
-boost::json::value Order() { return boost::json::parse(kShopifyOrder); }
+boost::json::value Order() {
+  return boost::json::parse(kShopifyOrder);
+}
 
 class OrderCaptureTest : public ::testing::Test {
  protected:
@@ -131,7 +132,8 @@ TEST_F(OrderCaptureTest, MapsTheOrderToABusinessCentralSalesOrder) {
       {"sequence": 30000, "lineType": "Item", "lineObjectNumber": "CAP-BLK",
        "description": "Logo Cap", "quantity": 3, "unitPrice": 44.95}
     ]
-  })")) << CanonicalJson(*order);
+  })"))
+      << CanonicalJson(*order);
 }
 
 TEST_F(OrderCaptureTest, PreparesTheErpCallWithTheBusinessKey) {
@@ -241,8 +243,7 @@ TEST_F(OrderCaptureTest, ShopifyFixtureOrdersValidateAndMap) {
     const boost::json::value* body = test_case.as_object().if_contains("response_body");
     if (body == nullptr || !body->is_object()) continue;
     const boost::json::value* order = body->as_object().if_contains("order");
-    if (order == nullptr || !order->is_object() ||
-        !order->as_object().contains("line_items")) {
+    if (order == nullptr || !order->is_object() || !order->as_object().contains("line_items")) {
       continue;
     }
     StepContext context = ContextFor(*def_, *order);

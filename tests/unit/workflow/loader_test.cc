@@ -35,7 +35,9 @@ trigger:
   topic: orders/create
 )";
 
-std::string WithSteps(const std::string& steps) { return std::string(kHeader) + steps; }
+std::string WithSteps(const std::string& steps) {
+  return std::string(kHeader) + steps;
+}
 
 // The error text of a load that must fail ("" when it unexpectedly succeeds).
 std::string Errors(const std::string& yaml) {
@@ -296,7 +298,8 @@ TEST(LoaderErrors, LoopWithoutWaitIsRejectedButALoopThatWaitsIsNot) {
 
 TEST(LoaderErrors, CelErrorsPointIntoTheYamlScalar) {
   // Plain scalar: the column of the bad token within the line.
-  EXPECT_EQ(Errors(WithSteps(R"(steps:
+  EXPECT_EQ(
+      Errors(WithSteps(R"(steps:
   - name: check
     kind: validate
     rules:
@@ -304,9 +307,9 @@ TEST(LoaderErrors, CelErrorsPointIntoTheYamlScalar) {
         condition: has(event.email) && )
         message: no email
 )")),
-            "flow.yaml:14:40: step 'check' rule 'email' condition: Syntax error: mismatched "
-            "input ')' expecting {'[', '{', '(', '.', '-', '!', 'true', 'false', 'null', NUM_FLOAT, "
-            "NUM_INT, NUM_UINT, STRING, BYTES, IDENTIFIER}");
+      "flow.yaml:14:40: step 'check' rule 'email' condition: Syntax error: mismatched "
+      "input ')' expecting {'[', '{', '(', '.', '-', '!', 'true', 'false', 'null', NUM_FLOAT, "
+      "NUM_INT, NUM_UINT, STRING, BYTES, IDENTIFIER}");
 }
 
 TEST(LoaderErrors, CelErrorsInBlockAndQuotedScalars) {

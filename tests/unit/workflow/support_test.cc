@@ -51,7 +51,8 @@ TEST(ErrorClasses, RoundTripTheirNames) {
 }
 
 TEST(CanonicalJsonText, SortsKeysAndWritesShortestNumbers) {
-  boost::json::value v = boost::json::parse(R"({"b": [1, 2.5, 0.1], "a": {"y": null, "x": "q\"\n"}})");
+  boost::json::value v =
+      boost::json::parse(R"({"b": [1, 2.5, 0.1], "a": {"y": null, "x": "q\"\n"}})");
   EXPECT_EQ(CanonicalJson(v), R"({"a":{"x":"q\"\n","y":null},"b":[1,2.5,0.1]})");
 }
 
