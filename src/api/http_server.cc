@@ -27,6 +27,7 @@
 #include <boost/beast/http/write.hpp>
 #include <charconv>
 #include <condition_variable>
+#include <deque>
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
@@ -58,9 +59,14 @@ struct Counters {
   std::atomic<std::uint64_t> headers_too_large{0};
   std::atomic<std::uint64_t> read_timeouts{0};
   std::atomic<std::uint64_t> handler_timeouts{0};
+  std::atomic<std::uint64_t> streams_open{0};
 };
 
 class Connection;
+class ConnectionStream;
+
+// A stream's queued bytes beyond which its client counts as too slow and is disconnected.
+constexpr std::size_t kMaxStreamBacklogBytes = 4 << 20;
 
 // What connections and Responders share with the server. Outlives the io_context only through
 // Responders, which then find the gate closed.
@@ -79,6 +85,29 @@ struct ServerState {
   std::condition_variable connections_cv;
   std::unordered_map<std::uint64_t, std::weak_ptr<Connection>> connections;  // by id
   std::uint64_t next_connection_id = 1;  // guarded by connections_mu
+};
+
+// The handle behind Responder::Stream(): forwards writes onto the connection's strand.
+class ConnectionStream final : public ResponseStream {
+ public:
+  ConnectionStream(std::weak_ptr<Connection> connection, std::shared_ptr<ServerState> state)
+      : connection_(std::move(connection)), state_(std::move(state)) {}
+
+  bool Write(std::string data) override;
+  void Close() override;
+  bool open() const override { return open_.load(); }
+
+  // The connection ended the stream (client gone, too slow, server stopping).
+  void MarkEnded() { open_.store(false); }
+
+ private:
+  // Runs f(connection) on the connection's strand; false when the connection or server is gone.
+  template <typename F>
+  bool PostToConnection(F f);
+
+  std::weak_ptr<Connection> connection_;
+  std::shared_ptr<ServerState> state_;
+  std::atomic<bool> open_{true};
 };
 
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -105,6 +134,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   ~Connection() {
     if (phase_ == Phase::kHandling) state_->counters.requests_in_flight--;
+    if (phase_ == Phase::kStreaming) state_->counters.streams_open--;
+    if (stream_handle_ != nullptr) stream_handle_->MarkEnded();
     state_->counters.connections_open--;
     std::lock_guard lock(state_->connections_mu);
     state_->connections.erase(id_);
@@ -124,6 +155,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // exchange and then close (WaitForRequest sees `stopping`).
   void OnStopRequested() {
     if (phase_ == Phase::kIdle) Close();
+    if (phase_ == Phase::kStreaming) EndStream();
   }
 
   // On the strand: the stop deadline passed.
@@ -141,8 +173,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
     Write(std::move(response), /*close_after=*/!keep_alive_);
   }
 
+  // On the strand: a Responder opened a streamed response for exchange `exchange`.
+  void OnStreamStart(std::uint64_t exchange, HttpResponse head,
+                     std::shared_ptr<ConnectionStream> stream);
+  // On the strand: data written to the stream, and its end.
+  void QueueStreamData(std::string data);
+  void EndStream();
+
  private:
-  enum class Phase { kIdle, kReading, kHandling, kWriting, kClosed };
+  enum class Phase { kIdle, kReading, kHandling, kWriting, kStreaming, kClosed };
+
+  void WriteStreamQueue();
 
   void WaitForRequest() {
     if (phase_ == Phase::kClosed) return;
@@ -282,6 +323,22 @@ class Connection : public std::enable_shared_from_this<Connection> {
               self->OnResponse(exchange, std::move(r));
             });
           }
+        },
+        [weak = weak_from_this(), state = state_, exchange = exchange_,
+         request](HttpResponse head) -> std::shared_ptr<ResponseStream> {
+          auto stream = std::make_shared<ConnectionStream>(weak, state);
+          std::shared_lock gate(state->gate_mu);
+          std::shared_ptr<Connection> self = state->gate_open ? weak.lock() : nullptr;
+          if (self == nullptr) {
+            stream->MarkEnded();
+            return stream;
+          }
+          const net::any_io_executor& executor = self->executor();
+          net::post(executor, [self = std::move(self), exchange, head = std::move(head),
+                               stream]() mutable {
+            self->OnStreamStart(exchange, std::move(head), std::move(stream));
+          });
+          return stream;
         });
     try {
       state_->handler(*request, responder);
@@ -344,6 +401,23 @@ class Connection : public std::enable_shared_from_this<Connection> {
     Drain();
   }
 
+  void EndStreamHandle() {
+    if (stream_handle_ == nullptr) return;
+    stream_handle_->MarkEnded();
+    stream_handle_.reset();
+  }
+
+  // While streaming, the client may only close: a pending read notices it at once.
+  void WatchStreamClient() {
+    drain_buffer_.resize(4096);
+    stream_.async_read_some(net::buffer(drain_buffer_),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                              if (self->phase_ != Phase::kStreaming) return;
+                              if (ec) return self->Close();
+                              self->WatchStreamClient();
+                            });
+  }
+
   void Drain() {
     drain_buffer_.resize(16 * 1024);
     stream_.async_read_some(net::buffer(drain_buffer_),
@@ -357,7 +431,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void Close() {
+    if (phase_ == Phase::kStreaming) state_->counters.streams_open--;
     phase_ = Phase::kClosed;
+    EndStreamHandle();
     handler_timer_.cancel();
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
@@ -377,11 +453,126 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string drain_buffer_;
   std::size_t drained_ = 0;
 
+  // While streaming: the handle given out, the bytes waiting to be written, whether a write is
+  // under way, and whether the producer has ended the stream.
+  std::shared_ptr<ConnectionStream> stream_handle_;
+  std::deque<std::string> stream_queue_;
+  std::size_t stream_queued_bytes_ = 0;
+  bool stream_writing_ = false;
+  bool stream_ending_ = false;
+  bool stream_shut_ = false;
+
   Phase phase_ = Phase::kIdle;
   std::uint64_t exchange_ = 0;  // the current request; answers for older ones are ignored
   bool keep_alive_ = true;
   bool head_request_ = false;
 };
+
+template <typename F>
+bool ConnectionStream::PostToConnection(F f) {
+  std::shared_lock gate(state_->gate_mu);
+  std::shared_ptr<Connection> connection = state_->gate_open ? connection_.lock() : nullptr;
+  if (connection == nullptr) {
+    open_.store(false);
+    return false;
+  }
+  const net::any_io_executor& executor = connection->executor();
+  net::post(executor, [connection = std::move(connection), f = std::move(f)]() mutable {
+    f(*connection);
+  });
+  return true;
+}
+
+bool ConnectionStream::Write(std::string data) {
+  if (!open_.load()) return false;
+  return PostToConnection(
+      [data = std::move(data)](Connection& c) mutable { c.QueueStreamData(std::move(data)); });
+}
+
+void ConnectionStream::Close() {
+  if (!open_.exchange(false)) return;
+  PostToConnection([](Connection& c) { c.EndStream(); });
+}
+
+void Connection::OnStreamStart(std::uint64_t exchange, HttpResponse head,
+                               std::shared_ptr<ConnectionStream> stream) {
+  if (exchange != exchange_ || phase_ != Phase::kHandling) {
+    stream->MarkEnded();
+    return;
+  }
+  handler_timer_.cancel();
+  Counters& c = state_->counters;
+  c.requests_in_flight--;
+  c.streams_open++;
+  phase_ = Phase::kStreaming;
+  stream_handle_ = std::move(stream);
+  const int status = head.status;
+  if (status >= 100 && status < 600) c.responses_by_class[status / 100]++;
+
+  // The head by hand: no length, the body ends when the connection does.
+  std::string text = "HTTP/1.1 " + std::to_string(status) + " " +
+                     std::string(ReasonPhrase(status)) + "\r\n";
+  auto safe = [](std::string_view v) { return v.find_first_of("\r\n") == std::string_view::npos; };
+  for (const auto& [name, value] : head.headers.fields()) {
+    if (EqualsIgnoreCase(name, "Content-Length") || EqualsIgnoreCase(name, "Transfer-Encoding") ||
+        EqualsIgnoreCase(name, "Connection") || !safe(name) || !safe(value)) {
+      continue;
+    }
+    text.append(name).append(": ").append(value).append("\r\n");
+  }
+  if (!state_->options.server_name.empty() && !head.headers.Has("Server") &&
+      safe(state_->options.server_name)) {
+    text.append("Server: ").append(state_->options.server_name).append("\r\n");
+  }
+  text.append("Connection: close\r\n\r\n");
+  stream_queued_bytes_ += text.size();
+  stream_queue_.push_back(std::move(text));
+  stream_.expires_never();  // an event stream may be quiet for long; a slow reader is cut by size
+  WatchStreamClient();
+  WriteStreamQueue();
+}
+
+void Connection::QueueStreamData(std::string data) {
+  if (phase_ != Phase::kStreaming || stream_ending_ || data.empty()) return;
+  stream_queued_bytes_ += data.size();
+  stream_queue_.push_back(std::move(data));
+  if (stream_queued_bytes_ > kMaxStreamBacklogBytes) return Close();  // the client cannot keep up
+  WriteStreamQueue();
+}
+
+void Connection::EndStream() {
+  if (phase_ != Phase::kStreaming || stream_ending_) return;
+  stream_ending_ = true;
+  EndStreamHandle();
+  WriteStreamQueue();
+}
+
+void Connection::WriteStreamQueue() {
+  if (phase_ != Phase::kStreaming || stream_writing_) return;
+  if (stream_queue_.empty()) {
+    if (stream_ending_ && !stream_shut_) {
+      // Everything is out: signal the end, give the client a moment to close, then close.
+      stream_shut_ = true;
+      beast::error_code ec;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+      handler_timer_.expires_after(std::chrono::seconds(1));
+      handler_timer_.async_wait([self = shared_from_this()](beast::error_code e) {
+        if (!e) self->Close();
+      });
+    }
+    return;
+  }
+  stream_writing_ = true;
+  net::async_write(stream_, net::buffer(stream_queue_.front()),
+                   [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                     self->stream_writing_ = false;
+                     if (self->phase_ != Phase::kStreaming) return;
+                     if (ec) return self->Close();
+                     self->stream_queued_bytes_ -= self->stream_queue_.front().size();
+                     self->stream_queue_.pop_front();
+                     self->WriteStreamQueue();
+                   });
+}
 
 Result<tcp::endpoint> ParseListen(std::string_view listen) {
   size_t colon = listen.rfind(':');
@@ -620,6 +811,7 @@ HttpServerMetrics HttpServer::Metrics() const {
   m.headers_too_large = c.headers_too_large.load();
   m.read_timeouts = c.read_timeouts.load();
   m.handler_timeouts = c.handler_timeouts.load();
+  m.streams_open = c.streams_open.load();
   return m;
 }
 

@@ -60,6 +60,7 @@ struct HttpServerMetrics {
   std::uint64_t headers_too_large = 0;     // 431
   std::uint64_t read_timeouts = 0;         // requests that did not arrive within the timeout
   std::uint64_t handler_timeouts = 0;      // 503 sent for a handler that did not answer
+  std::uint64_t streams_open = 0;          // gauge: streamed responses (server-sent events)
 };
 
 // The single entry point of the server. `request` stays valid until the Responder has been

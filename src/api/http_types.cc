@@ -127,7 +127,7 @@ std::string_view ReasonPhrase(int status) {
 // The shared one-shot slot behind every copy of a Responder. The destructor runs when the last
 // copy goes away: if nobody answered, the client still gets an answer.
 struct Responder::Slot {
-  explicit Slot(Sink s) : sink(std::move(s)) {}
+  Slot(Sink s, StreamSink ss) : sink(std::move(s)), stream_sink(std::move(ss)) {}
   ~Slot() {
     if (!done.exchange(true) && sink) {
       sink(HttpResponse::Problem(500, "the request handler finished without responding"));
@@ -138,9 +138,35 @@ struct Responder::Slot {
 
   std::atomic<bool> done{false};
   Sink sink;
+  StreamSink stream_sink;
 };
 
-Responder::Responder(Sink sink) : slot_(std::make_shared<Slot>(std::move(sink))) {}
+Responder::Responder(Sink sink, StreamSink stream_sink)
+    : slot_(std::make_shared<Slot>(std::move(sink), std::move(stream_sink))) {}
+
+std::shared_ptr<ResponseStream> Responder::Stream(HttpResponse head) const {
+  if (slot_ == nullptr || !slot_->stream_sink || slot_->done.exchange(true)) return nullptr;
+  return slot_->stream_sink(std::move(head));
+}
+
+std::string ServerSentEvent(std::string_view event, std::string_view data, std::string_view id) {
+  std::string out;
+  out.reserve(data.size() + event.size() + id.size() + 32);
+  if (!event.empty()) out.append("event: ").append(event).append("\n");
+  if (!id.empty()) out.append("id: ").append(id).append("\n");
+  // A CR, LF or CRLF inside data ends a line; each line becomes one data field.
+  size_t start = 0;
+  while (true) {
+    size_t end = data.find_first_of("\r\n", start);
+    out.append("data: ").append(data.substr(start, end == std::string_view::npos ? end : end - start));
+    out.append("\n");
+    if (end == std::string_view::npos) break;
+    start = end + 1;
+    if (data[end] == '\r' && start < data.size() && data[start] == '\n') ++start;
+  }
+  out.append("\n");
+  return out;
+}
 
 void Responder::Respond(HttpResponse response) const {
   if (slot_ == nullptr || slot_->done.exchange(true)) return;

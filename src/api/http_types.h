@@ -92,6 +92,25 @@ struct HttpResponse {
 // The standard reason phrase of a status code ("Not Found"); "Unknown" for codes it does not know.
 std::string_view ReasonPhrase(int status);
 
+// A response whose body is written piece by piece as it is produced: server-sent events
+// (text/event-stream). Obtained from Responder::Stream(). Thread-safe; use it from any thread.
+class ResponseStream {
+ public:
+  virtual ~ResponseStream() = default;
+  // Queues `data` after everything queued before. False once the stream has ended (the client
+  // went away or was too slow to keep up, the server is stopping, or Close() was called): stop
+  // producing then. True means queued, not yet delivered.
+  virtual bool Write(std::string data) = 0;
+  // Ends the response once the queued data is written; the connection closes.
+  virtual void Close() = 0;
+  virtual bool open() const = 0;
+};
+
+// One server-sent event: "event: <event>\nid: <id>\ndata: <line>\n...\n\n" ("event" and "id"
+// omitted when empty; every line of `data` gets its own "data:" field).
+std::string ServerSentEvent(std::string_view event, std::string_view data,
+                            std::string_view id = {});
+
 // How a handler answers. One-shot: the first Respond() wins, later calls are ignored. Cheap to
 // copy; all copies share one slot, so a Responder may be captured by a std::function (e.g. a
 // commit callback) and invoked later from ANY thread. If every copy is destroyed without a
@@ -104,11 +123,20 @@ class Responder {
 
   // An empty Responder: Respond() does nothing. Mostly a moved-from state.
   Responder() = default;
+  // Opens a streamed response from its head (status and headers; the head's body is ignored).
+  using StreamSink = std::function<std::shared_ptr<ResponseStream>(HttpResponse head)>;
+
   // For servers and tests: `sink` gets the response, or a 500 if none is given.
-  explicit Responder(Sink sink);
+  explicit Responder(Sink sink, StreamSink stream_sink = nullptr);
 
   void Respond(HttpResponse response) const;
   void operator()(HttpResponse response) const { Respond(std::move(response)); }
+
+  // Answers with a streamed body instead (server-sent events): sends `head` without a length,
+  // then whatever is written to the returned stream, until it is closed. The connection is not
+  // reused afterwards. nullptr when this Responder was already answered or cannot stream (a
+  // test Responder without a StreamSink); it is then left as it was.
+  std::shared_ptr<ResponseStream> Stream(HttpResponse head) const;
 
   // True once some copy has responded (or for an empty Responder).
   bool responded() const;

@@ -137,6 +137,20 @@ class Client {
 
   const std::string& unread() const { return buffer_; }
 
+  // Reads until the unread bytes contain `needle`; false on EOF, error or timeout.
+  bool ReadUntil(std::string_view needle, std::chrono::milliseconds timeout = 5s) {
+    const auto until = Clock::now() + timeout;
+    while (buffer_.find(needle) == std::string::npos) {
+      if (!Fill(until)) return false;
+    }
+    return true;
+  }
+
+  void CloseNow() {
+    ::close(fd_);
+    fd_ = -1;
+  }
+
  private:
   // 1: got bytes, 0: EOF, -1: error, -2: timeout.
   int FillStatus(Clock::time_point until) {
@@ -695,6 +709,102 @@ TEST(HttpServerTest, StopDeadlineCutsOffHandlersThatNeverAnswer) {
   pending[0](HttpResponse::Empty(200));  // after Stop: a harmless no-op
   server.reset();
   pending.clear();  // the last copy dies after the server is gone: no 500, no crash
+}
+
+// Server-sent events: a handler that streams from a worker thread.
+struct EventSource {
+  std::mutex mu;
+  std::shared_ptr<ResponseStream> stream;
+
+  RequestHandler Handler() {
+    return [this](HttpRequest&, Responder r) {
+      HttpResponse head = HttpResponse::Empty(200);
+      head.headers.Set("Content-Type", "text/event-stream");
+      head.headers.Set("Cache-Control", "no-cache");
+      auto s = r.Stream(std::move(head));
+      ASSERT_NE(s, nullptr);
+      std::lock_guard lock(mu);
+      stream = std::move(s);
+    };
+  }
+  std::shared_ptr<ResponseStream> Wait() {
+    for (int i = 0; i < 500; ++i) {
+      {
+        std::lock_guard lock(mu);
+        if (stream != nullptr) return stream;
+      }
+      std::this_thread::sleep_for(2ms);
+    }
+    return nullptr;
+  }
+};
+
+TEST(HttpServerTest, StreamsServerSentEventsFromAnotherThreadUntilTheClientLeaves) {
+  EventSource source;
+  auto server = StartServer(source.Handler());
+  ASSERT_NE(server, nullptr);
+  auto client = std::make_unique<Client>(server->port());
+  ASSERT_TRUE(client->Send(Get("/api/v1/events", "Accept: text/event-stream\r\n")));
+  auto head = client->Read();
+  ASSERT_TRUE(head.has_value());
+  EXPECT_EQ(head->status, 200);
+  EXPECT_EQ(head->Header("content-type"), "text/event-stream");
+  EXPECT_EQ(head->Header("content-length"), "");
+  auto stream = source.Wait();
+  ASSERT_NE(stream, nullptr);
+  std::thread producer([stream] {
+    for (int i = 1; i <= 3; ++i) {
+      std::this_thread::sleep_for(10ms);
+      EXPECT_TRUE(stream->Write(ServerSentEvent("exception", "{\"n\":" + std::to_string(i) + "}",
+                                                std::to_string(i))));
+    }
+  });
+  producer.join();
+  ASSERT_TRUE(client->ReadUntil("id: 3\ndata: {\"n\":3}\n\n"));
+  EXPECT_EQ(client->unread().substr(0, 38), "event: exception\nid: 1\ndata: {\"n\":1}\n\n");
+  EXPECT_EQ(server->Metrics().streams_open, 1u);
+  client->CloseNow();
+  for (int i = 0; i < 500 && stream->open(); ++i) std::this_thread::sleep_for(2ms);
+  EXPECT_FALSE(stream->open());
+  EXPECT_FALSE(stream->Write("data: late\n\n"));
+  for (int i = 0; i < 500 && server->Metrics().connections_open > 0; ++i) {
+    std::this_thread::sleep_for(2ms);
+  }
+  EXPECT_EQ(server->Metrics().streams_open, 0u);
+}
+
+TEST(HttpServerTest, ClosingAStreamFlushesItAndEndsTheConnection) {
+  EventSource source;
+  auto server = StartServer(source.Handler());
+  ASSERT_NE(server, nullptr);
+  Client client(server->port());
+  ASSERT_TRUE(client.Send(Get("/events")));
+  ASSERT_TRUE(client.Read().has_value());
+  auto stream = source.Wait();
+  ASSERT_NE(stream, nullptr);
+  ASSERT_TRUE(stream->Write(ServerSentEvent("", "last\nwords")));
+  stream->Close();
+  EXPECT_FALSE(stream->open());
+  EXPECT_TRUE(client.WaitForClose(2s));
+  EXPECT_EQ(client.unread(), "data: last\ndata: words\n\n");
+}
+
+TEST(HttpServerTest, StopEndsOpenEventStreamsPromptly) {
+  EventSource source;
+  auto server = StartServer(source.Handler());
+  ASSERT_NE(server, nullptr);
+  Client client(server->port());
+  ASSERT_TRUE(client.Send(Get("/events")));
+  ASSERT_TRUE(client.Read().has_value());
+  auto stream = source.Wait();
+  ASSERT_NE(stream, nullptr);
+  std::thread closer([&] { EXPECT_TRUE(client.WaitForClose(3s)); });
+  const auto start = Clock::now();
+  EXPECT_TRUE(server->Stop(3s));
+  EXPECT_LT(Clock::now() - start, 2s);
+  closer.join();
+  EXPECT_FALSE(stream->open());
+  EXPECT_FALSE(stream->Write("data: x\n\n"));
 }
 
 TEST(HttpServerTest, CountsResponsesByStatusClass) {

@@ -107,6 +107,22 @@ TEST(ResponderTest, FitsInACopyableStdFunction) {
   EXPECT_EQ(status, 201);
 }
 
+TEST(ServerSentEventTest, SplitsDataLinesAndOmitsEmptyFields) {
+  EXPECT_EQ(ServerSentEvent("run", "{\"a\":1}", "42"), "event: run\nid: 42\ndata: {\"a\":1}\n\n");
+  EXPECT_EQ(ServerSentEvent("", "one\ntwo\r\nthree\rfour"),
+            "data: one\ndata: two\ndata: three\ndata: four\n\n");
+  EXPECT_EQ(ServerSentEvent("", ""), "data: \n\n");
+}
+
+TEST(ResponderTest, StreamIsNullWithoutAStreamSinkAndLeavesTheResponderOpen) {
+  std::vector<int> seen;
+  Responder responder([&](HttpResponse r) { seen.push_back(r.status); });
+  EXPECT_EQ(responder.Stream(HttpResponse::Empty(200)), nullptr);
+  EXPECT_FALSE(responder.responded());
+  responder(HttpResponse::Empty(204));
+  EXPECT_EQ(seen, std::vector<int>{204});
+}
+
 TEST(HttpResponseTest, HelpersSetContentType) {
   EXPECT_EQ(HttpResponse::Json(200, "{}").headers.Get("content-type"), "application/json");
   EXPECT_EQ(HttpResponse::Text(200, "ok").headers.Get("content-type"),
