@@ -19,16 +19,23 @@ using tcp = asio::ip::tcp;
 class ErpSimulator::Impl {
  public:
   explicit Impl(ErpSimulatorOptions options)
-      : options_(std::move(options)), service_(options_), acceptor_(ioc_) {}
+      : options_(std::move(options)),
+        service_(options_),
+        ioc_(std::make_unique<asio::io_context>(1)),
+        acceptor_(std::in_place, *ioc_) {}
 
   Status Listen();
   void Run() {
-    thread_ = std::thread([this] { ioc_.run(); });
+    thread_ = std::thread([this] { ioc_->run(); });
   }
   void Stop() {
     std::call_once(stop_once_, [this] {
-      ioc_.stop();
+      ioc_->stop();
       if (thread_.joinable()) thread_.join();
+      // Destroying the io_context destroys every pending handler, and with them the sessions:
+      // their connections close now rather than when the simulator is destroyed.
+      acceptor_.reset();
+      ioc_.reset();
     });
   }
 
@@ -51,10 +58,10 @@ class ErpSimulator::Impl {
   ErpSimulatorOptions options_;
   std::mutex mu_;
   ErpService service_;  // guarded by mu_
-  // Declared after the state the handlers use, so that it is destroyed (with every pending
-  // handler and session) first.
-  asio::io_context ioc_{1};
-  tcp::acceptor acceptor_;
+  // Declared after the state the handlers use; Stop() destroys them (with every pending handler
+  // and session) before that state.
+  std::unique_ptr<asio::io_context> ioc_;
+  std::optional<tcp::acceptor> acceptor_;
   std::thread thread_;
   std::once_flag stop_once_;
   uint16_t port_ = 0;
@@ -190,21 +197,21 @@ Status ErpSimulator::Impl::Listen() {
                            options_.host + "'");
   }
   tcp::endpoint endpoint(address, options_.port);
-  acceptor_.open(endpoint.protocol(), ec);
-  if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) acceptor_.bind(endpoint, ec);
-  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  acceptor_->open(endpoint.protocol(), ec);
+  if (!ec) acceptor_->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_->bind(endpoint, ec);
+  if (!ec) acceptor_->listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
     return Unavailable("erp simulator: cannot listen on " + host + ":" +
                        std::to_string(options_.port) + ": " + ec.message());
   }
-  port_ = acceptor_.local_endpoint().port();
+  port_ = acceptor_->local_endpoint().port();
   Accept();
   return Status::Ok();
 }
 
 void ErpSimulator::Impl::Accept() {
-  acceptor_.async_accept(ioc_, [this](beast::error_code ec, tcp::socket s) {
+  acceptor_->async_accept(*ioc_, [this](beast::error_code ec, tcp::socket s) {
     if (ec == asio::error::operation_aborted) return;
     if (!ec) {
       beast::error_code ignored;

@@ -84,7 +84,8 @@ class ErpSimulator {
   // Forgets every sales order, added item and counter, and restarts the fault sequence from the
   // seed. Issued tokens stay valid.
   void Reset();
-  // Closes the listener and every connection, and joins the io thread. Idempotent.
+  // Closes the listener and every connection (held ones included), and joins the io thread.
+  // stats() and the counts stay readable. Idempotent.
   void Stop();
 
   class Impl;

@@ -127,7 +127,11 @@ ShopifyOrder MakeShopifyOrder(const ShopifyOrderOptions& options, uint64_t index
   const int64_t id_base =
       5'900'000'000'000 + static_cast<int64_t>(SimRng::Mix(options.seed) % 90'000) * 10'000'000;
   order.id = id_base + static_cast<int64_t>(index);
-  const int64_t order_number = 1001 + static_cast<int64_t>(index);
+  // Seed 1 numbers its orders #1001, #1002, ...; other seeds start 10 million apart, so that
+  // streams of different seeds never share an order name (a likely business key).
+  const int64_t order_number = 1001 + static_cast<int64_t>((options.seed - 1) % 100'000) *
+                                          10'000'000 +
+                               static_cast<int64_t>(index);
   order.name = "#" + std::to_string(order_number);
 
   // Customer.

@@ -34,7 +34,9 @@ struct ShopifyOrder {
   bool blocked_customer = false;
 };
 
-// Order number `index` (0-based) of the stream for options.seed. Order names run from #1001.
+// Order number `index` (0-based) of the stream for options.seed. For seed 1 the names run from
+// #1001; each other seed starts 10,000,000 further on, so streams of different seeds share
+// neither order ids nor names.
 ShopifyOrder MakeShopifyOrder(const ShopifyOrderOptions& options, uint64_t index);
 
 // X-Shopify-Hmac-Sha256: base64(HMAC-SHA256(key = secret bytes, message = raw body bytes)).

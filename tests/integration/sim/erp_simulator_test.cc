@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "integration/sim/http_test_util.h"
@@ -385,6 +386,31 @@ TEST(ErpSimulatorHttpTest, AnswersExpect100ContinueWithoutMakingTheClientWait) {
                            "Expect: 100-continue"});
   EXPECT_EQ(r.status, 201) << r.body;
   EXPECT_LT(r.seconds, 0.5) << "the client waited for 100 Continue";
+}
+
+}  // namespace
+}  // namespace govflow::sim
+
+namespace govflow::sim {
+namespace {
+
+TEST(ErpSimulatorHttpTest, StopClosesHeldConnectionsAtOnceAndKeepsStatsReadable) {
+  auto sim = StartErp("timeout=1,timeout_after_create=1,timeout_hold=30s");
+  std::string token = FetchToken(sim->base_url());
+  HttpResult held;
+  std::thread client([&] {
+    held = HttpCall("POST", sim->company_url() + "/salesOrders",
+                    OrderBody("#6001", ActiveCustomer().number,
+                              Catalogue::Default().items()[2].number),
+                    {"Authorization: Bearer " + token, "Content-Type: application/json"}, 20000);
+  });
+  while (sim->stats().timeouts == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  sim->Stop();
+  client.join();
+  EXPECT_EQ(held.status, 0);
+  EXPECT_LT(held.seconds, 5.0);
+  EXPECT_EQ(sim->CountSalesOrders("#6001"), 1);
+  EXPECT_EQ(HttpCall("GET", sim->base_url() + "/_sim/stats", "", {}, 1000).status, 0);
 }
 
 }  // namespace

@@ -86,6 +86,23 @@ TEST(ShopifyOrderTest, OrdersOfAStreamAreDistinct) {
   EXPECT_EQ(MakeShopifyOrder(options, 0).name, "#1001");
 }
 
+TEST(ShopifyOrderTest, StreamsOfDifferentSeedsShareNoOrderNameOrId) {
+  ShopifyOrderOptions one, two;
+  two.seed = 2;
+  std::set<std::string> names;
+  std::set<int64_t> ids;
+  for (uint64_t i = 0; i < 200; ++i) {
+    for (const ShopifyOrderOptions* o : {&one, &two}) {
+      ShopifyOrder order = MakeShopifyOrder(*o, i);
+      names.insert(order.name);
+      ids.insert(order.id);
+    }
+  }
+  EXPECT_EQ(names.size(), 400u);
+  EXPECT_EQ(ids.size(), 400u);
+  EXPECT_EQ(MakeShopifyOrder(two, 0).name, "#10001001");
+}
+
 TEST(ShopifyOrderTest, BodyIsShapedLikeTheRestOrderWithMoneyAsStringsThatAddUp) {
   ShopifyOrderOptions options;
   for (uint64_t i = 0; i < 200; ++i) {
