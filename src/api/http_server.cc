@@ -191,13 +191,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
     phase_ = Phase::kIdle;
     if (buffer_.size() > 0) return ReadHeader();  // a pipelined request is already here
     stream_.expires_after(state_->options.idle_timeout);
-    stream_.async_read_some(
-        buffer_.prepare(4096), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-          if (ec) return self->Close();
-          self->buffer_.commit(n);
-          if (self->phase_ == Phase::kClosed) return;
-          self->ReadHeader();
-        });
+    stream_.async_read_some(buffer_.prepare(4096),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                              if (ec) return self->Close();
+                              self->buffer_.commit(n);
+                              if (self->phase_ == Phase::kClosed) return;
+                              self->ReadHeader();
+                            });
   }
 
   void ReadHeader() {
@@ -206,10 +206,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     parser_->header_limit(static_cast<std::uint32_t>(state_->options.max_header_bytes));
     parser_->body_limit(state_->options.max_body_bytes);
     stream_.expires_after(state_->options.request_read_timeout);
-    http::async_read_header(stream_, buffer_, *parser_,
-                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                              self->OnHeader(ec);
-                            });
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnHeader(ec); });
   }
 
   void OnHeader(beast::error_code ec) {
@@ -269,7 +268,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (ec.category() == http::make_error_code(http::error::bad_target).category()) {
       // The rest of Beast's parse errors: bad method, target, version, field, chunk, ...
       c.bad_requests++;
-      return WriteError(Problem(400).Detail("malformed HTTP request: " + ec.message()).ToResponse());
+      return WriteError(
+          Problem(400).Detail("malformed HTTP request: " + ec.message()).ToResponse());
     }
     Close();
   }
@@ -284,11 +284,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
     std::string_view target(message.target().data(), message.target().size());
     if (target.empty() || target.front() != '/' || !ParseTarget(target, *request)) {
       state_->counters.bad_requests++;
-      return WriteError(
-          Problem(400)
-              .Detail("the request target must be a path with valid percent-escapes")
-              .InvalidParam("request-target", "malformed")
-              .ToResponse());
+      return WriteError(Problem(400)
+                            .Detail("the request target must be a path with valid percent-escapes")
+                            .InvalidParam("request-target", "malformed")
+                            .ToResponse());
     }
     for (const auto& field : message) {
       request->headers.Add(std::string(field.name_string()), std::string(field.value()));
@@ -305,13 +304,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
     // The handler timer also keeps this connection alive while the answer is pending.
     handler_timer_.expires_after(state_->options.handler_timeout);
-    handler_timer_.async_wait(
-        [self = shared_from_this(), exchange = exchange_](beast::error_code ec) {
-          if (ec || exchange != self->exchange_ || self->phase_ != Phase::kHandling) return;
-          self->state_->counters.handler_timeouts++;
-          self->OnResponse(exchange,
-                           Problem(503).Detail("the request handler did not answer in time").ToResponse());
-        });
+    handler_timer_.async_wait([self = shared_from_this(),
+                               exchange = exchange_](beast::error_code ec) {
+      if (ec || exchange != self->exchange_ || self->phase_ != Phase::kHandling) return;
+      self->state_->counters.handler_timeouts++;
+      self->OnResponse(
+          exchange, Problem(503).Detail("the request handler did not answer in time").ToResponse());
+    });
 
     Responder responder(
         [weak = weak_from_this(), state = state_, exchange = exchange_, request](HttpResponse r) {
@@ -334,16 +333,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
             return stream;
           }
           const net::any_io_executor& executor = self->executor();
-          net::post(executor, [self = std::move(self), exchange, head = std::move(head),
-                               stream]() mutable {
-            self->OnStreamStart(exchange, std::move(head), std::move(stream));
-          });
+          net::post(executor,
+                    [self = std::move(self), exchange, head = std::move(head), stream]() mutable {
+                      self->OnStreamStart(exchange, std::move(head), std::move(stream));
+                    });
           return stream;
         });
     try {
       state_->handler(*request, responder);
     } catch (const std::exception& e) {
-      responder(Problem(500).Detail(std::string("the request handler failed: ") + e.what()).ToResponse());
+      responder(
+          Problem(500).Detail(std::string("the request handler failed: ") + e.what()).ToResponse());
     } catch (...) {
       responder(Problem(500).Detail("the request handler failed").ToResponse());
     }
@@ -477,9 +477,8 @@ bool ConnectionStream::PostToConnection(F f) {
     return false;
   }
   const net::any_io_executor& executor = connection->executor();
-  net::post(executor, [connection = std::move(connection), f = std::move(f)]() mutable {
-    f(*connection);
-  });
+  net::post(executor,
+            [connection = std::move(connection), f = std::move(f)]() mutable { f(*connection); });
   return true;
 }
 
@@ -510,8 +509,8 @@ void Connection::OnStreamStart(std::uint64_t exchange, HttpResponse head,
   if (status >= 100 && status < 600) c.responses_by_class[status / 100]++;
 
   // The head by hand: no length, the body ends when the connection does.
-  std::string text = "HTTP/1.1 " + std::to_string(status) + " " +
-                     std::string(ReasonPhrase(status)) + "\r\n";
+  std::string text =
+      "HTTP/1.1 " + std::to_string(status) + " " + std::string(ReasonPhrase(status)) + "\r\n";
   auto safe = [](std::string_view v) { return v.find_first_of("\r\n") == std::string_view::npos; };
   for (const auto& [name, value] : head.headers.fields()) {
     if (EqualsIgnoreCase(name, "Content-Length") || EqualsIgnoreCase(name, "Transfer-Encoding") ||
@@ -693,25 +692,27 @@ class HttpServer::Impl {
 
  private:
   void Accept() {
-    acceptor_.async_accept(net::make_strand(ioc_), [this](beast::error_code ec, tcp::socket socket) {
-      if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
-      if (ec) {
-        // Out of descriptors or similar: back off briefly instead of spinning.
-        retry_timer_.expires_after(std::chrono::milliseconds(50));
-        retry_timer_.async_wait([this](beast::error_code e) {
-          if (!e && acceptor_.is_open()) Accept();
-        });
-        return;
-      }
-      OnAccepted(std::move(socket));
-      Accept();
-    });
+    acceptor_.async_accept(net::make_strand(ioc_),
+                           [this](beast::error_code ec, tcp::socket socket) {
+                             if (ec == net::error::operation_aborted || !acceptor_.is_open())
+                               return;
+                             if (ec) {
+                               // Out of descriptors or similar: back off briefly instead of
+                               // spinning.
+                               retry_timer_.expires_after(std::chrono::milliseconds(50));
+                               retry_timer_.async_wait([this](beast::error_code e) {
+                                 if (!e && acceptor_.is_open()) Accept();
+                               });
+                               return;
+                             }
+                             OnAccepted(std::move(socket));
+                             Accept();
+                           });
   }
 
   void OnAccepted(tcp::socket socket) {
     Counters& c = state_->counters;
-    if (state_->stopping.load() ||
-        c.connections_open.load() >= state_->options.max_connections) {
+    if (state_->stopping.load() || c.connections_open.load() >= state_->options.max_connections) {
       c.connections_rejected++;
       beast::error_code ec;
       socket.close(ec);
@@ -754,8 +755,8 @@ class HttpServer::Impl {
   std::vector<std::thread> threads_;
 
   std::mutex stop_mu_;
-  bool stopped_ = false;       // guarded by stop_mu_
-  bool stop_result_ = false;   // guarded by stop_mu_
+  bool stopped_ = false;      // guarded by stop_mu_
+  bool stop_result_ = false;  // guarded by stop_mu_
 };
 
 HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -787,13 +788,21 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(HttpServerOptions options,
   });
 }
 
-std::uint16_t HttpServer::port() const { return impl_->port(); }
+std::uint16_t HttpServer::port() const {
+  return impl_->port();
+}
 
-std::string HttpServer::address() const { return impl_->address(); }
+std::string HttpServer::address() const {
+  return impl_->address();
+}
 
-bool HttpServer::Stop(std::chrono::milliseconds deadline) { return impl_->Stop(deadline); }
+bool HttpServer::Stop(std::chrono::milliseconds deadline) {
+  return impl_->Stop(deadline);
+}
 
-bool HttpServer::accepting() const { return !impl_->state()->stopping.load(); }
+bool HttpServer::accepting() const {
+  return !impl_->state()->stopping.load();
+}
 
 HttpServerMetrics HttpServer::Metrics() const {
   const Counters& c = impl_->state()->counters;

@@ -55,12 +55,12 @@ struct HttpServerMetrics {
   // Responses sent by status class: [1] 1xx ... [5] 5xx ([0] unused). Includes the server's own
   // 400/408/413/431/503 answers.
   std::array<std::uint64_t, 6> responses_by_class{};
-  std::uint64_t bad_requests = 0;          // malformed requests (400)
-  std::uint64_t bodies_too_large = 0;      // 413
-  std::uint64_t headers_too_large = 0;     // 431
-  std::uint64_t read_timeouts = 0;         // requests that did not arrive within the timeout
-  std::uint64_t handler_timeouts = 0;      // 503 sent for a handler that did not answer
-  std::uint64_t streams_open = 0;          // gauge: streamed responses (server-sent events)
+  std::uint64_t bad_requests = 0;       // malformed requests (400)
+  std::uint64_t bodies_too_large = 0;   // 413
+  std::uint64_t headers_too_large = 0;  // 431
+  std::uint64_t read_timeouts = 0;      // requests that did not arrive within the timeout
+  std::uint64_t handler_timeouts = 0;   // 503 sent for a handler that did not answer
+  std::uint64_t streams_open = 0;       // gauge: streamed responses (server-sent events)
 };
 
 // The single entry point of the server. `request` stays valid until the Responder has been

@@ -82,45 +82,84 @@ HttpResponse HttpResponse::Empty(int status) {
 
 std::string_view ReasonPhrase(int status) {
   switch (status) {
-    case 100: return "Continue";
-    case 101: return "Switching Protocols";
-    case 200: return "OK";
-    case 201: return "Created";
-    case 202: return "Accepted";
-    case 204: return "No Content";
-    case 206: return "Partial Content";
-    case 301: return "Moved Permanently";
-    case 302: return "Found";
-    case 303: return "See Other";
-    case 304: return "Not Modified";
-    case 307: return "Temporary Redirect";
-    case 308: return "Permanent Redirect";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 406: return "Not Acceptable";
-    case 408: return "Request Timeout";
-    case 409: return "Conflict";
-    case 410: return "Gone";
-    case 411: return "Length Required";
-    case 412: return "Precondition Failed";
-    case 413: return "Content Too Large";
-    case 414: return "URI Too Long";
-    case 415: return "Unsupported Media Type";
-    case 417: return "Expectation Failed";
-    case 422: return "Unprocessable Content";
-    case 428: return "Precondition Required";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    case 505: return "HTTP Version Not Supported";
-    default: return "Unknown";
+    case 100:
+      return "Continue";
+    case 101:
+      return "Switching Protocols";
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 202:
+      return "Accepted";
+    case 204:
+      return "No Content";
+    case 206:
+      return "Partial Content";
+    case 301:
+      return "Moved Permanently";
+    case 302:
+      return "Found";
+    case 303:
+      return "See Other";
+    case 304:
+      return "Not Modified";
+    case 307:
+      return "Temporary Redirect";
+    case 308:
+      return "Permanent Redirect";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 406:
+      return "Not Acceptable";
+    case 408:
+      return "Request Timeout";
+    case 409:
+      return "Conflict";
+    case 410:
+      return "Gone";
+    case 411:
+      return "Length Required";
+    case 412:
+      return "Precondition Failed";
+    case 413:
+      return "Content Too Large";
+    case 414:
+      return "URI Too Long";
+    case 415:
+      return "Unsupported Media Type";
+    case 417:
+      return "Expectation Failed";
+    case 422:
+      return "Unprocessable Content";
+    case 428:
+      return "Precondition Required";
+    case 429:
+      return "Too Many Requests";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 500:
+      return "Internal Server Error";
+    case 501:
+      return "Not Implemented";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    case 505:
+      return "HTTP Version Not Supported";
+    default:
+      return "Unknown";
   }
 }
 
@@ -158,7 +197,8 @@ std::string ServerSentEvent(std::string_view event, std::string_view data, std::
   size_t start = 0;
   while (true) {
     size_t end = data.find_first_of("\r\n", start);
-    out.append("data: ").append(data.substr(start, end == std::string_view::npos ? end : end - start));
+    out.append("data: ").append(
+        data.substr(start, end == std::string_view::npos ? end : end - start));
     out.append("\n");
     if (end == std::string_view::npos) break;
     start = end + 1;
@@ -173,7 +213,9 @@ void Responder::Respond(HttpResponse response) const {
   if (slot_->sink) slot_->sink(std::move(response));
 }
 
-bool Responder::responded() const { return slot_ == nullptr || slot_->done.load(); }
+bool Responder::responded() const {
+  return slot_ == nullptr || slot_->done.load();
+}
 
 namespace {
 
@@ -211,9 +253,11 @@ bool ParseTarget(std::string_view target, HttpRequest& request) {
   request.target = std::string(target);
   size_t q = target.find('?');
   std::string_view raw_path = target.substr(0, q);
-  std::string_view raw_query = q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
+  std::string_view raw_query =
+      q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
   // Drop a fragment if a client sent one (they should not).
-  if (size_t h = raw_query.find('#'); h != std::string_view::npos) raw_query = raw_query.substr(0, h);
+  if (size_t h = raw_query.find('#'); h != std::string_view::npos)
+    raw_query = raw_query.substr(0, h);
   request.raw_path = std::string(raw_path);
   std::optional<std::string> path = PercentDecode(raw_path, false);
   if (!path) return false;
@@ -226,8 +270,8 @@ bool ParseTarget(std::string_view target, HttpRequest& request) {
     if (pair.empty()) continue;
     size_t eq = pair.find('=');
     std::optional<std::string> key = PercentDecode(pair.substr(0, eq), true);
-    std::optional<std::string> value =
-        PercentDecode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1), true);
+    std::optional<std::string> value = PercentDecode(
+        eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1), true);
     if (!key || !value) return false;
     request.query.emplace_back(std::move(*key), std::move(*value));
   }

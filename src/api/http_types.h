@@ -42,10 +42,10 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 // One request as received. `body` holds the bytes exactly as they arrived (after chunked
 // transfer decoding, if the client used it); webhook signatures are computed over it.
 struct HttpRequest {
-  std::string method;          // as sent, e.g. "GET", "POST"
-  std::string target;          // the raw request-target, e.g. "/hooks/acme/shop?x=1"
-  std::string raw_path;        // target before '?', still percent-encoded
-  std::string path;            // raw_path percent-decoded ("%2F" becomes '/': route on raw_path)
+  std::string method;    // as sent, e.g. "GET", "POST"
+  std::string target;    // the raw request-target, e.g. "/hooks/acme/shop?x=1"
+  std::string raw_path;  // target before '?', still percent-encoded
+  std::string path;      // raw_path percent-decoded ("%2F" becomes '/': route on raw_path)
   std::vector<std::pair<std::string, std::string>> query;  // decoded, '+' as space, in order
   HttpHeaders headers;
   std::string body;

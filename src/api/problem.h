@@ -31,10 +31,22 @@ class Problem {
   explicit Problem(int status) : status_(status) {}
 
   // A URI reference identifying the problem type, e.g. "urn:govflow:problem:bad-signature".
-  Problem& Type(std::string uri) & { type_ = std::move(uri); return *this; }
-  Problem& Title(std::string title) & { title_ = std::move(title); return *this; }
-  Problem& Detail(std::string detail) & { detail_ = std::move(detail); return *this; }
-  Problem& Instance(std::string uri) & { instance_ = std::move(uri); return *this; }
+  Problem& Type(std::string uri) & {
+    type_ = std::move(uri);
+    return *this;
+  }
+  Problem& Title(std::string title) & {
+    title_ = std::move(title);
+    return *this;
+  }
+  Problem& Detail(std::string detail) & {
+    detail_ = std::move(detail);
+    return *this;
+  }
+  Problem& Instance(std::string uri) & {
+    instance_ = std::move(uri);
+    return *this;
+  }
   // One offending input: `name` is the field (a JSON pointer-ish path such as "line_items[0].sku",
   // a header "X-Shopify-Hmac-Sha256", or a query parameter), `reason` says what is wrong.
   Problem& InvalidParam(std::string name, std::string reason) & {

@@ -176,8 +176,9 @@ class Client {
 };
 
 std::string Post(std::string_view path, std::string_view body, std::string_view extra = "") {
-  std::string out = "POST " + std::string(path) + " HTTP/1.1\r\nHost: t\r\nContent-Length: " +
-                    std::to_string(body.size()) + "\r\n" + std::string(extra) + "\r\n";
+  std::string out = "POST " + std::string(path) +
+                    " HTTP/1.1\r\nHost: t\r\nContent-Length: " + std::to_string(body.size()) +
+                    "\r\n" + std::string(extra) + "\r\n";
   out.append(body);
   return out;
 }
@@ -263,11 +264,12 @@ TEST(HttpServerTest, RoutesWebhookWithParamsHeadersQueryAndRemoteAddress) {
   ASSERT_TRUE(router
                   ->Add("POST", "/hooks/{tenant}/{connection}",
                         [](const HttpRequest& request, Responder responder) {
-                          std::string text = std::string(request.Param("tenant")) + "|" +
-                                             std::string(request.Param("connection")) + "|" +
-                                             std::string(request.Header("x-shopify-topic").value_or("")) +
-                                             "|" + std::string(request.QueryParam("q").value_or("")) +
-                                             "|" + request.body + "|" + request.remote_address;
+                          std::string text =
+                              std::string(request.Param("tenant")) + "|" +
+                              std::string(request.Param("connection")) + "|" +
+                              std::string(request.Header("x-shopify-topic").value_or("")) + "|" +
+                              std::string(request.QueryParam("q").value_or("")) + "|" +
+                              request.body + "|" + request.remote_address;
                           responder(HttpResponse::Text(202, text));
                         })
                   .ok());
@@ -275,8 +277,8 @@ TEST(HttpServerTest, RoutesWebhookWithParamsHeadersQueryAndRemoteAddress) {
   ASSERT_NE(server, nullptr);
   Client client(server->port());
   ASSERT_TRUE(client.connected());
-  ASSERT_TRUE(client.Send(Post("/hooks/acme/my%20shop?q=a+b", "{\"id\":1}",
-                               "X-Shopify-Topic: orders/create\r\n")));
+  ASSERT_TRUE(client.Send(
+      Post("/hooks/acme/my%20shop?q=a+b", "{\"id\":1}", "X-Shopify-Topic: orders/create\r\n")));
   auto response = client.Read();
   ASSERT_TRUE(response.has_value());
   EXPECT_EQ(response->status, 202);
@@ -310,10 +312,11 @@ TEST(HttpServerTest, UnknownPathGets404AndWrongMethod405WithAllow) {
 
 TEST(HttpServerTest, HeadGetsGetHeadersAndLengthWithoutBody) {
   auto router = std::make_shared<Router>();
-  ASSERT_TRUE(router
-                  ->Add("GET", "/healthz",
-                        [](const HttpRequest&, Responder r) { r(HttpResponse::Text(200, "alive")); })
-                  .ok());
+  ASSERT_TRUE(
+      router
+          ->Add("GET", "/healthz",
+                [](const HttpRequest&, Responder r) { r(HttpResponse::Text(200, "alive")); })
+          .ok());
   auto server = StartRouter(router);
   ASSERT_NE(server, nullptr);
   Client client(server->port());
@@ -401,7 +404,7 @@ TEST(HttpServerTest, DroppedResponderGives500Problem) {
   Worker worker;
   auto server = StartServer([&](HttpRequest& request, Responder r) {
     if (request.path == "/drop-now") return;  // never answers, drops it at once
-    worker.Post([r] {});                       // a copy that dies on another thread
+    worker.Post([r] {});                      // a copy that dies on another thread
   });
   ASSERT_NE(server, nullptr);
   Client client(server->port());
@@ -453,8 +456,10 @@ TEST(HttpServerTest, OversizeBodyGets413ProblemWithoutReadingIt) {
     // A chunked body is cut off as soon as it passes the limit.
     Client client(server->port());
     std::string chunk(800, 'x');
-    ASSERT_TRUE(client.Send("POST /x HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
-                            "320\r\n" + chunk + "\r\n320\r\n" + chunk + "\r\n"));
+    ASSERT_TRUE(
+        client.Send("POST /x HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    "320\r\n" +
+                    chunk + "\r\n320\r\n" + chunk + "\r\n"));
     auto response = client.Read(2s);
     ASSERT_TRUE(response.has_value());
     EXPECT_EQ(response->status, 413);
@@ -520,8 +525,8 @@ TEST(HttpServerTest, MalformedRequestsGet400Problem) {
 TEST(HttpServerTest, OversizeHeadersGet431) {
   HttpServerOptions options;
   options.max_header_bytes = 1024;
-  auto server = StartServer([](HttpRequest&, Responder r) { r(HttpResponse::Empty(200)); },
-                            options);
+  auto server =
+      StartServer([](HttpRequest&, Responder r) { r(HttpResponse::Empty(200)); }, options);
   ASSERT_NE(server, nullptr);
   Client client(server->port());
   ASSERT_TRUE(client.Send(Get("/", "X-Big: " + std::string(4000, 'h') + "\r\n")));
@@ -594,8 +599,8 @@ TEST(HttpServerTest, Serves200ConcurrentConnections) {
 TEST(HttpServerTest, SlowClientIsDisconnectedAfterReadTimeout) {
   HttpServerOptions options;
   options.request_read_timeout = 200ms;
-  auto server = StartServer([](HttpRequest&, Responder r) { r(HttpResponse::Empty(200)); },
-                            options);
+  auto server =
+      StartServer([](HttpRequest&, Responder r) { r(HttpResponse::Empty(200)); }, options);
   ASSERT_NE(server, nullptr);
   Client client(server->port());
   ASSERT_TRUE(client.Send("GET / HTTP/1.1\r\nHost: t\r\nX-Slow: "));
@@ -618,8 +623,8 @@ TEST(HttpServerTest, SlowClientIsDisconnectedAfterReadTimeout) {
 TEST(HttpServerTest, IdleKeepAliveConnectionIsClosedAfterIdleTimeout) {
   HttpServerOptions options;
   options.idle_timeout = 150ms;
-  auto server = StartServer([](HttpRequest&, Responder r) { r(HttpResponse::Empty(204)); },
-                            options);
+  auto server =
+      StartServer([](HttpRequest&, Responder r) { r(HttpResponse::Empty(204)); }, options);
   ASSERT_NE(server, nullptr);
   Client client(server->port());
   ASSERT_TRUE(client.Send(Get("/")));
@@ -755,8 +760,8 @@ TEST(HttpServerTest, StreamsServerSentEventsFromAnotherThreadUntilTheClientLeave
   std::thread producer([stream] {
     for (int i = 1; i <= 3; ++i) {
       std::this_thread::sleep_for(10ms);
-      EXPECT_TRUE(stream->Write(ServerSentEvent("exception", "{\"n\":" + std::to_string(i) + "}",
-                                                std::to_string(i))));
+      EXPECT_TRUE(stream->Write(
+          ServerSentEvent("exception", "{\"n\":" + std::to_string(i) + "}", std::to_string(i))));
     }
   });
   producer.join();

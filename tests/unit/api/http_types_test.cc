@@ -125,8 +125,7 @@ TEST(ResponderTest, StreamIsNullWithoutAStreamSinkAndLeavesTheResponderOpen) {
 
 TEST(HttpResponseTest, HelpersSetContentType) {
   EXPECT_EQ(HttpResponse::Json(200, "{}").headers.Get("content-type"), "application/json");
-  EXPECT_EQ(HttpResponse::Text(200, "ok").headers.Get("content-type"),
-            "text/plain; charset=utf-8");
+  EXPECT_EQ(HttpResponse::Text(200, "ok").headers.Get("content-type"), "text/plain; charset=utf-8");
   HttpResponse r = HttpResponse::Empty(204).WithHeader("ETag", "\"v1\"");
   EXPECT_EQ(r.headers.Get("etag"), "\"v1\"");
   EXPECT_TRUE(r.body.empty());

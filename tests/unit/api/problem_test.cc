@@ -64,8 +64,7 @@ TEST(ProblemTest, FieldProblemNamesTheFieldInDetailAndInvalidParams) {
   EXPECT_EQ(doc.at("title").as_string(), "Unauthorized");
   EXPECT_NE(std::string(doc.at("detail").as_string()).find("X-Shopify-Hmac-Sha256"),
             std::string::npos);
-  EXPECT_EQ(doc.at("invalid-params").as_array()[0].at("name").as_string(),
-            "X-Shopify-Hmac-Sha256");
+  EXPECT_EQ(doc.at("invalid-params").as_array()[0].at("name").as_string(), "X-Shopify-Hmac-Sha256");
 }
 
 TEST(ProblemTest, HttpResponseProblemShorthandCarriesDetail) {

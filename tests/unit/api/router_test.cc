@@ -22,9 +22,8 @@ HttpResponse Call(const Router& router, std::string method, std::string_view tar
 }
 
 RouteHandler Answer(std::string text) {
-  return [text](const HttpRequest&, Responder responder) {
-    responder(HttpResponse::Text(200, text));
-  };
+  return
+      [text](const HttpRequest&, Responder responder) { responder(HttpResponse::Text(200, text)); };
 }
 
 TEST(RouterTest, CapturesAndDecodesPathParameters) {
@@ -32,9 +31,9 @@ TEST(RouterTest, CapturesAndDecodesPathParameters) {
   ASSERT_TRUE(router
                   .Add("POST", "/hooks/{tenant}/{connection}",
                        [](const HttpRequest& request, Responder responder) {
-                         responder(HttpResponse::Text(
-                             200, std::string(request.Param("tenant")) + "|" +
-                                      std::string(request.Param("connection"))));
+                         responder(
+                             HttpResponse::Text(200, std::string(request.Param("tenant")) + "|" +
+                                                         std::string(request.Param("connection"))));
                        })
                   .ok());
   HttpResponse response = Call(router, "POST", "/hooks/acme/shop%2Feu%20west");
@@ -91,9 +90,8 @@ TEST(RouterTest, MalformedEscapeInCaptureGets400NamingTheParameter) {
   router.Dispatch(request, Responder([&](HttpResponse r) { out = std::move(r); }));
   ASSERT_TRUE(out.has_value());
   EXPECT_EQ(out->status, 400);
-  EXPECT_EQ(
-      boost::json::parse(out->body).at("invalid-params").as_array()[0].at("name").as_string(),
-      "tenant");
+  EXPECT_EQ(boost::json::parse(out->body).at("invalid-params").as_array()[0].at("name").as_string(),
+            "tenant");
 }
 
 TEST(RouterTest, RejectsMalformedPatternsAndMethods) {
