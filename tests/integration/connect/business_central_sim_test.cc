@@ -10,6 +10,8 @@
 
 #include "connect/erp/business_central/client.h"
 #include "connect/http/curl_http_client.h"
+#include "connect/registry.h"
+#include "connect/settlement.h"
 #include "sim/catalogue.h"
 #include "sim/erp_simulator.h"
 
@@ -184,6 +186,52 @@ TEST_F(BusinessCentralSimTest, UnknownOutcomeIsSettledByLookupWithoutADuplicate)
   EXPECT_EQ(found->size(), 1u) << "the lost create did happen; the lookup must see it";
   EXPECT_EQ(sim_->CountSalesOrders(key), 1);
   EXPECT_EQ(sim_->stats().duplicate_external_document_numbers, 0u);
+}
+
+// The same protocol through what the engine uses: the registry's connector, the generic Call and
+// SettleUnknownOutcome.
+TEST_F(BusinessCentralSimTest, RegistryConnectorSettlesUnknownOutcomeGenerically) {
+  StartSim("timeout=0.5,timeout_after_create=1,timeout_hold=20ms");
+  boost::json::object config;
+  config["base_url"] = sim_->base_url();
+  config["token_url"] = sim_->base_url() + "/token";
+  config["company_id"] = sim::Catalogue::kCompanyId;
+  config["client_id"] = "govflow-app";
+  config["client_secret"] = "s3cret";
+  config["request_timeout_ms"] = 2000;
+  config["circuit_failure_threshold"] = 1000;
+  auto created = CreateConnector("erp.business_central", config,
+                                 ConnectorContext{http_.get(), &SystemClock::Get()});
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  OutboundConnector& erp = *(*created)->AsOutbound();
+
+  auto call = [&](ConnectorCall c) {
+    std::promise<CallResult<boost::json::value>> p;
+    erp.Call(std::move(c), [&](CallResult<boost::json::value> r) { p.set_value(std::move(r)); });
+    return p.get_future().get();
+  };
+  std::optional<ConnectorCall> unknown;
+  for (int i = 0; i < 40 && !unknown; ++i) {
+    ConnectorCall c{"create_sales_order",
+                    boost::json::value(GoodOrder("SHOP-G" + std::to_string(i))), "idem"};
+    auto r = call(c);
+    if (!r.ok() && r.failure().error_class == ErrorClass::kUnknown) unknown = c;
+  }
+  ASSERT_TRUE(unknown.has_value()) << "no create had an unknown outcome";
+  std::optional<Settlement> settled;
+  for (int i = 0; i < 40 && !settled; ++i) {
+    std::promise<CallResult<Settlement>> p;
+    SettleUnknownOutcome(erp, *unknown,
+                         [&](CallResult<Settlement> r) { p.set_value(std::move(r)); });
+    auto r = p.get_future().get();
+    if (r.ok()) settled = r.value();
+  }
+  ASSERT_TRUE(settled.has_value());
+  EXPECT_TRUE(settled->already_applied);
+  EXPECT_EQ(settled->matches, 1);
+  const std::string key(unknown->payload.at("externalDocumentNumber").as_string());
+  EXPECT_EQ(settled->record.at("externalDocumentNumber").as_string(), key);
+  EXPECT_EQ(sim_->CountSalesOrders(key), 1);
 }
 
 TEST_F(BusinessCentralSimTest, TwoHundredConcurrentCreatesThroughTheMultiClient) {

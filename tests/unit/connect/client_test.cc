@@ -408,7 +408,8 @@ TEST(BusinessCentralConnectorTest, GenericCallsCreateAndFind) {
       ->Call({"find_sales_orders", boost::json::parse(R"({"externalDocumentNumber":"K1"})"), ""},
              [&](auto r) { out.emplace(r); });
   ASSERT_TRUE(out && out->ok());
-  EXPECT_EQ(boost::json::serialize(out->value()), R"({"found":false,"salesOrders":[]})");
+  EXPECT_EQ(boost::json::serialize(out->value()),
+            R"({"found":false,"matches":0,"salesOrders":[]})");
   out.reset();
   (*connector)->Call({"delete_everything", boost::json::object{}, ""}, [&](auto r) {
     out.emplace(r);

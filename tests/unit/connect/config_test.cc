@@ -24,6 +24,7 @@ TEST(BusinessCentralConfigTest, ReadsAValidConfigWithDefaults) {
   EXPECT_EQ(c->token_url, "https://login.microsoftonline.com/contoso-tenant/oauth2/v2.0/token");
   EXPECT_EQ(c->scope, "https://api.businesscentral.dynamics.com/.default");
   EXPECT_EQ(c->request_timeout, std::chrono::milliseconds(30'000));
+  EXPECT_EQ(c->in_flight_bound, std::chrono::milliseconds(35'000));
   EXPECT_EQ(c->CompanyUrl(),
             "https://api.businesscentral.dynamics.com/v2.0/contoso-tenant/production/api/v2.0/"
             "companies(4b7c1f3e-62a9-ef11-8a6a-6045bdc8c2a1)");
@@ -81,6 +82,21 @@ TEST(BusinessCentralConfigTest, ErrorsNameTheField) {
     EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
     EXPECT_EQ(r.status().message(), c.message);
   }
+}
+
+TEST(BusinessCentralConfigTest, ApplyDefaultsDerivesTokenUrlAndInFlightBoundForCodeBuiltConfigs) {
+  Config c;
+  c.base_url = "http://127.0.0.1:1";
+  c.company_id = "4b7c1f3e-62a9-ef11-8a6a-6045bdc8c2a1";
+  c.client_id = "a";
+  c.client_secret = "b";
+  c.tenant = "t1";
+  c.request_timeout = std::chrono::milliseconds(1000);
+  EXPECT_FALSE(c.Validate().ok());
+  c.ApplyDefaults();
+  EXPECT_TRUE(c.Validate().ok());
+  EXPECT_EQ(c.token_url, "https://login.microsoftonline.com/t1/oauth2/v2.0/token");
+  EXPECT_EQ(c.in_flight_bound, std::chrono::milliseconds(6000));
 }
 
 TEST(BusinessCentralConfigTest, RejectsNonObjectConfig) {

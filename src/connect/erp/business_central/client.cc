@@ -189,10 +189,8 @@ class Client::Impl : public std::enable_shared_from_this<Impl> {
 
 Result<std::unique_ptr<Client>> Client::Create(Config config, HttpClient& http,
                                                const Clock& clock) {
+  config.ApplyDefaults();
   GOVFLOW_RETURN_IF_ERROR(config.Validate());
-  if (config.in_flight_bound.count() == 0) {
-    config.in_flight_bound = config.request_timeout + std::chrono::seconds(5);
-  }
   return std::unique_ptr<Client>(
       new Client(std::make_shared<Impl>(std::move(config), http, clock)));
 }
@@ -356,6 +354,8 @@ void Connector::Call(ConnectorCall call, CallCallback done) {
           boost::json::array orders;
           for (const auto& ref : r.value()) orders.push_back(SalesOrderRefToJson(ref));
           out["found"] = !orders.empty();
+          out["matches"] = static_cast<int64_t>(orders.size());
+          if (!orders.empty()) out["record"] = orders.front();
           out["salesOrders"] = std::move(orders);
           done(boost::json::value(std::move(out)));
         });

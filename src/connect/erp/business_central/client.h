@@ -82,7 +82,7 @@ class Client {
 // The registry's adapter: operations "create_sales_order" (payload: the salesOrder object;
 // result {"id","number","externalDocumentNumber","status"}) and "find_sales_orders" (payload: an
 // object with "externalDocumentNumber", e.g. the same salesOrder; result {"found": bool,
-// "salesOrders": [...]}).
+// "matches": n, "record": <first order, create's result shape, when found>, "salesOrders": [...]}).
 class Connector final : public OutboundConnector {
  public:
   static Result<std::unique_ptr<Connector>> Create(Config config, const ConnectorContext& context);

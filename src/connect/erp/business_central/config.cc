@@ -33,6 +33,13 @@ std::string Config::CompanyUrl() const {
   return url + "/api/v2.0/companies(" + company_id + ")";
 }
 
+void Config::ApplyDefaults() {
+  if (token_url.empty() && !tenant.empty()) {
+    token_url = "https://login.microsoftonline.com/" + tenant + "/oauth2/v2.0/token";
+  }
+  if (in_flight_bound.count() == 0) in_flight_bound = request_timeout + std::chrono::seconds(5);
+}
+
 Status Config::Validate() const {
   if (!IsHttpUrl(base_url)) return FieldError("base_url", "must be an http:// or https:// URL");
   if (base_url.find('?') != std::string::npos || base_url.find('#') != std::string::npos) {
@@ -83,10 +90,10 @@ Result<Config> Config::FromJson(const boost::json::value& json) {
       r.OptionalMillis("circuit_cool_down_ms", c.circuit_breaker.cool_down, milliseconds(0),
                        milliseconds(3'600'000));
   GOVFLOW_RETURN_IF_ERROR(r.Finish());
-  if (c.token_url.empty()) {
-    if (c.tenant.empty()) return FieldError("tenant", "is required when 'token_url' is not given");
-    c.token_url = "https://login.microsoftonline.com/" + c.tenant + "/oauth2/v2.0/token";
+  if (c.token_url.empty() && c.tenant.empty()) {
+    return FieldError("tenant", "is required when 'token_url' is not given");
   }
+  c.ApplyDefaults();
   GOVFLOW_RETURN_IF_ERROR(c.Validate());
   return c;
 }

@@ -42,7 +42,9 @@ struct Config {
 
   // Reads the JSON form (docs/connectors.md); every error names its field.
   static Result<Config> FromJson(const boost::json::value& json);
-  // Checks a Config built in code (FromJson calls it too).
+  // Fills derived defaults: token_url from tenant, in_flight_bound from request_timeout.
+  void ApplyDefaults();
+  // Checks a Config built in code (FromJson calls it too); call ApplyDefaults() first.
   Status Validate() const;
 };
 
