@@ -20,11 +20,21 @@ void AppendQuoted(const std::string& value, bool bytes, std::string& out) {
   for (char ch : value) {
     const auto c = static_cast<unsigned char>(ch);
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '"': out += "\\\""; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20 || c == 0x7F || (bytes && c >= 0x80)) {
           AppendHexByte(c, out);
@@ -78,9 +88,15 @@ class Printer {
 
   void PrintKind(const Constant& c) {
     switch (c.kind) {
-      case Constant::Kind::kNull: out_ += "null"; break;
-      case Constant::Kind::kBool: out_ += c.bool_value ? "true" : "false"; break;
-      case Constant::Kind::kInt: out_ += std::to_string(c.int_value); break;
+      case Constant::Kind::kNull:
+        out_ += "null";
+        break;
+      case Constant::Kind::kBool:
+        out_ += c.bool_value ? "true" : "false";
+        break;
+      case Constant::Kind::kInt:
+        out_ += std::to_string(c.int_value);
+        break;
       case Constant::Kind::kUint:
         out_ += std::to_string(c.uint_value);
         out_ += 'u';
@@ -93,8 +109,12 @@ class Printer {
         out_ += text;
         break;
       }
-      case Constant::Kind::kString: AppendQuoted(c.string_value, false, out_); break;
-      case Constant::Kind::kBytes: AppendQuoted(c.string_value, true, out_); break;
+      case Constant::Kind::kString:
+        AppendQuoted(c.string_value, false, out_);
+        break;
+      case Constant::Kind::kBytes:
+        AppendQuoted(c.string_value, true, out_);
+        break;
     }
   }
 
@@ -186,6 +206,8 @@ std::string PrintAst(const Expr& expr) {
   return out;
 }
 
-std::string PrintAst(const Ast& ast) { return ast.root ? PrintAst(*ast.root) : std::string(); }
+std::string PrintAst(const Ast& ast) {
+  return ast.root ? PrintAst(*ast.root) : std::string();
+}
 
 }  // namespace govflow::expr

@@ -8,7 +8,9 @@
 namespace govflow::expr {
 namespace {
 
-bool IsDigit(unsigned char c) { return c >= '0' && c <= '9'; }
+bool IsDigit(unsigned char c) {
+  return c >= '0' && c <= '9';
+}
 bool IsHexDigit(unsigned char c) {
   return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
@@ -20,7 +22,9 @@ int HexValue(unsigned char c) {
 bool IsIdentStart(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
 }
-bool IsIdentPart(unsigned char c) { return IsIdentStart(c) || IsDigit(c); }
+bool IsIdentPart(unsigned char c) {
+  return IsIdentStart(c) || IsDigit(c);
+}
 
 void AppendUtf8(uint32_t cp, std::string& out) {
   if (cp < 0x80) {
@@ -68,8 +72,8 @@ size_t Utf8SequenceLength(std::string_view s, size_t i) {
 }
 
 constexpr std::array<std::string_view, 17> kReservedWords = {
-    "as",   "break",  "const",   "continue",  "else",   "for", "function", "if",   "import",
-    "let",  "loop",   "package", "namespace", "return", "var", "void",     "while"};
+    "as",  "break", "const",   "continue",  "else",   "for", "function", "if",   "import",
+    "let", "loop",  "package", "namespace", "return", "var", "void",     "while"};
 
 class Lexer {
  public:
@@ -169,21 +173,36 @@ class Lexer {
         return LexString(token, /*raw=*/false, /*bytes=*/false);
       case '`':
         return LexQuotedIdent(token);
-      case '(': return Single(token, TokenKind::kLParen);
-      case ')': return Single(token, TokenKind::kRParen);
-      case '[': return Single(token, TokenKind::kLBracket);
-      case ']': return Single(token, TokenKind::kRBracket);
-      case '{': return Single(token, TokenKind::kLBrace);
-      case '}': return Single(token, TokenKind::kRBrace);
-      case '.': return Single(token, TokenKind::kDot);
-      case ',': return Single(token, TokenKind::kComma);
-      case ':': return Single(token, TokenKind::kColon);
-      case '?': return Single(token, TokenKind::kQuestion);
-      case '+': return Single(token, TokenKind::kPlus);
-      case '-': return Single(token, TokenKind::kMinus);
-      case '*': return Single(token, TokenKind::kStar);
-      case '/': return Single(token, TokenKind::kSlash);
-      case '%': return Single(token, TokenKind::kPercent);
+      case '(':
+        return Single(token, TokenKind::kLParen);
+      case ')':
+        return Single(token, TokenKind::kRParen);
+      case '[':
+        return Single(token, TokenKind::kLBracket);
+      case ']':
+        return Single(token, TokenKind::kRBracket);
+      case '{':
+        return Single(token, TokenKind::kLBrace);
+      case '}':
+        return Single(token, TokenKind::kRBrace);
+      case '.':
+        return Single(token, TokenKind::kDot);
+      case ',':
+        return Single(token, TokenKind::kComma);
+      case ':':
+        return Single(token, TokenKind::kColon);
+      case '?':
+        return Single(token, TokenKind::kQuestion);
+      case '+':
+        return Single(token, TokenKind::kPlus);
+      case '-':
+        return Single(token, TokenKind::kMinus);
+      case '*':
+        return Single(token, TokenKind::kStar);
+      case '/':
+        return Single(token, TokenKind::kSlash);
+      case '%':
+        return Single(token, TokenKind::kPercent);
       case '!':
         if (Peek(1) == '=') return Double(token, TokenKind::kNotEq);
         return Single(token, TokenKind::kBang);
@@ -402,19 +421,44 @@ class Lexer {
     const unsigned char e = Peek(1);
     char simple = 0;
     switch (e) {
-      case 'a': simple = '\a'; break;
-      case 'b': simple = '\b'; break;
-      case 'f': simple = '\f'; break;
-      case 'n': simple = '\n'; break;
-      case 'r': simple = '\r'; break;
-      case 't': simple = '\t'; break;
-      case 'v': simple = '\v'; break;
-      case '"': simple = '"'; break;
-      case '\'': simple = '\''; break;
-      case '\\': simple = '\\'; break;
-      case '?': simple = '?'; break;
-      case '`': simple = '`'; break;
-      default: break;
+      case 'a':
+        simple = '\a';
+        break;
+      case 'b':
+        simple = '\b';
+        break;
+      case 'f':
+        simple = '\f';
+        break;
+      case 'n':
+        simple = '\n';
+        break;
+      case 'r':
+        simple = '\r';
+        break;
+      case 't':
+        simple = '\t';
+        break;
+      case 'v':
+        simple = '\v';
+        break;
+      case '"':
+        simple = '"';
+        break;
+      case '\'':
+        simple = '\'';
+        break;
+      case '\\':
+        simple = '\\';
+        break;
+      case '?':
+        simple = '?';
+        break;
+      case '`':
+        simple = '`';
+        break;
+      default:
+        break;
     }
     if (simple != 0) {
       out.push_back(simple);
@@ -494,47 +538,86 @@ class Lexer {
 
 }  // namespace
 
-std::vector<Token> Tokenize(std::string_view source) { return Lexer(source).Run(); }
+std::vector<Token> Tokenize(std::string_view source) {
+  return Lexer(source).Run();
+}
 
 std::string_view TokenKindSpelling(TokenKind kind) {
   switch (kind) {
-    case TokenKind::kEof: return "<EOF>";
-    case TokenKind::kError: return "<error>";
-    case TokenKind::kIdent: return "IDENTIFIER";
-    case TokenKind::kQuotedIdent: return "ESC_IDENTIFIER";
-    case TokenKind::kInt: return "NUM_INT";
-    case TokenKind::kUint: return "NUM_UINT";
-    case TokenKind::kDouble: return "NUM_FLOAT";
-    case TokenKind::kString: return "STRING";
-    case TokenKind::kBytes: return "BYTES";
-    case TokenKind::kTrue: return "'true'";
-    case TokenKind::kFalse: return "'false'";
-    case TokenKind::kNull: return "'null'";
-    case TokenKind::kIn: return "'in'";
-    case TokenKind::kLParen: return "'('";
-    case TokenKind::kRParen: return "')'";
-    case TokenKind::kLBracket: return "'['";
-    case TokenKind::kRBracket: return "']'";
-    case TokenKind::kLBrace: return "'{'";
-    case TokenKind::kRBrace: return "'}'";
-    case TokenKind::kDot: return "'.'";
-    case TokenKind::kComma: return "','";
-    case TokenKind::kColon: return "':'";
-    case TokenKind::kQuestion: return "'?'";
-    case TokenKind::kPlus: return "'+'";
-    case TokenKind::kMinus: return "'-'";
-    case TokenKind::kStar: return "'*'";
-    case TokenKind::kSlash: return "'/'";
-    case TokenKind::kPercent: return "'%'";
-    case TokenKind::kBang: return "'!'";
-    case TokenKind::kEqEq: return "'=='";
-    case TokenKind::kNotEq: return "'!='";
-    case TokenKind::kLess: return "'<'";
-    case TokenKind::kLessEq: return "'<='";
-    case TokenKind::kGreater: return "'>'";
-    case TokenKind::kGreaterEq: return "'>='";
-    case TokenKind::kAndAnd: return "'&&'";
-    case TokenKind::kOrOr: return "'||'";
+    case TokenKind::kEof:
+      return "<EOF>";
+    case TokenKind::kError:
+      return "<error>";
+    case TokenKind::kIdent:
+      return "IDENTIFIER";
+    case TokenKind::kQuotedIdent:
+      return "ESC_IDENTIFIER";
+    case TokenKind::kInt:
+      return "NUM_INT";
+    case TokenKind::kUint:
+      return "NUM_UINT";
+    case TokenKind::kDouble:
+      return "NUM_FLOAT";
+    case TokenKind::kString:
+      return "STRING";
+    case TokenKind::kBytes:
+      return "BYTES";
+    case TokenKind::kTrue:
+      return "'true'";
+    case TokenKind::kFalse:
+      return "'false'";
+    case TokenKind::kNull:
+      return "'null'";
+    case TokenKind::kIn:
+      return "'in'";
+    case TokenKind::kLParen:
+      return "'('";
+    case TokenKind::kRParen:
+      return "')'";
+    case TokenKind::kLBracket:
+      return "'['";
+    case TokenKind::kRBracket:
+      return "']'";
+    case TokenKind::kLBrace:
+      return "'{'";
+    case TokenKind::kRBrace:
+      return "'}'";
+    case TokenKind::kDot:
+      return "'.'";
+    case TokenKind::kComma:
+      return "','";
+    case TokenKind::kColon:
+      return "':'";
+    case TokenKind::kQuestion:
+      return "'?'";
+    case TokenKind::kPlus:
+      return "'+'";
+    case TokenKind::kMinus:
+      return "'-'";
+    case TokenKind::kStar:
+      return "'*'";
+    case TokenKind::kSlash:
+      return "'/'";
+    case TokenKind::kPercent:
+      return "'%'";
+    case TokenKind::kBang:
+      return "'!'";
+    case TokenKind::kEqEq:
+      return "'=='";
+    case TokenKind::kNotEq:
+      return "'!='";
+    case TokenKind::kLess:
+      return "'<'";
+    case TokenKind::kLessEq:
+      return "'<='";
+    case TokenKind::kGreater:
+      return "'>'";
+    case TokenKind::kGreaterEq:
+      return "'>='";
+    case TokenKind::kAndAnd:
+      return "'&&'";
+    case TokenKind::kOrOr:
+      return "'||'";
   }
   return "?";
 }

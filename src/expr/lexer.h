@@ -15,7 +15,7 @@ namespace govflow::expr {
 enum class TokenKind : uint8_t {
   kEof,
   kError,  // a lexical error; `text` holds the message (without the "Syntax error: " prefix)
-  kIdent,        // letters, digits, '_'; includes reserved words, which the parser rejects where needed
+  kIdent,  // letters, digits, '_'; includes reserved words, which the parser rejects where needed
   kQuotedIdent,  // `a-b.c` in backticks; `text` holds the name without the backticks
   kInt,          // `magnitude` holds the value; the sign is applied by the parser
   kUint,

@@ -4,6 +4,8 @@
 // the depth of the tree being built (operators, member chains), both against
 // ParseOptions::max_nesting_depth, capped at kHardNestingCap so that neither the parser nor the
 // recursive consumers of the Ast (destructor, checker, interpreter) can exhaust the stack.
+#include "expr/parser.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <string>
@@ -11,7 +13,6 @@
 #include <vector>
 
 #include "expr/lexer.h"
-#include "expr/parser.h"
 
 namespace govflow::expr {
 namespace {
@@ -97,9 +98,7 @@ class Parser {
   // ---- tokens and errors ----
 
   const Token& Cur() const { return tokens_[index_]; }
-  const Token& Ahead(size_t k) const {
-    return tokens_[std::min(index_ + k, tokens_.size() - 1)];
-  }
+  const Token& Ahead(size_t k) const { return tokens_[std::min(index_ + k, tokens_.size() - 1)]; }
   bool At(TokenKind kind) const { return Cur().kind == kind; }
   // Never moves past the final kEof / kError token.
   void Advance() {
@@ -110,8 +109,7 @@ class Parser {
   }
 
   // A grammar or token error: "Syntax error: <what>", as cel-go words them.
-  GOVFLOW_PARSER_NOINLINE void SyntaxError(const SourcePosition& position,
-                                           std::string_view what) {
+  GOVFLOW_PARSER_NOINLINE void SyntaxError(const SourcePosition& position, std::string_view what) {
     std::string message = "Syntax error: ";
     message.append(what);
     ReportError(position, message);
@@ -127,9 +125,9 @@ class Parser {
 
   GOVFLOW_PARSER_NOINLINE void LimitError(const SourcePosition& position) {
     if (!error_.ok()) return;
-    error_ = ResourceExhausted(FormatSourceError(
-        source_, options_.description, position,
-        "expression nesting exceeds the limit of " + std::to_string(max_depth_)));
+    error_ = ResourceExhausted(
+        FormatSourceError(source_, options_.description, position,
+                          "expression nesting exceeds the limit of " + std::to_string(max_depth_)));
   }
 
   static bool CanStartExpression(TokenKind kind) {
@@ -148,8 +146,10 @@ class Parser {
       case TokenKind::kUint:
       case TokenKind::kString:
       case TokenKind::kBytes:
-      case TokenKind::kIdent: return true;
-      default: return false;
+      case TokenKind::kIdent:
+        return true;
+      default:
+        return false;
     }
   }
 
@@ -178,9 +178,7 @@ class Parser {
     return kind == TokenKind::kIdent || kind == TokenKind::kQuotedIdent;
   }
 
-  void ExpectedExpression() {
-    Unexpected(kExpectingExpression, CanStartExpression(Ahead(1).kind));
-  }
+  void ExpectedExpression() { Unexpected(kExpectingExpression, CanStartExpression(Ahead(1).kind)); }
 
   // Expected exactly `kind` (or, with `alternative`, one of two kinds).
   GOVFLOW_PARSER_NOINLINE void ExpectedToken(TokenKind kind,
@@ -260,20 +258,22 @@ class Parser {
     return e;
   }
 
-  GOVFLOW_PARSER_NOINLINE ExprPtr NewCall(const SourcePosition& position, std::string function, ExprPtr target,
-                  std::vector<ExprPtr> args) {
+  GOVFLOW_PARSER_NOINLINE ExprPtr NewCall(const SourcePosition& position, std::string function,
+                                          ExprPtr target, std::vector<ExprPtr> args) {
     ExprPtr e = NewExpr(position);
     e->kind = Call{std::move(target), std::move(function), std::move(args)};
     return e;
   }
 
-  GOVFLOW_PARSER_NOINLINE ExprPtr NewCall(const SourcePosition& position, std::string function, ExprPtr a) {
+  GOVFLOW_PARSER_NOINLINE ExprPtr NewCall(const SourcePosition& position, std::string function,
+                                          ExprPtr a) {
     std::vector<ExprPtr> args;
     args.push_back(std::move(a));
     return NewCall(position, std::move(function), nullptr, std::move(args));
   }
 
-  GOVFLOW_PARSER_NOINLINE ExprPtr NewCall(const SourcePosition& position, std::string function, ExprPtr a, ExprPtr b) {
+  GOVFLOW_PARSER_NOINLINE ExprPtr NewCall(const SourcePosition& position, std::string function,
+                                          ExprPtr a, ExprPtr b) {
     std::vector<ExprPtr> args;
     args.reserve(2);
     args.push_back(std::move(a));
@@ -281,8 +281,8 @@ class Parser {
     return NewCall(position, std::move(function), nullptr, std::move(args));
   }
 
-  GOVFLOW_PARSER_NOINLINE ExprPtr NewCall(const SourcePosition& position, std::string function, ExprPtr a, ExprPtr b,
-                  ExprPtr c) {
+  GOVFLOW_PARSER_NOINLINE ExprPtr NewCall(const SourcePosition& position, std::string function,
+                                          ExprPtr a, ExprPtr b, ExprPtr c) {
     std::vector<ExprPtr> args;
     args.reserve(3);
     args.push_back(std::move(a));
@@ -291,7 +291,8 @@ class Parser {
     return NewCall(position, std::move(function), nullptr, std::move(args));
   }
 
-  GOVFLOW_PARSER_NOINLINE Node Binary(const SourcePosition& position, const char* function, Node lhs, Node rhs) {
+  GOVFLOW_PARSER_NOINLINE Node Binary(const SourcePosition& position, const char* function,
+                                      Node lhs, Node rhs) {
     const int depth = 1 + std::max(lhs.depth, rhs.depth);
     return Finish(NewCall(position, function, std::move(lhs.expr), std::move(rhs.expr)), depth);
   }
@@ -328,39 +329,58 @@ class Parser {
   // Binary operator precedence, loosest first; 0 for tokens that are not binary operators.
   static int Precedence(TokenKind kind) {
     switch (kind) {
-      case TokenKind::kOrOr: return 1;
-      case TokenKind::kAndAnd: return 2;
+      case TokenKind::kOrOr:
+        return 1;
+      case TokenKind::kAndAnd:
+        return 2;
       case TokenKind::kLess:
       case TokenKind::kLessEq:
       case TokenKind::kGreater:
       case TokenKind::kGreaterEq:
       case TokenKind::kEqEq:
       case TokenKind::kNotEq:
-      case TokenKind::kIn: return 3;
+      case TokenKind::kIn:
+        return 3;
       case TokenKind::kPlus:
-      case TokenKind::kMinus: return 4;
+      case TokenKind::kMinus:
+        return 4;
       case TokenKind::kStar:
       case TokenKind::kSlash:
-      case TokenKind::kPercent: return 5;
-      default: return 0;
+      case TokenKind::kPercent:
+        return 5;
+      default:
+        return 0;
     }
   }
 
   static const char* BinaryFunction(TokenKind kind) {
     switch (kind) {
-      case TokenKind::kLess: return "_<_";
-      case TokenKind::kLessEq: return "_<=_";
-      case TokenKind::kGreater: return "_>_";
-      case TokenKind::kGreaterEq: return "_>=_";
-      case TokenKind::kEqEq: return "_==_";
-      case TokenKind::kNotEq: return "_!=_";
-      case TokenKind::kIn: return "@in";
-      case TokenKind::kPlus: return "_+_";
-      case TokenKind::kMinus: return "_-_";
-      case TokenKind::kStar: return "_*_";
-      case TokenKind::kSlash: return "_/_";
-      case TokenKind::kPercent: return "_%_";
-      default: return "";
+      case TokenKind::kLess:
+        return "_<_";
+      case TokenKind::kLessEq:
+        return "_<=_";
+      case TokenKind::kGreater:
+        return "_>_";
+      case TokenKind::kGreaterEq:
+        return "_>=_";
+      case TokenKind::kEqEq:
+        return "_==_";
+      case TokenKind::kNotEq:
+        return "_!=_";
+      case TokenKind::kIn:
+        return "@in";
+      case TokenKind::kPlus:
+        return "_+_";
+      case TokenKind::kMinus:
+        return "_-_";
+      case TokenKind::kStar:
+        return "_*_";
+      case TokenKind::kSlash:
+        return "_/_";
+      case TokenKind::kPercent:
+        return "_%_";
+      default:
+        return "";
     }
   }
 
@@ -409,12 +429,12 @@ class Parser {
   }
 
   GOVFLOW_PARSER_NOINLINE Node Balance(const char* function, std::vector<Node>& terms,
-               const std::vector<SourcePosition>& ops, size_t lo, size_t hi) {
+                                       const std::vector<SourcePosition>& ops, size_t lo,
+                                       size_t hi) {
     const size_t mid = (lo + hi + 1) / 2;
     Node left = mid == lo ? std::move(terms[mid]) : Balance(function, terms, ops, lo, mid - 1);
     if (!left.expr) return {};
-    Node right =
-        mid == hi ? std::move(terms[mid + 1]) : Balance(function, terms, ops, mid + 1, hi);
+    Node right = mid == hi ? std::move(terms[mid + 1]) : Balance(function, terms, ops, mid + 1, hi);
     if (!right.expr) return {};
     return Binary(ops[mid], function, std::move(left), std::move(right));
   }
@@ -445,8 +465,8 @@ class Parser {
     Node operand = ParseMember(negate_literal);
     for (auto it = ops.rbegin(); operand.expr && it != ops.rend(); ++it) {
       const int depth = operand.depth + 1;
-      operand = Finish(NewCall(it->second, it->first ? "!_" : "-_", std::move(operand.expr)),
-                       depth);
+      operand =
+          Finish(NewCall(it->second, it->first ? "!_" : "-_", std::move(operand.expr)), depth);
     }
     return operand;
   }
@@ -480,8 +500,7 @@ class Parser {
       return {};
     }
     const bool quoted = At(TokenKind::kQuotedIdent);
-    std::string field =
-        quoted ? std::move(tokens_[index_].text) : std::string(TokenText(Cur()));
+    std::string field = quoted ? std::move(tokens_[index_].text) : std::string(TokenText(Cur()));
     Advance();
     if (!quoted && !optional && At(TokenKind::kLParen)) {
       return ParseCallRest(std::move(operand), std::move(field));
@@ -565,18 +584,29 @@ class Parser {
   Node ParsePrimary() {
     switch (Cur().kind) {
       case TokenKind::kDot:
-      case TokenKind::kIdent: return ParseIdentOrCallOrMessage();
-      case TokenKind::kLParen: return ParseParenthesized();
-      case TokenKind::kLBracket: return ParseList();
-      case TokenKind::kLBrace: return ParseMap();
-      case TokenKind::kInt: return ParseIntLiteral();
-      case TokenKind::kUint: return Literal(Constant::Kind::kUint);
-      case TokenKind::kDouble: return Literal(Constant::Kind::kDouble);
-      case TokenKind::kString: return Literal(Constant::Kind::kString);
-      case TokenKind::kBytes: return Literal(Constant::Kind::kBytes);
+      case TokenKind::kIdent:
+        return ParseIdentOrCallOrMessage();
+      case TokenKind::kLParen:
+        return ParseParenthesized();
+      case TokenKind::kLBracket:
+        return ParseList();
+      case TokenKind::kLBrace:
+        return ParseMap();
+      case TokenKind::kInt:
+        return ParseIntLiteral();
+      case TokenKind::kUint:
+        return Literal(Constant::Kind::kUint);
+      case TokenKind::kDouble:
+        return Literal(Constant::Kind::kDouble);
+      case TokenKind::kString:
+        return Literal(Constant::Kind::kString);
+      case TokenKind::kBytes:
+        return Literal(Constant::Kind::kBytes);
       case TokenKind::kTrue:
-      case TokenKind::kFalse: return Literal(Constant::Kind::kBool);
-      case TokenKind::kNull: return Literal(Constant::Kind::kNull);
+      case TokenKind::kFalse:
+        return Literal(Constant::Kind::kBool);
+      case TokenKind::kNull:
+        return Literal(Constant::Kind::kNull);
       default:
         ExpectedExpression();
         return {};
@@ -613,12 +643,21 @@ class Parser {
     Constant c;
     c.kind = kind;
     switch (kind) {
-      case Constant::Kind::kBool: c.bool_value = t.kind == TokenKind::kTrue; break;
-      case Constant::Kind::kUint: c.uint_value = t.magnitude; break;
-      case Constant::Kind::kDouble: c.double_value = t.double_value; break;
+      case Constant::Kind::kBool:
+        c.bool_value = t.kind == TokenKind::kTrue;
+        break;
+      case Constant::Kind::kUint:
+        c.uint_value = t.magnitude;
+        break;
+      case Constant::Kind::kDouble:
+        c.double_value = t.double_value;
+        break;
       case Constant::Kind::kString:
-      case Constant::Kind::kBytes: c.string_value = std::move(t.text); break;
-      default: break;
+      case Constant::Kind::kBytes:
+        c.string_value = std::move(t.text);
+        break;
+      default:
+        break;
     }
     e->kind = std::move(c);
     Advance();
@@ -771,8 +810,8 @@ class Parser {
   // ---- calls and macros ----
 
   // A global (target.expr == null) or receiver call, expanded when it is a macro.
-  GOVFLOW_PARSER_NOINLINE Node MakeCall(const SourcePosition& position, Node target, std::string name,
-                std::vector<Node> args) {
+  GOVFLOW_PARSER_NOINLINE Node MakeCall(const SourcePosition& position, Node target,
+                                        std::string name, std::vector<Node> args) {
     if (options_.enable_macros) {
       bool expanded = false;
       Node macro = TryExpandMacro(position, target, name, args, expanded);
@@ -822,9 +861,10 @@ class Parser {
     return e;
   }
 
-  GOVFLOW_PARSER_NOINLINE Node NewComprehension(const SourcePosition& position, int depth, std::string iter_var,
-                        std::string iter_var2, ExprPtr range, std::string accu_var,
-                        ExprPtr init, ExprPtr condition, ExprPtr step, ExprPtr result) {
+  GOVFLOW_PARSER_NOINLINE Node NewComprehension(const SourcePosition& position, int depth,
+                                                std::string iter_var, std::string iter_var2,
+                                                ExprPtr range, std::string accu_var, ExprPtr init,
+                                                ExprPtr condition, ExprPtr step, ExprPtr result) {
     ExprPtr e = NewExpr(position);
     Comprehension c;
     c.iter_var = std::move(iter_var);
@@ -843,8 +883,9 @@ class Parser {
 
   // Sets `expanded` when `name` with these arguments is a macro; returns the expansion (or a
   // null Node with the error recorded when the macro's arguments are invalid).
-  GOVFLOW_PARSER_NOINLINE Node TryExpandMacro(const SourcePosition& pos, Node& target, const std::string& name,
-                      std::vector<Node>& args, bool& expanded) {
+  GOVFLOW_PARSER_NOINLINE Node TryExpandMacro(const SourcePosition& pos, Node& target,
+                                              const std::string& name, std::vector<Node>& args,
+                                              bool& expanded) {
     const size_t n = args.size();
     expanded = true;
     if (!target.expr) {
@@ -901,8 +942,8 @@ class Parser {
 
   // Reads the one or two variable names of a comprehension macro (all but the last
   // `body_args` arguments) and checks that they are distinct.
-  GOVFLOW_PARSER_NOINLINE bool MacroVariables(const std::vector<Node>& args, size_t count, std::string& v1,
-                      std::string& v2) {
+  GOVFLOW_PARSER_NOINLINE bool MacroVariables(const std::vector<Node>& args, size_t count,
+                                              std::string& v1, std::string& v2) {
     if (!VariableName(args[0], v1)) return false;
     if (count == 2) {
       if (!VariableName(args[1], v2)) return false;
@@ -915,8 +956,8 @@ class Parser {
   }
 
   // all / exists / exists_one with one variable (2 args) or two variables (3 args).
-  GOVFLOW_PARSER_NOINLINE Node ExpandQuantifier(const SourcePosition& pos, Quantifier kind, Node& target,
-                        std::vector<Node>& args) {
+  GOVFLOW_PARSER_NOINLINE Node ExpandQuantifier(const SourcePosition& pos, Quantifier kind,
+                                                Node& target, std::vector<Node>& args) {
     const size_t vars = args.size() - 1;
     std::string v1;
     std::string v2;
@@ -954,7 +995,8 @@ class Parser {
   }
 
   // e.map(x, f) and e.map(x, p, f)
-  GOVFLOW_PARSER_NOINLINE Node ExpandMap(const SourcePosition& pos, Node& target, std::vector<Node>& args) {
+  GOVFLOW_PARSER_NOINLINE Node ExpandMap(const SourcePosition& pos, Node& target,
+                                         std::vector<Node>& args) {
     std::string v;
     std::string unused;
     if (!MacroVariables(args, 1, v, unused)) return {};
@@ -972,22 +1014,23 @@ class Parser {
   }
 
   // e.filter(x, p)
-  GOVFLOW_PARSER_NOINLINE Node ExpandFilter(const SourcePosition& pos, Node& target, std::vector<Node>& args) {
+  GOVFLOW_PARSER_NOINLINE Node ExpandFilter(const SourcePosition& pos, Node& target,
+                                            std::vector<Node>& args) {
     std::string v;
     std::string unused;
     if (!MacroVariables(args, 1, v, unused)) return {};
     const int depth = 1 + std::max(target.depth, args[1].depth + 4);
     ExprPtr element = NewIdent(args[0].expr->position, v);
-    ExprPtr step = NewCall(pos, "_?_:_", std::move(args[1].expr),
-                           NewCall(pos, "_+_", Accu(pos), NewList1(pos, std::move(element))),
-                           Accu(pos));
-    return NewComprehension(pos, depth, std::move(v), "", std::move(target.expr),
-                            kAccumulatorName, NewEmptyList(pos), NewBool(pos, true),
-                            std::move(step), Accu(pos));
+    ExprPtr step =
+        NewCall(pos, "_?_:_", std::move(args[1].expr),
+                NewCall(pos, "_+_", Accu(pos), NewList1(pos, std::move(element))), Accu(pos));
+    return NewComprehension(pos, depth, std::move(v), "", std::move(target.expr), kAccumulatorName,
+                            NewEmptyList(pos), NewBool(pos, true), std::move(step), Accu(pos));
   }
 
   // e.transformList(i, v, f) and e.transformList(i, v, p, f)
-  GOVFLOW_PARSER_NOINLINE Node ExpandTransformList(const SourcePosition& pos, Node& target, std::vector<Node>& args) {
+  GOVFLOW_PARSER_NOINLINE Node ExpandTransformList(const SourcePosition& pos, Node& target,
+                                                   std::vector<Node>& args) {
     std::string v1;
     std::string v2;
     if (!MacroVariables(args, 2, v1, v2)) return {};
@@ -999,16 +1042,16 @@ class Parser {
       depth = std::max(depth, args[2].depth + 2);
       step = NewCall(pos, "_?_:_", std::move(args[2].expr), std::move(step), Accu(pos));
     }
-    return NewComprehension(pos, 1 + std::max(target.depth, depth), std::move(v1),
-                            std::move(v2), std::move(target.expr), kAccumulatorName,
-                            NewEmptyList(pos), NewBool(pos, true), std::move(step), Accu(pos));
+    return NewComprehension(pos, 1 + std::max(target.depth, depth), std::move(v1), std::move(v2),
+                            std::move(target.expr), kAccumulatorName, NewEmptyList(pos),
+                            NewBool(pos, true), std::move(step), Accu(pos));
   }
 
   // e.transformMap(k, v, f), e.transformMap(k, v, p, f): step cel.@mapInsert(@result, k, f).
   // e.transformMapEntry(k, v, f), (k, v, p, f): step cel.@mapInsert(@result, f), where f
   // yields a one-entry map.
-  GOVFLOW_PARSER_NOINLINE Node ExpandTransformMap(const SourcePosition& pos, Node& target, std::vector<Node>& args,
-                          bool entry) {
+  GOVFLOW_PARSER_NOINLINE Node ExpandTransformMap(const SourcePosition& pos, Node& target,
+                                                  std::vector<Node>& args, bool entry) {
     std::string v1;
     std::string v2;
     if (!MacroVariables(args, 2, v1, v2)) return {};
@@ -1028,9 +1071,9 @@ class Parser {
     }
     ExprPtr init = NewExpr(pos);
     init->kind = CreateStruct{};
-    return NewComprehension(pos, 1 + std::max(target.depth, depth), std::move(v1),
-                            std::move(v2), std::move(target.expr), kAccumulatorName,
-                            std::move(init), NewBool(pos, true), std::move(step), Accu(pos));
+    return NewComprehension(pos, 1 + std::max(target.depth, depth), std::move(v1), std::move(v2),
+                            std::move(target.expr), kAccumulatorName, std::move(init),
+                            NewBool(pos, true), std::move(step), Accu(pos));
   }
 
   // cel.bind(var, init, result): a comprehension over an empty list whose accumulator is `var`.
@@ -1064,10 +1107,12 @@ class Parser {
   }
 
   // cel.index(N) -> @indexN
-  GOVFLOW_PARSER_NOINLINE Node ExpandBlockIndex(const SourcePosition& pos, std::vector<Node>& args) {
+  GOVFLOW_PARSER_NOINLINE Node ExpandBlockIndex(const SourcePosition& pos,
+                                                std::vector<Node>& args) {
     int64_t index = 0;
     if (!NonNegativeIntLiteral(args[0], index)) {
-      ReportError(args[0].expr->position, "cel.index requires a single non-negative int constant arg");
+      ReportError(args[0].expr->position,
+                  "cel.index requires a single non-negative int constant arg");
       return {};
     }
     return Node{NewIdent(pos, "@index" + std::to_string(index)), 1};
@@ -1075,7 +1120,7 @@ class Parser {
 
   // cel.iterVar(N, M) -> @it:N:M, cel.accuVar(N, M) -> @ac:N:M
   GOVFLOW_PARSER_NOINLINE Node ExpandBlockVariable(const SourcePosition& pos, const char* prefix,
-                           std::vector<Node>& args) {
+                                                   std::vector<Node>& args) {
     int64_t depth = 0;
     int64_t unique = 0;
     if (!NonNegativeIntLiteral(args[0], depth) || !NonNegativeIntLiteral(args[1], unique)) {

@@ -3,15 +3,15 @@
 // or fail cleanly (their errors are mostly evaluation errors).
 #include <gtest/gtest.h>
 
-#include <boost/json.hpp>
 #include <algorithm>
+#include <boost/json.hpp>
 #include <cstdint>
-#include <variant>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "expr/parser.h"

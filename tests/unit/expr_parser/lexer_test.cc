@@ -51,11 +51,11 @@ TEST(LexerTest, EndsWithExactlyOneEof) {
 TEST(LexerTest, LexesEveryPunctuator) {
   using K = TokenKind;
   EXPECT_EQ(Kinds("( ) [ ] { } . , : ? + - * / % ! == != < <= > >= && ||"),
-            (std::vector<K>{K::kLParen, K::kRParen, K::kLBracket, K::kRBracket, K::kLBrace,
-                            K::kRBrace, K::kDot, K::kComma, K::kColon, K::kQuestion, K::kPlus,
-                            K::kMinus, K::kStar, K::kSlash, K::kPercent, K::kBang, K::kEqEq,
-                            K::kNotEq, K::kLess, K::kLessEq, K::kGreater, K::kGreaterEq,
-                            K::kAndAnd, K::kOrOr, K::kEof}));
+            (std::vector<K>{K::kLParen,  K::kRParen,    K::kLBracket, K::kRBracket, K::kLBrace,
+                            K::kRBrace,  K::kDot,       K::kComma,    K::kColon,    K::kQuestion,
+                            K::kPlus,    K::kMinus,     K::kStar,     K::kSlash,    K::kPercent,
+                            K::kBang,    K::kEqEq,      K::kNotEq,    K::kLess,     K::kLessEq,
+                            K::kGreater, K::kGreaterEq, K::kAndAnd,   K::kOrOr,     K::kEof}));
   // No whitespace needed between operators.
   EXPECT_EQ(Kinds("a<=b"), (std::vector<K>{K::kIdent, K::kLessEq, K::kIdent, K::kEof}));
   EXPECT_EQ(Kinds("a.?b"), (std::vector<K>{K::kIdent, K::kDot, K::kQuestion, K::kIdent, K::kEof}));
@@ -76,9 +76,9 @@ TEST(LexerTest, KeywordsAreTokensAndReservedWordsAreIdentifiers) {
   EXPECT_EQ(One("while").kind, K::kIdent);
   EXPECT_EQ(One("inx").kind, K::kIdent);
   EXPECT_EQ(One("_a1").kind, K::kIdent);
-  for (const char* word : {"as", "break", "const", "continue", "else", "for", "function", "if",
-                           "import", "let", "loop", "package", "namespace", "return", "var",
-                           "void", "while"}) {
+  for (const char* word :
+       {"as", "break", "const", "continue", "else", "for", "function", "if", "import", "let",
+        "loop", "package", "namespace", "return", "var", "void", "while"}) {
     EXPECT_TRUE(IsReservedWord(word)) << word;
   }
   EXPECT_FALSE(IsReservedWord("in"));
@@ -134,9 +134,9 @@ TEST(LexerTest, LexesDoubleLiterals) {
     const char* text;
     double value;
   };
-  for (const Case& c : {Case{"1.0", 1.0}, Case{"1e3", 1000.0}, Case{".5", 0.5},
-                        Case{"1.5e-3", 0.0015}, Case{"2E+2", 200.0}, Case{"0.0", 0.0},
-                        Case{"1e-400", 0.0}}) {
+  for (const Case& c :
+       {Case{"1.0", 1.0}, Case{"1e3", 1000.0}, Case{".5", 0.5}, Case{"1.5e-3", 0.0015},
+        Case{"2E+2", 200.0}, Case{"0.0", 0.0}, Case{"1e-400", 0.0}}) {
     Token t = One(c.text);
     EXPECT_EQ(t.kind, TokenKind::kDouble) << c.text;
     EXPECT_DOUBLE_EQ(t.double_value, c.value) << c.text;

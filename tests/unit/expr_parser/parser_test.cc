@@ -31,7 +31,9 @@ std::string Error(std::string_view source, const ParseOptions& options = {}) {
   return ast.status().message();
 }
 
-const Constant& RootConstant(const Ast& ast) { return std::get<Constant>(ast.root->kind); }
+const Constant& RootConstant(const Ast& ast) {
+  return std::get<Constant>(ast.root->kind);
+}
 
 struct PrintCase {
   const char* source;
@@ -47,8 +49,7 @@ TEST_P(PrecedenceTest, BuildsTheExpectedTree) {
 INSTANTIATE_TEST_SUITE_P(
     Operators, PrecedenceTest,
     ::testing::Values(
-        PrintCase{"a + b * c", "_+_(a, _*_(b, c))"},
-        PrintCase{"(a + b) * c", "_*_(_+_(a, b), c)"},
+        PrintCase{"a + b * c", "_+_(a, _*_(b, c))"}, PrintCase{"(a + b) * c", "_*_(_+_(a, b), c)"},
         PrintCase{"a - b - c", "_-_(_-_(a, b), c)"},
         PrintCase{"a / b % c * d", "_*_(_%_(_/_(a, b), c), d)"},
         PrintCase{"a + b < c * d", "_<_(_+_(a, b), _*_(c, d))"},
@@ -65,22 +66,14 @@ INSTANTIATE_TEST_SUITE_P(
         PrintCase{"a ? b : c ? d : e", "_?_:_(a, b, _?_:_(c, d, e))"},
         PrintCase{"a ? (b ? c : d) : e", "_?_:_(a, _?_:_(b, c, d), e)"},
         PrintCase{"a || b ? c && d : e + f", "_?_:_(_||_(a, b), _&&_(c, d), _+_(e, f))"},
-        PrintCase{"!a", "!_(a)"},
-        PrintCase{"!!a", "!_(!_(a))"},
-        PrintCase{"--a", "-_(-_(a))"},
-        PrintCase{"-a.b", "-_(a.b)"},
-        PrintCase{"!a && b", "_&&_(!_(a), b)"},
-        PrintCase{"-a * b", "_*_(-_(a), b)"},
-        PrintCase{"a - -b", "_-_(a, -_(b))"},
-        PrintCase{"a.b.c", "a.b.c"},
-        PrintCase{"a.b(c).d[e]", "_[_](a.b(c).d, e)"},
-        PrintCase{"a[b][c]", "_[_](_[_](a, b), c)"},
-        PrintCase{"f(a).g(b)", "f(a).g(b)"},
+        PrintCase{"!a", "!_(a)"}, PrintCase{"!!a", "!_(!_(a))"}, PrintCase{"--a", "-_(-_(a))"},
+        PrintCase{"-a.b", "-_(a.b)"}, PrintCase{"!a && b", "_&&_(!_(a), b)"},
+        PrintCase{"-a * b", "_*_(-_(a), b)"}, PrintCase{"a - -b", "_-_(a, -_(b))"},
+        PrintCase{"a.b.c", "a.b.c"}, PrintCase{"a.b(c).d[e]", "_[_](a.b(c).d, e)"},
+        PrintCase{"a[b][c]", "_[_](_[_](a, b), c)"}, PrintCase{"f(a).g(b)", "f(a).g(b)"},
         PrintCase{"size(a) + a.size()", "_+_(size(a), a.size())"},
-        PrintCase{"a.b.c(d)", "a.b.c(d)"},
-        PrintCase{"(a)", "a"},
-        PrintCase{"((a + b))", "_+_(a, b)"},
-        PrintCase{"x in [1, 2]", "@in(x, [1, 2])"},
+        PrintCase{"a.b.c(d)", "a.b.c(d)"}, PrintCase{"(a)", "a"},
+        PrintCase{"((a + b))", "_+_(a, b)"}, PrintCase{"x in [1, 2]", "@in(x, [1, 2])"},
         PrintCase{"a.as + a.if()", "_+_(a.as, a.if())"}));
 
 TEST(ParserTest, FoldsTheSignIntoNumericLiterals) {
@@ -203,14 +196,13 @@ TEST(ParserTest, ParsesOptionalSyntax) {
 }
 
 TEST(ParserTest, RejectsReservedWordsAsIdentifiers) {
-  for (const char* word : {"as", "break", "const", "continue", "else", "for", "function", "if",
-                           "import", "let", "loop", "package", "namespace", "return", "var",
-                           "void", "while"}) {
+  for (const char* word :
+       {"as", "break", "const", "continue", "else", "for", "function", "if", "import", "let",
+        "loop", "package", "namespace", "return", "var", "void", "while"}) {
     const std::string message = Error(std::string(word) + " + 1");
-    EXPECT_EQ(message.rfind("ERROR: <input>:1:1: reserved identifier: " +
-                                std::string(word) + "\n",
-                            0),
-              0u)
+    EXPECT_EQ(
+        message.rfind("ERROR: <input>:1:1: reserved identifier: " + std::string(word) + "\n", 0),
+        0u)
         << message;
     EXPECT_NE(Error(std::string("f(") + word + ")"), "") << word;
     EXPECT_NE(Error(std::string(word) + "(1)"), "") << word;
@@ -340,14 +332,13 @@ TEST(ParserTest, NestsMacros) {
 }
 
 TEST(ParserTest, RejectsMacroVariablesThatAreNotSimpleNames) {
-  const char* sources[] = {"e.all(x.y, p)",         "e.exists(1, p)",
-                           "e.exists_one(f(x), p)", "e.map(.x, f)",
-                           "e.map(x.y, p, f)",      "e.filter([x], p)",
-                           "e.all(k, v.w, p)",      "e.transformList(1, v, f)",
-                           "e.transformMap(k, 2, p, f)", "e.existsOne(a.b, v, p)"};
+  const char* sources[] = {
+      "e.all(x.y, p)",         "e.exists(1, p)",           "e.exists_one(f(x), p)",
+      "e.map(.x, f)",          "e.map(x.y, p, f)",         "e.filter([x], p)",
+      "e.all(k, v.w, p)",      "e.transformList(1, v, f)", "e.transformMap(k, 2, p, f)",
+      "e.existsOne(a.b, v, p)"};
   for (const char* source : sources) {
-    EXPECT_NE(Error(source).find(": argument must be a simple name\n"),
-              std::string::npos)
+    EXPECT_NE(Error(source).find(": argument must be a simple name\n"), std::string::npos)
         << source << ": " << Error(source);
   }
   EXPECT_EQ(Error("[1].all(x.y, true)"),
@@ -506,8 +497,7 @@ TEST(ParserTest, ReportsLexicalErrorsAtTheirPosition) {
             " | x + 'abc\n"
             " | ....^");
   // A syntax error before a lexical error is the one reported.
-  EXPECT_EQ(Error(") 'abc").rfind("ERROR: <input>:1:1: Syntax error: mismatched input ')'", 0),
-            0u);
+  EXPECT_EQ(Error(") 'abc").rfind("ERROR: <input>:1:1: Syntax error: mismatched input ')'", 0), 0u);
 }
 
 TEST(ParserTest, ShowsBytesThatAreNotUtf8AsReplacementCharacters) {
@@ -576,8 +566,9 @@ TEST(ParserTest, RejectsExpressionsLongerThanTheLimit) {
 
 // Every deep input fails cleanly with ResourceExhausted, never by exhausting the stack.
 TEST(ParserTest, StopsDeepNestingWithResourceExhausted) {
-  const std::vector<std::string> prefixes = {"(", "-", "!", "[", "{1:", "{", "f(", "a[", "[?",
-                                             "x.all(y, ", "a ? b : ", "Msg{f: ", "-(", "!("};
+  const std::vector<std::string> prefixes = {
+      "(",  "-",  "!",         "[",        "{1:",     "{",  "f(",
+      "a[", "[?", "x.all(y, ", "a ? b : ", "Msg{f: ", "-(", "!("};
   for (const std::string& prefix : prefixes) {
     std::string source;
     for (int i = 0; i < 100000 / static_cast<int>(prefix.size()); ++i) source += prefix;
@@ -621,7 +612,8 @@ TEST(ParserTest, AcceptsNestingUpToTheLimit) {
 TEST(ParserTest, CapsARaisedDepthLimitToStaySafe) {
   ParseOptions options;
   options.max_nesting_depth = 1'000'000;
-  for (const std::string prefix : {"(", "[", "{1:", "f(", "Msg{f: ", "a[", "x.all(y, ", "-(", "a ? b : "}) {
+  for (const std::string prefix :
+       {"(", "[", "{1:", "f(", "Msg{f: ", "a[", "x.all(y, ", "-(", "a ? b : "}) {
     std::string source;
     for (int i = 0; i < 5000; ++i) source += prefix;
     Result<Ast> ast = Parse(source, options);
@@ -710,11 +702,13 @@ TEST(ParserTest, ParsesTheSpecsWhitespaceAndCommentForms) {
 // Random token soup must always come back as a value or a clean error.
 TEST(ParserTest, NeverCrashesOnRandomInput) {
   const std::vector<std::string> pieces = {
-      "a",   "b.c", "(",   ")",   "[",   "]",  "{",   "}",   ".",   ",",    ":",  "?",
-      "+",   "-",   "*",   "/",   "%",   "!",  "==",  "!=",  "<",   "<=",   ">",  ">=",
-      "&&",  "||",  "in",  "1",   "2u",  "3.", "'s'", "b'x", "r'", "'''", "\\", "`q`",
-      "has", "all", "map", "x",   "cel", "bind", "null", "true", "-9223372036854775808", " ",
-      "\n",  "//",  "\xc3\xa9", "\xff", "0x", "1e", "?.", "[?", "{?", "exists_one"};
+      "a",   "b.c",       "(",   ")",        "[",    "]",    "{",    "}",    ".",
+      ",",   ":",         "?",   "+",        "-",    "*",    "/",    "%",    "!",
+      "==",  "!=",        "<",   "<=",       ">",    ">=",   "&&",   "||",   "in",
+      "1",   "2u",        "3.",  "'s'",      "b'x",  "r'",   "'''",  "\\",   "`q`",
+      "has", "all",       "map", "x",        "cel",  "bind", "null", "true", "-9223372036854775808",
+      " ",   "\n",        "//",  "\xc3\xa9", "\xff", "0x",   "1e",   "?.",   "[?",
+      "{?",  "exists_one"};
   std::mt19937 rng(12345);
   for (int round = 0; round < 20000; ++round) {
     std::string source;
