@@ -111,6 +111,7 @@ MapRep* NewMapRep(size_t capacity, void* memory, int32_t refs) {
   new (&rep->header.refs) std::atomic<int32_t>(refs);
   rep->size = 0;
   rep->capacity = static_cast<uint32_t>(capacity);
+  rep->padding = 0;
   for (size_t i = 0; i < capacity; ++i) {
     new (&rep->keys()[i]) Value();
     new (&rep->values()[i]) Value();

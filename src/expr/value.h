@@ -307,7 +307,7 @@ namespace value_internal {
 
 struct ListRep {
   RepHeader header;
-  uint32_t size;
+  uint32_t size;  // (8 bytes so far: the Values that follow are 8-byte aligned)
   Value* elements() { return reinterpret_cast<Value*>(this + 1); }
   const Value* elements() const { return reinterpret_cast<const Value*>(this + 1); }
 };
@@ -316,6 +316,7 @@ struct MapRep {
   RepHeader header;
   uint32_t size;
   uint32_t capacity;
+  uint32_t padding;  // keeps the Values that follow 8-byte aligned
   // keys[capacity] then values[capacity] follow.
   Value* keys() { return reinterpret_cast<Value*>(this + 1); }
   const Value* keys() const { return reinterpret_cast<const Value*>(this + 1); }
@@ -334,6 +335,9 @@ struct ErrorRep {
   const char* data() const { return reinterpret_cast<const char*>(this + 1); }
   char* data() { return reinterpret_cast<char*>(this + 1); }
 };
+
+static_assert(sizeof(ListRep) % alignof(Value) == 0 && sizeof(MapRep) % alignof(Value) == 0,
+              "Values trailing a representation must stay aligned");
 
 // Interpreter fast paths: borrowed access without reference counting.
 Value BorrowJsonListElement(const Value& list, size_t i);
