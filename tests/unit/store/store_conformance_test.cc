@@ -10,6 +10,10 @@
 #include <set>
 #include <thread>
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "store/committer.h"
 #include "store/migrations.h"
 
@@ -948,6 +952,77 @@ TEST_P(StoreConformanceTest, RecordingTheSameDeliveryAgainIsAReplay) {
   EXPECT_FALSE(VALUE(txn.RecordDelivery(rejected)).replayed);
   EXPECT_TRUE(VALUE(txn.RecordDelivery(rejected)).replayed);
   EXPECT_EQ(VALUE(txn.ListDeliveries(kAcme, 10)).size(), 3u);
+}
+
+TEST_P(StoreConformanceTest, AcknowledgedUnitsSurviveSigkillOfTheWriter) {
+  // Invariant 1 at the store's level: a child process commits orders through the group committer
+  // and reports each acknowledgement down a pipe; it is killed with SIGKILL mid-stream. Every
+  // acknowledged order must be in the store afterwards, and every order must be whole (its
+  // delivery and its run, or neither).
+  SeedTenant(kAcme);
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    close(fds[0]);
+    StoreOptions options;
+    options.url = url_;
+    Result<std::unique_ptr<Store>> store = Store::Open(options);
+    if (!store.ok()) _exit(2);
+    Committer committer(**store);
+    for (int i = 0;; ++i) {
+      const std::string id = std::to_string(i);
+      committer.Submit(AcceptOrder(NewRun(kAcme, "run-" + id), "w-" + id,
+                                   std::make_shared<DeliveryOutcome>()),
+                       [fd = fds[1], id](Status s) {
+                         if (!s.ok()) return;
+                         const std::string line = id + "\n";
+                         if (write(fd, line.data(), line.size()) < 0) _exit(3);
+                       });
+      if (i % 20 == 19) std::this_thread::sleep_for(milliseconds(1));
+    }
+  }
+  close(fds[1]);
+  std::string acked_text;
+  char buf[4096];
+  // Kill once a few hundred orders were acknowledged (mid-stream: more are in flight), or after
+  // a few seconds on a very slow machine.
+  const auto kill_at = std::chrono::steady_clock::now() + seconds(5);
+  bool killed = false;
+  for (;;) {
+    if (!killed && (std::count(acked_text.begin(), acked_text.end(), '\n') >= 300 ||
+                    std::chrono::steady_clock::now() >= kill_at)) {
+      kill(pid, SIGKILL);
+      killed = true;
+    }
+    const ssize_t n = read(fds[0], buf, sizeof buf);  // EOF once the child is gone
+    if (n <= 0) break;
+    acked_text.append(buf, static_cast<size_t>(n));
+  }
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "child exited early with " << WEXITSTATUS(status);
+
+  std::set<std::string> acked;
+  size_t start = 0;
+  for (size_t nl; (nl = acked_text.find('\n', start)) != std::string::npos; start = nl + 1) {
+    acked.insert("run-" + acked_text.substr(start, nl - start));
+  }
+  ASSERT_GT(acked.size(), 10u) << "the child acknowledged too little to test anything";
+
+  std::unique_ptr<Store> reopened = OpenAnother();  // recovers the SQLite WAL if needed
+  Txn txn = VALUE(reopened->Begin(sql::TxnMode::kReadOnly));
+  std::set<std::string> runs;
+  for (const store::Run& r : VALUE(txn.ListRuns(kAcme, std::nullopt, 1'000'000))) {
+    runs.insert(r.id.value());
+  }
+  for (const std::string& id : acked) EXPECT_TRUE(runs.contains(id)) << id << " was lost";
+  EXPECT_GE(runs.size(), acked.size());
+  // Whole orders only: one accepted delivery per run, no orphans either way.
+  std::map<DeliveryStatus, int64_t> deliveries = VALUE(txn.CountDeliveriesByStatus(kAcme));
+  EXPECT_EQ(deliveries[DeliveryStatus::kAccepted], static_cast<int64_t>(runs.size()));
 }
 
 }  // namespace govflow::store::testing
