@@ -26,6 +26,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <charconv>
+#include <ctime>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -72,6 +73,7 @@ constexpr std::size_t kMaxStreamBacklogBytes = 4 << 20;
 // Responders, which then find the gate closed.
 struct ServerState {
   HttpServerOptions options;
+  const Clock* clock = nullptr;  // options.clock or the system clock
   RequestHandler handler;
   Counters counters;
   std::atomic<bool> stopping{false};
@@ -109,6 +111,18 @@ class ConnectionStream final : public ResponseStream {
   std::shared_ptr<ServerState> state_;
   std::atomic<bool> open_{true};
 };
+
+// An IMF-fixdate (RFC 9110 5.6.7): "Sun, 06 Nov 1994 08:49:37 GMT".
+std::string HttpDate(const Clock& clock) {
+  const std::time_t seconds = std::chrono::duration_cast<std::chrono::seconds>(
+                                  clock.Now().time_since_epoch())
+                                  .count();
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char text[40];
+  std::size_t n = std::strftime(text, sizeof(text), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return std::string(text, n);
+}
 
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
@@ -294,6 +308,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
     request->body = std::move(message.body());
     keep_alive_ = message.keep_alive();
+    request_version_ = message.version();
     head_request_ = message.method() == http::verb::head;
 
     ++exchange_;
@@ -360,7 +375,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     phase_ = Phase::kWriting;
     const int status = response.status;
     response_ = {};
-    response_.version(11);
+    response_.version(request_version_ == 10 ? 10 : 11);
     response_.result(static_cast<unsigned>(status));
     for (const auto& [name, value] : response.headers.fields()) {
       if (EqualsIgnoreCase(name, "Content-Length") || EqualsIgnoreCase(name, "Transfer-Encoding") ||
@@ -372,6 +387,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (!state_->options.server_name.empty() && !response.headers.Has("Server")) {
       response_.set(http::field::server, state_->options.server_name);
     }
+    if (!response.headers.Has("Date")) response_.set(http::field::date, HttpDate(*state_->clock));
     const bool close = close_after || state_->stopping.load();
     response_.keep_alive(!close);
     if (head_request_) {
@@ -466,6 +482,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::uint64_t exchange_ = 0;  // the current request; answers for older ones are ignored
   bool keep_alive_ = true;
   bool head_request_ = false;
+  unsigned request_version_ = 11;  // answered in kind: HTTP/1.0 clients get 1.0 keep-alive rules
 };
 
 template <typename F>
@@ -523,6 +540,7 @@ void Connection::OnStreamStart(std::uint64_t exchange, HttpResponse head,
       safe(state_->options.server_name)) {
     text.append("Server: ").append(state_->options.server_name).append("\r\n");
   }
+  if (!head.headers.Has("Date")) text.append("Date: ").append(HttpDate(*state_->clock)).append("\r\n");
   text.append("Connection: close\r\n\r\n");
   stream_queued_bytes_ += text.size();
   stream_queue_.push_back(std::move(text));
@@ -773,6 +791,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(HttpServerOptions options,
   GOVFLOW_ASSIGN_OR_RETURN(tcp::endpoint endpoint, ParseListen(options.listen));
   auto state = std::make_shared<ServerState>();
   state->options = std::move(options);
+  state->clock = state->options.clock != nullptr ? state->options.clock : &SystemClock::Get();
   state->handler = std::move(handler);
   auto impl = std::make_unique<Impl>(std::move(state));
   GOVFLOW_RETURN_IF_ERROR(impl->Listen(endpoint));

@@ -14,6 +14,7 @@
 
 #include "api/http_types.h"
 #include "api/router.h"
+#include "base/clock.h"
 #include "base/status.h"
 
 namespace govflow::api {
@@ -43,6 +44,8 @@ struct HttpServerOptions {
   std::size_t max_connections = 10'000;
   // The Server header; empty for none.
   std::string server_name = "govflow";
+  // Time for the Date header; nullptr means SystemClock::Get(). Must outlive the server.
+  const Clock* clock = nullptr;
 };
 
 // A snapshot of the server's counters (monotonic unless named otherwise).

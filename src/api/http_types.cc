@@ -191,6 +191,9 @@ std::shared_ptr<ResponseStream> Responder::Stream(HttpResponse head) const {
 std::string ServerSentEvent(std::string_view event, std::string_view data, std::string_view id) {
   std::string out;
   out.reserve(data.size() + event.size() + id.size() + 32);
+  // A line break inside event or id would forge fields: cut them at the first one.
+  event = event.substr(0, event.find_first_of("\r\n"));
+  id = id.substr(0, id.find_first_of("\r\n"));
   if (!event.empty()) out.append("event: ").append(event).append("\n");
   if (!id.empty()) out.append("id: ").append(id).append("\n");
   // A CR, LF or CRLF inside data ends a line; each line becomes one data field.

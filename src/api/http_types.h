@@ -107,7 +107,7 @@ class ResponseStream {
 };
 
 // One server-sent event: "event: <event>\nid: <id>\ndata: <line>\n...\n\n" ("event" and "id"
-// omitted when empty; every line of `data` gets its own "data:" field).
+// omitted when empty, and cut at a line break; every line of `data` gets its own "data:" field).
 std::string ServerSentEvent(std::string_view event, std::string_view data,
                             std::string_view id = {});
 

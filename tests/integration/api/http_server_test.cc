@@ -286,6 +286,10 @@ TEST(HttpServerTest, RoutesWebhookWithParamsHeadersQueryAndRemoteAddress) {
             "acme|my shop|orders/create|a b|{\"id\":1}");
   EXPECT_EQ(response->body.substr(response->body.rfind('|') + 1, 10), "127.0.0.1:");
   EXPECT_EQ(response->Header("server"), "govflow");
+  // An IMF-fixdate: "Sat, 28 Nov 2026 02:13:48 GMT".
+  const std::string date = response->Header("date");
+  EXPECT_EQ(date.size(), 29u) << date;
+  EXPECT_EQ(date.substr(date.size() - 4), " GMT") << date;
 }
 
 TEST(HttpServerTest, UnknownPathGets404AndWrongMethod405WithAllow) {
@@ -348,6 +352,26 @@ TEST(HttpServerTest, KeepAliveServesManyRequestsOnOneConnection) {
     EXPECT_NE(Lower(response->Header("connection")), "close");
   }
   EXPECT_EQ(server->Metrics().connections_accepted, 1u);
+}
+
+TEST(HttpServerTest, Http10ClientsGetA10ResponseAndCloseUnlessKeepAliveAsked) {
+  auto server = StartServer([](HttpRequest&, Responder r) { r(HttpResponse::Text(200, "ok")); });
+  ASSERT_NE(server, nullptr);
+  {
+    Client client(server->port());
+    ASSERT_TRUE(client.Send("GET / HTTP/1.0\r\n\r\n"));
+    auto response = client.Read();
+    ASSERT_TRUE(response.has_value());
+    EXPECT_EQ(response->body, "ok");
+    EXPECT_TRUE(client.WaitForClose(2s));
+  }
+  Client client(server->port());
+  ASSERT_TRUE(client.Send("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"));
+  auto first = client.Read();
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(Lower(first->Header("connection")), "keep-alive");
+  ASSERT_TRUE(client.Send("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"));
+  EXPECT_TRUE(client.Read().has_value());
 }
 
 TEST(HttpServerTest, PipelinedRequestsAreAnsweredInOrderEvenWhenTheFirstIsSlow) {

@@ -112,6 +112,7 @@ TEST(ServerSentEventTest, SplitsDataLinesAndOmitsEmptyFields) {
   EXPECT_EQ(ServerSentEvent("", "one\ntwo\r\nthree\rfour"),
             "data: one\ndata: two\ndata: three\ndata: four\n\n");
   EXPECT_EQ(ServerSentEvent("", ""), "data: \n\n");
+  EXPECT_EQ(ServerSentEvent("a\ndata: forged", "x", "7\r\nevent: b"), "event: a\nid: 7\ndata: x\n\n");
 }
 
 TEST(ResponderTest, StreamIsNullWithoutAStreamSinkAndLeavesTheResponderOpen) {
