@@ -327,7 +327,7 @@ Fields Loader::CheckFields(const YAML::Node& map, const std::string& context,
   Fields fields;
   std::set<std::string> seen;  // every key so far, unknown ones included
   for (auto it = map.begin(); it != map.end(); ++it) {
-    const YAML::Node& key = it->first;
+    YAML::Node key = it->first;  // a copy: yaml-cpp iterators hand out temporaries
     if (!key.IsScalar()) {
       Error(Loc(key),
             context + ": field names must be plain text, got " + std::string(Describe(key)));
@@ -855,7 +855,7 @@ std::optional<boost::json::value> Loader::YamlToJson(const YAML::Node& node,
           Error(Loc(it->first), context + ": keys must be text");
           return std::nullopt;
         }
-        const std::string& key = it->first.Scalar();
+        std::string key = it->first.Scalar();
         if (object.contains(key)) {
           Error(Loc(it->first), context + ": duplicate key " + Quote(key));
           return std::nullopt;
@@ -880,7 +880,7 @@ void Loader::LoadVars(const Field& field, WorkflowDefinition::Parts& parts,
             "vars: names must be plain text, got " + std::string(Describe(it->first)));
       continue;
     }
-    const std::string& name = it->first.Scalar();
+    std::string name = it->first.Scalar();
     if (!IsIdentifier(name) || Contains(kCelReserved, name)) {
       Error(Loc(it->first), "vars: " + Quote(name) +
                                 " is not a valid name (letters, digits and '_', not starting "
@@ -1222,7 +1222,7 @@ bool Loader::LoadMapFields(const YAML::Node& map, const std::string& context, in
       ok = false;
       continue;
     }
-    const std::string& name = it->first.Scalar();
+    std::string name = it->first.Scalar();
     if (out.contains(name)) {
       Error(Loc(it->first), context + ": duplicate field " + Quote(name));
       ok = false;
