@@ -43,8 +43,8 @@ constexpr Variant kVariants[] = {
 };
 
 constexpr const char* kFirstNames[] = {
-    "Bob",   "Alice", "Maria", "James", "Priya", "Chen",  "Fatima", "Lukas", "Sofia", "Omar",
-    "Emma",  "Noah",  "Aiko",  "Mateo", "Grace", "Ivan",  "Leila",  "Tom",   "Nina",  "Diego",
+    "Bob",  "Alice", "Maria", "James", "Priya", "Chen", "Fatima", "Lukas", "Sofia", "Omar",
+    "Emma", "Noah",  "Aiko",  "Mateo", "Grace", "Ivan", "Leila",  "Tom",   "Nina",  "Diego",
 };
 constexpr const char* kLastNames[] = {
     "Norman", "Smith",  "Garcia", "Okafor", "Patel",  "Wang",    "Haddad", "Becker",
@@ -58,12 +58,12 @@ struct Place {
   const char* zip;
 };
 constexpr Place kPlaces[] = {
-    {"Louisville", "Kentucky", "KY", "40202"},   {"Atlanta", "Georgia", "GA", "31772"},
-    {"Portland", "Oregon", "OR", "97205"},       {"Austin", "Texas", "TX", "78701"},
-    {"Denver", "Colorado", "CO", "80202"},       {"Boston", "Massachusetts", "MA", "02108"},
-    {"Chicago", "Illinois", "IL", "60601"},      {"Seattle", "Washington", "WA", "98101"},
-    {"Nashville", "Tennessee", "TN", "37201"},   {"Madison", "Wisconsin", "WI", "53703"},
-    {"Phoenix", "Arizona", "AZ", "85004"},       {"Raleigh", "North Carolina", "NC", "27601"},
+    {"Louisville", "Kentucky", "KY", "40202"}, {"Atlanta", "Georgia", "GA", "31772"},
+    {"Portland", "Oregon", "OR", "97205"},     {"Austin", "Texas", "TX", "78701"},
+    {"Denver", "Colorado", "CO", "80202"},     {"Boston", "Massachusetts", "MA", "02108"},
+    {"Chicago", "Illinois", "IL", "60601"},    {"Seattle", "Washington", "WA", "98101"},
+    {"Nashville", "Tennessee", "TN", "37201"}, {"Madison", "Wisconsin", "WI", "53703"},
+    {"Phoenix", "Arizona", "AZ", "85004"},     {"Raleigh", "North Carolina", "NC", "27601"},
 };
 constexpr const char* kStreets[] = {"Chestnut Street", "Market Square", "Station Road",
                                     "Maple Avenue",    "Harbor Lane",   "Elm Drive",
@@ -135,7 +135,8 @@ Catalogue::Catalogue() {
     std::snprintf(phone, sizeof phone, "+1%03zu555%04zu", 200 + (i % 700), i % 10000);
     c.phone = phone;
     const Place& place = kPlaces[(i * 5) % kPlaceCount];
-    c.address1 = std::string(kStreets[i % kStreetCount]) + " " + std::to_string(10 + (i * 13) % 190);
+    c.address1 =
+        std::string(kStreets[i % kStreetCount]) + " " + std::to_string(10 + (i * 13) % 190);
     c.city = place.city;
     c.province = place.province;
     c.province_code = place.province_code;

@@ -14,12 +14,12 @@
 namespace govflow::sim {
 
 struct CatalogueItem {
-  std::string id;            // ERP GUID
-  std::string number;        // ERP item number == Shopify SKU (at most 20 characters)
-  std::string display_name;  // "Merino Beanie - Charcoal"
-  std::string product_title; // Shopify line item title: "Merino Beanie"
-  std::string variant_title; // Shopify variant title: "Charcoal"
-  int64_t price_cents = 0;   // Shopify price and ERP unitPrice
+  std::string id;             // ERP GUID
+  std::string number;         // ERP item number == Shopify SKU (at most 20 characters)
+  std::string display_name;   // "Merino Beanie - Charcoal"
+  std::string product_title;  // Shopify line item title: "Merino Beanie"
+  std::string variant_title;  // Shopify variant title: "Charcoal"
+  int64_t price_cents = 0;    // Shopify price and ERP unitPrice
   int grams = 0;
   int64_t shopify_product_id = 0;
   int64_t shopify_variant_id = 0;
@@ -27,8 +27,8 @@ struct CatalogueItem {
 };
 
 struct CatalogueCustomer {
-  std::string id;                 // ERP GUID
-  std::string number;             // ERP customer number == decimal Shopify customer id
+  std::string id;      // ERP GUID
+  std::string number;  // ERP customer number == decimal Shopify customer id
   int64_t shopify_customer_id = 0;
   std::string first_name;
   std::string last_name;
@@ -39,9 +39,9 @@ struct CatalogueCustomer {
   std::string province;
   std::string province_code;
   std::string zip;
-  std::string country_code;       // "US"
-  std::string country;            // "United States"
-  bool blocked = false;           // ERP blocked == "All"
+  std::string country_code;  // "US"
+  std::string country;       // "United States"
+  bool blocked = false;      // ERP blocked == "All"
 };
 
 class Catalogue {

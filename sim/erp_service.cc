@@ -114,7 +114,9 @@ bool IsDate(std::string_view s) {
   return month >= 1 && month <= 12 && day >= 1 && day <= 31;
 }
 
-double Round2(double v) { return std::round(v * 100.0) / 100.0; }
+double Round2(double v) {
+  return std::round(v * 100.0) / 100.0;
+}
 
 // A weak ETag shaped like BC's: W/"JzQ0O...Jyc=" (base64 of a quoted version string).
 std::string MakeEtag(uint64_t version_hash) {
@@ -139,7 +141,7 @@ struct ErpItem {
 struct ErpLine {
   std::string id;
   int sequence = 0;
-  int32_t item = -1;  // index into items; -1 for a comment line
+  int32_t item = -1;        // index into items; -1 for a comment line
   std::string description;  // only kept for comment lines or when it differs from the item's
   double quantity = 0;
   double unit_price = 0;
@@ -149,20 +151,62 @@ struct ErpLine {
 
 // The sales order's settable string properties, in response order.
 enum OrderField : uint8_t {
-  kCustomerName, kBillToName, kShipToName, kShipToContact,
-  kSellToAddressLine1, kSellToAddressLine2, kSellToCity, kSellToCountry, kSellToState,
-  kSellToPostCode, kBillToAddressLine1, kBillToAddressLine2, kBillToCity, kBillToCountry,
-  kBillToState, kBillToPostCode, kShipToAddressLine1, kShipToAddressLine2, kShipToCity,
-  kShipToCountry, kShipToState, kShipToPostCode, kShortcutDimension1Code, kShortcutDimension2Code,
-  kSalesperson, kPhoneNumber, kEmail, kOrderFieldCount
+  kCustomerName,
+  kBillToName,
+  kShipToName,
+  kShipToContact,
+  kSellToAddressLine1,
+  kSellToAddressLine2,
+  kSellToCity,
+  kSellToCountry,
+  kSellToState,
+  kSellToPostCode,
+  kBillToAddressLine1,
+  kBillToAddressLine2,
+  kBillToCity,
+  kBillToCountry,
+  kBillToState,
+  kBillToPostCode,
+  kShipToAddressLine1,
+  kShipToAddressLine2,
+  kShipToCity,
+  kShipToCountry,
+  kShipToState,
+  kShipToPostCode,
+  kShortcutDimension1Code,
+  kShortcutDimension2Code,
+  kSalesperson,
+  kPhoneNumber,
+  kEmail,
+  kOrderFieldCount
 };
-constexpr const char* kOrderFieldNames[kOrderFieldCount] = {
-    "customerName", "billToName", "shipToName", "shipToContact",
-    "sellToAddressLine1", "sellToAddressLine2", "sellToCity", "sellToCountry", "sellToState",
-    "sellToPostCode", "billToAddressLine1", "billToAddressLine2", "billToCity", "billToCountry",
-    "billToState", "billToPostCode", "shipToAddressLine1", "shipToAddressLine2", "shipToCity",
-    "shipToCountry", "shipToState", "shipToPostCode", "shortcutDimension1Code",
-    "shortcutDimension2Code", "salesperson", "phoneNumber", "email"};
+constexpr const char* kOrderFieldNames[kOrderFieldCount] = {"customerName",
+                                                            "billToName",
+                                                            "shipToName",
+                                                            "shipToContact",
+                                                            "sellToAddressLine1",
+                                                            "sellToAddressLine2",
+                                                            "sellToCity",
+                                                            "sellToCountry",
+                                                            "sellToState",
+                                                            "sellToPostCode",
+                                                            "billToAddressLine1",
+                                                            "billToAddressLine2",
+                                                            "billToCity",
+                                                            "billToCountry",
+                                                            "billToState",
+                                                            "billToPostCode",
+                                                            "shipToAddressLine1",
+                                                            "shipToAddressLine2",
+                                                            "shipToCity",
+                                                            "shipToCountry",
+                                                            "shipToState",
+                                                            "shipToPostCode",
+                                                            "shortcutDimension1Code",
+                                                            "shortcutDimension2Code",
+                                                            "salesperson",
+                                                            "phoneNumber",
+                                                            "email"};
 
 struct ErpOrder {
   std::string id;
@@ -211,7 +255,9 @@ struct ErpService::State {
 
 // --- construction ------------------------------------------------------------------------------
 
-ErpService::ErpService(const ErpSimulatorOptions& options) : options_(options) { Reset(); }
+ErpService::ErpService(const ErpSimulatorOptions& options) : options_(options) {
+  Reset();
+}
 ErpService::~ErpService() = default;
 
 void ErpService::Reset() {
@@ -387,8 +433,9 @@ ErpReply ErpService::HandleSim(const ErpRequest& request, std::string_view path)
     r.content_type = "application/json";
     return r;
   }
-  ErpReply r = JsonReply(404, "{\"error\":{\"code\":\"NotFound\",\"message\":\"no such _sim "
-                              "endpoint (GET /_sim/stats, GET /_sim/orders, POST /_sim/reset)\"}}");
+  ErpReply r = JsonReply(404,
+                         "{\"error\":{\"code\":\"NotFound\",\"message\":\"no such _sim "
+                         "endpoint (GET /_sim/stats, GET /_sim/orders, POST /_sim/reset)\"}}");
   r.content_type = "application/json";
   return r;
 }
@@ -396,7 +443,8 @@ ErpReply ErpService::HandleSim(const ErpRequest& request, std::string_view path)
 ErpReply ErpService::HandleToken(const ErpRequest& request) {
   State& st = *state_;
   if (request.method != "POST") {
-    return OAuthError(405, "invalid_request", "AADSTS900561: The endpoint only accepts POST requests.");
+    return OAuthError(405, "invalid_request",
+                      "AADSTS900561: The endpoint only accepts POST requests.");
   }
   auto form = ParsePairs(request.body);
   const std::string* grant = FindPair(form, "grant_type");
@@ -776,8 +824,8 @@ ErpReply Api::ListSalesOrders(std::string_view company) {
       return Error(400, "BadRequest_NotFound", "Bad Request - Error in query syntax.");
     }
     for (const FilterTerm& t : terms) {
-      if (t.property != "externalDocumentNumber" && t.property != "number" &&
-          t.property != "id" && t.property != "customerNumber" && t.property != "orderDate") {
+      if (t.property != "externalDocumentNumber" && t.property != "number" && t.property != "id" &&
+          t.property != "customerNumber" && t.property != "orderDate") {
         return Error(400, "BadRequest_NotFound",
                      "Could not find a property named '" + t.property +
                          "' on type 'Microsoft.NAV.salesOrder'.");
@@ -897,7 +945,8 @@ bool Api::ReadDecimal(const json::value& v, std::string_view name, double* out,
     *out = static_cast<double>(v.get_uint64());
     return true;
   }
-  if (v.is_string() && request_.content_type.find("IEEE754Compatible=true") != std::string_view::npos) {
+  if (v.is_string() &&
+      request_.content_type.find("IEEE754Compatible=true") != std::string_view::npos) {
     std::string_view s = v.get_string();
     double d = 0;
     auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
@@ -908,8 +957,10 @@ bool Api::ReadDecimal(const json::value& v, std::string_view name, double* out,
   }
   std::string shown = v.is_string() ? std::string(v.get_string()) : json::serialize(v);
   *err = {400, "BadRequest",
-          "Cannot convert the literal '" + shown + "' to the expected type 'Edm.Decimal' for "
-          "property '" + std::string(name) + "'."};
+          "Cannot convert the literal '" + shown +
+              "' to the expected type 'Edm.Decimal' for "
+              "property '" +
+              std::string(name) + "'."};
   return false;
 }
 
@@ -950,9 +1001,9 @@ ErpReply Api::CreateSalesOrder(std::string_view company) {
                "Cannot convert the literal '" + date + "' to the expected type 'Edm.Date'."};
         ok = false;
       }
-      (key == "orderDate" ? order.order_date
-                          : key == "postingDate" ? order.posting_date
-                                                 : order.requested_delivery_date) = date;
+      (key == "orderDate"     ? order.order_date
+       : key == "postingDate" ? order.posting_date
+                              : order.requested_delivery_date) = date;
     } else if (key == "customerNumber") {
       ok = string_value(v, key, &customer_number);
     } else if (key == "customerId") {
@@ -982,9 +1033,10 @@ ErpReply Api::CreateSalesOrder(std::string_view company) {
                key == "paymentTermsId" || key == "shipmentMethodId") {
       std::string ignored;
       ok = string_value(v, key, &ignored);
-    } else if (key == "id" || key == "number" || key == "status" || key == "totalAmountExcludingTax" ||
-               key == "totalTaxAmount" || key == "totalAmountIncludingTax" ||
-               key == "lastModifiedDateTime" || key == "fullyShipped" || key == "pricesIncludeTax" ||
+    } else if (key == "id" || key == "number" || key == "status" ||
+               key == "totalAmountExcludingTax" || key == "totalTaxAmount" ||
+               key == "totalAmountIncludingTax" || key == "lastModifiedDateTime" ||
+               key == "fullyShipped" || key == "pricesIncludeTax" ||
                key == "discountAppliedBeforeTax") {
       // Read-only properties: BC ignores them on insert.
     } else {
@@ -1013,9 +1065,9 @@ ErpReply Api::CreateSalesOrder(std::string_view company) {
                      order.external_document_number);
   }
   // Data faults are keyed by the business key, so every retry of an order meets the same fault.
-  const std::string& fault_key =
-      order.external_document_number.empty() ? std::string(request_.body)
-                                             : order.external_document_number;
+  const std::string& fault_key = order.external_document_number.empty()
+                                     ? std::string(request_.body)
+                                     : order.external_document_number;
   const bool inject_unknown_item =
       options_.faults.unknown_item > 0 &&
       SimRng::ToUnit(SimRng::HashString(fault_key, options_.seed ^ 0x17e3ULL)) <
@@ -1328,10 +1380,9 @@ void Api::WriteLine(JsonWriter& w, const ErpOrder& o, const ErpLine& l) const {
   w.Member("quantity", l.quantity);
   w.Member("unitPrice", l.unit_price);
   w.Member("discountAmount", l.discount_amount);
-  w.Member("discountPercent",
-           amount + l.discount_amount > 0
-               ? Round2(l.discount_amount * 100.0 / (amount + l.discount_amount))
-               : 0.0);
+  w.Member("discountPercent", amount + l.discount_amount > 0
+                                  ? Round2(l.discount_amount * 100.0 / (amount + l.discount_amount))
+                                  : 0.0);
   w.Member("discountAppliedBeforeTax", false);
   w.Member("amountExcludingTax", amount);
   w.Member("taxCode", item != nullptr ? "TAXABLE" : "");
@@ -1517,7 +1568,8 @@ ErpReply Api::CreateItem(std::string_view company) {
       if (!value.is_string()) {
         return Error(400, "BadRequest",
                      "Cannot convert a primitive value to the expected type 'Edm.String' for "
-                     "property '" + std::string(key) + "'.");
+                     "property '" +
+                         std::string(key) + "'.");
       }
       std::string s(value.get_string());
       if (key == "number") item.number = s;
@@ -1551,9 +1603,9 @@ ErpReply Api::CreateItem(std::string_view company) {
                      ", but it must be less than or equal to 20 characters. Value: " + item.number);
   }
   if (st_.item_by_number.count(item.number) != 0) {
-    return Error(400, "Internal_EntityWithSameKeyExists",
-                 "The Item already exists. Identification fields and values: No.='" + item.number +
-                     "'");
+    return Error(
+        400, "Internal_EntityWithSameKeyExists",
+        "The Item already exists. Identification fields and values: No.='" + item.number + "'");
   }
   auto index = static_cast<int32_t>(st_.items.size());
   item.id = FormatGuid(SimRng::HashString(item.number, options_.seed),
@@ -1617,9 +1669,9 @@ ErpReply Api::Items(std::string_view company, const Segment& seg) {
       } else if (t.property == "itemCategoryCode") {
         ok = item.category == t.value;
       } else {
-        return Error(400, "BadRequest_NotFound",
-                     "Could not find a property named '" + t.property +
-                         "' on type 'Microsoft.NAV.item'.");
+        return Error(
+            400, "BadRequest_NotFound",
+            "Could not find a property named '" + t.property + "' on type 'Microsoft.NAV.item'.");
       }
       if (!ok) break;
     }

@@ -26,7 +26,7 @@ struct ErpRequest {
   std::string_view authorization;  // the Authorization header, or empty
   std::string_view content_type;
   std::string_view body;
-  std::string_view host;           // Host header, for @odata.context URLs
+  std::string_view host;  // Host header, for @odata.context URLs
 };
 
 struct ErpReply {

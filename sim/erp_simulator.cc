@@ -83,10 +83,9 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->body_limit(8 * 1024 * 1024);
     stream_.expires_after(std::chrono::minutes(5));
-    http::async_read_header(stream_, buffer_, *parser_,
-                            [self = shared_from_this()](beast::error_code ec, size_t) {
-                              self->OnHeader(ec);
-                            });
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
   }
 
   // libcurl sends "Expect: 100-continue" before larger bodies and waits (1 s by default) for a
@@ -107,16 +106,17 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void ReadBody() {
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, size_t) {
-                       self->OnRead(ec);
-                     });
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
   }
 
   void OnRead(beast::error_code ec) {
     if (ec) {
-      if (ec != http::error::end_of_stream) Close();
-      else Shutdown();
+      if (ec != http::error::end_of_stream)
+        Close();
+      else
+        Shutdown();
       return;
     }
     const auto& req = parser_->get();
@@ -223,7 +223,9 @@ void ErpSimulator::Impl::Accept() {
 }
 
 ErpSimulator::ErpSimulator(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-ErpSimulator::~ErpSimulator() { Stop(); }
+ErpSimulator::~ErpSimulator() {
+  Stop();
+}
 
 Result<std::unique_ptr<ErpSimulator>> ErpSimulator::Start(ErpSimulatorOptions options) {
   auto impl = std::make_unique<Impl>(std::move(options));
@@ -232,7 +234,9 @@ Result<std::unique_ptr<ErpSimulator>> ErpSimulator::Start(ErpSimulatorOptions op
   return std::unique_ptr<ErpSimulator>(new ErpSimulator(std::move(impl)));
 }
 
-uint16_t ErpSimulator::port() const { return impl_->port(); }
+uint16_t ErpSimulator::port() const {
+  return impl_->port();
+}
 
 std::string ErpSimulator::base_url() const {
   return "http://127.0.0.1:" + std::to_string(impl_->port());
@@ -261,6 +265,8 @@ void ErpSimulator::Reset() {
   });
 }
 
-void ErpSimulator::Stop() { impl_->Stop(); }
+void ErpSimulator::Stop() {
+  impl_->Stop();
+}
 
 }  // namespace govflow::sim

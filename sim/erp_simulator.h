@@ -32,26 +32,26 @@ struct ErpSimulatorOptions {
 
 // Counters since start or the last Reset(). All counts are of requests unless said otherwise.
 struct ErpStats {
-  uint64_t requests = 0;             // every HTTP request, /_sim included
-  uint64_t sales_orders = 0;         // sales orders created (timeouts after create included)
+  uint64_t requests = 0;      // every HTTP request, /_sim included
+  uint64_t sales_orders = 0;  // sales orders created (timeouts after create included)
   uint64_t sales_order_lines = 0;
-  uint64_t distinct_external_document_numbers = 0;  // non-empty keys seen on created orders
-  uint64_t duplicate_external_document_numbers = 0; // keys with more than one sales order
+  uint64_t distinct_external_document_numbers = 0;   // non-empty keys seen on created orders
+  uint64_t duplicate_external_document_numbers = 0;  // keys with more than one sales order
   uint64_t tokens_issued = 0;
-  uint64_t unauthorized = 0;         // 401 answers
-  uint64_t validation_errors = 0;    // 400 answers to well-authenticated API requests
-  uint64_t unknown_item = 0;         // ...of which unknown item (real or injected)
-  uint64_t blocked_customer = 0;     // ...of which blocked customer (real or injected)
-  uint64_t missing_field = 0;        // ...of which a required field was missing
+  uint64_t unauthorized = 0;       // 401 answers
+  uint64_t validation_errors = 0;  // 400 answers to well-authenticated API requests
+  uint64_t unknown_item = 0;       // ...of which unknown item (real or injected)
+  uint64_t blocked_customer = 0;   // ...of which blocked customer (real or injected)
+  uint64_t missing_field = 0;      // ...of which a required field was missing
   // Injected faults.
   uint64_t error_500 = 0;
   uint64_t error_503 = 0;
   uint64_t error_504 = 0;
-  uint64_t throttled = 0;            // 429 answers
+  uint64_t throttled = 0;  // 429 answers
   uint64_t throttle_bursts = 0;
-  uint64_t timeouts = 0;             // requests held and closed without an answer
+  uint64_t timeouts = 0;               // requests held and closed without an answer
   uint64_t timeouts_after_create = 0;  // ...of which had created the sales order first
-  uint64_t delayed = 0;              // requests given injected latency
+  uint64_t delayed = 0;                // requests given injected latency
   uint64_t injected_unknown_item = 0;
   uint64_t injected_blocked_customer = 0;
   // Up to 20 business keys with more than one sales order, for diagnosis.

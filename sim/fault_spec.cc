@@ -1,6 +1,7 @@
 #include "sim/fault_spec.h"
 
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 
 namespace govflow::sim {
@@ -30,8 +31,8 @@ Result<int> ParsePositiveInt(std::string_view key, std::string_view text) {
   int v = 0;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (ec != std::errc() || ptr != text.data() + text.size() || v < 1) {
-    return InvalidArgument("fault spec: '" + std::string(key) + "' wants a positive integer, got '" +
-                           std::string(text) + "'");
+    return InvalidArgument("fault spec: '" + std::string(key) +
+                           "' wants a positive integer, got '" + std::string(text) + "'");
   }
   return v;
 }
@@ -69,7 +70,7 @@ Result<std::chrono::microseconds> ParseDuration(std::string_view text) {
   } else {
     return InvalidArgument("bad duration unit in '" + std::string(text) + "' (us, ms or s)");
   }
-  return std::chrono::microseconds(static_cast<int64_t>(v * scale + 0.5));
+  return std::chrono::microseconds(std::llround(v * scale));
 }
 
 Result<FaultSpec> FaultSpec::Parse(std::string_view spec) {
@@ -132,15 +133,14 @@ Result<FaultSpec> FaultSpec::Parse(std::string_view spec) {
 }
 
 std::string FaultSpec::ToString() const {
-  std::string s = "error=" + FormatDouble(error) + ",throttle=" + FormatDouble(throttle) +
-                  ",throttle_burst=" + std::to_string(throttle_burst) +
-                  ",retry_after=" + std::to_string(retry_after_seconds) +
-                  ",timeout=" + FormatDouble(timeout) +
-                  ",timeout_after_create=" + FormatDouble(timeout_after_create) +
-                  ",timeout_hold=" + FormatDuration(timeout_hold) + ",latency=" +
-                  FormatDuration(latency_min) + ".." + FormatDuration(latency_max) +
-                  ",unknown_item=" + FormatDouble(unknown_item) +
-                  ",blocked_customer=" + FormatDouble(blocked_customer);
+  std::string s =
+      "error=" + FormatDouble(error) + ",throttle=" + FormatDouble(throttle) +
+      ",throttle_burst=" + std::to_string(throttle_burst) +
+      ",retry_after=" + std::to_string(retry_after_seconds) + ",timeout=" + FormatDouble(timeout) +
+      ",timeout_after_create=" + FormatDouble(timeout_after_create) +
+      ",timeout_hold=" + FormatDuration(timeout_hold) + ",latency=" + FormatDuration(latency_min) +
+      ".." + FormatDuration(latency_max) + ",unknown_item=" + FormatDouble(unknown_item) +
+      ",blocked_customer=" + FormatDouble(blocked_customer);
   return s;
 }
 

@@ -14,10 +14,24 @@ class JsonWriter {
  public:
   explicit JsonWriter(std::string* out) : out_(out) {}
 
-  void BeginObject() { Sep(); out_->push_back('{'); first_ = true; }
-  void EndObject() { out_->push_back('}'); first_ = false; }
-  void BeginArray() { Sep(); out_->push_back('['); first_ = true; }
-  void EndArray() { out_->push_back(']'); first_ = false; }
+  void BeginObject() {
+    Sep();
+    out_->push_back('{');
+    first_ = true;
+  }
+  void EndObject() {
+    out_->push_back('}');
+    first_ = false;
+  }
+  void BeginArray() {
+    Sep();
+    out_->push_back('[');
+    first_ = true;
+  }
+  void EndArray() {
+    out_->push_back(']');
+    first_ = false;
+  }
 
   // Writes `"key":`; the next value call completes the member.
   void Key(std::string_view key) {
@@ -26,7 +40,10 @@ class JsonWriter {
     out_->push_back(':');
     first_ = true;  // the value that follows takes no comma
   }
-  void String(std::string_view s) { Sep(); Quote(s); }
+  void String(std::string_view s) {
+    Sep();
+    Quote(s);
+  }
   void Int(int64_t v) {
     Sep();
     char buf[24];
@@ -40,20 +57,53 @@ class JsonWriter {
     auto r = std::to_chars(buf, buf + sizeof buf, v);
     out_->append(buf, r.ptr);
   }
-  void Bool(bool v) { Sep(); out_->append(v ? "true" : "false"); }
-  void Null() { Sep(); out_->append("null"); }
+  void Bool(bool v) {
+    Sep();
+    out_->append(v ? "true" : "false");
+  }
+  void Null() {
+    Sep();
+    out_->append("null");
+  }
   // Appends already-serialised JSON as one value.
-  void Raw(std::string_view json) { Sep(); out_->append(json); }
+  void Raw(std::string_view json) {
+    Sep();
+    out_->append(json);
+  }
 
   // Member shorthands.
-  void Member(std::string_view k, std::string_view v) { Key(k); String(v); }
-  void Member(std::string_view k, const char* v) { Key(k); String(v); }
-  void Member(std::string_view k, int64_t v) { Key(k); Int(v); }
-  void Member(std::string_view k, int v) { Key(k); Int(v); }
-  void Member(std::string_view k, uint64_t v) { Key(k); Int(static_cast<int64_t>(v)); }
-  void Member(std::string_view k, double v) { Key(k); Double(v); }
-  void Member(std::string_view k, bool v) { Key(k); Bool(v); }
-  void NullMember(std::string_view k) { Key(k); Null(); }
+  void Member(std::string_view k, std::string_view v) {
+    Key(k);
+    String(v);
+  }
+  void Member(std::string_view k, const char* v) {
+    Key(k);
+    String(v);
+  }
+  void Member(std::string_view k, int64_t v) {
+    Key(k);
+    Int(v);
+  }
+  void Member(std::string_view k, int v) {
+    Key(k);
+    Int(v);
+  }
+  void Member(std::string_view k, uint64_t v) {
+    Key(k);
+    Int(static_cast<int64_t>(v));
+  }
+  void Member(std::string_view k, double v) {
+    Key(k);
+    Double(v);
+  }
+  void Member(std::string_view k, bool v) {
+    Key(k);
+    Bool(v);
+  }
+  void NullMember(std::string_view k) {
+    Key(k);
+    Null();
+  }
 
  private:
   void Sep() {
@@ -69,11 +119,21 @@ class JsonWriter {
       out_->append(s.data() + run, i - run);
       run = i + 1;
       switch (c) {
-        case '"': out_->append("\\\""); break;
-        case '\\': out_->append("\\\\"); break;
-        case '\n': out_->append("\\n"); break;
-        case '\r': out_->append("\\r"); break;
-        case '\t': out_->append("\\t"); break;
+        case '"':
+          out_->append("\\\"");
+          break;
+        case '\\':
+          out_->append("\\\\");
+          break;
+        case '\n':
+          out_->append("\\n");
+          break;
+        case '\r':
+          out_->append("\\r");
+          break;
+        case '\t':
+          out_->append("\\t");
+          break;
         default: {
           static constexpr char kHex[] = "0123456789abcdef";
           out_->append("\\u00");

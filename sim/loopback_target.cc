@@ -57,8 +57,7 @@ Result<LoopbackTarget> ParseLoopbackTarget(std::string_view url) {
     ipv6 = true;
   } else {
     in_addr addr{};
-    if (inet_pton(AF_INET, h.c_str(), &addr) != 1 ||
-        (ntohl(addr.s_addr) >> 24) != 127) {
+    if (inet_pton(AF_INET, h.c_str(), &addr) != 1 || (ntohl(addr.s_addr) >> 24) != 127) {
       return InvalidArgument("refusing target host '" + std::string(host) +
                              "': only loopback targets (127.0.0.0/8, localhost, ::1) are allowed");
     }

@@ -12,7 +12,7 @@
 namespace govflow::sim {
 
 struct LoopbackTarget {
-  std::string host;         // numeric address to connect to: "127.0.0.1" or "::1"
+  std::string host;  // numeric address to connect to: "127.0.0.1" or "::1"
   uint16_t port = 80;
   std::string target;       // origin-form path and query, at least "/"
   std::string host_header;  // "127.0.0.1:8080" (IPv6 in brackets)

@@ -1,11 +1,12 @@
 // govflow-sim: the simulators as a command-line tool (docs/simulators.md).
 //   govflow-sim erp --listen 127.0.0.1:PORT [--faults SPEC] [--seed N]
 //   govflow-sim shopify --target URL --secret SECRET --orders N [--rate PER_S] [--seed N] ...
+#include <pthread.h>
+
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <chrono>
 #include <csignal>
-#include <pthread.h>
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -24,7 +25,9 @@ using govflow::sim::ShopifySender;
 using govflow::sim::ShopifySenderOptions;
 
 volatile std::sig_atomic_t g_stop = 0;
-void OnSignal(int) { g_stop = 1; }
+void OnSignal(int) {
+  g_stop = 1;
+}
 
 // Installs the handlers and blocks SIGINT/SIGTERM in this thread (and the threads it starts
 // later), so that they are only taken inside WaitForSignal's sigsuspend: none is lost between
@@ -80,7 +83,8 @@ int RunErp(const std::string& listen, const std::string& faults, uint64_t seed,
     std::cerr << "govflow-sim erp: " << sim.status().message() << "\n";
     return 1;
   }
-  std::printf("listening on %s:%u\n", options.host == "localhost" ? "127.0.0.1" : options.host.c_str(),
+  std::printf("listening on %s:%u\n",
+              options.host == "localhost" ? "127.0.0.1" : options.host.c_str(),
               static_cast<unsigned>((*sim)->port()));
   std::fflush(stdout);
   std::fprintf(stderr, "govflow-sim erp: company %s, seed %llu, faults %s\n",
@@ -130,8 +134,9 @@ int RunShopify(ShopifySenderOptions options, bool quiet) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"govflow-sim: Shopify and Business Central simulators for govflow's demo, tests "
-               "and benchmarks"};
+  CLI::App app{
+      "govflow-sim: Shopify and Business Central simulators for govflow's demo, tests "
+      "and benchmarks"};
   app.require_subcommand(1);
 
   auto* erp = app.add_subcommand("erp", "serve a Business Central API v2.0-shaped ERP");
@@ -169,10 +174,8 @@ int main(int argc, char** argv) {
   shop->add_option("--blocked-customer", so.blocked_customer,
                    "fraction of orders from customers the ERP has blocked")
       ->capture_default_str();
-  shop->add_option("--shop-domain", so.shop_domain, "X-Shopify-Shop-Domain")
-      ->capture_default_str();
-  shop->add_option("--api-version", so.api_version, "X-Shopify-API-Version")
-      ->capture_default_str();
+  shop->add_option("--shop-domain", so.shop_domain, "X-Shopify-Shop-Domain")->capture_default_str();
+  shop->add_option("--api-version", so.api_version, "X-Shopify-API-Version")->capture_default_str();
   shop->add_option("--timeout-ms", timeout_ms, "per-request timeout")->capture_default_str();
   shop->add_option("--max-attempts", so.max_attempts, "attempts per order before giving up")
       ->capture_default_str();

@@ -4,6 +4,7 @@
 #include <openssl/hmac.h>
 
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <vector>
@@ -129,8 +130,8 @@ ShopifyOrder MakeShopifyOrder(const ShopifyOrderOptions& options, uint64_t index
   order.id = id_base + static_cast<int64_t>(index);
   // Seed 1 numbers its orders #1001, #1002, ...; other seeds start 10 million apart, so that
   // streams of different seeds never share an order name (a likely business key).
-  const int64_t order_number = 1001 + static_cast<int64_t>((options.seed - 1) % 100'000) *
-                                          10'000'000 +
+  const int64_t order_number = 1001 +
+                               static_cast<int64_t>((options.seed - 1) % 100'000) * 10'000'000 +
                                static_cast<int64_t>(index);
   order.name = "#" + std::to_string(order_number);
 
@@ -184,7 +185,7 @@ ShopifyOrder MakeShopifyOrder(const ShopifyOrderOptions& options, uint64_t index
     line_items_total += total;
     line.discount_cents = discounted ? (total + 5) / 10 : 0;
     discounts += line.discount_cents;
-    line.tax_cents = static_cast<int64_t>((total - line.discount_cents) * kTaxRate + 0.5);
+    line.tax_cents = std::llround(static_cast<double>(total - line.discount_cents) * kTaxRate);
     tax += line.tax_cents;
     weight += static_cast<int64_t>(line.grams) * line.quantity;
   }

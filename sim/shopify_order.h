@@ -24,13 +24,13 @@ struct ShopifyOrderOptions {
 
 // One generated order: its body and the identities the webhook headers carry.
 struct ShopifyOrder {
-  int64_t id = 0;             // order id (distinct per seed and index)
-  std::string name;           // "#1001"
-  std::string body;           // the raw JSON body
-  std::string webhook_id;     // X-Shopify-Webhook-Id (kept on redelivery)
-  std::string event_id;       // X-Shopify-Event-Id
-  std::string triggered_at;   // X-Shopify-Triggered-At (RFC 3339, UTC)
-  bool has_bad_sku = false;   // a line's SKU is unknown to the ERP
+  int64_t id = 0;            // order id (distinct per seed and index)
+  std::string name;          // "#1001"
+  std::string body;          // the raw JSON body
+  std::string webhook_id;    // X-Shopify-Webhook-Id (kept on redelivery)
+  std::string event_id;      // X-Shopify-Event-Id
+  std::string triggered_at;  // X-Shopify-Triggered-At (RFC 3339, UTC)
+  bool has_bad_sku = false;  // a line's SKU is unknown to the ERP
   bool blocked_customer = false;
 };
 

@@ -31,24 +31,21 @@ std::string ShopifySendReport::Summary() const {
 
 std::string ShopifySendReport::Details() const {
   char buf[640];
-  std::snprintf(buf, sizeof buf,
-                "sent=%llu acked=%llu failed=%llu deliveries=%llu retries=%llu redeliveries=%llu "
-                "non_2xx=%llu timeouts=%llu connection_errors=%llu bad_sku=%llu "
-                "blocked_customer=%llu elapsed=%.2fs rate=%.0f/s ack_p50=%.2fms ack_p99=%.2fms "
-                "ack_max=%.2fms max_lag=%.1fms%s",
-                static_cast<unsigned long long>(sent), static_cast<unsigned long long>(acked),
-                static_cast<unsigned long long>(failed),
-                static_cast<unsigned long long>(deliveries),
-                static_cast<unsigned long long>(retries),
-                static_cast<unsigned long long>(redeliveries),
-                static_cast<unsigned long long>(non_2xx),
-                static_cast<unsigned long long>(timeouts),
-                static_cast<unsigned long long>(connection_errors),
-                static_cast<unsigned long long>(bad_sku_orders),
-                static_cast<unsigned long long>(blocked_customer_orders), elapsed_seconds,
-                elapsed_seconds > 0 ? static_cast<double>(sent) / elapsed_seconds : 0.0,
-                ack_p50_ms, ack_p99_ms, ack_max_ms, max_schedule_lag_ms,
-                cancelled ? " cancelled" : "");
+  std::snprintf(
+      buf, sizeof buf,
+      "sent=%llu acked=%llu failed=%llu deliveries=%llu retries=%llu redeliveries=%llu "
+      "non_2xx=%llu timeouts=%llu connection_errors=%llu bad_sku=%llu "
+      "blocked_customer=%llu elapsed=%.2fs rate=%.0f/s ack_p50=%.2fms ack_p99=%.2fms "
+      "ack_max=%.2fms max_lag=%.1fms%s",
+      static_cast<unsigned long long>(sent), static_cast<unsigned long long>(acked),
+      static_cast<unsigned long long>(failed), static_cast<unsigned long long>(deliveries),
+      static_cast<unsigned long long>(retries), static_cast<unsigned long long>(redeliveries),
+      static_cast<unsigned long long>(non_2xx), static_cast<unsigned long long>(timeouts),
+      static_cast<unsigned long long>(connection_errors),
+      static_cast<unsigned long long>(bad_sku_orders),
+      static_cast<unsigned long long>(blocked_customer_orders), elapsed_seconds,
+      elapsed_seconds > 0 ? static_cast<double>(sent) / elapsed_seconds : 0.0, ack_p50_ms,
+      ack_p99_ms, ack_max_ms, max_schedule_lag_ms, cancelled ? " cancelled" : "");
   return buf;
 }
 
@@ -105,13 +102,11 @@ class ShopifySender::Impl {
   friend class Connection;
 
   void Pump();
-  void OnResult(const Job& job, int status, std::optional<int> retry_after_seconds,
-                bool timed_out, bool connection_error, double latency_ms);
+  void OnResult(const Job& job, int status, std::optional<int> retry_after_seconds, bool timed_out,
+                bool connection_error, double latency_ms);
   void Finish(bool cancelled);
   void ReportProgress(bool final_report);
-  bool Done() const {
-    return next_index_ >= options_.orders && queue_.empty() && busy_ == 0;
-  }
+  bool Done() const { return next_index_ >= options_.orders && queue_.empty() && busy_ == 0; }
   template <typename F>
   void Update(F&& f) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -210,17 +205,17 @@ class ShopifySender::Impl::Connection : public std::enable_shared_from_this<Conn
   void Write(bool reused) {
     sent_at_ = SteadyClock::now();
     stream_.expires_after(impl_->options_.request_timeout);
-    http::async_write(stream_, req_, [self = shared_from_this(), reused](beast::error_code ec,
-                                                                         size_t) {
-      if (ec) return self->OnFailure(ec, reused);
-      self->res_.emplace();
-      self->res_->body_limit(1024 * 1024);
-      http::async_read(self->stream_, self->buffer_, *self->res_,
-                       [self, reused](beast::error_code ec, size_t) {
-                         if (ec) return self->OnFailure(ec, reused);
-                         self->OnResponse();
-                       });
-    });
+    http::async_write(stream_, req_,
+                      [self = shared_from_this(), reused](beast::error_code ec, size_t) {
+                        if (ec) return self->OnFailure(ec, reused);
+                        self->res_.emplace();
+                        self->res_->body_limit(1024 * 1024);
+                        http::async_read(self->stream_, self->buffer_, *self->res_,
+                                         [self, reused](beast::error_code ec, size_t) {
+                                           if (ec) return self->OnFailure(ec, reused);
+                                           self->OnResponse();
+                                         });
+                      });
   }
 
   void OnFailure(beast::error_code ec, bool reused) {
@@ -307,7 +302,8 @@ void ShopifySender::Impl::Pump() {
         d->hmac = ShopifyHmacBase64(options_.secret, d->order.body);
         Update([&](ShopifySendReport& r) {
           ++r.sent;
-          if (options_.rate_per_second > 0) r.max_schedule_lag_ms = std::max(r.max_schedule_lag_ms, lag_ms);
+          if (options_.rate_per_second > 0)
+            r.max_schedule_lag_ms = std::max(r.max_schedule_lag_ms, lag_ms);
           if (d->order.has_bad_sku) ++r.bad_sku_orders;
           if (d->order.blocked_customer) ++r.blocked_customer_orders;
         });
@@ -319,8 +315,10 @@ void ShopifySender::Impl::Pump() {
     job->delivery->attempts += job->redelivery ? 0 : 1;
     Update([&](ShopifySendReport& r) {
       ++r.deliveries;
-      if (job->redelivery) ++r.redeliveries;
-      else if (job->delivery->attempts > 1) ++r.retries;
+      if (job->redelivery)
+        ++r.redeliveries;
+      else if (job->delivery->attempts > 1)
+        ++r.retries;
     });
     conn->Send(std::move(*job));
   }
@@ -331,9 +329,9 @@ void ShopifySender::Impl::Pump() {
   std::optional<SteadyClock::time_point> wake;
   if (!queue_.empty()) wake = queue_.top().at;
   if (next_index_ < options_.orders && options_.rate_per_second > 0) {
-    auto due = start_ + std::chrono::duration_cast<SteadyClock::duration>(
-                            std::chrono::duration<double>(static_cast<double>(next_index_) /
-                                                          options_.rate_per_second));
+    auto due =
+        start_ + std::chrono::duration_cast<SteadyClock::duration>(std::chrono::duration<double>(
+                     static_cast<double>(next_index_) / options_.rate_per_second));
     wake = wake ? std::min(*wake, due) : due;
   }
   if (wake) {
@@ -371,10 +369,10 @@ void ShopifySender::Impl::OnResult(const Job& job, int status, std::optional<int
           static_cast<double>(options_.backoff_initial.count()) * std::pow(2.0, exponent));
       backoff_ms *= 0.5 + 0.5 * rng_.Unit();  // jitter
       if (retry_after) backoff_ms = std::max(backoff_ms, *retry_after * 1000.0);
-      queue_.push(Job{job.delivery,
-                      SteadyClock::now() + std::chrono::microseconds(
-                                               static_cast<int64_t>(backoff_ms * 1000.0)),
-                      false});
+      queue_.push(Job{
+          job.delivery,
+          SteadyClock::now() + std::chrono::microseconds(static_cast<int64_t>(backoff_ms * 1000.0)),
+          false});
     }
   }
   Pump();
@@ -442,9 +440,15 @@ Result<std::unique_ptr<ShopifySender>> ShopifySender::Start(ShopifySenderOptions
   return std::unique_ptr<ShopifySender>(new ShopifySender(std::move(impl)));
 }
 
-ShopifySendReport ShopifySender::Wait() { return impl_->Wait(); }
-ShopifySendReport ShopifySender::Progress() const { return impl_->Progress(); }
-void ShopifySender::Cancel() { impl_->Cancel(); }
+ShopifySendReport ShopifySender::Wait() {
+  return impl_->Wait();
+}
+ShopifySendReport ShopifySender::Progress() const {
+  return impl_->Progress();
+}
+void ShopifySender::Cancel() {
+  impl_->Cancel();
+}
 
 Result<ShopifySendReport> SendShopifyOrders(ShopifySenderOptions options) {
   GOVFLOW_ASSIGN_OR_RETURN(auto sender, ShopifySender::Start(std::move(options)));

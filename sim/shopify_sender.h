@@ -45,20 +45,20 @@ struct ShopifySendReport {
 };
 
 struct ShopifySenderOptions {
-  std::string target_url;  // http://127.0.0.1:PORT/hooks/acme/shop; loopback only
-  std::string secret;      // the app's client secret (HMAC key)
-  uint64_t orders = 0;     // distinct orders to send
+  std::string target_url;      // http://127.0.0.1:PORT/hooks/acme/shop; loopback only
+  std::string secret;          // the app's client secret (HMAC key)
+  uint64_t orders = 0;         // distinct orders to send
   double rate_per_second = 0;  // new orders per second; 0 = as fast as the connections allow
   uint64_t seed = 1;
   std::string topic = "orders/create";
-  int concurrency = 32;    // connections (one request in flight on each)
-  double redeliver = 0;    // fraction of acknowledged orders delivered once more
-  double bad_sku = 0;      // fraction of orders with a SKU the ERP does not know
+  int concurrency = 32;         // connections (one request in flight on each)
+  double redeliver = 0;         // fraction of acknowledged orders delivered once more
+  double bad_sku = 0;           // fraction of orders with a SKU the ERP does not know
   double blocked_customer = 0;  // fraction of orders from a customer the ERP has blocked
   std::string shop_domain = "govflow-demo.myshopify.com";
   std::string api_version = "2026-07";
   std::chrono::milliseconds request_timeout{5000};
-  int max_attempts = 6;    // per order, first delivery included
+  int max_attempts = 6;  // per order, first delivery included
   std::chrono::milliseconds backoff_initial{200};
   std::chrono::milliseconds backoff_max{5000};
   // Called on the sender's thread about once a second, and once at the end.

@@ -28,12 +28,12 @@ std::string RunAndCapture(const std::string& command, int* exit_code) {
 TEST(GovflowSimCliTest, ShopifyPrintsSentAckedLine) {
   testing::TinyReceiver receiver;
   int code = -1;
-  std::string out = RunAndCapture(std::string(GOVFLOW_SIM_BINARY) +
-                                      " shopify --target http://127.0.0.1:" +
-                                      std::to_string(receiver.port()) +
-                                      "/hooks/acme/shop --secret s --orders 7 --rate 500 --seed 3"
-                                      " --quiet",
-                                  &code);
+  std::string out =
+      RunAndCapture(std::string(GOVFLOW_SIM_BINARY) +
+                        " shopify --target http://127.0.0.1:" + std::to_string(receiver.port()) +
+                        "/hooks/acme/shop --secret s --orders 7 --rate 500 --seed 3"
+                        " --quiet",
+                    &code);
   EXPECT_EQ(code, 0);
   EXPECT_EQ(out, "sent=7 acked=7\n");
   EXPECT_EQ(receiver.requests().size(), 7u);

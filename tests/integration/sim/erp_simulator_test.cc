@@ -135,7 +135,9 @@ TEST_F(ErpSimulatorTest, CreatesSalesOrderAndListsItByExternalDocumentNumber) {
   ASSERT_EQ(listed.at("value").as_array().size(), 1u);
   EXPECT_EQ(listed.at("value").as_array()[0].at("id"), order.at("id"));
   EXPECT_EQ(Json(Get("/salesOrders?$filter=externalDocumentNumber%20eq%20'nope'"))
-                .at("value").as_array().size(),
+                .at("value")
+                .as_array()
+                .size(),
             0u);
 
   std::string id(order.at("id").as_string());
@@ -160,7 +162,9 @@ TEST_F(ErpSimulatorTest, PostingSameExternalDocumentNumberTwiceCreatesTwoOrders)
   EXPECT_EQ(stats.duplicate_external_document_numbers, 1u);
   EXPECT_EQ(stats.duplicate_examples, std::vector<std::string>{"#2001"});
   EXPECT_EQ(Json(Get("/salesOrders?$filter=externalDocumentNumber%20eq%20'%232001'"))
-                .at("value").as_array().size(),
+                .at("value")
+                .as_array()
+                .size(),
             2u);
 
   HttpResult served = HttpCall("GET", sim_->base_url() + "/_sim/stats");
@@ -195,8 +199,8 @@ TEST_F(ErpSimulatorTest, RejectsUnknownItemBlockedCustomerAndMissingFieldsLikeBc
 
   // Money as a JSON string is refused unless the client declares IEEE754Compatible.
   std::string string_price = "{\"customerNumber\":\"" + ActiveCustomer().number +
-                              "\",\"salesOrderLines\":[{\"lineObjectNumber\":\"" + sku_ +
-                              "\",\"quantity\":1,\"unitPrice\":\"9.99\"}]}";
+                             "\",\"salesOrderLines\":[{\"lineObjectNumber\":\"" + sku_ +
+                             "\",\"quantity\":1,\"unitPrice\":\"9.99\"}]}";
   EXPECT_EQ(Post(string_price).status, 400);
 
   EXPECT_EQ(Post("not json").status, 400);
@@ -211,8 +215,8 @@ TEST_F(ErpSimulatorTest, RejectsUnknownItemBlockedCustomerAndMissingFieldsLikeBc
 TEST_F(ErpSimulatorTest, AddedItemMakesAFailedOrderPostable) {
   Start();
   ASSERT_EQ(Post(OrderBody("#3101", ActiveCustomer().number, "NEW-SKU-1")).status, 400);
-  HttpResult item = Post("{\"number\":\"NEW-SKU-1\",\"displayName\":\"New\",\"unitPrice\":5}",
-                         "/items");
+  HttpResult item =
+      Post("{\"number\":\"NEW-SKU-1\",\"displayName\":\"New\",\"unitPrice\":5}", "/items");
   ASSERT_EQ(item.status, 201) << item.body;
   EXPECT_EQ(Post(OrderBody("#3101", ActiveCustomer().number, "NEW-SKU-1")).status, 201);
 }
@@ -256,8 +260,8 @@ TEST(ErpSimulatorFaultTest, FaultSequenceIsReproducibleForASeed) {
 TEST(ErpSimulatorFaultTest, ThrottleAnswers429WithRetryAfterAndBcBody) {
   auto sim = StartErp("throttle=1,retry_after=2");
   std::string token = FetchToken(sim->base_url());
-  HttpResult r = HttpCall("GET", sim->company_url() + "/items", "",
-                          {"Authorization: Bearer " + token});
+  HttpResult r =
+      HttpCall("GET", sim->company_url() + "/items", "", {"Authorization: Bearer " + token});
   EXPECT_EQ(r.status, 429);
   EXPECT_EQ(r.headers["retry-after"], "2");
   EXPECT_NE(r.body.find("\"code\":\"Application_TooManyRequests\""), std::string::npos);
@@ -268,8 +272,8 @@ TEST(ErpSimulatorFaultTest, ServerErrorsCarryBcErrorBodies) {
   auto sim = StartErp("error=1");
   std::string token = FetchToken(sim->base_url());
   for (int i = 0; i < 20; ++i) {
-    HttpResult r = HttpCall("GET", sim->company_url() + "/items", "",
-                            {"Authorization: Bearer " + token});
+    HttpResult r =
+        HttpCall("GET", sim->company_url() + "/items", "", {"Authorization: Bearer " + token});
     EXPECT_TRUE(r.status == 500 || r.status == 503 || r.status == 504) << r.status;
     json::value v = json::parse(r.body);
     EXPECT_TRUE(v.at("error").at("code").is_string());
@@ -283,11 +287,10 @@ TEST(ErpSimulatorFaultTest, ServerErrorsCarryBcErrorBodies) {
 TEST(ErpSimulatorFaultTest, TimeoutAfterCreateLeavesTheOrderBehindWithoutAnAnswer) {
   auto sim = StartErp("timeout=1,timeout_after_create=1,timeout_hold=300ms");
   std::string token = FetchToken(sim->base_url());
-  HttpResult r = HttpCall("POST", sim->company_url() + "/salesOrders",
-                          OrderBody("#4001", ActiveCustomer().number,
-                                    Catalogue::Default().items()[3].number),
-                          {"Authorization: Bearer " + token, "Content-Type: application/json"},
-                          5000);
+  HttpResult r =
+      HttpCall("POST", sim->company_url() + "/salesOrders",
+               OrderBody("#4001", ActiveCustomer().number, Catalogue::Default().items()[3].number),
+               {"Authorization: Bearer " + token, "Content-Type: application/json"}, 5000);
   EXPECT_EQ(r.status, 0) << "the caller must not learn the outcome";
   EXPECT_GE(r.seconds, 0.25);
   EXPECT_EQ(sim->CountSalesOrders("#4001"), 1);
@@ -299,10 +302,10 @@ TEST(ErpSimulatorFaultTest, TimeoutAfterCreateLeavesTheOrderBehindWithoutAnAnswe
 TEST(ErpSimulatorFaultTest, TimeoutBeforeCreateLeavesNothing) {
   auto sim = StartErp("timeout=1,timeout_after_create=0,timeout_hold=100ms");
   std::string token = FetchToken(sim->base_url());
-  HttpResult r = HttpCall("POST", sim->company_url() + "/salesOrders",
-                          OrderBody("#4002", ActiveCustomer().number,
-                                    Catalogue::Default().items()[3].number),
-                          {"Authorization: Bearer " + token, "Content-Type: application/json"});
+  HttpResult r =
+      HttpCall("POST", sim->company_url() + "/salesOrders",
+               OrderBody("#4002", ActiveCustomer().number, Catalogue::Default().items()[3].number),
+               {"Authorization: Bearer " + token, "Content-Type: application/json"});
   EXPECT_EQ(r.status, 0);
   EXPECT_EQ(sim->CountSalesOrders("#4002"), 0);
   EXPECT_EQ(sim->stats().timeouts_after_create, 0u);
@@ -311,8 +314,8 @@ TEST(ErpSimulatorFaultTest, TimeoutBeforeCreateLeavesNothing) {
 TEST(ErpSimulatorFaultTest, LatencyDelaysEveryApiAnswer) {
   auto sim = StartErp("latency=60ms..80ms");
   std::string token = FetchToken(sim->base_url());
-  HttpResult r = HttpCall("GET", sim->company_url() + "/items?$top=1", "",
-                          {"Authorization: Bearer " + token});
+  HttpResult r =
+      HttpCall("GET", sim->company_url() + "/items?$top=1", "", {"Authorization: Bearer " + token});
   EXPECT_EQ(r.status, 200);
   EXPECT_GE(r.seconds, 0.055);
   EXPECT_EQ(sim->stats().delayed, 1u);
@@ -327,11 +330,11 @@ TEST(ErpSimulatorFaultTest, DataFaultsFollowTheBusinessKeyAcrossRetries) {
     std::string key = "#K" + std::to_string(i);
     std::vector<long> statuses;
     for (int attempt = 0; attempt < 2; ++attempt) {
-      statuses.push_back(HttpCall("POST", sim->company_url() + "/salesOrders",
-                                  OrderBody(key, ActiveCustomer().number, sku),
-                                  {"Authorization: Bearer " + token,
-                                   "Content-Type: application/json"})
-                             .status);
+      statuses.push_back(
+          HttpCall("POST", sim->company_url() + "/salesOrders",
+                   OrderBody(key, ActiveCustomer().number, sku),
+                   {"Authorization: Bearer " + token, "Content-Type: application/json"})
+              .status);
     }
     EXPECT_EQ(statuses[0], statuses[1]) << key;
     rejected += statuses[0] == 400;
@@ -347,12 +350,12 @@ TEST(ErpSimulatorFaultTest, ResetForgetsOrdersAndRestartsTheFaultSequence) {
   auto run = [&] {
     std::vector<long> statuses;
     for (int i = 0; i < 20; ++i) {
-      statuses.push_back(HttpCall("POST", sim->company_url() + "/salesOrders",
-                                  OrderBody("#R" + std::to_string(i), ActiveCustomer().number,
-                                            Catalogue::Default().items()[0].number),
-                                  {"Authorization: Bearer " + token,
-                                   "Content-Type: application/json"})
-                             .status);
+      statuses.push_back(
+          HttpCall("POST", sim->company_url() + "/salesOrders",
+                   OrderBody("#R" + std::to_string(i), ActiveCustomer().number,
+                             Catalogue::Default().items()[0].number),
+                   {"Authorization: Bearer " + token, "Content-Type: application/json"})
+              .status);
     }
     return statuses;
   };
@@ -378,12 +381,12 @@ namespace {
 TEST(ErpSimulatorHttpTest, AnswersExpect100ContinueWithoutMakingTheClientWait) {
   auto sim = StartErp();
   std::string token = FetchToken(sim->base_url());
-  std::string body = OrderBody("#5001", ActiveCustomer().number,
-                               Catalogue::Default().items()[1].number);
+  std::string body =
+      OrderBody("#5001", ActiveCustomer().number, Catalogue::Default().items()[1].number);
   body.insert(1, "\"shipToContact\":\"" + std::string(3000, 'x') + "\",");
-  HttpResult r = HttpCall("POST", sim->company_url() + "/salesOrders", body,
-                          {"Authorization: Bearer " + token, "Content-Type: application/json",
-                           "Expect: 100-continue"});
+  HttpResult r = HttpCall(
+      "POST", sim->company_url() + "/salesOrders", body,
+      {"Authorization: Bearer " + token, "Content-Type: application/json", "Expect: 100-continue"});
   EXPECT_EQ(r.status, 201) << r.body;
   EXPECT_LT(r.seconds, 0.5) << "the client waited for 100 Continue";
 }
@@ -399,10 +402,10 @@ TEST(ErpSimulatorHttpTest, StopClosesHeldConnectionsAtOnceAndKeepsStatsReadable)
   std::string token = FetchToken(sim->base_url());
   HttpResult held;
   std::thread client([&] {
-    held = HttpCall("POST", sim->company_url() + "/salesOrders",
-                    OrderBody("#6001", ActiveCustomer().number,
-                              Catalogue::Default().items()[2].number),
-                    {"Authorization: Bearer " + token, "Content-Type: application/json"}, 20000);
+    held = HttpCall(
+        "POST", sim->company_url() + "/salesOrders",
+        OrderBody("#6001", ActiveCustomer().number, Catalogue::Default().items()[2].number),
+        {"Authorization: Bearer " + token, "Content-Type: application/json"}, 20000);
   });
   while (sim->stats().timeouts == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   sim->Stop();

@@ -61,8 +61,7 @@ HttpResult HttpCall(const std::string& method, const std::string& url, const std
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &result.headers);
   auto start = std::chrono::steady_clock::now();
   result.curl_code = curl_easy_perform(curl);
-  result.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (result.curl_code == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &result.status);
   curl_slist_free_all(list);
   curl_easy_cleanup(curl);
@@ -162,7 +161,8 @@ void TinyReceiver::Serve(int fd) {
       }
       pos = next + 2;
     }
-    size_t length = req.headers.count("content-length") ? std::stoul(req.headers["content-length"]) : 0;
+    size_t length =
+        req.headers.count("content-length") ? std::stoul(req.headers["content-length"]) : 0;
     buffer.erase(0, header_end + 4);
     while (buffer.size() < length) {
       ssize_t n = ::read(fd, chunk, sizeof chunk);

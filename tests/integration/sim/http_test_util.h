@@ -14,8 +14,8 @@
 namespace govflow::sim::testing {
 
 struct HttpResult {
-  long status = 0;         // 0 when no answer came (timeout, connection closed)
-  int curl_code = 0;       // CURLcode
+  long status = 0;    // 0 when no answer came (timeout, connection closed)
+  int curl_code = 0;  // CURLcode
   std::string body;
   std::map<std::string, std::string> headers;  // lower-case names
   double seconds = 0;

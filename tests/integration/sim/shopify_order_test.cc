@@ -29,8 +29,8 @@ TEST(ShopifyHmacTest, MatchesKnownValue) {
 
 TEST(ShopifyHmacTest, MatchesEveryFixtureVector) {
   const char* shared = std::getenv("GOVFLOW_SHARED_DIR");
-  std::string path = std::string(shared ? shared : "../shared") +
-                     "/fixtures/shopify/hmac_test_vectors.json";
+  std::string path =
+      std::string(shared ? shared : "../shared") + "/fixtures/shopify/hmac_test_vectors.json";
   std::ifstream in(path);
   if (!in) GTEST_SKIP() << "no HMAC fixture at " << path;
   std::stringstream text;
@@ -116,8 +116,7 @@ TEST(ShopifyOrderTest, BodyIsShapedLikeTheRestOrderWithMoneyAsStringsThatAddUp) 
                           "total_line_items_price", "current_total_price"}) {
       ASSERT_TRUE(order.at(k).is_string()) << k;
     }
-    int64_t shipping = Cents(order.at("total_shipping_price_set")
-                                 .at("shop_money").at("amount"));
+    int64_t shipping = Cents(order.at("total_shipping_price_set").at("shop_money").at("amount"));
     EXPECT_EQ(Cents(order.at("total_price")),
               Cents(order.at("subtotal_price")) + shipping + Cents(order.at("total_tax")));
     int64_t lines_total = 0;
