@@ -1,5 +1,6 @@
 #include "expr/lexer.h"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -112,13 +113,15 @@ class Lexer {
       track_line_ = 1;
       track_column_ = 1;
     }
-    for (; track_offset_ < offset && track_offset_ < src_.size(); ++track_offset_) {
-      const auto c = static_cast<unsigned char>(src_[track_offset_]);
+    offset = std::min(offset, src_.size());
+    for (const char* p = src_.data() + track_offset_; track_offset_ < offset;
+         ++p, ++track_offset_) {
+      const auto c = static_cast<unsigned char>(*p);
       if (c == '\n') {
         ++track_line_;
         track_column_ = 1;
-      } else if ((c & 0xC0) != 0x80) {
-        ++track_column_;
+      } else {
+        track_column_ += (c & 0xC0) != 0x80 ? 1 : 0;  // continuation bytes add no column
       }
     }
     return SourcePosition{static_cast<int32_t>(offset), track_line_, track_column_};

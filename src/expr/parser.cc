@@ -1144,10 +1144,11 @@ class Parser {
 }  // namespace
 
 Result<Ast> Parse(std::string_view source, const ParseOptions& options) {
-  if (source.size() > options.max_expression_length) {
+  // Offsets are 32-bit in SourcePosition, which bounds the input whatever the option says.
+  const size_t limit = std::min(options.max_expression_length, static_cast<size_t>(INT32_MAX));
+  if (source.size() > limit) {
     return ResourceExhausted("expression is " + std::to_string(source.size()) +
-                             " bytes, longer than the limit of " +
-                             std::to_string(options.max_expression_length));
+                             " bytes, longer than the limit of " + std::to_string(limit));
   }
   return Parser(source, options).Run();
 }
