@@ -12,7 +12,9 @@ constexpr std::string_view kUnitSavepoint = "govflow_unit";
 Committer::Committer(Store& store, CommitterOptions options)
     : store_(store), options_(options), thread_([this] { Loop(); }) {}
 
-Committer::~Committer() { Stop(); }
+Committer::~Committer() {
+  Stop();
+}
 
 void Committer::Submit(WriteUnit unit, Done done) {
   {
@@ -33,7 +35,9 @@ std::future<Status> Committer::Submit(WriteUnit unit) {
   return future;
 }
 
-Status Committer::SubmitAndWait(WriteUnit unit) { return Submit(std::move(unit)).get(); }
+Status Committer::SubmitAndWait(WriteUnit unit) {
+  return Submit(std::move(unit)).get();
+}
 
 void Committer::Stop() {
   {
@@ -59,8 +63,7 @@ void Committer::Loop() {
       if (queue_.empty()) return;  // stopping and drained
       // Linger for more units, measured from when the oldest one arrived.
       const auto deadline = queue_.front().enqueued + options_.max_delay;
-      cv_.wait_until(lock, deadline,
-                     [&] { return queue_.size() >= max_batch || stopping_; });
+      cv_.wait_until(lock, deadline, [&] { return queue_.size() >= max_batch || stopping_; });
       const size_t n = std::min(max_batch, queue_.size());
       batch.clear();
       batch.reserve(n);
@@ -75,8 +78,7 @@ void Committer::Loop() {
 }
 
 Committer::Outcome Committer::Apply(std::vector<Pending>& batch, const std::vector<size_t>& units,
-                                   bool isolate, std::vector<Status>& results,
-                                   Status& failure) {
+                                    bool isolate, std::vector<Status>& results, Status& failure) {
   {
     std::lock_guard lock(mu_);
     ++stats_.transactions;

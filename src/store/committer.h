@@ -33,11 +33,11 @@ struct CommitterOptions {
 };
 
 struct CommitterStats {
-  int64_t units = 0;              // units released (ok or failed)
-  int64_t batches = 0;            // batches formed
-  int64_t transactions = 0;       // transactions committed or attempted, including retries
-  int64_t failed_commits = 0;     // batch commits that failed (or reported failure)
-  int64_t failed_units = 0;       // units released with an error
+  int64_t units = 0;           // units released (ok or failed)
+  int64_t batches = 0;         // batches formed
+  int64_t transactions = 0;    // transactions committed or attempted, including retries
+  int64_t failed_commits = 0;  // batch commits that failed (or reported failure)
+  int64_t failed_units = 0;    // units released with an error
 };
 
 class Committer {
@@ -99,9 +99,9 @@ class Committer {
   const CommitterOptions options_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<Pending> queue_;  // GUARDED_BY(mu_)
-  bool stopping_ = false;      // GUARDED_BY(mu_)
-  CommitterStats stats_;       // GUARDED_BY(mu_)
+  std::deque<Pending> queue_;    // GUARDED_BY(mu_)
+  bool stopping_ = false;        // GUARDED_BY(mu_)
+  CommitterStats stats_;         // GUARDED_BY(mu_)
   std::string previous_marker_;  // committer thread only: deleted by the next batch
   std::thread thread_;
 };

@@ -35,6 +35,11 @@ class FaultInjectingDatabase final : public Database {
   Result<std::unique_ptr<Transaction>> Begin(TxnMode mode) override;
   Dialect dialect() const override { return inner_->dialect(); }
   std::string DisplayUrl() const override { return inner_->DisplayUrl(); }
+  Status Notify(std::string_view channel) override { return inner_->Notify(channel); }
+  Result<bool> WaitForNotification(std::string_view channel,
+                                   std::chrono::milliseconds timeout) override {
+    return inner_->WaitForNotification(channel, timeout);
+  }
 
   // Decides whether this call of `op` fails (used by the wrapped transactions).
   std::optional<Status> Check(Op op);

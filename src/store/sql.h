@@ -1,8 +1,8 @@
 // The low-level SQL layer under the Store: a Database opened from a URL, RAII Transactions, one
-// placeholder syntax ("?") for both engines, fully materialised typed rows, and engine errors mapped
-// to Status codes. No SQLite or libpq header leaks out of this interface.
-// Thread-safety: Database is thread-safe (it owns a connection pool); a Transaction belongs to one
-// thread at a time.
+// placeholder syntax ("?") for both engines, fully materialised typed rows, and engine errors
+// mapped to Status codes. No SQLite or libpq header leaks out of this interface. Thread-safety:
+// Database is thread-safe (it owns a connection pool); a Transaction belongs to one thread at a
+// time.
 #pragma once
 
 #include <chrono>
@@ -126,6 +126,17 @@ class Database {
   virtual Dialect dialect() const = 0;
   // The URL this database was opened from, with any password removed.
   virtual std::string DisplayUrl() const = 0;
+
+  // Wake-ups between the processes sharing this database (DESIGN.md section 5: nodes wake each
+  // other). Notify() signals `channel` (a plain identifier); WaitForNotification() returns true
+  // as soon as a signal arrived since the previous wait returned, false after `timeout`.
+  // PostgreSQL: LISTEN/NOTIFY, across nodes; the first wait starts listening, so call it once
+  // with a zero timeout before the first check for work. SQLite: within this process (a single
+  // node), across Database objects on the same file. Meant for one waiter per channel and
+  // process (the scheduler); it is a hint to look for work, never a guarantee, so keep polling.
+  virtual Status Notify(std::string_view channel) = 0;
+  virtual Result<bool> WaitForNotification(std::string_view channel,
+                                           std::chrono::milliseconds timeout) = 0;
 
  protected:
   Database() = default;

@@ -13,10 +13,16 @@ using sql::Row;
 using sql::Rows;
 using sql::Value;
 
-Status Aborted(std::string m) { return Status(StatusCode::kAborted, std::move(m)); }
+Status Aborted(std::string m) {
+  return Status(StatusCode::kAborted, std::move(m));
+}
 
-int64_t Micros(TimePoint t) { return t.time_since_epoch().count(); }
-TimePoint FromMicros(int64_t us) { return TimePoint(std::chrono::microseconds(us)); }
+int64_t Micros(TimePoint t) {
+  return t.time_since_epoch().count();
+}
+TimePoint FromMicros(int64_t us) {
+  return TimePoint(std::chrono::microseconds(us));
+}
 Value OptionalMicros(const std::optional<TimePoint>& t) {
   if (!t) return nullptr;
   return Micros(*t);
@@ -39,10 +45,10 @@ std::optional<IdT> ReadOptionalId(const Row& row, size_t i) {
 // Enum <-> column text. The strings are the CHECK constraints of the schema.
 constexpr std::array<std::string_view, 3> kDeliveryStatusNames = {"accepted", "rejected",
                                                                   "duplicate"};
-constexpr std::array<std::string_view, 6> kRunStateNames = {
-    "pending", "running", "waiting", "succeeded", "failed", "cancelled"};
-constexpr std::array<std::string_view, 5> kEffectStateNames = {"pending", "in_flight",
-                                                               "succeeded", "failed", "unknown"};
+constexpr std::array<std::string_view, 6> kRunStateNames = {"pending",   "running", "waiting",
+                                                            "succeeded", "failed",  "cancelled"};
+constexpr std::array<std::string_view, 5> kEffectStateNames = {"pending", "in_flight", "succeeded",
+                                                               "failed", "unknown"};
 constexpr std::array<std::string_view, 3> kExceptionStateNames = {"open", "retrying", "resolved"};
 
 template <typename E, size_t N>
@@ -53,15 +59,25 @@ E ParseEnum(const std::array<std::string_view, N>& names, std::string_view text)
   return static_cast<E>(0);
 }
 
-std::string Name(DeliveryStatus s) { return std::string(DeliveryStatusName(s)); }
-std::string Name(RunState s) { return std::string(RunStateName(s)); }
-std::string Name(EffectState s) { return std::string(EffectStateName(s)); }
-std::string Name(ExceptionState s) { return std::string(ExceptionStateName(s)); }
+std::string Name(DeliveryStatus s) {
+  return std::string(DeliveryStatusName(s));
+}
+std::string Name(RunState s) {
+  return std::string(RunStateName(s));
+}
+std::string Name(EffectState s) {
+  return std::string(EffectStateName(s));
+}
+std::string Name(ExceptionState s) {
+  return std::string(ExceptionStateName(s));
+}
 
 // ---- Row mapping: each kXColumns list matches ReadX. ----
 
 constexpr std::string_view kTenantColumns = "tenant_id, display_name, created_at";
-Tenant ReadTenant(const Row& r) { return {TenantId(r.Text(0)), r.Text(1), FromMicros(r.Int(2))}; }
+Tenant ReadTenant(const Row& r) {
+  return {TenantId(r.Text(0)), r.Text(1), FromMicros(r.Int(2))};
+}
 
 constexpr std::string_view kConnectionColumns =
     "tenant_id, connection_id, kind, config_json, secret_ciphertext, created_at, updated_at";
@@ -196,7 +212,9 @@ Result<T> OneRow(Result<Rows> rows, F read, std::string_view what) {
 std::string_view DeliveryStatusName(DeliveryStatus s) {
   return kDeliveryStatusNames[static_cast<size_t>(s)];
 }
-std::string_view RunStateName(RunState s) { return kRunStateNames[static_cast<size_t>(s)]; }
+std::string_view RunStateName(RunState s) {
+  return kRunStateNames[static_cast<size_t>(s)];
+}
 bool IsTerminal(RunState s) {
   return s == RunState::kSucceeded || s == RunState::kFailed || s == RunState::kCancelled;
 }
@@ -212,8 +230,12 @@ std::string_view ExceptionStateName(ExceptionState s) {
 Txn::Txn(std::unique_ptr<sql::Transaction> txn, const Clock* clock)
     : txn_(std::move(txn)), clock_(clock) {}
 
-Status Txn::Commit() { return txn_->Commit(); }
-Status Txn::Rollback() { return txn_->Rollback(); }
+Status Txn::Commit() {
+  return txn_->Commit();
+}
+Status Txn::Rollback() {
+  return txn_->Rollback();
+}
 
 Status Txn::PutTenant(const Tenant& t) {
   return txn_
@@ -251,17 +273,17 @@ Status Txn::PutConnection(const Connection& c) {
 
 Result<Connection> Txn::GetConnection(const TenantId& tenant, const ConnectionId& id) {
   return OneRow<Connection>(
-      txn_->Query(Select(kConnectionColumns, "connections WHERE tenant_id = ? AND connection_id = ?"),
-                  {tenant.value(), id.value()}),
+      txn_->Query(
+          Select(kConnectionColumns, "connections WHERE tenant_id = ? AND connection_id = ?"),
+          {tenant.value(), id.value()}),
       ReadConnection, "connection " + id.value());
 }
 
 Status Txn::PublishWorkflowVersion(const WorkflowVersion& w) {
-  GOVFLOW_ASSIGN_OR_RETURN(
-      Rows existing,
-      txn_->Query("SELECT content_hash FROM workflow_versions "
-                  "WHERE tenant_id = ? AND name = ? AND version = ?",
-                  {w.tenant.value(), w.name, w.version}));
+  GOVFLOW_ASSIGN_OR_RETURN(Rows existing,
+                           txn_->Query("SELECT content_hash FROM workflow_versions "
+                                       "WHERE tenant_id = ? AND name = ? AND version = ?",
+                                       {w.tenant.value(), w.name, w.version}));
   if (!existing.empty()) {
     if (existing[0].Text(0) == w.content_hash) return Status::Ok();
     return AlreadyExists("workflow " + w.name + " version " + std::to_string(w.version) +
@@ -269,10 +291,10 @@ Status Txn::PublishWorkflowVersion(const WorkflowVersion& w) {
   }
   GOVFLOW_ASSIGN_OR_RETURN(
       int64_t inserted,
-      txn_->Execute("INSERT INTO workflow_versions (tenant_id, name, version, content_hash, "
-                    "source_yaml, published_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                    {w.tenant.value(), w.name, w.version, w.content_hash, w.source_yaml,
-                     Micros(Now())}));
+      txn_->Execute(
+          "INSERT INTO workflow_versions (tenant_id, name, version, content_hash, "
+          "source_yaml, published_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+          {w.tenant.value(), w.name, w.version, w.content_hash, w.source_yaml, Micros(Now())}));
   if (inserted == 0) {
     return AlreadyExists("workflow " + w.name + " content " + w.content_hash +
                          " is already published under another version");
@@ -332,9 +354,8 @@ Result<DeliveryOutcome> Txn::RecordDelivery(const Delivery& d) {
   // deliveries_dedupe decides, also between concurrent transactions on PostgreSQL).
   GOVFLOW_ASSIGN_OR_RETURN(
       Rows inserted,
-      txn_->Query(insert +
-                      " ON CONFLICT (tenant_id, connection_id, webhook_id) "
-                      "WHERE status = 'accepted' DO NOTHING RETURNING delivery_id",
+      txn_->Query(insert + " ON CONFLICT (tenant_id, connection_id, webhook_id) "
+                           "WHERE status = 'accepted' DO NOTHING RETURNING delivery_id",
                   params(DeliveryStatus::kAccepted, d.reason, d.run_id, std::nullopt)));
   if (!inserted.empty()) {
     return DeliveryOutcome{DeliveryStatus::kAccepted, d.id, std::nullopt, std::nullopt, false};
@@ -351,12 +372,11 @@ Result<DeliveryOutcome> Txn::RecordDelivery(const Delivery& d) {
   }
   DeliveryOutcome outcome{DeliveryStatus::kDuplicate, d.id, DeliveryId(original[0].Text(0)),
                           ReadOptionalId<RunId>(original[0], 1), false};
-  const std::string reason = "duplicate of delivery " + outcome.original->value() +
-                             " (webhook id " + d.webhook_id + ")";
+  const std::string reason =
+      "duplicate of delivery " + outcome.original->value() + " (webhook id " + d.webhook_id + ")";
   GOVFLOW_ASSIGN_OR_RETURN(
-      int64_t written,
-      txn_->Execute(insert + idempotent,
-                    params(DeliveryStatus::kDuplicate, reason, std::nullopt, outcome.original)));
+      int64_t written, txn_->Execute(insert + idempotent, params(DeliveryStatus::kDuplicate, reason,
+                                                                 std::nullopt, outcome.original)));
   outcome.replayed = written == 0;
   return outcome;
 }
@@ -399,41 +419,38 @@ Status Txn::CreateRun(const Run& run) {
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0, NULL, 1, ?, ?) "
                     "ON CONFLICT (tenant_id, run_id) DO NOTHING",
                     {run.tenant.value(), run.id.value(), run.workflow_name, run.workflow_version,
-                     OptionalId(run.delivery_id), Name(run.state), run.current_step,
-                     run.input_json, run.context_json, OptionalMicros(run.next_wake_at), now,
-                     now}));
+                     OptionalId(run.delivery_id), Name(run.state), run.current_step, run.input_json,
+                     run.context_json, OptionalMicros(run.next_wake_at), now, now}));
   if (inserted == 0) return AlreadyExists("run " + run.id.value() + " already exists");
   return Status::Ok();
 }
 
 Result<Run> Txn::GetRun(const TenantId& tenant, const RunId& id) {
-  return OneRow<Run>(
-      txn_->Query(Select(kRunColumns, "runs WHERE tenant_id = ? AND run_id = ?"),
-                  {tenant.value(), id.value()}),
-      ReadRun, "run " + id.value());
+  return OneRow<Run>(txn_->Query(Select(kRunColumns, "runs WHERE tenant_id = ? AND run_id = ?"),
+                                 {tenant.value(), id.value()}),
+                     ReadRun, "run " + id.value());
 }
 
 Result<std::vector<Run>> Txn::ListRuns(const TenantId& tenant, std::optional<RunState> state,
                                        int limit) {
   if (state) {
-    return MapRows<Run>(
-        txn_->Query(Select(kRunColumns,
-                           "runs WHERE tenant_id = ? AND state = ? "
-                           "ORDER BY created_at, run_id LIMIT ?"),
-                    {tenant.value(), Name(*state), static_cast<int64_t>(limit)}),
-        ReadRun);
+    return MapRows<Run>(txn_->Query(Select(kRunColumns,
+                                           "runs WHERE tenant_id = ? AND state = ? "
+                                           "ORDER BY created_at, run_id LIMIT ?"),
+                                    {tenant.value(), Name(*state), static_cast<int64_t>(limit)}),
+                        ReadRun);
   }
   return MapRows<Run>(
-      txn_->Query(Select(kRunColumns, "runs WHERE tenant_id = ? ORDER BY created_at, run_id LIMIT ?"),
-                  {tenant.value(), static_cast<int64_t>(limit)}),
+      txn_->Query(
+          Select(kRunColumns, "runs WHERE tenant_id = ? ORDER BY created_at, run_id LIMIT ?"),
+          {tenant.value(), static_cast<int64_t>(limit)}),
       ReadRun);
 }
 
 Result<std::map<RunState, int64_t>> Txn::CountRunsByState(const TenantId& tenant) {
   GOVFLOW_ASSIGN_OR_RETURN(
-      Rows rows,
-      txn_->Query("SELECT state, COUNT(*) FROM runs WHERE tenant_id = ? GROUP BY state",
-                  {tenant.value()}));
+      Rows rows, txn_->Query("SELECT state, COUNT(*) FROM runs WHERE tenant_id = ? GROUP BY state",
+                             {tenant.value()}));
   std::map<RunState, int64_t> out;
   for (const Row& r : rows) out[ParseEnum<RunState>(kRunStateNames, r.Text(0))] = r.Int(1);
   return out;
@@ -446,9 +463,10 @@ Result<int64_t> Txn::UpdateRun(const TenantId& tenant, const RunId& id, int64_t 
       "version = version + 1, updated_at = ?";
   if (update.release_lease) sql += ", lease_owner = NULL, lease_expires_at = NULL";
   sql += " WHERE tenant_id = ? AND run_id = ? AND version = ?";
-  Params params = {Name(update.state),     update.current_step, update.context_json,
-                   OptionalMicros(update.next_wake_at), Micros(Now()),  tenant.value(),
-                   id.value(),             expected_version};
+  Params params = {Name(update.state),  update.current_step,
+                   update.context_json, OptionalMicros(update.next_wake_at),
+                   Micros(Now()),       tenant.value(),
+                   id.value(),          expected_version};
   if (lease != nullptr) {
     sql += " AND lease_owner = ? AND lease_token = ?";
     params.push_back(lease->owner);
@@ -457,11 +475,10 @@ Result<int64_t> Txn::UpdateRun(const TenantId& tenant, const RunId& id, int64_t 
   sql += " RETURNING version";
   GOVFLOW_ASSIGN_OR_RETURN(Rows rows, txn_->Query(sql, params));
   if (!rows.empty()) return rows[0].Int(0);
-  GOVFLOW_ASSIGN_OR_RETURN(
-      Rows current,
-      txn_->Query("SELECT version, lease_owner, lease_token FROM runs "
-                  "WHERE tenant_id = ? AND run_id = ?",
-                  {tenant.value(), id.value()}));
+  GOVFLOW_ASSIGN_OR_RETURN(Rows current,
+                           txn_->Query("SELECT version, lease_owner, lease_token FROM runs "
+                                       "WHERE tenant_id = ? AND run_id = ?",
+                                       {tenant.value(), id.value()}));
   if (current.empty()) return NotFound("run " + id.value() + " not found");
   if (current[0].Int(0) != expected_version) {
     return Aborted("run " + id.value() + " changed: expected version " +
@@ -540,9 +557,9 @@ Result<int64_t> Txn::AppendRunEvent(const RunEvent& e) {
 
 Result<std::vector<RunEvent>> Txn::ListRunEvents(const TenantId& tenant, const RunId& run) {
   return MapRows<RunEvent>(
-      txn_->Query(Select(kRunEventColumns,
-                         "run_events WHERE tenant_id = ? AND run_id = ? ORDER BY seq"),
-                  {tenant.value(), run.value()}),
+      txn_->Query(
+          Select(kRunEventColumns, "run_events WHERE tenant_id = ? AND run_id = ? ORDER BY seq"),
+          {tenant.value(), run.value()}),
       ReadRunEvent);
 }
 
@@ -568,8 +585,8 @@ Result<Effect> Txn::GetEffect(const TenantId& tenant, std::string_view key) {
       ReadEffect, "effect " + std::string(key));
 }
 
-Result<Effect> Txn::UpdateEffect(const TenantId& tenant, std::string_view key,
-                                 EffectState expected, const EffectUpdate& u) {
+Result<Effect> Txn::UpdateEffect(const TenantId& tenant, std::string_view key, EffectState expected,
+                                 const EffectUpdate& u) {
   GOVFLOW_ASSIGN_OR_RETURN(
       Rows rows,
       txn_->Query("UPDATE effects SET state = ?, response_json = ?, error_class = ?, "
@@ -586,12 +603,11 @@ Result<Effect> Txn::UpdateEffect(const TenantId& tenant, std::string_view key,
 }
 
 Result<std::vector<Effect>> Txn::ListEffectsForRun(const TenantId& tenant, const RunId& run) {
-  return MapRows<Effect>(
-      txn_->Query(Select(kEffectColumns,
-                         "effects WHERE tenant_id = ? AND run_id = ? "
-                         "ORDER BY created_at, idempotency_key"),
-                  {tenant.value(), run.value()}),
-      ReadEffect);
+  return MapRows<Effect>(txn_->Query(Select(kEffectColumns,
+                                            "effects WHERE tenant_id = ? AND run_id = ? "
+                                            "ORDER BY created_at, idempotency_key"),
+                                     {tenant.value(), run.value()}),
+                         ReadEffect);
 }
 
 Result<std::vector<Effect>> Txn::FindEffectsByBusinessKey(const TenantId& tenant,
@@ -638,9 +654,10 @@ Result<std::vector<ExceptionCase>> Txn::ListExceptionCases(const TenantId& tenan
         ReadException);
   }
   return MapRows<ExceptionCase>(
-      txn_->Query(Select(kExceptionColumns,
-                         "exception_cases WHERE tenant_id = ? ORDER BY created_at, case_id LIMIT ?"),
-                  {tenant.value(), static_cast<int64_t>(limit)}),
+      txn_->Query(
+          Select(kExceptionColumns,
+                 "exception_cases WHERE tenant_id = ? ORDER BY created_at, case_id LIMIT ?"),
+          {tenant.value(), static_cast<int64_t>(limit)}),
       ReadException);
 }
 

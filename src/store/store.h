@@ -63,16 +63,16 @@ struct Delivery {
   std::string headers_digest;  // hex SHA-256 of the canonical headers
   std::string body;            // raw bytes as received
   TimePoint received_at;
-  std::optional<RunId> run_id;              // the run an accepted delivery started
-  std::optional<DeliveryId> duplicate_of;   // for duplicates: the accepted delivery
+  std::optional<RunId> run_id;             // the run an accepted delivery started
+  std::optional<DeliveryId> duplicate_of;  // for duplicates: the accepted delivery
 };
 
 // What RecordDelivery did.
 struct DeliveryOutcome {
-  DeliveryStatus status;  // kDuplicate when an accepted delivery with the same webhook id existed
-  DeliveryId delivery_id;                  // the row just written
-  std::optional<DeliveryId> original;      // for duplicates: the first accepted delivery
-  std::optional<RunId> original_run;       // ... and the run it started
+  DeliveryStatus status;   // kDuplicate when an accepted delivery with the same webhook id existed
+  DeliveryId delivery_id;  // the row just written
+  std::optional<DeliveryId> original;  // for duplicates: the first accepted delivery
+  std::optional<RunId> original_run;   // ... and the run it started
   // This very delivery id was already recorded: the unit is running again after a commit whose
   // outcome it could not know (see Committer). Nothing new was written; start nothing new.
   bool replayed = false;
@@ -130,8 +130,8 @@ struct RunUpdate {
 struct RunEvent {
   TenantId tenant;
   RunId run;
-  int64_t seq = 0;     // assigned by AppendRunEvent: 1, 2, 3 ... per run
-  std::string kind;    // "transition", "attempt", "timer", ...
+  int64_t seq = 0;   // assigned by AppendRunEvent: 1, 2, 3 ... per run
+  std::string kind;  // "transition", "attempt", "timer", ...
   std::string step;
   int64_t attempt = 0;
   std::string payload_json = "{}";
@@ -314,6 +314,15 @@ class Store {
   // Runs `body` in a transaction and commits it, retrying the whole body up to `attempts` times
   // when the body or the commit fails with kAborted (a conflict). Any other error rolls back.
   Status Transact(const std::function<Status(Txn&)>& body, int attempts = 3);
+
+  // Tells every node that there may be new due runs (PostgreSQL NOTIFY; SQLite: this process),
+  // and waits for such a signal — a hint on top of polling ClaimDueRuns. See
+  // sql::Database::Notify for the semantics.
+  Status NotifyWork() { return db_->Notify(kWorkChannel); }
+  Result<bool> WaitForWork(std::chrono::milliseconds timeout) {
+    return db_->WaitForNotification(kWorkChannel, timeout);
+  }
+  static constexpr std::string_view kWorkChannel = "govflow_work";
 
   sql::Database& database() { return *db_; }
   sql::Dialect dialect() const { return db_->dialect(); }

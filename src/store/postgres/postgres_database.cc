@@ -1,10 +1,14 @@
 #include "store/postgres/postgres_database.h"
 
 #include <libpq-fe.h>
+#include <poll.h>
 
-#include <charconv>
 #include <cctype>
+#include <cerrno>
+#include <charconv>
 #include <cstring>
+#include <mutex>
+#include <set>
 #include <unordered_map>
 
 #include "store/connection_pool.h"
@@ -112,7 +116,8 @@ Value ReadValue(const PGresult* res, int row, int col) {
 // VALUES).
 bool IsUtilityStatement(std::string_view sql) {
   size_t i = 0;
-  while (i < sql.size() && (sql[i] == ' ' || sql[i] == '\n' || sql[i] == '\t' || sql[i] == '(')) ++i;
+  while (i < sql.size() && (sql[i] == ' ' || sql[i] == '\n' || sql[i] == '\t' || sql[i] == '('))
+    ++i;
   std::string word;
   while (i < sql.size() && std::isalpha(static_cast<unsigned char>(sql[i]))) {
     word.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(sql[i++]))));
@@ -312,6 +317,55 @@ class PostgresDatabase final : public Database {
     return url;
   }
 
+  Status Notify(std::string_view channel) override {
+    GOVFLOW_ASSIGN_OR_RETURN(std::unique_ptr<PostgresConnection> conn, pool_.Acquire());
+    // Outside a transaction: delivered at once (autocommit).
+    Result<ResultPtr> res = conn->Run("SELECT pg_notify(?, '')", {std::string(channel)});
+    Release(std::move(conn));
+    return res.status();
+  }
+
+  Result<bool> WaitForNotification(std::string_view channel,
+                                   std::chrono::milliseconds timeout) override {
+    std::lock_guard lock(listen_mu_);
+    if (listener_ == nullptr || !listener_->healthy()) {
+      listener_.reset();
+      listening_.clear();
+      GOVFLOW_ASSIGN_OR_RETURN(listener_, Connect());
+    }
+    const std::string name(channel);
+    if (!listening_.contains(name)) {
+      char* quoted = PQescapeIdentifier(listener_->get(), name.data(), name.size());
+      if (quoted == nullptr) return InvalidArgument("bad channel name " + name);
+      Status s = listener_->Exec(("LISTEN " + std::string(quoted)).c_str());
+      PQfreemem(quoted);
+      GOVFLOW_RETURN_IF_ERROR(s);
+      listening_.insert(name);
+    }
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    PGconn* conn = listener_->get();
+    for (;;) {
+      if (PQconsumeInput(conn) == 0) {
+        listener_.reset();
+        listening_.clear();
+        return Unavailable("lost the LISTEN connection");
+      }
+      bool hit = false;
+      while (PGnotify* n = PQnotifies(conn)) {
+        hit = hit || name == n->relname;
+        PQfreemem(n);
+      }
+      if (hit) return true;
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return false;
+      pollfd pfd{PQsocket(conn), POLLIN, 0};
+      if (poll(&pfd, 1, static_cast<int>(left.count())) < 0 && errno != EINTR) {
+        return Unavailable("poll on the LISTEN connection failed");
+      }
+    }
+  }
+
   void Release(std::unique_ptr<PostgresConnection> conn) {
     const bool healthy = conn->healthy();
     pool_.Release(std::move(conn), healthy);
@@ -327,13 +381,17 @@ class PostgresDatabase final : public Database {
       return Unavailable("cannot connect to PostgreSQL at " + DisplayUrl() + ": " + message);
     }
     // Quiet NOTICEs (e.g. "relation already exists, skipping") instead of printing to stderr.
-    PQsetNoticeProcessor(raw, [](void*, const char*) {}, nullptr);
+    PQsetNoticeProcessor(
+        raw, [](void*, const char*) {}, nullptr);
     GOVFLOW_RETURN_IF_ERROR(conn->Exec("SET client_min_messages TO warning"));
     return conn;
   }
 
   const std::string conninfo_;
   ConnectionPool<PostgresConnection> pool_;
+  std::mutex listen_mu_;                          // one waiter at a time
+  std::unique_ptr<PostgresConnection> listener_;  // GUARDED_BY(listen_mu_)
+  std::set<std::string> listening_;               // GUARDED_BY(listen_mu_)
 };
 
 void PostgresTransaction::Finish() {

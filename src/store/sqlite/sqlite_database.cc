@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <condition_variable>
 #include <filesystem>
 #include <mutex>
 #include <unordered_map>
@@ -130,6 +131,31 @@ Value ReadColumn(sqlite3_stmt* stmt, int col) {
   }
 }
 
+// In-process notifications for SQLite (one node): a pending flag per (file, channel).
+class LocalSignals {
+ public:
+  static LocalSignals& Get() {
+    static LocalSignals* signals = new LocalSignals();  // never destroyed: used at exit
+    return *signals;
+  }
+  void Notify(const std::string& key) {
+    std::lock_guard lock(mu_);
+    pending_[key] = true;
+    cv_.notify_all();
+  }
+  bool Wait(const std::string& key, std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mu_);
+    const bool signalled = cv_.wait_for(lock, timeout, [&] { return pending_[key]; });
+    pending_[key] = false;
+    return signalled;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::unordered_map<std::string, bool> pending_;  // GUARDED_BY(mu_)
+};
+
 class SqliteDatabase;
 
 class SqliteTransaction final : public Transaction {
@@ -223,6 +249,15 @@ class SqliteDatabase final : public Database {
   Dialect dialect() const override { return Dialect::kSqlite; }
   std::string DisplayUrl() const override { return "sqlite://" + path_; }
 
+  Status Notify(std::string_view channel) override {
+    LocalSignals::Get().Notify(SignalKey(channel));
+    return Status::Ok();
+  }
+  Result<bool> WaitForNotification(std::string_view channel,
+                                   std::chrono::milliseconds timeout) override {
+    return LocalSignals::Get().Wait(SignalKey(channel), timeout);
+  }
+
   void Release(std::unique_ptr<SqliteConnection> conn, bool healthy) {
     pool_.Release(std::move(conn), healthy);
   }
@@ -230,9 +265,9 @@ class SqliteDatabase final : public Database {
  private:
   Result<std::unique_ptr<SqliteConnection>> Connect() {
     sqlite3* db = nullptr;
-    int rc = sqlite3_open_v2(path_.c_str(), &db,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             nullptr);
+    int rc =
+        sqlite3_open_v2(path_.c_str(), &db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
     if (rc != SQLITE_OK) {
       Status s = MapSqliteError(db, rc, "open " + path_);
       sqlite3_close_v2(db);
@@ -246,6 +281,12 @@ class SqliteDatabase final : public Database {
                                            ? "PRAGMA synchronous=FULL"
                                            : "PRAGMA synchronous=NORMAL"));
     return conn;
+  }
+
+  std::string SignalKey(std::string_view channel) const {
+    std::error_code ec;
+    std::string canonical = std::filesystem::weakly_canonical(path_, ec).string();
+    return (ec ? path_ : canonical) + "#" + std::string(channel);
   }
 
   const std::string path_;

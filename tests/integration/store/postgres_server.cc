@@ -122,8 +122,8 @@ Result<std::unique_ptr<PostgresServer>> PostgresServer::Start() {
                                 " -k " + dir +
                                 " -c fsync=off -c synchronous_commit=off"
                                 " -c full_page_writes=off -c max_connections=200";
-    if (RunCommand({bin + "/pg_ctl", "-D", data, "-l", dir + "/server.log", "-w", "-t", "60",
-                    "-o", options, "start"},
+    if (RunCommand({bin + "/pg_ctl", "-D", data, "-l", dir + "/server.log", "-w", "-t", "60", "-o",
+                    options, "start"},
                    log) == 0) {
       return std::unique_ptr<PostgresServer>(new PostgresServer(bin, dir, port));
     }
@@ -171,7 +171,9 @@ void PostgresEnvironment::SetUp() {
   }
 }
 
-void PostgresEnvironment::TearDown() { SharedServer().reset(); }
+void PostgresEnvironment::TearDown() {
+  SharedServer().reset();
+}
 
 Result<std::string> PostgresEnvironment::FreshDatabaseUrl() {
   if (!SharedServer()) return Unavailable(SharedError());

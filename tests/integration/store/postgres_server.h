@@ -4,11 +4,11 @@
 // Thread-safe: CreateDatabase may be called from several threads.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <memory>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "base/status.h"
 

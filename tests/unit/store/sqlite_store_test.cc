@@ -9,8 +9,7 @@ namespace govflow::store::testing {
 namespace {
 
 Result<std::string> FreshSqliteUrl() {
-  std::string tmpl =
-      (std::filesystem::temp_directory_path() / "govflow-store-XXXXXX").string();
+  std::string tmpl = (std::filesystem::temp_directory_path() / "govflow-store-XXXXXX").string();
   if (mkdtemp(tmpl.data()) == nullptr) return Unavailable("mkdtemp failed");
   return sql::SqliteUrlForDataDir(tmpl);
 }

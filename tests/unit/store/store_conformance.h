@@ -3,11 +3,11 @@
 // tests/integration/store), so both engines are held to exactly the same behaviour.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <functional>
 #include <memory>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "base/clock.h"
 #include "base/status.h"

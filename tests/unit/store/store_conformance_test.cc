@@ -1,6 +1,10 @@
 // The store conformance suite (see store_conformance.h): behaviour every back end must have.
 #include "unit/store/store_conformance.h"
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
@@ -9,10 +13,6 @@
 #include <mutex>
 #include <set>
 #include <thread>
-
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "store/committer.h"
 #include "store/migrations.h"
@@ -27,16 +27,18 @@ const TenantId kAcme("acme");
 const TenantId kGlobex("globex");
 const ConnectionId kShop("shop");
 
-const Status& StatusOf(const Status& s) { return s; }
+const Status& StatusOf(const Status& s) {
+  return s;
+}
 template <typename T>
 const Status& StatusOf(const Result<T>& r) {
   return r.status();
 }
-#define ASSERT_OK(expr)                                       \
-  do {                                                        \
-    const auto& r_ = (expr);                                  \
-    const ::govflow::Status& s_ = StatusOf(r_);               \
-    ASSERT_TRUE(s_.ok()) << #expr << ": " << s_.ToString();   \
+#define ASSERT_OK(expr)                                     \
+  do {                                                      \
+    const auto& r_ = (expr);                                \
+    const ::govflow::Status& s_ = StatusOf(r_);             \
+    ASSERT_TRUE(s_.ok()) << #expr << ": " << s_.ToString(); \
   } while (0)
 
 template <typename T>
@@ -136,11 +138,11 @@ store::Run StoreConformanceTest::NewRun(const TenantId& tenant, const std::strin
 TEST_P(StoreConformanceTest, SqlLayerRoundTripsTypedValues) {
   auto txn = VALUE(store_->database().Begin());
   ASSERT_OK(txn->Execute("CREATE TABLE probe (i BIGINT, d DOUBLE PRECISION, t TEXT, n TEXT)"));
-  ASSERT_OK(txn->Execute("INSERT INTO probe (i, d, t, n) VALUES (?, ?, ?, ?)",
-                         {int64_t{-9007199254740993}, 2.5, std::string("it's \"quoted\" ?"),
-                          nullptr}));
-  sql::Rows rows = VALUE(txn->Query("SELECT i, d, t, n FROM probe WHERE t = ?",
-                                    {std::string("it's \"quoted\" ?")}));
+  ASSERT_OK(
+      txn->Execute("INSERT INTO probe (i, d, t, n) VALUES (?, ?, ?, ?)",
+                   {int64_t{-9007199254740993}, 2.5, std::string("it's \"quoted\" ?"), nullptr}));
+  sql::Rows rows = VALUE(
+      txn->Query("SELECT i, d, t, n FROM probe WHERE t = ?", {std::string("it's \"quoted\" ?")}));
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0].Int(0), -9007199254740993);
   EXPECT_DOUBLE_EQ(rows[0].Double(1), 2.5);
@@ -157,9 +159,10 @@ TEST_P(StoreConformanceTest, SqlLayerRoundTripsTypedValues) {
 TEST_P(StoreConformanceTest, SqlLayerMapsUniqueViolationToAlreadyExists) {
   SeedTenant(kAcme);
   auto txn = VALUE(store_->database().Begin());
-  Status s = txn->Execute("INSERT INTO tenants (tenant_id, display_name, created_at) "
-                          "VALUES (?, ?, ?)",
-                          {kAcme.value(), std::string("again"), int64_t{0}})
+  Status s = txn->Execute(
+                    "INSERT INTO tenants (tenant_id, display_name, created_at) "
+                    "VALUES (?, ?, ?)",
+                    {kAcme.value(), std::string("again"), int64_t{0}})
                  .status();
   EXPECT_EQ(s.code(), StatusCode::kAlreadyExists) << s.ToString();
 }
@@ -175,9 +178,10 @@ TEST_P(StoreConformanceTest, SqlLayerSavepointContainsAFailedStatement) {
   ASSERT_OK(txn->RollbackToSavepoint("sp"));
   ASSERT_OK(txn->ReleaseSavepoint("sp"));
   // The transaction is still usable and commits.
-  ASSERT_OK(txn->Execute("INSERT INTO tenants (tenant_id, display_name, created_at) "
-                         "VALUES (?, ?, ?)",
-                         {std::string("other"), std::string("Other"), int64_t{0}}));
+  ASSERT_OK(
+      txn->Execute("INSERT INTO tenants (tenant_id, display_name, created_at) "
+                   "VALUES (?, ?, ?)",
+                   {std::string("other"), std::string("Other"), int64_t{0}}));
   ASSERT_OK(txn->Commit());
   Txn check = VALUE(store_->Begin(sql::TxnMode::kReadOnly));
   EXPECT_EQ(VALUE(check.GetTenant(TenantId("other"))).display_name, "Other");
@@ -188,8 +192,8 @@ TEST_P(StoreConformanceTest, BlobsRoundTripAllByteValues) {
   std::string secret;
   for (int i = 0; i < 256; ++i) secret.push_back(static_cast<char>(i));
   ASSERT_OK(store_->Transact([&](Txn& txn) {
-    return txn.PutConnection({kAcme, ConnectionId("erp"), "erp.business_central", "{}", secret,
-                              {}, {}});
+    return txn.PutConnection(
+        {kAcme, ConnectionId("erp"), "erp.business_central", "{}", secret, {}, {}});
   }));
   Txn txn = VALUE(store_->Begin(sql::TxnMode::kReadOnly));
   Connection c = VALUE(txn.GetConnection(kAcme, ConnectionId("erp")));
@@ -204,7 +208,8 @@ TEST_P(StoreConformanceTest, MigrationsApplyOnceAndAreIdempotent) {
   EXPECT_EQ(VALUE(ApplyMigrations(store_->database(), EmbeddedMigrations(), clock_)), 0);
   std::unique_ptr<Store> again = OpenAnother();
   auto txn = VALUE(store_->database().Begin(sql::TxnMode::kReadOnly));
-  sql::Rows rows = VALUE(txn->Query("SELECT version, name FROM schema_migrations ORDER BY version"));
+  sql::Rows rows =
+      VALUE(txn->Query("SELECT version, name FROM schema_migrations ORDER BY version"));
   ASSERT_EQ(rows.size(), EmbeddedMigrations().size());
   for (size_t i = 0; i < rows.size(); ++i) {
     EXPECT_EQ(rows[i].Int(0), EmbeddedMigrations()[i].version);
@@ -217,8 +222,9 @@ TEST_P(StoreConformanceTest, MigrationsApplyOnceAndAreIdempotent) {
 TEST_P(StoreConformanceTest, MigrationsRefuseASchemaNewerThanTheBinary) {
   {
     auto txn = VALUE(store_->database().Begin());
-    ASSERT_OK(txn->Execute("INSERT INTO schema_migrations (version, name, applied_at_unix_s) "
-                           "VALUES (9999, 'from_the_future', 0)"));
+    ASSERT_OK(
+        txn->Execute("INSERT INTO schema_migrations (version, name, applied_at_unix_s) "
+                     "VALUES (9999, 'from_the_future', 0)"));
     ASSERT_OK(txn->Commit());
   }
   Result<int> applied = ApplyMigrations(store_->database(), EmbeddedMigrations(), clock_);
@@ -246,9 +252,16 @@ TEST_P(StoreConformanceTest, TenantCannotReadOrChangeAnotherTenantsRowsById) {
   ASSERT_OK(store_->Transact([&](Txn& txn) -> Status {
     GOVFLOW_RETURN_IF_ERROR(txn.CreateRun(NewRun(kAcme, "run-1")));
     GOVFLOW_RETURN_IF_ERROR(txn.RecordDelivery(NewDelivery(kAcme, "del-1", "w-1")).status());
-    GOVFLOW_RETURN_IF_ERROR(txn.OpenExceptionCase(
-        {kAcme, ExceptionCaseId("case-1"), RunId("run-1"), "post", "validation", "bad sku", "{}",
-         ExceptionState::kOpen, {}, {}}));
+    GOVFLOW_RETURN_IF_ERROR(txn.OpenExceptionCase({kAcme,
+                                                   ExceptionCaseId("case-1"),
+                                                   RunId("run-1"),
+                                                   "post",
+                                                   "validation",
+                                                   "bad sku",
+                                                   "{}",
+                                                   ExceptionState::kOpen,
+                                                   {},
+                                                   {}}));
     Effect e;
     e.tenant = kAcme;
     e.idempotency_key = "acme/run-1/post";
@@ -265,8 +278,7 @@ TEST_P(StoreConformanceTest, TenantCannotReadOrChangeAnotherTenantsRowsById) {
   EXPECT_EQ(txn.GetExceptionCase(kGlobex, ExceptionCaseId("case-1")).status().code(),
             StatusCode::kNotFound);
   EXPECT_EQ(txn.GetEffect(kGlobex, "acme/run-1/post").status().code(), StatusCode::kNotFound);
-  EXPECT_EQ(txn.GetConnection(kGlobex, ConnectionId("erp")).status().code(),
-            StatusCode::kNotFound);
+  EXPECT_EQ(txn.GetConnection(kGlobex, ConnectionId("erp")).status().code(), StatusCode::kNotFound);
   EXPECT_TRUE(VALUE(txn.ListRuns(kGlobex, std::nullopt, 100)).empty());
   EXPECT_TRUE(VALUE(txn.ListDeliveries(kGlobex, 100)).empty());
   EXPECT_TRUE(VALUE(txn.ListExceptionCases(kGlobex, std::nullopt, 100)).empty());
@@ -276,8 +288,8 @@ TEST_P(StoreConformanceTest, TenantCannotReadOrChangeAnotherTenantsRowsById) {
   update.state = RunState::kFailed;
   EXPECT_EQ(txn.UpdateRun(kGlobex, RunId("run-1"), 1, update).status().code(),
             StatusCode::kNotFound);
-  EXPECT_FALSE(txn.SetExceptionCaseState(kGlobex, ExceptionCaseId("case-1"),
-                                         ExceptionState::kOpen, ExceptionState::kResolved)
+  EXPECT_FALSE(txn.SetExceptionCaseState(kGlobex, ExceptionCaseId("case-1"), ExceptionState::kOpen,
+                                         ExceptionState::kResolved)
                    .ok());
   // The owner still sees everything, unchanged.
   store::Run run = VALUE(txn.GetRun(kAcme, RunId("run-1")));
@@ -383,12 +395,13 @@ TEST_P(StoreConformanceTest, PublishedWorkflowVersionsAreImmutable) {
 TEST_P(StoreConformanceTest, RunUpdateDetectsOptimisticConcurrencyConflict) {
   SeedTenant(kAcme);
   ASSERT_OK(store_->Transact([&](Txn& txn) { return txn.CreateRun(NewRun(kAcme, "run-1")); }));
-  EXPECT_EQ(store_->Transact([&](Txn& txn) { return txn.CreateRun(NewRun(kAcme, "run-1")); })
-                .code(),
-            StatusCode::kAlreadyExists);
+  EXPECT_EQ(
+      store_->Transact([&](Txn& txn) { return txn.CreateRun(NewRun(kAcme, "run-1")); }).code(),
+      StatusCode::kAlreadyExists);
 
   // Two workers read version 1.
-  store::Run seen_by_a = VALUE(VALUE(store_->Begin(sql::TxnMode::kReadOnly)).GetRun(kAcme, RunId("run-1")));
+  store::Run seen_by_a =
+      VALUE(VALUE(store_->Begin(sql::TxnMode::kReadOnly)).GetRun(kAcme, RunId("run-1")));
   store::Run seen_by_b = seen_by_a;
   ASSERT_EQ(seen_by_a.version, 1);
 
@@ -513,13 +526,10 @@ TEST_P(StoreConformanceTest, StaleLeaseHolderIsFencedOff) {
   Txn txn = VALUE(store_->Begin());
   // node-a wakes up with the current version but an old lease: refused.
   store::Run current = VALUE(txn.GetRun(kAcme, RunId("run-1")));
-  EXPECT_EQ(txn.UpdateRun(kAcme, RunId("run-1"), current.version, update, &a[0].lease)
-                .status()
-                .code(),
-            StatusCode::kAborted);
-  EXPECT_EQ(txn.RenewLease(kAcme, RunId("run-1"), a[0].lease, milliseconds(5'000))
-                .status()
-                .code(),
+  EXPECT_EQ(
+      txn.UpdateRun(kAcme, RunId("run-1"), current.version, update, &a[0].lease).status().code(),
+      StatusCode::kAborted);
+  EXPECT_EQ(txn.RenewLease(kAcme, RunId("run-1"), a[0].lease, milliseconds(5'000)).status().code(),
             StatusCode::kAborted);
   EXPECT_EQ(txn.ReleaseLease(kAcme, RunId("run-1"), a[0].lease).code(), StatusCode::kAborted);
   // node-b's lease works.
@@ -589,8 +599,9 @@ TEST_P(StoreConformanceTest, IdempotencyKeyIsUniqueAndStableAcrossRetries) {
     GOVFLOW_RETURN_IF_ERROR(txn.CreateRun(NewRun(kAcme, "run-1")));
     Result<Effect> first = txn.BeginEffect(e);
     if (!first.ok()) return first.status();
-    return txn.UpdateEffect(kAcme, e.idempotency_key, EffectState::kPending,
-                            {EffectState::kInFlight, "", "", true})
+    return txn
+        .UpdateEffect(kAcme, e.idempotency_key, EffectState::kPending,
+                      {EffectState::kInFlight, "", "", true})
         .status();
   }));
 
@@ -615,9 +626,9 @@ TEST_P(StoreConformanceTest, IdempotencyKeyIsUniqueAndStableAcrossRetries) {
                 .status()
                 .code(),
             StatusCode::kAborted);
-  Effect settled = VALUE(txn.UpdateEffect(kAcme, e.idempotency_key, EffectState::kUnknown,
-                                          {EffectState::kSucceeded, R"({"number":"SO-1"})", "",
-                                           false}));
+  Effect settled =
+      VALUE(txn.UpdateEffect(kAcme, e.idempotency_key, EffectState::kUnknown,
+                             {EffectState::kSucceeded, R"({"number":"SO-1"})", "", false}));
   EXPECT_EQ(settled.response_json, R"({"number":"SO-1"})");
   EXPECT_EQ(settled.attempts, 1);
   std::vector<Effect> by_key =
@@ -634,13 +645,28 @@ TEST_P(StoreConformanceTest, ExceptionCaseMovesOnlyFromTheExpectedState) {
   SeedTenant(kAcme);
   ASSERT_OK(store_->Transact([&](Txn& txn) -> Status {
     GOVFLOW_RETURN_IF_ERROR(txn.CreateRun(NewRun(kAcme, "run-1")));
-    return txn.OpenExceptionCase({kAcme, ExceptionCaseId("case-1"), RunId("run-1"), "map",
-                                  "unknown_item", "item SKU-9 not found", R"({"sku":"SKU-9"})",
-                                  ExceptionState::kOpen, {}, {}});
+    return txn.OpenExceptionCase({kAcme,
+                                  ExceptionCaseId("case-1"),
+                                  RunId("run-1"),
+                                  "map",
+                                  "unknown_item",
+                                  "item SKU-9 not found",
+                                  R"({"sku":"SKU-9"})",
+                                  ExceptionState::kOpen,
+                                  {},
+                                  {}});
   }));
   Txn txn = VALUE(store_->Begin());
-  EXPECT_EQ(txn.OpenExceptionCase({kAcme, ExceptionCaseId("case-1"), RunId("run-1"), "map", "x",
-                                   "y", "{}", ExceptionState::kOpen, {}, {}})
+  EXPECT_EQ(txn.OpenExceptionCase({kAcme,
+                                   ExceptionCaseId("case-1"),
+                                   RunId("run-1"),
+                                   "map",
+                                   "x",
+                                   "y",
+                                   "{}",
+                                   ExceptionState::kOpen,
+                                   {},
+                                   {}})
                 .code(),
             StatusCode::kAlreadyExists);
   std::vector<ExceptionCase> open = VALUE(txn.ListExceptionCases(kAcme, ExceptionState::kOpen, 10));
@@ -674,10 +700,11 @@ TEST_P(StoreConformanceTest, RollbackLeavesNothing) {
     ASSERT_OK(txn.CreateRun(NewRun(kAcme, "run-rolled-back")));
     ASSERT_OK(txn.Rollback());
   }
-  EXPECT_FALSE(store_->Transact([&](Txn& txn) -> Status {
-                       GOVFLOW_RETURN_IF_ERROR(txn.CreateRun(NewRun(kAcme, "run-failed-body")));
-                       return InvalidArgument("the body changed its mind");
-                     })
+  EXPECT_FALSE(store_
+                   ->Transact([&](Txn& txn) -> Status {
+                     GOVFLOW_RETURN_IF_ERROR(txn.CreateRun(NewRun(kAcme, "run-failed-body")));
+                     return InvalidArgument("the body changed its mind");
+                   })
                    .ok());
   Txn txn = VALUE(store_->Begin(sql::TxnMode::kReadOnly));
   EXPECT_TRUE(VALUE(txn.ListRuns(kAcme, std::nullopt, 10)).empty());
@@ -695,7 +722,7 @@ TEST_P(StoreConformanceTest, RollbackLeavesNothing) {
 // The unit a webhook handler submits: record the delivery and, unless it is a duplicate, start
 // its run, all in one durable step.
 static Committer::WriteUnit AcceptOrder(const store::Run& run, const std::string& webhook_id,
-                                 std::shared_ptr<DeliveryOutcome> outcome) {
+                                        std::shared_ptr<DeliveryOutcome> outcome) {
   return [run, webhook_id, outcome](Txn& txn) -> Status {
     Delivery d = NewDelivery(run.tenant, "del-" + run.id.value(), webhook_id);
     d.run_id = run.id;
@@ -718,8 +745,8 @@ TEST_P(StoreConformanceTest, GroupCommitBatchesManyConcurrentSubmissions) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kPerThread; ++i) {
         const std::string id = std::to_string(t) + "-" + std::to_string(i);
-        futures[t].push_back(committer.Submit(AcceptOrder(
-            NewRun(kAcme, "run-" + id), "w-" + id, std::make_shared<DeliveryOutcome>())));
+        futures[t].push_back(committer.Submit(AcceptOrder(NewRun(kAcme, "run-" + id), "w-" + id,
+                                                          std::make_shared<DeliveryOutcome>())));
       }
     });
   }
@@ -735,7 +762,8 @@ TEST_P(StoreConformanceTest, GroupCommitBatchesManyConcurrentSubmissions) {
   EXPECT_EQ(stats.failed_units, 0);
   EXPECT_EQ(stats.failed_commits, 0);
   // Far fewer transactions than units.
-  EXPECT_LE(stats.transactions, kThreads * kPerThread / 10) << "transactions=" << stats.transactions;
+  EXPECT_LE(stats.transactions, kThreads * kPerThread / 10)
+      << "transactions=" << stats.transactions;
   Txn txn = VALUE(store_->Begin(sql::TxnMode::kReadOnly));
   EXPECT_EQ(VALUE(txn.ListRuns(kAcme, std::nullopt, 5000)).size(),
             static_cast<size_t>(kThreads * kPerThread));
@@ -746,8 +774,8 @@ TEST_P(StoreConformanceTest, GroupCommitFailsOnlyTheBadUnit) {
   CommitterOptions options;
   options.max_delay = milliseconds(50);  // make sure all of them share one batch
   Committer committer(*store_, options);
-  auto good1 = committer.Submit(AcceptOrder(NewRun(kAcme, "run-1"), "w-1",
-                                            std::make_shared<DeliveryOutcome>()));
+  auto good1 = committer.Submit(
+      AcceptOrder(NewRun(kAcme, "run-1"), "w-1", std::make_shared<DeliveryOutcome>()));
   // A database error mid-batch (unknown workflow version violates a foreign key) ...
   store::Run orphan = NewRun(kAcme, "run-orphan");
   orphan.workflow_version = 99;
@@ -757,8 +785,8 @@ TEST_P(StoreConformanceTest, GroupCommitFailsOnlyTheBadUnit) {
     GOVFLOW_RETURN_IF_ERROR(txn.CreateRun(NewRun(kAcme, "run-refused")));
     return InvalidArgument("refused");
   });
-  auto good2 = committer.Submit(AcceptOrder(NewRun(kAcme, "run-2"), "w-2",
-                                            std::make_shared<DeliveryOutcome>()));
+  auto good2 = committer.Submit(
+      AcceptOrder(NewRun(kAcme, "run-2"), "w-2", std::make_shared<DeliveryOutcome>()));
   EXPECT_TRUE(good1.get().ok());
   EXPECT_FALSE(bad_db.get().ok());
   EXPECT_EQ(bad_logic.get().code(), StatusCode::kInvalidArgument);
@@ -775,13 +803,13 @@ TEST_P(StoreConformanceTest, GroupCommitReleasesCallersOnlyAfterCommit) {
   SeedTenant(kAcme);
   Committer committer(*store_);
   std::promise<bool> visible;
-  committer.Submit(AcceptOrder(NewRun(kAcme, "run-1"), "w-1", std::make_shared<DeliveryOutcome>()),
-                   [&](Status s) {
-                     // Runs after COMMIT: a new transaction (another connection) sees the run.
-                     Result<Txn> txn = store_->Begin(sql::TxnMode::kReadOnly);
-                     visible.set_value(s.ok() && txn.ok() &&
-                                       txn->GetRun(kAcme, RunId("run-1")).ok());
-                   });
+  committer.Submit(
+      AcceptOrder(NewRun(kAcme, "run-1"), "w-1", std::make_shared<DeliveryOutcome>()),
+      [&](Status s) {
+        // Runs after COMMIT: a new transaction (another connection) sees the run.
+        Result<Txn> txn = store_->Begin(sql::TxnMode::kReadOnly);
+        visible.set_value(s.ok() && txn.ok() && txn->GetRun(kAcme, RunId("run-1")).ok());
+      });
   EXPECT_TRUE(visible.get_future().get());
 }
 
@@ -810,8 +838,8 @@ TEST_P(StoreConformanceTest, CommitterStopCommitsWhatWasSubmittedAndRefusesMore)
   std::vector<std::future<Status>> futures;
   for (int i = 0; i < 20; ++i) {
     const std::string id = std::to_string(i);
-    futures.push_back(committer->Submit(AcceptOrder(NewRun(kAcme, "run-" + id), "w-" + id,
-                                                    std::make_shared<DeliveryOutcome>())));
+    futures.push_back(committer->Submit(
+        AcceptOrder(NewRun(kAcme, "run-" + id), "w-" + id, std::make_shared<DeliveryOutcome>())));
   }
   committer->Stop();
   for (auto& f : futures) EXPECT_TRUE(f.get().ok());
@@ -832,8 +860,8 @@ TEST_P(StoreConformanceTest, GroupCommitRetriesUnitsAloneWhenTheBatchCommitFails
   std::vector<std::future<Status>> futures;
   for (int i = 0; i < 10; ++i) {
     const std::string id = std::to_string(i);
-    futures.push_back(committer.Submit(AcceptOrder(NewRun(kAcme, "run-" + id), "w-" + id,
-                                                   std::make_shared<DeliveryOutcome>())));
+    futures.push_back(committer.Submit(
+        AcceptOrder(NewRun(kAcme, "run-" + id), "w-" + id, std::make_shared<DeliveryOutcome>())));
   }
   for (auto& f : futures) EXPECT_TRUE(f.get().ok());
   CommitterStats stats = committer.stats();
@@ -896,13 +924,13 @@ TEST_P(StoreConformanceTest, GroupCommitFailsEveryUnitWhileTheStoreIsDownAndReco
   std::vector<std::future<Status>> futures;
   for (int i = 0; i < 5; ++i) {
     const std::string id = std::to_string(i);
-    futures.push_back(committer.Submit(AcceptOrder(NewRun(kAcme, "run-" + id), "w-" + id,
-                                                   std::make_shared<DeliveryOutcome>())));
+    futures.push_back(committer.Submit(
+        AcceptOrder(NewRun(kAcme, "run-" + id), "w-" + id, std::make_shared<DeliveryOutcome>())));
   }
   for (auto& f : futures) EXPECT_EQ(f.get().code(), StatusCode::kUnavailable);
   faults->Clear();
-  ASSERT_OK(committer.SubmitAndWait(AcceptOrder(NewRun(kAcme, "run-after"), "w-after",
-                                                std::make_shared<DeliveryOutcome>())));
+  ASSERT_OK(committer.SubmitAndWait(
+      AcceptOrder(NewRun(kAcme, "run-after"), "w-after", std::make_shared<DeliveryOutcome>())));
   Txn txn = VALUE(store_->Begin(sql::TxnMode::kReadOnly));
   std::map<RunState, int64_t> counts = VALUE(txn.CountRunsByState(kAcme));
   EXPECT_EQ(counts, (std::map<RunState, int64_t>{{RunState::kPending, 1}}));
@@ -923,7 +951,8 @@ TEST_P(StoreConformanceTest, ConcurrentTransactionsAcceptAWebhookIdOnlyOnce) {
   });
   first_recorded.get_future().wait();
   {
-    Txn txn = VALUE(other_node->Begin());  // SQLite: waits for the writer; PostgreSQL: the insert waits
+    Txn txn =
+        VALUE(other_node->Begin());  // SQLite: waits for the writer; PostgreSQL: the insert waits
     outcomes[1] = VALUE(txn.RecordDelivery(NewDelivery(kAcme, "del-2", "w-race")));
     ASSERT_OK(txn.Commit());
   }
@@ -954,6 +983,23 @@ TEST_P(StoreConformanceTest, RecordingTheSameDeliveryAgainIsAReplay) {
   EXPECT_EQ(VALUE(txn.ListDeliveries(kAcme, 10)).size(), 3u);
 }
 
+TEST_P(StoreConformanceTest, NodesWakeEachOtherWhenWorkArrives) {
+  std::unique_ptr<Store> other_node = OpenAnother();
+  EXPECT_FALSE(VALUE(store_->WaitForWork(milliseconds(0))));  // starts listening
+  ASSERT_OK(other_node->NotifyWork());
+  EXPECT_TRUE(VALUE(store_->WaitForWork(seconds(10))));
+  EXPECT_FALSE(VALUE(store_->WaitForWork(milliseconds(50))));  // the signal was consumed
+
+  std::thread notifier([&] {
+    std::this_thread::sleep_for(milliseconds(50));
+    EXPECT_TRUE(other_node->NotifyWork().ok());
+  });
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(VALUE(store_->WaitForWork(seconds(20))));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, seconds(10));  // woken, not timed out
+  notifier.join();
+}
+
 TEST_P(StoreConformanceTest, AcknowledgedUnitsSurviveSigkillOfTheWriter) {
   // Invariant 1 at the store's level: a child process commits orders through the group committer
   // and reports each acknowledgement down a pipe; it is killed with SIGKILL mid-stream. Every
@@ -973,13 +1019,13 @@ TEST_P(StoreConformanceTest, AcknowledgedUnitsSurviveSigkillOfTheWriter) {
     Committer committer(**store);
     for (int i = 0;; ++i) {
       const std::string id = std::to_string(i);
-      committer.Submit(AcceptOrder(NewRun(kAcme, "run-" + id), "w-" + id,
-                                   std::make_shared<DeliveryOutcome>()),
-                       [fd = fds[1], id](Status s) {
-                         if (!s.ok()) return;
-                         const std::string line = id + "\n";
-                         if (write(fd, line.data(), line.size()) < 0) _exit(3);
-                       });
+      committer.Submit(
+          AcceptOrder(NewRun(kAcme, "run-" + id), "w-" + id, std::make_shared<DeliveryOutcome>()),
+          [fd = fds[1], id](Status s) {
+            if (!s.ok()) return;
+            const std::string line = id + "\n";
+            if (write(fd, line.data(), line.size()) < 0) _exit(3);
+          });
       if (i % 20 == 19) std::this_thread::sleep_for(milliseconds(1));
     }
   }
