@@ -106,12 +106,13 @@ ListRep* NewListRep(size_t n, void* memory, int32_t refs) {
   return rep;
 }
 
-MapRep* NewMapRep(size_t capacity, void* memory, int32_t refs) {
+MapRep* NewMapRep(size_t capacity, void* memory, int32_t refs, uint32_t index_capacity = 0) {
   auto* rep = static_cast<MapRep*>(memory);
   new (&rep->header.refs) std::atomic<int32_t>(refs);
   rep->size = 0;
   rep->capacity = static_cast<uint32_t>(capacity);
-  rep->padding = 0;
+  rep->index_capacity = index_capacity;
+  if (index_capacity > 0) std::memset(rep->index(), 0, index_capacity * sizeof(uint32_t));
   for (size_t i = 0; i < capacity; ++i) {
     new (&rep->keys()[i]) Value();
     new (&rep->values()[i]) Value();
@@ -180,6 +181,87 @@ bool IsValidKey(const Value& k) {
   }
 }
 
+// Maps larger than this get a hash index when built on the heap.
+constexpr size_t kIndexThreshold = 8;
+
+uint64_t Mix(uint64_t x) {  // splitmix64 finaliser
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ull;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+uint64_t HashBytes(std::string_view s) {
+  uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+  return Mix(h);
+}
+
+// A hash equal for keys that KeyEquals; false when `k` cannot equal any valid key.
+bool KeyHash(const Value& k, uint64_t* h) {
+  switch (k.kind()) {
+    case ValueKind::kString: *h = HashBytes(k.string_value()); return true;
+    case ValueKind::kBool: *h = Mix(0x51ed2701u + (k.bool_value() ? 1 : 0)); return true;
+    case ValueKind::kInt: *h = Mix(static_cast<uint64_t>(k.int_value())); return true;
+    case ValueKind::kUint: *h = Mix(k.uint_value()); return true;
+    case ValueKind::kDouble: {
+      double d = k.double_value();
+      if (d != std::trunc(d)) return false;
+      if (d >= 0 && d < 18446744073709551616.0) {
+        *h = Mix(static_cast<uint64_t>(d));
+        return true;
+      }
+      if (d < 0 && d >= -9223372036854775808.0) {
+        *h = Mix(static_cast<uint64_t>(static_cast<int64_t>(d)));
+        return true;
+      }
+      return false;
+    }
+    default: return false;
+  }
+}
+
+uint32_t IndexCapacityFor(size_t n) {
+  if (n <= kIndexThreshold) return 0;
+  uint32_t cap = 16;
+  while (cap < 2 * n) cap <<= 1;
+  return cap;
+}
+
+// Position of `key` among rep's entries via the index, or -1.
+int64_t IndexedFind(const MapRep* rep, const Value& key) {
+  uint64_t h;
+  if (!KeyHash(key, &h)) return -1;
+  uint32_t mask = rep->index_capacity - 1;
+  const uint32_t* index = rep->index();
+  for (uint32_t slot = static_cast<uint32_t>(h) & mask;; slot = (slot + 1) & mask) {
+    uint32_t e = index[slot];
+    if (e == 0) return -1;
+    if (KeyEquals(rep->keys()[e - 1], key)) return e - 1;
+  }
+}
+
+// Adds entry `i` (already stored) to the index; false if an equal key is indexed already.
+bool IndexInsert(MapRep* rep, uint32_t i) {
+  uint64_t h = 0;
+  KeyHash(rep->keys()[i], &h);
+  uint32_t mask = rep->index_capacity - 1;
+  uint32_t* index = rep->index();
+  for (uint32_t slot = static_cast<uint32_t>(h) & mask;; slot = (slot + 1) & mask) {
+    uint32_t e = index[slot];
+    if (e == 0) {
+      index[slot] = i + 1;
+      return true;
+    }
+    if (KeyEquals(rep->keys()[e - 1], rep->keys()[i])) return false;
+  }
+}
+
+size_t HeapMapBytes(size_t n, uint32_t index_capacity) {
+  return sizeof(MapRep) + 2 * n * sizeof(Value) + index_capacity * sizeof(uint32_t);
+}
+
 const boost::json::array& JsonArray(const Value& v) {
   return *static_cast<const boost::json::array*>(v.raw_pointer());
 }
@@ -219,25 +301,34 @@ Value Value::List(std::vector<Value> elements) {
 }
 
 Value Value::Map(std::vector<std::pair<Value, Value>> entries) {
-  for (size_t i = 0; i < entries.size(); ++i) {
+  size_t n = entries.size();
+  for (size_t i = 0; i < n; ++i) {
     if (entries[i].first.is_error()) return entries[i].first;
     if (!IsValidKey(entries[i].first)) {
       return Error("unsupported key type: " + std::string(KindName(entries[i].first.kind())));
     }
-    for (size_t j = 0; j < i; ++j) {
-      if (KeyEquals(entries[i].first, entries[j].first)) {
-        return Error("Failed with repeated key: " + entries[i].first.DebugString());
+  }
+  uint32_t index_capacity = IndexCapacityFor(n);
+  if (index_capacity == 0) {
+    for (size_t i = 0; i < n; ++i) {
+      for (size_t j = 0; j < i; ++j) {
+        if (KeyEquals(entries[i].first, entries[j].first)) {
+          return Error("Failed with repeated key: " + entries[i].first.DebugString());
+        }
       }
     }
   }
-  size_t n = entries.size();
-  MapRep* rep = NewMapRep(n, HeapAlloc(sizeof(MapRep) + 2 * n * sizeof(Value)), 1);
+  MapRep* rep = NewMapRep(n, HeapAlloc(HeapMapBytes(n, index_capacity)), 1, index_capacity);
+  Value map = FromRep(ValueKind::kMap, value_internal::kRep, rep, 0, true);
   for (size_t i = 0; i < n; ++i) {
     rep->keys()[i] = std::move(entries[i].first);
     rep->values()[i] = std::move(entries[i].second);
+    rep->size = static_cast<uint32_t>(i + 1);
+    if (index_capacity > 0 && !IndexInsert(rep, static_cast<uint32_t>(i))) {
+      return Error("Failed with repeated key: " + rep->keys()[i].DebugString());
+    }
   }
-  rep->size = static_cast<uint32_t>(n);
-  return FromRep(ValueKind::kMap, value_internal::kRep, rep, 0, true);
+  return map;
 }
 
 Value Value::Timestamp(timeutil::Timestamp t) { return TimestampSecondsNanos(t.seconds, t.nanos); }
@@ -330,6 +421,12 @@ bool BorrowMapFindString(const Value& map, std::string_view key, Value* out) {
     return true;
   }
   auto* rep = static_cast<const MapRep*>(map.raw_pointer());
+  if (rep->index_capacity > 0) {
+    int64_t i = IndexedFind(rep, Value::StringView(key));
+    if (i < 0) return false;
+    *out = rep->values()[i].Borrow();
+    return true;
+  }
   const Value* keys = rep->keys();
   for (uint32_t i = 0; i < rep->size; ++i) {
     if (keys[i].kind() == ValueKind::kString && keys[i].string_value() == key) {
@@ -347,6 +444,12 @@ bool BorrowMapFind(const Value& map, const Value& key, Value* out) {
   }
   if (key.kind() == ValueKind::kString) return BorrowMapFindString(map, key.string_value(), out);
   auto* rep = static_cast<const MapRep*>(map.raw_pointer());
+  if (rep->index_capacity > 0) {
+    int64_t i = IndexedFind(rep, key);
+    if (i < 0) return false;
+    *out = rep->values()[i].Borrow();
+    return true;
+  }
   for (uint32_t i = 0; i < rep->size; ++i) {
     if (KeyEquals(rep->keys()[i], key)) {
       *out = rep->values()[i].Borrow();
@@ -382,12 +485,7 @@ std::optional<Value> Value::MapFind(const Value& key) const {
   Value out;
   if (!value_internal::BorrowMapFind(*this, key, &out)) return std::nullopt;
   if (storage() == value_internal::kJson) return out;
-  // Re-fetch as an owning copy.
-  auto* rep = static_cast<const MapRep*>(raw_pointer());
-  for (uint32_t i = 0; i < rep->size; ++i) {
-    if (KeyEquals(rep->keys()[i], key)) return rep->values()[i];
-  }
-  return out;
+  return MaterializeValue(out);  // an owning copy of the same entry
 }
 
 Value Value::MapKeyAt(size_t i) const {
@@ -435,12 +533,15 @@ Value CopyToHeap(const Value& v, bool copy_json) {
           copy_json) {
         // Keys are unique already (arena maps and JSON objects are built checked).
         size_t n = v.size();
-        MapRep* rep = NewMapRep(n, HeapAlloc(sizeof(MapRep) + 2 * n * sizeof(Value)), 1);
+        uint32_t index_capacity = IndexCapacityFor(n);
+        MapRep* rep =
+            NewMapRep(n, HeapAlloc(HeapMapBytes(n, index_capacity)), 1, index_capacity);
         for (size_t i = 0; i < n; ++i) {
           rep->keys()[i] = CopyToHeap(value_internal::BorrowMapKeyAt(v, i), copy_json);
           rep->values()[i] = CopyToHeap(value_internal::BorrowMapValueAt(v, i), copy_json);
+          rep->size = static_cast<uint32_t>(i + 1);
+          if (index_capacity > 0) IndexInsert(rep, static_cast<uint32_t>(i));
         }
-        rep->size = static_cast<uint32_t>(n);
         return Value::FromRep(ValueKind::kMap, value_internal::kRep, rep, 0, true);
       }
       break;

@@ -316,12 +316,16 @@ struct MapRep {
   RepHeader header;
   uint32_t size;
   uint32_t capacity;
-  uint32_t padding;  // keeps the Values that follow 8-byte aligned
-  // keys[capacity] then values[capacity] follow.
+  // Slots of the hash index (a power of two) or 0 for none (small and arena maps scan).
+  // Also keeps the Values that follow 8-byte aligned.
+  uint32_t index_capacity;
+  // keys[capacity], values[capacity], then index[index_capacity] (entry + 1, 0 = empty).
   Value* keys() { return reinterpret_cast<Value*>(this + 1); }
   const Value* keys() const { return reinterpret_cast<const Value*>(this + 1); }
   Value* values() { return keys() + capacity; }
   const Value* values() const { return keys() + capacity; }
+  uint32_t* index() { return reinterpret_cast<uint32_t*>(values() + capacity); }
+  const uint32_t* index() const { return reinterpret_cast<const uint32_t*>(values() + capacity); }
 };
 
 struct OptionalRep {

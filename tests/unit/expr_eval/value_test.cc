@@ -46,6 +46,32 @@ TEST(ValueTest, MapFindsNumericKeysAcrossTypes) {
   EXPECT_FALSE(m.MapFind(Value::Double(1.5)).has_value());
 }
 
+TEST(ValueTest, LargeMapsAreIndexedWithCelKeySemantics) {
+  std::vector<std::pair<Value, Value>> entries;
+  for (int i = 0; i < 200; ++i) {
+    entries.emplace_back(Value::Int(i), Value::Int(i * 10));
+    entries.emplace_back(Value::String("k" + std::to_string(i)), Value::Int(-i));
+  }
+  entries.emplace_back(Value::Uint(18446744073709551615u), Value::Bool(true));
+  entries.emplace_back(Value::Bool(false), Value::Null());
+  Value m = Value::Map(std::move(entries));
+  ASSERT_FALSE(m.is_error()) << m.error_message();
+  EXPECT_EQ(m.MapFind(Value::Int(150))->int_value(), 1500);
+  EXPECT_EQ(m.MapFind(Value::Uint(150))->int_value(), 1500);
+  EXPECT_EQ(m.MapFind(Value::Double(150.0))->int_value(), 1500);
+  EXPECT_FALSE(m.MapFind(Value::Double(150.5)).has_value());
+  EXPECT_FALSE(m.MapFind(Value::Int(-1)).has_value());
+  EXPECT_EQ(m.MapFind(Value::String("k42"))->int_value(), -42);
+  EXPECT_TRUE(m.MapFind(Value::Uint(18446744073709551615u))->bool_value());
+  EXPECT_TRUE(m.MapFind(Value::Bool(false))->IsNull());
+  std::vector<std::pair<Value, Value>> dup;
+  for (int i = 0; i < 50; ++i) dup.emplace_back(Value::Int(i), Value::Int(i));
+  dup.emplace_back(Value::Uint(7), Value::Int(0));
+  Value d = Value::Map(std::move(dup));
+  ASSERT_TRUE(d.is_error());
+  EXPECT_NE(d.error_message().find("repeated key"), std::string_view::npos);
+}
+
 TEST(ValueTest, MapRejectsRepeatedAndUnsupportedKeys) {
   Value repeated = Value::Map({{Value::Int(0), Value::Int(1)}, {Value::Uint(0), Value::Int(2)}});
   ASSERT_TRUE(repeated.is_error());
