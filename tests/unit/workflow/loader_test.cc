@@ -333,6 +333,18 @@ TEST(LoaderErrors, CelErrorsInBlockAndQuotedScalars) {
       << errors;
 }
 
+TEST(LoaderErrors, ColumnsCountCharactersNotBytes) {
+  // "Bestellung für" holds a two-byte 'ü'; the column of 'evnt' counts it once.
+  EXPECT_EQ(Errors(WithSteps(R"(steps:
+  - name: reject
+    kind: fail
+    error_class: validation
+    message: "Bestellung für {{ evnt.name }}"
+)")),
+            "flow.yaml:13:33: step 'reject' message: unknown variable 'evnt' (did you mean "
+            "'event'? expected one of: event, vars, steps, run, now)");
+}
+
 TEST(LoaderErrors, UnknownVariablesAndStepOutputs) {
   EXPECT_EQ(Errors(WithSteps(R"(steps:
   - name: check
