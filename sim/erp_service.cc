@@ -1714,7 +1714,7 @@ ErpReply ErpService::HandleApi(const ErpRequest& request, std::string_view api_p
     ++st.stats.delayed;
   }
   Api api(st, options_, request, query);
-  auto fault_reply = [&](int status, std::string_view code, std::string message) {
+  auto fault_reply = [&](int status, std::string_view code, std::string_view message) {
     ErpReply r = JsonReply(status, "");
     JsonWriter w(&r.body);
     w.BeginObject();

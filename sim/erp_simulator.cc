@@ -81,7 +81,7 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   void Read() {
     parser_.emplace();
-    parser_->body_limit(8 * 1024 * 1024);
+    parser_->body_limit(size_t{8} * 1024 * 1024);
     stream_.expires_after(std::chrono::minutes(5));
     http::async_read_header(
         stream_, buffer_, *parser_,

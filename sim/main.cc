@@ -131,9 +131,7 @@ int RunShopify(ShopifySenderOptions options, bool quiet) {
   return report.cancelled ? 130 : 0;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int Main(int argc, char** argv) {
   CLI::App app{
       "govflow-sim: Shopify and Business Central simulators for govflow's demo, tests "
       "and benchmarks"};
@@ -186,4 +184,17 @@ int main(int argc, char** argv) {
   if (erp->parsed()) return RunErp(listen, faults, erp_seed, client_id, client_secret);
   so.request_timeout = std::chrono::milliseconds(timeout_ms);
   return RunShopify(std::move(so), quiet);
+}
+
+}  // namespace
+
+// Library code reports errors as values; this only catches what CLI11 or the standard library
+// might still throw, so the tool fails with a message rather than an abort.
+int main(int argc, char** argv) {
+  try {
+    return Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "govflow-sim: %s\n", e.what());
+    return 1;
+  }
 }

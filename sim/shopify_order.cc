@@ -302,7 +302,7 @@ ShopifyOrder MakeShopifyOrder(const ShopifyOrderOptions& options, uint64_t index
   w.BeginObject();
   w.Member("id", customer.shopify_customer_id);
   w.Member("email", customer.email);
-  w.Member("created_at", Timestamp(kStreamStartUnix - 86400 * 90, false));
+  w.Member("created_at", Timestamp(kStreamStartUnix - int64_t{86400} * 90, false));
   w.Member("updated_at", created_at);
   w.Member("first_name", customer.first_name);
   w.Member("last_name", customer.last_name);

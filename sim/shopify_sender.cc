@@ -209,7 +209,7 @@ class ShopifySender::Impl::Connection : public std::enable_shared_from_this<Conn
                       [self = shared_from_this(), reused](beast::error_code ec, size_t) {
                         if (ec) return self->OnFailure(ec, reused);
                         self->res_.emplace();
-                        self->res_->body_limit(1024 * 1024);
+                        self->res_->body_limit(size_t{1024} * 1024);
                         http::async_read(self->stream_, self->buffer_, *self->res_,
                                          [self, reused](beast::error_code ec, size_t) {
                                            if (ec) return self->OnFailure(ec, reused);
