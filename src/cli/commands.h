@@ -15,4 +15,16 @@ struct CommandResult {
 // `govflow expr eval|check ...`: try a CEL expression.
 void RegisterExprCommands(CLI::App& app, CommandResult& result);
 
+// `govflow apply -f FILE --data DIR | --store URL`: the declarative configuration.
+void RegisterApplyCommands(CLI::App& app, CommandResult& result);
+
+// `govflow serve --data DIR | --store URL --listen HOST:PORT`: the engine.
+void RegisterServeCommands(CLI::App& app, CommandResult& result);
+
+// `govflow exceptions list|show|retry`: exception cases.
+void RegisterExceptionsCommands(CLI::App& app, CommandResult& result);
+
+// `govflow demo`: server, simulators and a stream of orders in one command.
+void RegisterDemoCommands(CLI::App& app, CommandResult& result);
+
 }  // namespace govflow::cli

@@ -12,6 +12,10 @@ struct CommandGroup {
 
 constexpr CommandGroup kCommandGroups[] = {
     {"expr", govflow::cli::RegisterExprCommands},
+    {"apply", govflow::cli::RegisterApplyCommands},
+    {"serve", govflow::cli::RegisterServeCommands},
+    {"exceptions", govflow::cli::RegisterExceptionsCommands},
+    {"demo", govflow::cli::RegisterDemoCommands},
 };
 
 }  // namespace

@@ -1,0 +1,73 @@
+// `govflow serve --data DIR | --store URL --listen HOST:PORT`: runs the engine (engine.h) until
+// SIGTERM or SIGINT, then stops gracefully. Prints "govflow listening on HOST:PORT" (flushed)
+// once webhooks are taken; with port 0 that is the bound port.
+#include <pthread.h>
+#include <signal.h>
+
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/engine.h"
+#include "cli/store_options.h"
+
+namespace govflow::cli {
+namespace {
+
+struct ServeArgs {
+  StoreFlags store;
+  std::string listen = "127.0.0.1:8080";
+  std::string owner;
+  int64_t lease_ms = 30'000;
+};
+
+int RunServe(const ServeArgs& args) {
+  // Block the stop signals in every thread (the server's and runtime's threads inherit the mask)
+  // and take them with sigwait on this one.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  auto store = OpenStore(args.store);
+  if (!store.ok()) {
+    std::cerr << "govflow serve: " << store.status().message() << "\n";
+    return 1;
+  }
+  auto key = LoadMasterKey(args.store, /*create=*/true);
+  if (!key.ok()) {
+    std::cerr << "govflow serve: " << key.status().message() << "\n";
+    return 1;
+  }
+  EngineOptions options;
+  options.listen = args.listen;
+  options.owner = args.owner;
+  options.lease_for = std::chrono::milliseconds(args.lease_ms);
+  auto engine = Engine::Start(**store, *key, options);
+  if (!engine.ok()) {
+    std::cerr << "govflow serve: " << engine.status().message() << "\n";
+    return 1;
+  }
+  std::cout << "govflow listening on " << (*engine)->address() << std::endl;
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  std::cerr << "govflow serve: signal " << signal_number << ", stopping\n";
+  (*engine)->Stop();
+  std::cerr << "govflow serve: stopped\n";
+  return 0;
+}
+
+}  // namespace
+
+void RegisterServeCommands(CLI::App& app, CommandResult& result) {
+  auto args = std::make_shared<ServeArgs>();
+  CLI::App* serve = app.add_subcommand("serve", "run the engine: webhooks, runtime, probes");
+  AddStoreFlags(*serve, args->store);
+  serve->add_option("--listen", args->listen, "HOST:PORT to listen on (port 0: any free port)");
+  serve->add_option("--owner", args->owner, "lease owner name of this node (default: random)");
+  serve->add_option("--lease-ms", args->lease_ms,
+                    "how long a claimed run stays this node's without renewal (recovery delay)");
+  serve->callback([args, &result] { result.exit_code = RunServe(*args); });
+}
+
+}  // namespace govflow::cli
