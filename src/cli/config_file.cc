@@ -114,8 +114,8 @@ class Parser {
       for (const auto& t : connect::ConnectorTypes()) {
         known += (known.empty() ? "" : ", ") + std::string(t.name);
       }
-      return Fail(node["kind"], "unknown connection kind '" + spec.kind + "'; expected one of: " +
-                                    known);
+      return Fail(node["kind"],
+                  "unknown connection kind '" + spec.kind + "'; expected one of: " + known);
     }
     for (const auto& kv : node) {
       const std::string key = kv.first.as<std::string>();
@@ -173,7 +173,8 @@ class Parser {
       std::set<std::string> ids;
       for (const auto& c : list) {
         GOVFLOW_ASSIGN_OR_RETURN(ConnectionSpec conn, Connection(c, spec.id));
-        if (!ids.insert(conn.id).second) return Fail(c, "duplicate connection id '" + conn.id + "'");
+        if (!ids.insert(conn.id).second)
+          return Fail(c, "duplicate connection id '" + conn.id + "'");
         spec.connections.push_back(std::move(conn));
       }
     }
@@ -190,7 +191,8 @@ class Parser {
   Result<ConfigFile> File(const YAML::Node& root) {
     if (!root.IsMap()) return Fail(root, "expected a map with apiVersion, kind and tenants");
     GOVFLOW_RETURN_IF_ERROR(CheckKeys(root, {"apiVersion", "kind", "tenants"}));
-    if (const YAML::Node v = root["apiVersion"]; v && (!v.IsScalar() || v.Scalar() != "govflow/v1")) {
+    if (const YAML::Node v = root["apiVersion"];
+        v && (!v.IsScalar() || v.Scalar() != "govflow/v1")) {
       return Fail(v, "apiVersion: expected govflow/v1");
     }
     if (const YAML::Node k = root["kind"]; k && (!k.IsScalar() || k.Scalar() != "Config")) {
@@ -214,7 +216,9 @@ class Parser {
   std::filesystem::path base_dir_;
 };
 
-bool IsNameChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+bool IsNameChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+}
 
 }  // namespace
 
@@ -279,13 +283,13 @@ Result<ConfigFile> LoadConfigFile(const std::filesystem::path& path) {
   if (!in) return NotFound("cannot read " + path.string());
   std::stringstream text;
   text << in.rdbuf();
-  GOVFLOW_ASSIGN_OR_RETURN(
-      std::string substituted,
-      SubstituteEnv(text.str(), path.string(), [](std::string_view name) -> std::optional<std::string> {
-        const char* v = std::getenv(std::string(name).c_str());
-        if (v == nullptr) return std::nullopt;
-        return std::string(v);
-      }));
+  GOVFLOW_ASSIGN_OR_RETURN(std::string substituted,
+                           SubstituteEnv(text.str(), path.string(),
+                                         [](std::string_view name) -> std::optional<std::string> {
+                                           const char* v = std::getenv(std::string(name).c_str());
+                                           if (v == nullptr) return std::nullopt;
+                                           return std::string(v);
+                                         }));
   return ParseConfig(substituted, path.string(), path.parent_path());
 }
 
@@ -315,8 +319,8 @@ Result<ApplyReport> ApplyConfig(store::Store& store, const ConfigFile& config,
       if (!existing.ok() && existing.status().code() != StatusCode::kNotFound) {
         return existing.status();
       }
-      return txn.PutTenant({tenant, t.display_name, existing.ok() ? existing->created_at
-                                                                  : store.clock().Now()});
+      return txn.PutTenant(
+          {tenant, t.display_name, existing.ok() ? existing->created_at : store.clock().Now()});
     }));
     note("tenant " + t.id + ": " + tenant_outcome, tenant_outcome != "unchanged");
 
@@ -354,14 +358,14 @@ Result<ApplyReport> ApplyConfig(store::Store& store, const ConfigFile& config,
         GOVFLOW_ASSIGN_OR_RETURN(store::Txn txn, store.Begin(store::sql::TxnMode::kReadOnly));
         GOVFLOW_ASSIGN_OR_RETURN(
             store::sql::Rows rows,
-            txn.sql().Query("SELECT COUNT(*) FROM workflow_versions WHERE tenant_id = ?",
-                            {t.id}));
+            txn.sql().Query("SELECT COUNT(*) FROM workflow_versions WHERE tenant_id = ?", {t.id}));
         return rows.empty() ? 0 : rows[0].Int(0);
       };
       GOVFLOW_ASSIGN_OR_RETURN(int64_t before, count());
       auto version = workflow::runtime::PublishWorkflow(store, tenant, w.yaml_text, w.file_name);
       if (!version.ok()) {
-        return Status(version.status().code(), w.where + ": workflow: " + version.status().message());
+        return Status(version.status().code(),
+                      w.where + ": workflow: " + version.status().message());
       }
       GOVFLOW_ASSIGN_OR_RETURN(int64_t after, count());
       note("workflow " + t.id + " " + w.file_name + ": version " + std::to_string(*version) +
@@ -412,8 +416,9 @@ Result<std::vector<StoredTenant>> ReadStoredConfig(store::Store& store,
     }
     GOVFLOW_ASSIGN_OR_RETURN(
         store::sql::Rows names,
-        txn.sql().Query("SELECT DISTINCT name FROM workflow_versions WHERE tenant_id = ? ORDER BY 1",
-                        {t.id.value()}));
+        txn.sql().Query(
+            "SELECT DISTINCT name FROM workflow_versions WHERE tenant_id = ? ORDER BY 1",
+            {t.id.value()}));
     for (const auto& row : names) st.workflows.push_back(row.Text(0));
     out.push_back(std::move(st));
   }

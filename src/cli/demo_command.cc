@@ -59,9 +59,12 @@ Result<Snapshot> Take(store::Store& store, const TenantId& tenant) {
   s.rejected = deliveries[store::DeliveryStatus::kRejected];
   GOVFLOW_ASSIGN_OR_RETURN(auto runs, txn.CountRunsByState(tenant));
   for (auto [state, n] : runs) {
-    if (state == store::RunState::kSucceeded) s.succeeded += n;
-    else if (state == store::RunState::kFailed) s.failed += n;
-    else if (!store::IsTerminal(state)) s.in_flight += n;
+    if (state == store::RunState::kSucceeded)
+      s.succeeded += n;
+    else if (state == store::RunState::kFailed)
+      s.failed += n;
+    else if (!store::IsTerminal(state))
+      s.in_flight += n;
   }
   GOVFLOW_ASSIGN_OR_RETURN(auto cases,
                            txn.ListExceptionCases(tenant, store::ExceptionState::kOpen, 1000000));
@@ -99,8 +102,8 @@ Status FreshDataDir(const std::filesystem::path& dir) {
                       std::filesystem::exists(dir / "master.key", ec) ||
                       std::filesystem::is_empty(dir, ec);
     if (!ours) {
-      return FailedPrecondition(dir.string() +
-                                " exists and is not a govflow data directory; choose another --data");
+      return FailedPrecondition(
+          dir.string() + " exists and is not a govflow data directory; choose another --data");
     }
     std::filesystem::remove_all(dir, ec);
     if (ec) return Unavailable("cannot clear " + dir.string() + ": " + ec.message());
@@ -151,8 +154,9 @@ int RunDemo(const DemoArgs& args) {
   engine_options.listen = args.listen;
   auto engine = Engine::Start(**store, *key, engine_options);
   if (!engine.ok()) return fail(engine.status());
-  std::cout << "govflow listening on " << (*engine)->address() << "  (store: "
-            << std::filesystem::absolute(args.data_dir).string() << "/govflow.db)" << std::endl;
+  std::cout << "govflow listening on " << (*engine)->address()
+            << "  (store: " << std::filesystem::absolute(args.data_dir).string() << "/govflow.db)"
+            << std::endl;
 
   sim::ShopifySenderOptions so;
   so.target_url = "http://" + (*engine)->address() + "/hooks/acme/shop";
@@ -164,7 +168,8 @@ int RunDemo(const DemoArgs& args) {
   so.redeliver = args.redeliver;
   auto sender = sim::ShopifySender::Start(so);
   if (!sender.ok()) return fail(sender.status());
-  std::cout << "Shopify sender  " << (args.forever ? std::string("forever") : std::to_string(args.orders))
+  std::cout << "Shopify sender  "
+            << (args.forever ? std::string("forever") : std::to_string(args.orders))
             << " orders at " << args.rate << "/s to " << so.target_url << std::endl;
 
   std::atomic<bool> sent_all{false};
@@ -206,8 +211,8 @@ int RunDemo(const DemoArgs& args) {
 
   std::cout << "\n== summary" << (interrupted ? " (interrupted)" : "") << " ==\n"
             << "orders sent " << final_report.sent << ", acknowledged " << final_report.acked
-            << ", redeliveries " << final_report.redeliveries << " (recorded as duplicates: "
-            << last.duplicates << ", started nothing)\n"
+            << ", redeliveries " << final_report.redeliveries
+            << " (recorded as duplicates: " << last.duplicates << ", started nothing)\n"
             << "runs succeeded " << last.succeeded << ", failed into exceptions " << last.failed
             << ", still in flight " << last.in_flight << "\n"
             << "ERP sales orders " << erp_stats.sales_orders << ", duplicate business keys "

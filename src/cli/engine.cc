@@ -27,7 +27,9 @@ class Engine::Impl {
 };
 
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-Engine::~Engine() { Stop(); }
+Engine::~Engine() {
+  Stop();
+}
 
 Result<std::unique_ptr<Engine>> Engine::Start(store::Store& store, std::string master_key,
                                               EngineOptions options) {
@@ -51,9 +53,8 @@ Result<std::unique_ptr<Engine>> Engine::Start(store::Store& store, std::string m
     for (const StoredConnection& c : t.connections) {
       auto connector = connect::CreateConnector(c.kind, boost::json::value(c.config), context);
       if (!connector.ok()) {
-        return Status(connector.status().code(), "connection " + t.id.value() + "/" +
-                                                     c.id.value() + ": " +
-                                                     connector.status().message());
+        return Status(connector.status().code(), "connection " + t.id.value() + "/" + c.id.value() +
+                                                     ": " + connector.status().message());
       }
       impl->runtime->catalog().AddConnector(
           t.id, c.id, std::shared_ptr<connect::Connector>(std::move(*connector)));
@@ -79,9 +80,13 @@ Result<std::unique_ptr<Engine>> Engine::Start(store::Store& store, std::string m
   return std::unique_ptr<Engine>(new Engine(std::move(impl)));
 }
 
-std::string Engine::address() const { return impl_->server->address(); }
+std::string Engine::address() const {
+  return impl_->server->address();
+}
 
-workflow::runtime::RuntimeStats Engine::stats() const { return impl_->runtime->stats(); }
+workflow::runtime::RuntimeStats Engine::stats() const {
+  return impl_->runtime->stats();
+}
 
 void Engine::Stop() {
   if (!impl_ || impl_->stopped) return;

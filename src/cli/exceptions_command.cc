@@ -1,11 +1,10 @@
 // `govflow exceptions list|show|retry`: exception cases, through the runtime's exceptions API
 // (works on the store; a running server picks retried runs up at its next claim).
+#include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <iostream>
-
-#include <boost/json.hpp>
 
 #include "cli/commands.h"
 #include "cli/store_options.h"
@@ -25,7 +24,8 @@ struct ExceptionsArgs {
 };
 
 std::string Rfc3339(TimePoint t) {
-  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
+  const auto us =
+      std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
   const std::time_t secs = static_cast<std::time_t>(us / 1'000'000);
   std::tm tm{};
   gmtime_r(&secs, &tm);
@@ -54,9 +54,12 @@ int RunList(const ExceptionsArgs& args) {
   auto store = OpenStore(args.store);
   if (!store.ok()) return Fail("list", store.status());
   std::optional<store::ExceptionState> state;
-  if (args.state == "open") state = store::ExceptionState::kOpen;
-  else if (args.state == "retrying") state = store::ExceptionState::kRetrying;
-  else if (args.state == "resolved") state = store::ExceptionState::kResolved;
+  if (args.state == "open")
+    state = store::ExceptionState::kOpen;
+  else if (args.state == "retrying")
+    state = store::ExceptionState::kRetrying;
+  else if (args.state == "resolved")
+    state = store::ExceptionState::kResolved;
   else if (!args.state.empty()) {
     return Fail("list", InvalidArgument("--state: expected open, retrying or resolved"));
   }

@@ -37,8 +37,7 @@ Result<std::string> KeyFromBase64(std::string_view text, std::string_view where)
   std::string key(kKeyBytes, '\0');
   size_t len = 0;
   if (sodium_base642bin(reinterpret_cast<unsigned char*>(key.data()), key.size(), text.data(),
-                        text.size(), nullptr, &len, nullptr,
-                        sodium_base64_VARIANT_ORIGINAL) != 0 ||
+                        text.size(), nullptr, &len, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0 ||
       len != kKeyBytes) {
     return InvalidArgument(std::string(where) + ": not the base64 of 32 bytes");
   }
@@ -108,8 +107,7 @@ Result<std::string> LoadMasterKey(const StoreFlags& flags, bool create) {
 Result<std::string> SealSecret(std::string_view key, std::string_view plaintext) {
   GOVFLOW_RETURN_IF_ERROR(SodiumInit());
   if (key.size() != kKeyBytes) return InvalidArgument("master key must be 32 bytes");
-  std::string out(crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + plaintext.size(),
-                  '\0');
+  std::string out(crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + plaintext.size(), '\0');
   auto* nonce = reinterpret_cast<unsigned char*>(out.data());
   randombytes_buf(nonce, crypto_secretbox_NONCEBYTES);
   crypto_secretbox_easy(nonce + crypto_secretbox_NONCEBYTES,

@@ -11,7 +11,8 @@
 namespace govflow::testing {
 namespace {
 
-const std::string kQuickstart = std::string(GOVFLOW_SOURCE_DIR) + "/examples/quickstart/govflow.yaml";
+const std::string kQuickstart =
+    std::string(GOVFLOW_SOURCE_DIR) + "/examples/quickstart/govflow.yaml";
 
 class ApplyTest : public ::testing::Test {
  protected:
@@ -24,10 +25,11 @@ class ApplyTest : public ::testing::Test {
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
-  RunOutput Apply(const std::string& file, std::map<std::string, std::string> env = {
-                                               {"SHOPIFY_SECRET", "s3cret"},
-                                               {"ERP_URL", "http://127.0.0.1:9"}}) {
-    return RunProgram({GOVFLOW_BINARY, "apply", "-f", file, "--data", (dir_ / "data").string()}, env);
+  RunOutput Apply(const std::string& file,
+                  std::map<std::string, std::string> env = {{"SHOPIFY_SECRET", "s3cret"},
+                                                            {"ERP_URL", "http://127.0.0.1:9"}}) {
+    return RunProgram({GOVFLOW_BINARY, "apply", "-f", file, "--data", (dir_ / "data").string()},
+                      env);
   }
 
   std::string Write(const std::string& name, const std::string& text) {
@@ -55,7 +57,7 @@ TEST_F(ApplyTest, AppliesQuickstartAndSecondApplyChangesNothing) {
   EXPECT_NE(second.out.find("applied: 0 changes"), std::string::npos) << second.out;
   EXPECT_NE(second.out.find("version 1 unchanged"), std::string::npos) << second.out;
 
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(::stat((dir_ / "data" / "master.key").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
 
@@ -67,7 +69,8 @@ TEST_F(ApplyTest, AppliesQuickstartAndSecondApplyChangesNothing) {
 
 TEST_F(ApplyTest, ChangedSecretUpdatesOnlyThatConnection) {
   ASSERT_EQ(Apply(kQuickstart).exit_code, 0);
-  RunOutput again = Apply(kQuickstart, {{"SHOPIFY_SECRET", "rotated"}, {"ERP_URL", "http://127.0.0.1:9"}});
+  RunOutput again =
+      Apply(kQuickstart, {{"SHOPIFY_SECRET", "rotated"}, {"ERP_URL", "http://127.0.0.1:9"}});
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_NE(again.out.find("connection acme/shop (shopify.webhooks): updated"), std::string::npos)
       << again.out;

@@ -39,7 +39,7 @@ std::string Slurp(const std::string& path) {
 }  // namespace
 
 RunOutput RunProgram(const std::vector<std::string>& args,
-              const std::map<std::string, std::string>& env) {
+                     const std::map<std::string, std::string>& env) {
   char out_path[] = "/tmp/govflow-cli-outXXXXXX";
   char err_path[] = "/tmp/govflow-cli-errXXXXXX";
   const int out_fd = ::mkstemp(out_path);
@@ -63,8 +63,7 @@ RunOutput RunProgram(const std::vector<std::string>& args,
   return r;
 }
 
-Child::Child(const std::vector<std::string>& args,
-             const std::map<std::string, std::string>& env) {
+Child::Child(const std::vector<std::string>& args, const std::map<std::string, std::string>& env) {
   int fds[2];
   if (::pipe(fds) != 0) return;
   pid_ = ::fork();

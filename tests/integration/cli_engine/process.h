@@ -19,7 +19,8 @@ struct RunOutput {
 };
 
 // Runs `args` (args[0] is the program) with `env` added to the environment; waits for it.
-RunOutput RunProgram(const std::vector<std::string>& args, const std::map<std::string, std::string>& env);
+RunOutput RunProgram(const std::vector<std::string>& args,
+                     const std::map<std::string, std::string>& env);
 
 class Child {
  public:

@@ -9,13 +9,12 @@
 #include <boost/json.hpp>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <random>
+#include <sstream>
 #include <thread>
 
-#include "integration/store/postgres_server.h"
-
 #include "integration/cli_engine/process.h"
+#include "integration/store/postgres_server.h"
 #include "sim/erp_simulator.h"
 #include "sim/shopify_order.h"
 #include "sim/shopify_sender.h"
@@ -73,13 +72,14 @@ class ServeTest : public ::testing::Test {
     ASSERT_NE(at, std::string::npos);
     workflow.replace(at, from.size(), "customerNumber: string(int(event.customer.id))");
     std::ofstream(dir_ / "order-capture.yaml") << workflow;
-    std::string config = ReadFile(std::string(GOVFLOW_SOURCE_DIR) +
-                                  "/examples/quickstart/govflow.yaml");
+    std::string config =
+        ReadFile(std::string(GOVFLOW_SOURCE_DIR) + "/examples/quickstart/govflow.yaml");
     const std::string path = "../../templates/workflows/order-capture.yaml";
     config.replace(config.find(path), path.size(), "order-capture.yaml");
     std::ofstream(dir_ / "govflow.yaml") << config;
-    RunOutput r = RunProgram(Command({GOVFLOW_BINARY, "apply", "-f", (dir_ / "govflow.yaml").string()}),
-                             Env({{"SHOPIFY_SECRET", kSecret}, {"ERP_URL", erp_->base_url()}}));
+    RunOutput r =
+        RunProgram(Command({GOVFLOW_BINARY, "apply", "-f", (dir_ / "govflow.yaml").string()}),
+                   Env({{"SHOPIFY_SECRET", kSecret}, {"ERP_URL", erp_->base_url()}}));
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
 
@@ -170,7 +170,8 @@ class ServeTest : public ::testing::Test {
       const int count = erp_->CountSalesOrders(key);
       bool has_case = open.count(order.name) > 0;
       if (!has_case) {
-        for (const auto& [k, v] : open) has_case = has_case || k.find("\"" + order.name + "\"") != std::string::npos;
+        for (const auto& [k, v] : open)
+          has_case = has_case || k.find("\"" + order.name + "\"") != std::string::npos;
       }
       if (count == 1) {
         EXPECT_FALSE(has_case) << key << " is in the ERP and also excepted";
@@ -195,8 +196,7 @@ class ServeTest : public ::testing::Test {
 };
 
 std::string Curl(const std::vector<std::string>& extra) {
-  std::vector<std::string> args = {"/usr/bin/curl", "-s", "-o", "/dev/null", "-w",
-                                   "%{http_code}"};
+  std::vector<std::string> args = {"/usr/bin/curl", "-s", "-o", "/dev/null", "-w", "%{http_code}"};
   args.insert(args.end(), extra.begin(), extra.end());
   return RunProgram(args, {}).out;
 }
@@ -244,7 +244,8 @@ TEST_F(ServeTest, TakesSignedOrdersOnceRejectsBadSignatureAndListsExceptions) {
     EXPECT_EQ((*counts)[store::DeliveryStatus::kAccepted], 120);
   }
 
-  RunOutput list = RunProgram({GOVFLOW_BINARY, "exceptions", "list", "--data", data(), "--json"}, {});
+  RunOutput list =
+      RunProgram({GOVFLOW_BINARY, "exceptions", "list", "--data", data(), "--json"}, {});
   ASSERT_EQ(list.exit_code, 0) << list.err;
   json::value cases = json::parse(list.out);
   ASSERT_TRUE(cases.is_array());
@@ -252,8 +253,8 @@ TEST_F(ServeTest, TakesSignedOrdersOnceRejectsBadSignatureAndListsExceptions) {
   bool saw_bad_sku = false;
   for (const auto& c : cases.as_array()) {
     const auto& o = c.as_object();
-    for (const char* field : {"id", "tenant", "run", "step", "error_class", "message", "state",
-                              "created_at"}) {
+    for (const char* field :
+         {"id", "tenant", "run", "step", "error_class", "message", "state", "created_at"}) {
       EXPECT_TRUE(o.contains(field)) << field << " missing in " << json::serialize(o);
     }
     const std::string message(o.at("message").as_string());
