@@ -217,7 +217,7 @@ int RunDemo(const DemoArgs& args) {
             << ", still in flight " << last.in_flight << "\n"
             << "ERP sales orders " << erp_stats.sales_orders << ", duplicate business keys "
             << erp_stats.duplicate_external_document_numbers << "\n"
-            << "ERP faults: errors " << erp_stats.validation_errors << " validation, "
+            << "ERP answers: " << erp_stats.validation_errors << " validation errors, "
             << erp_stats.throttled << " throttled, " << erp_stats.timeouts << " timeouts ("
             << erp_stats.timeouts_after_create << " after create)\n"
             << "exceptions open " << last.open;
