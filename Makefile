@@ -36,10 +36,11 @@ bench:
 	@$(MAKE) --no-print-directory build PRESET=release
 	@build/release/bench/expr/expr_bench
 
-demo: build
-	@echo "demo: the durable engine arrives with issue 3; for now, try the policy language:"
-	@$(BUILD_DIR)/src/cli/govflow expr eval "double(order.total_price) > 1000.0 && order.tags.split(', ').exists(t, t == 'wholesale')" \
-	  --json-bindings '{"order": {"total_price": "1499.00", "tags": "retail, wholesale"}}'
+# The engine on embedded SQLite with the ERP simulator (faults on) and a stream of signed Shopify
+# orders; prints progress and where to look. Builds only what it runs.
+demo: configure
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target govflow govflow-sim
+	@$(BUILD_DIR)/src/cli/govflow demo --data demo-data
 
 format:
 	@git ls-files '*.h' '*.cc' | xargs clang-format -i

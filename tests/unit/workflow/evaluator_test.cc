@@ -121,7 +121,7 @@ TEST_F(OrderCaptureTest, MapsTheOrderToABusinessCentralSalesOrder) {
   EXPECT_EQ(*order, boost::json::parse(R"({
     "externalDocumentNumber": "SHOP-1042",
     "orderDate": "2026-07-14",
-    "customerNumber": "WEB0001",
+    "customerNumber": "7001",
     "currencyCode": "USD",
     "email": "maria.lopez@example.com",
     "salesOrderLines": [
