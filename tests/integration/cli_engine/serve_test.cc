@@ -288,8 +288,8 @@ void ServeTest::KillAndRestartMidStream() {
   sim::ShopifySenderOptions so;
   so.target_url = "http://" + address + "/hooks/acme/shop";
   so.secret = kSecret;
-  so.orders = 800;
-  so.rate_per_second = 150;
+  so.orders = 2000;
+  so.rate_per_second = 300;
   so.bad_sku = 0.03;
   so.redeliver = 0.05;
   so.max_attempts = 60;  // the sender keeps retrying while the server restarts
@@ -301,7 +301,7 @@ void ServeTest::KillAndRestartMidStream() {
   std::mt19937 random(seed);
   SCOPED_TRACE("kill schedule seed " + std::to_string(seed));
   std::uniform_int_distribution<int> pause_ms(200, 1200);
-  for (int kill = 0; kill < 4; ++kill) {
+  for (int kill = 0; kill < 6; ++kill) {
     std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms(random)));
     EXPECT_EQ(server_->Signal(SIGKILL), 128 + SIGKILL);
     ASSERT_EQ(Serve(address), address) << "restart on the same address";
