@@ -489,6 +489,21 @@ Result<int64_t> Txn::UpdateRun(const TenantId& tenant, const RunId& id, int64_t 
                  "' with token " + std::to_string(current[0].Int(2)));
 }
 
+Result<bool> Txn::WakeRun(const TenantId& tenant, const RunId& id) {
+  const int64_t now = Micros(Now());
+  GOVFLOW_ASSIGN_OR_RETURN(
+      int64_t changed,
+      txn_->Execute("UPDATE runs SET next_wake_at = ?, version = version + 1, updated_at = ? "
+                    "WHERE tenant_id = ? AND run_id = ? AND state = 'waiting'",
+                    {now, now, tenant.value(), id.value()}));
+  if (changed > 0) return true;
+  GOVFLOW_ASSIGN_OR_RETURN(Rows rows, txn_->Query("SELECT 1 FROM runs WHERE tenant_id = ? AND "
+                                                  "run_id = ?",
+                                                  {tenant.value(), id.value()}));
+  if (rows.empty()) return NotFound("run " + id.value() + " not found");
+  return false;
+}
+
 Result<std::vector<ClaimedRun>> Txn::ClaimDueRuns(std::string_view owner,
                                                   std::chrono::milliseconds lease_for, int limit) {
   const int64_t now = Micros(Now());

@@ -237,6 +237,10 @@ class Txn {
   Result<int64_t> UpdateRun(const TenantId& tenant, const RunId& id, int64_t expected_version,
                             const RunUpdate& update, const Lease* lease = nullptr);
 
+  // Makes a waiting run due now (e.g. its approval was decided): next_wake_at = now, version + 1.
+  // Returns false when the run is not waiting (nothing changed). kNotFound if there is no such run.
+  Result<bool> WakeRun(const TenantId& tenant, const RunId& id);
+
   // Scheduler: leases up to `limit` runs that are due (next_wake_at <= now) and not leased by
   // anyone else (or whose lease expired), to `owner` for `lease_for`. On PostgreSQL concurrent
   // claimers skip each other's rows (FOR UPDATE SKIP LOCKED); a run is never given to two

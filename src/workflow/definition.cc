@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "workflow/canonical_json.h"
+#include "base/canonical_json.h"
 
 namespace govflow::workflow {
 
@@ -49,7 +49,7 @@ std::chrono::nanoseconds RetryPolicy::BackoffBefore(int next_attempt, double uni
 WorkflowDefinition::WorkflowDefinition(Parts parts) : parts_(std::move(parts)) {
   vars_value_ = parts_.vars;
   for (const Step& step : parts_.steps) index_by_name_.emplace(step.name, step.index);
-  canonical_json_ = workflow::CanonicalJson(parts_.canonical);
+  canonical_json_ = govflow::CanonicalJson(parts_.canonical);
   content_hash_ = Sha256Hex(canonical_json_);
   version_ = parts_.name + "@" + content_hash_.substr(0, 12);
 }

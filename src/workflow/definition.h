@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "expr/program.h"
-#include "workflow/diagnostics.h"
+#include "base/diagnostics.h"
 #include "workflow/error_class.h"
 
 namespace govflow::workflow {

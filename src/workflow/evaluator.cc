@@ -3,7 +3,7 @@
 #include <boost/json.hpp>
 
 #include "expr/program.h"
-#include "workflow/canonical_json.h"
+#include "base/canonical_json.h"
 #include "workflow/cel_json.h"
 #include "workflow/message_template.h"
 

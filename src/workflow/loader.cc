@@ -17,7 +17,7 @@
 #include "expr/ast.h"
 #include "expr/program.h"
 #include "workflow/message_template.h"
-#include "workflow/yaml_source.h"
+#include "base/yaml_source.h"
 
 namespace govflow::workflow {
 namespace {

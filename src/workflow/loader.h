@@ -11,7 +11,7 @@
 
 #include "base/status.h"
 #include "workflow/definition.h"
-#include "workflow/diagnostics.h"
+#include "base/diagnostics.h"
 
 namespace govflow::workflow {
 

@@ -1,6 +1,6 @@
 #include "workflow/message_template.h"
 
-#include "workflow/canonical_json.h"
+#include "base/canonical_json.h"
 #include "workflow/cel_json.h"
 
 namespace govflow::workflow {

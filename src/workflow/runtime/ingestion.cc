@@ -6,7 +6,7 @@
 #include <memory>
 #include <utility>
 
-#include "workflow/canonical_json.h"
+#include "base/canonical_json.h"
 #include "workflow/runtime/run_state.h"
 
 namespace govflow::workflow::runtime {

@@ -13,7 +13,7 @@
 #include <sstream>
 #include <thread>
 
-#include "workflow/canonical_json.h"
+#include "base/canonical_json.h"
 #include "workflow/loader.h"
 
 namespace govflow::workflow {

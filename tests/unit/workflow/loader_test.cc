@@ -8,7 +8,7 @@
 #include <sstream>
 #include <string>
 
-#include "workflow/canonical_json.h"
+#include "base/canonical_json.h"
 
 namespace govflow::workflow {
 namespace {

@@ -5,13 +5,13 @@
 #include <boost/json.hpp>
 
 #include "expr/program.h"
-#include "workflow/canonical_json.h"
+#include "base/canonical_json.h"
 #include "workflow/cel_json.h"
 #include "workflow/definition.h"
 #include "workflow/error_class.h"
 #include "workflow/loader.h"
 #include "workflow/message_template.h"
-#include "workflow/yaml_source.h"
+#include "base/yaml_source.h"
 
 namespace govflow::workflow {
 namespace {

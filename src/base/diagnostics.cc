@@ -1,9 +1,9 @@
-#include "workflow/diagnostics.h"
+#include "base/diagnostics.h"
 
 #include <algorithm>
 #include <tuple>
 
-namespace govflow::workflow {
+namespace govflow {
 
 std::string Diagnostic::ToString(std::string_view file_name) const {
   std::string out(file_name);
@@ -84,4 +84,4 @@ std::string FormatWithSourceLine(const Diagnostic& diagnostic, std::string_view 
   return out;
 }
 
-}  // namespace govflow::workflow
+}  // namespace govflow

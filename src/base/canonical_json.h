@@ -9,11 +9,11 @@
 #include <string>
 #include <string_view>
 
-namespace govflow::workflow {
+namespace govflow {
 
 std::string CanonicalJson(const boost::json::value& value);
 
 // Lower-case hex SHA-256 of `bytes` (64 characters).
 std::string Sha256Hex(std::string_view bytes);
 
-}  // namespace govflow::workflow
+}  // namespace govflow

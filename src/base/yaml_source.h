@@ -1,16 +1,16 @@
 // Positions in a definition's YAML text: byte offsets to 1-based line/column, and offsets inside a
 // scalar's parsed value back to the file (so that a CEL error at column 12 of an expression
 // points at the right character of the YAML file, whatever the scalar's quoting or block style).
-// Internal to src/workflow. Immutable after construction; thread-safe to read.
+// Used by every YAML-reading module (workflows, governance documents). Immutable after construction; thread-safe to read.
 #pragma once
 
 #include <cstddef>
 #include <string_view>
 #include <vector>
 
-#include "workflow/diagnostics.h"
+#include "base/diagnostics.h"
 
-namespace govflow::workflow {
+namespace govflow {
 
 class SourceText {
  public:
@@ -37,4 +37,4 @@ size_t ScalarOffsetToSource(std::string_view source, size_t scalar_start, std::s
 // code points) within `expression`; clamped to the expression's size.
 size_t ExpressionOffset(std::string_view expression, int line, int column);
 
-}  // namespace govflow::workflow
+}  // namespace govflow

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-namespace govflow::workflow {
+namespace govflow {
 
 // A 1-based position in a definition file. line 0 means "the file as a whole".
 struct SourceLocation {
@@ -48,4 +48,4 @@ class DiagnosticList {
 std::string FormatWithSourceLine(const Diagnostic& diagnostic, std::string_view file_name,
                                  std::string_view source);
 
-}  // namespace govflow::workflow
+}  // namespace govflow

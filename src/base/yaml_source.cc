@@ -1,8 +1,8 @@
-#include "workflow/yaml_source.h"
+#include "base/yaml_source.h"
 
 #include <algorithm>
 
-namespace govflow::workflow {
+namespace govflow {
 
 SourceText::SourceText(std::string_view text) : text_(text) {
   line_starts_.push_back(0);
@@ -71,4 +71,4 @@ size_t ExpressionOffset(std::string_view expression, int line, int column) {
   return std::min(offset, expression.size());
 }
 
-}  // namespace govflow::workflow
+}  // namespace govflow

@@ -1,4 +1,4 @@
-#include "workflow/canonical_json.h"
+#include "base/canonical_json.h"
 
 #include <sodium.h>
 
@@ -8,7 +8,7 @@
 #include <cmath>
 #include <vector>
 
-namespace govflow::workflow {
+namespace govflow {
 namespace {
 
 void AppendString(std::string& out, std::string_view s) {
@@ -135,4 +135,4 @@ std::string Sha256Hex(std::string_view bytes) {
   return hex;
 }
 
-}  // namespace govflow::workflow
+}  // namespace govflow

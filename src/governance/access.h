@@ -1,0 +1,92 @@
+// Who may do what, for which tenant. Every governance operation on tenant data takes a
+// TenantScope: proof that an authenticated actor was checked for a permission on one tenant.
+// A TenantScope cannot be built by handlers themselves (its constructor is private): it comes from
+// AccessControl::Authorize after the permission check, or, for govflow's own background jobs
+// (scheduler, SLA monitor, retention), from TenantScope::ForSystem, whose name makes the
+// exception visible in review. So a handler cannot forget the tenant (DESIGN.md invariant 4).
+// Values; thread-compatible.
+#pragma once
+
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/ids.h"
+#include "base/status.h"
+
+namespace govflow::governance {
+
+// Permissions are strings "<object>.<verb>" so that roles can be defined as data. The full list,
+// with the roles that hold each, is in permissions.cc (AllPermissions) and docs/governance.md.
+namespace perm {
+inline constexpr std::string_view kTenantsRead = "tenants.read";
+inline constexpr std::string_view kTenantsManage = "tenants.manage";
+inline constexpr std::string_view kUsersRead = "users.read";
+inline constexpr std::string_view kUsersManage = "users.manage";  // users, teams, roles, members
+inline constexpr std::string_view kTokensManage = "tokens.manage";
+inline constexpr std::string_view kConnectionsRead = "connections.read";
+inline constexpr std::string_view kConnectionsManage = "connections.manage";
+inline constexpr std::string_view kBrandingManage = "branding.manage";
+inline constexpr std::string_view kDocumentsRead = "documents.read";
+inline constexpr std::string_view kDocumentsEdit = "documents.edit";  // draft, submit
+inline constexpr std::string_view kDocumentsApprove = "documents.approve";
+inline constexpr std::string_view kDocumentsPublish = "documents.publish";  // publish, promote
+inline constexpr std::string_view kRunsRead = "runs.read";
+inline constexpr std::string_view kRunsAct = "runs.act";  // cancel, retry
+inline constexpr std::string_view kExceptionsRead = "exceptions.read";
+inline constexpr std::string_view kExceptionsAct = "exceptions.act";
+inline constexpr std::string_view kApprovalsRead = "approvals.read";
+inline constexpr std::string_view kApprovalsRequest = "approvals.request";  // e.g. price changes
+inline constexpr std::string_view kApprovalsDecide = "approvals.decide";
+inline constexpr std::string_view kAuditRead = "audit.read";
+inline constexpr std::string_view kAuditExport = "audit.export";
+inline constexpr std::string_view kRetentionManage = "retention.manage";  // rules, legal hold, run
+inline constexpr std::string_view kMetricsRead = "metrics.read";
+}  // namespace perm
+
+// Who acts. id is "user:<user_id>", "token:<token_id>" (acting for its user) or
+// "system:<component>". user_id is the human behind it ("" for system actors). roles are the
+// role names the actor holds on the tenant in question (filled in by Authorize).
+struct Actor {
+  std::string id;
+  std::string user_id;
+  std::string display_name;
+  bool is_system() const { return id.starts_with("system:"); }
+};
+
+class AccessControl;
+
+class TenantScope {
+ public:
+  const TenantId& tenant() const { return tenant_; }
+  const Actor& actor() const { return actor_; }
+  // The role names the actor holds on this tenant (partner roles included).
+  const std::set<std::string>& roles() const { return roles_; }
+  bool HasRole(std::string_view role) const { return roles_.contains(std::string(role)); }
+  bool Has(std::string_view permission) const {
+    return permissions_.contains(std::string(permission));
+  }
+  // kPermissionDenied naming the permission when the actor lacks it.
+  Status Require(std::string_view permission) const;
+
+  // For govflow's own components acting on a tenant (every permission, no roles, actor
+  // "system:<component>"). Never for requests made by people or tokens.
+  static TenantScope ForSystem(TenantId tenant, std::string_view component);
+
+ private:
+  friend class AccessControl;
+  TenantScope(TenantId tenant, Actor actor, std::set<std::string> roles,
+              std::set<std::string> permissions)
+      : tenant_(std::move(tenant)),
+        actor_(std::move(actor)),
+        roles_(std::move(roles)),
+        permissions_(std::move(permissions)) {}
+
+  TenantId tenant_;
+  Actor actor_;
+  std::set<std::string> roles_;
+  std::set<std::string> permissions_;
+};
+
+}  // namespace govflow::governance
