@@ -12,8 +12,14 @@
 #include <string_view>
 #include <vector>
 
+#include "base/clock.h"
 #include "base/ids.h"
 #include "base/status.h"
+
+namespace govflow::store {
+class Store;
+class Txn;
+}  // namespace govflow::store
 
 namespace govflow::governance {
 
@@ -87,6 +93,43 @@ class TenantScope {
   Actor actor_;
   std::set<std::string> roles_;
   std::set<std::string> permissions_;
+};
+
+// An authenticated person (or a token acting for one). Obtained from AccessControl only.
+struct Principal {
+  std::string user_id;
+  std::string email;
+  std::string display_name;
+  Actor actor;                  // "user:<id>" or "token:<id>"
+  bool partner_level = false;   // holds a partner role (sees every tenant it grants)
+};
+
+// Authentication and authorisation over the store's users, roles, teams and tokens. The
+// implementation (access.cc) is the only place that builds TenantScopes for people.
+// Thread-safe (each call runs its own store transactions).
+class AccessControl {
+ public:
+  AccessControl(store::Store& store, const Clock& clock);
+
+  // Password login. kUnauthenticated for an unknown email, a wrong password, a disabled user or
+  // a locked account (the message does not say which); failed attempts count toward lockout.
+  Result<Principal> AuthenticatePassword(std::string_view email, std::string_view password);
+  // An API token ("gft_..."), stored hashed; kUnauthenticated when unknown, revoked or expired.
+  Result<Principal> AuthenticateToken(std::string_view token);
+  // The CLI's `--as EMAIL` (trust on the host that holds the store): kUnauthenticated when no
+  // such enabled user exists.
+  Result<Principal> PrincipalForEmail(std::string_view email);
+
+  // The tenants the principal may see (tenants.read), sorted.
+  Result<std::vector<TenantId>> VisibleTenants(const Principal& principal);
+  // The check every handler goes through: kPermissionDenied when the principal lacks
+  // `permission` on `tenant` (or kNotFound when it may not even see the tenant), else the scope.
+  Result<TenantScope> Authorize(const Principal& principal, const TenantId& tenant,
+                                std::string_view permission);
+
+ private:
+  store::Store& store_;
+  const Clock& clock_;
 };
 
 }  // namespace govflow::governance
