@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc)
 BUILD_DIR := build/$(PRESET)
 FUZZ_SECONDS ?= 30
 
-.PHONY: setup configure build test test-fast fuzz bench demo format clean
+.PHONY: setup configure build web test test-fast e2e fuzz bench demo format clean
 
 setup:
 	@bash scripts/bootstrap
@@ -17,10 +17,21 @@ configure: setup
 build: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
-# Unit, conformance and integration tests, then a short fixed-time fuzz run.
-test: build
+# The console (web/, TypeScript + Vite) into web/dist, which govflow serves.
+web: setup
+	@cd web && npm run --silent build
+
+# Unit, conformance and integration tests, a short fixed-time fuzz run, then the console's
+# browser tests.
+test: build web
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 900
 	@$(MAKE) --no-print-directory fuzz
+	@$(MAKE) --no-print-directory e2e
+
+# The console in headless Chromium (tests/e2e; screenshots in build/e2e-artifacts/).
+e2e:
+	@cd tests/e2e && GOVFLOW_BIN=$(abspath $(BUILD_DIR))/src/cli/govflow \
+	  GOVFLOW_E2E_ARTIFACTS=$(abspath build/e2e-artifacts) npm test --silent
 
 # Only the tests labelled fast (seconds).
 test-fast: build
