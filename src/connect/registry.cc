@@ -5,6 +5,7 @@
 
 #include "connect/erp/business_central/client.h"
 #include "connect/erp/business_central/config.h"
+#include "connect/shopify/admin_client.h"
 #include "connect/shopify/webhook_verifier.h"
 
 namespace govflow::connect {
@@ -22,6 +23,18 @@ Result<std::unique_ptr<Connector>> CreateShopify(const boost::json::value& confi
   return std::unique_ptr<Connector>(std::move(connector));
 }
 
+Status ValidateShopifyAdmin(const boost::json::value& config) {
+  return shopify::AdminConfig::FromJson(config).status();
+}
+
+Result<std::unique_ptr<Connector>> CreateShopifyAdmin(const boost::json::value& config,
+                                                      const ConnectorContext& context) {
+  GOVFLOW_ASSIGN_OR_RETURN(shopify::AdminConfig c, shopify::AdminConfig::FromJson(config));
+  GOVFLOW_ASSIGN_OR_RETURN(std::unique_ptr<shopify::AdminConnector> connector,
+                           shopify::AdminConnector::Create(std::move(c), context));
+  return std::unique_ptr<Connector>(std::move(connector));
+}
+
 Status ValidateBusinessCentral(const boost::json::value& config) {
   return business_central::Config::FromJson(config).status();
 }
@@ -35,13 +48,16 @@ Result<std::unique_ptr<Connector>> CreateBusinessCentral(const boost::json::valu
 }
 
 // The one table of connector types.
-constexpr std::array<ConnectorType, 2> kConnectorTypes = {{
+constexpr std::array<ConnectorType, 3> kConnectorTypes = {{
     {shopify::kConnectorType, ConnectorDirection::kInbound,
      "Shopify webhooks in: HMAC-verified, header-validated, topic-routed deliveries",
      &ValidateShopify, &CreateShopify},
     {business_central::kConnectorType, ConnectorDirection::kOutbound,
      "Microsoft Dynamics 365 Business Central API v2.0: sales orders out", &ValidateBusinessCentral,
      &CreateBusinessCentral},
+    {shopify::kAdminConnectorType, ConnectorDirection::kOutbound,
+     "Shopify Admin REST API: variant prices read and set", &ValidateShopifyAdmin,
+     &CreateShopifyAdmin},
 }};
 
 }  // namespace
