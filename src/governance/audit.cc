@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "base/canonical_json.h"
+#include "governance/access.h"
 
 namespace govflow::governance {
 namespace json = boost::json;
@@ -103,6 +104,109 @@ Result<AuditEvent> AppendAudit(store::Txn& txn, const TenantId& tenant, const Au
                     event.prev_hash, event.hash})
           .status());
   return event;
+}
+
+namespace {
+
+constexpr std::string_view kEventColumns =
+    "seq, at, actor, action, object_type, object_id, reason, before_digest, after_digest, "
+    "details_json, prev_hash, hash";
+
+AuditEvent EventFromRow(const TenantId& tenant, const store::sql::Row& row) {
+  AuditEvent e;
+  e.tenant = tenant;
+  e.seq = row.Int(0);
+  e.at = TimePoint(std::chrono::microseconds(row.Int(1)));
+  e.record.actor = row.Text(2);
+  e.record.action = row.Text(3);
+  e.record.object_type = row.Text(4);
+  e.record.object_id = row.Text(5);
+  e.record.reason = row.Text(6);
+  e.record.before_digest = row.Text(7);
+  e.record.after_digest = row.Text(8);
+  e.record.details_json = row.Text(9);
+  e.prev_hash = row.Text(10);
+  e.hash = row.Text(11);
+  return e;
+}
+
+int64_t Micros(TimePoint t) { return static_cast<int64_t>(t.time_since_epoch().count()); }
+
+}  // namespace
+
+Result<std::optional<AuditChainHead>> GetAuditChainHead(store::Txn& txn, const TenantId& tenant) {
+  GOVFLOW_ASSIGN_OR_RETURN(
+      store::sql::Rows rows,
+      txn.sql().Query("SELECT last_seq, last_hash FROM audit_chain_heads WHERE tenant_id = ?",
+                      {tenant.value()}));
+  if (rows.empty()) return std::optional<AuditChainHead>();
+  return std::optional<AuditChainHead>(AuditChainHead{rows[0].Int(0), rows[0].Text(1)});
+}
+
+Result<std::vector<AuditEvent>> ListAuditEvents(store::Txn& txn, const TenantScope& scope,
+                                                const AuditQuery& query) {
+  GOVFLOW_RETURN_IF_ERROR(scope.Require(perm::kAuditRead));
+  if (query.limit < 1 || query.limit > 10000) {
+    return InvalidArgument("audit query limit must be between 1 and 10000");
+  }
+  std::string sql = "SELECT " + std::string(kEventColumns) +
+                    " FROM audit_events WHERE tenant_id = ? AND seq > ?";
+  store::sql::Params params{scope.tenant().value(), query.after_seq};
+  if (!query.object_type.empty()) {
+    sql += " AND object_type = ?";
+    params.emplace_back(query.object_type);
+  }
+  if (!query.object_id.empty()) {
+    sql += " AND object_id = ?";
+    params.emplace_back(query.object_id);
+  }
+  if (!query.actor.empty()) {
+    sql += " AND actor = ?";
+    params.emplace_back(query.actor);
+  }
+  if (!query.action_prefix.empty()) {
+    // substr() rather than LIKE: no escaping of '%' and '_', and the same on both engines.
+    // substr() counts characters on both engines; the length is an integer literal because
+    // PostgreSQL has no substr(text, int, bigint).
+    int64_t chars = 0;
+    for (unsigned char c : query.action_prefix) chars += (c & 0xC0) != 0x80 ? 1 : 0;
+    sql += " AND substr(action, 1, " + std::to_string(chars) + ") = ?";
+    params.emplace_back(query.action_prefix);
+  }
+  if (query.from) {
+    sql += " AND at >= ?";
+    params.emplace_back(Micros(*query.from));
+  }
+  if (query.to) {
+    sql += " AND at < ?";
+    params.emplace_back(Micros(*query.to));
+  }
+  sql += " ORDER BY seq LIMIT ?";
+  params.emplace_back(static_cast<int64_t>(query.limit));
+  GOVFLOW_ASSIGN_OR_RETURN(store::sql::Rows rows, txn.sql().Query(sql, params));
+  std::vector<AuditEvent> out;
+  out.reserve(rows.size());
+  for (const auto& row : rows) out.push_back(EventFromRow(scope.tenant(), row));
+  return out;
+}
+
+Result<std::vector<AuditEvent>> ReadStoredAuditEvents(store::Txn& txn, const TenantId& tenant,
+                                                      int64_t from_seq, int64_t to_seq,
+                                                      int limit) {
+  std::string sql = "SELECT " + std::string(kEventColumns) +
+                    " FROM audit_events WHERE tenant_id = ? AND seq >= ?";
+  store::sql::Params params{tenant.value(), from_seq};
+  if (to_seq > 0) {
+    sql += " AND seq <= ?";
+    params.emplace_back(to_seq);
+  }
+  sql += " ORDER BY seq LIMIT ?";
+  params.emplace_back(static_cast<int64_t>(limit));
+  GOVFLOW_ASSIGN_OR_RETURN(store::sql::Rows rows, txn.sql().Query(sql, params));
+  std::vector<AuditEvent> out;
+  out.reserve(rows.size());
+  for (const auto& row : rows) out.push_back(EventFromRow(tenant, row));
+  return out;
 }
 
 }  // namespace govflow::governance

@@ -8,8 +8,10 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/clock.h"
 #include "base/ids.h"
@@ -55,5 +57,39 @@ std::string ComputeAuditHash(const AuditEvent& event);
 // Appends an event to `tenant`'s chain inside `txn` (at = txn.Now()) and returns it with its seq
 // and hash. kInvalidArgument if details_json is not a JSON object or action is empty.
 Result<AuditEvent> AppendAudit(store::Txn& txn, const TenantId& tenant, const AuditRecord& record);
+
+// A tenant's chain head: the last appended event's seq and hash.
+struct AuditChainHead {
+  int64_t seq = 0;
+  std::string hash;
+};
+// nullopt when the tenant has no events yet.
+Result<std::optional<AuditChainHead>> GetAuditChainHead(store::Txn& txn, const TenantId& tenant);
+
+class TenantScope;
+
+// Which events ListAuditEvents returns. Empty strings and nullopts do not filter.
+struct AuditQuery {
+  std::string object_type;    // exact
+  std::string object_id;      // exact
+  std::string actor;          // exact ("user:alice")
+  std::string action_prefix;  // "exception." matches every exception action
+  std::optional<TimePoint> from;  // at >= from
+  std::optional<TimePoint> to;    // at < to
+  int64_t after_seq = 0;          // cursor: only events with seq > after_seq
+  int limit = 100;                // 1..10000; the caller pages with after_seq = last seq
+};
+
+// The scope's tenant's events matching `query`, in seq order (oldest first). Requires
+// perm::kAuditRead (kPermissionDenied otherwise); kInvalidArgument for a limit out of range.
+Result<std::vector<AuditEvent>> ListAuditEvents(store::Txn& txn, const TenantScope& scope,
+                                                const AuditQuery& query);
+
+// Reads `tenant`'s stored events with seq in [from_seq, to_seq] (to_seq <= 0: no upper bound),
+// at most `limit`, in seq order, exactly as stored (no checking). For the verifier and the
+// exporter, which run as operator tools over a whole chain; other callers use ListAuditEvents.
+Result<std::vector<AuditEvent>> ReadStoredAuditEvents(store::Txn& txn, const TenantId& tenant,
+                                                      int64_t from_seq, int64_t to_seq,
+                                                      int limit);
 
 }  // namespace govflow::governance
