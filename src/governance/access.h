@@ -7,6 +7,7 @@
 // Values; thread-compatible.
 #pragma once
 
+#include <chrono>
 #include <set>
 #include <string>
 #include <string_view>
@@ -24,7 +25,8 @@ class Txn;
 namespace govflow::governance {
 
 // Permissions are strings "<object>.<verb>" so that roles can be defined as data. The full list,
-// with the roles that hold each, is in permissions.cc (AllPermissions) and docs/governance.md.
+// with the roles that hold each, is in permissions.cc (AllPermissions) and
+// docs/governance/access.md.
 namespace perm {
 inline constexpr std::string_view kTenantsRead = "tenants.read";
 inline constexpr std::string_view kTenantsManage = "tenants.manage";
@@ -63,6 +65,12 @@ struct Actor {
 
 class AccessControl;
 
+// The audit chain that records partner-level changes (users, partner role grants, partner
+// tokens, tenant creation): a reserved chain id that no tenant id can take (tenant ids start
+// with a letter or digit). Changes to one tenant's access (its role grants, teams, roles,
+// tokens) are chained in that tenant's own chain.
+inline constexpr std::string_view kPartnerAuditChain = "_partner";
+
 class TenantScope {
  public:
   const TenantId& tenant() const { return tenant_; }
@@ -95,6 +103,33 @@ class TenantScope {
   std::set<std::string> permissions_;
 };
 
+// Proof that an actor was checked for a partner-level permission (creating tenants, managing
+// users and partner role grants, partner tokens). Obtained from AccessControl::AuthorizePartner,
+// or PartnerScope::ForSystem for operator bootstrap and govflow's own components.
+class PartnerScope {
+ public:
+  const Actor& actor() const { return actor_; }
+  const std::set<std::string>& roles() const { return roles_; }
+  bool Has(std::string_view permission) const {
+    return permissions_.contains(std::string(permission));
+  }
+  // kPermissionDenied naming the permission when the actor lacks it.
+  Status Require(std::string_view permission) const;
+
+  // Every permission, actor "system:<component>". For bootstrap commands run by the operator on
+  // the host that holds the store (`govflow partner init`), tests' set-up and system jobs.
+  static PartnerScope ForSystem(std::string_view component);
+
+ private:
+  friend class AccessControl;
+  PartnerScope(Actor actor, std::set<std::string> roles, std::set<std::string> permissions)
+      : actor_(std::move(actor)), roles_(std::move(roles)), permissions_(std::move(permissions)) {}
+
+  Actor actor_;
+  std::set<std::string> roles_;
+  std::set<std::string> permissions_;
+};
+
 // An authenticated person (or a token acting for one). Obtained from AccessControl only.
 struct Principal {
   std::string user_id;
@@ -102,6 +137,11 @@ struct Principal {
   std::string display_name;
   Actor actor;                  // "user:<id>" or "token:<id>"
   bool partner_level = false;   // holds a partner role (sees every tenant it grants)
+  // For a token: its id, and the one tenant it is limited to (empty: a partner token, limited
+  // to the user's partner roles). A tenant token never reaches another tenant, whatever roles
+  // its user holds there.
+  std::string token_id;
+  TenantId token_tenant;
 };
 
 // Authentication and authorisation over the store's users, roles, teams and tokens. The
@@ -126,6 +166,14 @@ class AccessControl {
   // `permission` on `tenant` (or kNotFound when it may not even see the tenant), else the scope.
   Result<TenantScope> Authorize(const Principal& principal, const TenantId& tenant,
                                 std::string_view permission);
+  // The partner-level check: kPermissionDenied unless one of the principal's partner roles holds
+  // `permission` (tenant tokens never pass it).
+  Result<PartnerScope> AuthorizePartner(const Principal& principal, std::string_view permission);
+
+  // After kMaxFailedLogins wrong passwords in a row, password login is refused for
+  // kLockoutPeriod (even with the right password); a successful login resets the count.
+  static constexpr int kMaxFailedLogins = 5;
+  static constexpr std::chrono::minutes kLockoutPeriod{15};
 
  private:
   store::Store& store_;

@@ -1,6 +1,8 @@
 // TenantScope's own members (AccessControl, which grants scopes, lives in access.cc).
 #include "governance/access.h"
 
+#include "governance/permissions.h"
+
 namespace govflow::governance {
 
 Status TenantScope::Require(std::string_view permission) const {
@@ -15,16 +17,7 @@ TenantScope TenantScope::ForSystem(TenantId tenant, std::string_view component) 
   actor.display_name = std::string(component);
   // Every permission: the system components are trusted code paths, not requests.
   std::set<std::string> all;
-  for (std::string_view p :
-       {perm::kTenantsRead, perm::kTenantsManage, perm::kUsersRead, perm::kUsersManage,
-        perm::kTokensManage, perm::kConnectionsRead, perm::kConnectionsManage,
-        perm::kBrandingManage, perm::kDocumentsRead, perm::kDocumentsEdit, perm::kDocumentsApprove,
-        perm::kDocumentsPublish, perm::kRunsRead, perm::kRunsAct, perm::kExceptionsRead,
-        perm::kExceptionsAct, perm::kApprovalsRead, perm::kApprovalsRequest,
-        perm::kApprovalsDecide, perm::kAuditRead, perm::kAuditExport, perm::kRetentionManage,
-        perm::kMetricsRead}) {
-    all.emplace(p);
-  }
+  for (std::string_view p : AllPermissions()) all.emplace(p);
   return TenantScope(std::move(tenant), std::move(actor), {}, std::move(all));
 }
 
