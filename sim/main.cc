@@ -1,6 +1,7 @@
 // govflow-sim: the simulators as a command-line tool (docs/simulators.md).
 //   govflow-sim erp --listen 127.0.0.1:PORT [--faults SPEC] [--seed N]
 //   govflow-sim shopify --target URL --secret SECRET --orders N [--rate PER_S] [--seed N] ...
+//   govflow-sim shopify --admin-listen 127.0.0.1:PORT [--admin-token T] [--admin-faults SPEC]
 #include <pthread.h>
 
 #include <CLI/CLI.hpp>
@@ -14,6 +15,7 @@
 
 #include "sim/erp_simulator.h"
 #include "sim/fault_spec.h"
+#include "sim/shopify_admin_simulator.h"
 #include "sim/shopify_sender.h"
 
 namespace {
@@ -97,6 +99,47 @@ int RunErp(const std::string& listen, const std::string& faults, uint64_t seed,
   return 0;
 }
 
+// The storefront's Admin API (shopify_admin_simulator.h): serves until SIGINT/SIGTERM.
+int RunShopifyAdmin(const std::string& listen, const std::string& token, const std::string& faults,
+                    uint64_t seed) {
+  govflow::sim::ShopifyAdminOptions options;
+  size_t colon = listen.rfind(':');
+  if (colon == std::string::npos) {
+    std::cerr << "govflow-sim shopify: --admin-listen wants HOST:PORT, got '" << listen << "'\n";
+    return 2;
+  }
+  options.host = listen.substr(0, colon);
+  try {
+    int port = std::stoi(listen.substr(colon + 1));
+    if (port < 0 || port > 65535) throw std::out_of_range("port");
+    options.port = static_cast<uint16_t>(port);
+  } catch (const std::exception&) {
+    std::cerr << "govflow-sim shopify: bad port in '" << listen << "'\n";
+    return 2;
+  }
+  auto spec = FaultSpec::Parse(faults);
+  if (!spec.ok()) {
+    std::cerr << "govflow-sim shopify: " << spec.status().message() << "\n";
+    return 2;
+  }
+  options.faults = *spec;
+  options.seed = seed;
+  options.access_token = token;
+  PrepareForSignals();
+  auto sim = govflow::sim::ShopifyAdminSimulator::Start(options);
+  if (!sim.ok()) {
+    std::cerr << "govflow-sim shopify: " << sim.status().message() << "\n";
+    return 1;
+  }
+  std::printf("admin listening on 127.0.0.1:%u\n", static_cast<unsigned>((*sim)->port()));
+  std::fflush(stdout);
+  WaitForSignal();
+  auto stats = (*sim)->stats();
+  (*sim)->Stop();
+  std::fprintf(stderr, "govflow-sim shopify: admin stopped; %s\n", stats.ToJson().c_str());
+  return 0;
+}
+
 int RunShopify(ShopifySenderOptions options, bool quiet) {
   if (!quiet) {
     options.on_progress = [](const govflow::sim::ShopifySendReport& r) {
@@ -155,10 +198,20 @@ int Main(int argc, char** argv) {
   ShopifySenderOptions so;
   int timeout_ms = 5000;
   bool quiet = false;
-  shop->add_option("--target", so.target_url, "webhook URL (http://127.0.0.1:PORT/hooks/T/C)")
-      ->required();
-  shop->add_option("--secret", so.secret, "the app's client secret (HMAC key)")->required();
-  shop->add_option("--orders", so.orders, "distinct orders to send")->required();
+  std::string admin_listen, admin_token, admin_faults;
+  shop->add_option("--admin-listen", admin_listen,
+                   "serve the storefront's Admin API (products, variant prices) on HOST:PORT "
+                   "instead of sending orders");
+  shop->add_option("--admin-token", admin_token,
+                   "accept only this X-Shopify-Access-Token (default: any)");
+  shop->add_option("--admin-faults", admin_faults,
+                   "Admin API fault SPEC (as erp --faults; timeout_after_create = after the write)");
+  auto* target = shop->add_option("--target", so.target_url,
+                                  "webhook URL (http://127.0.0.1:PORT/hooks/T/C)");
+  auto* secret = shop->add_option("--secret", so.secret, "the app's client secret (HMAC key)");
+  auto* orders = shop->add_option("--orders", so.orders, "distinct orders to send");
+  // Sending orders needs all three; serving the Admin API needs none of them.
+  for (CLI::Option* o : {target, secret, orders}) o->excludes("--admin-listen");
   shop->add_option("--rate", so.rate_per_second, "new orders per second (0 = unpaced)")
       ->capture_default_str();
   shop->add_option("--seed", so.seed, "seed for the order stream")->capture_default_str();
@@ -182,6 +235,14 @@ int Main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   if (erp->parsed()) return RunErp(listen, faults, erp_seed, client_id, client_secret);
+  if (!admin_listen.empty()) {
+    return RunShopifyAdmin(admin_listen, admin_token, admin_faults, so.seed);
+  }
+  if (target->count() == 0 || secret->count() == 0 || orders->count() == 0) {
+    std::cerr << "govflow-sim shopify: --target, --secret and --orders are required (or "
+                 "--admin-listen to serve the Admin API)\n";
+    return 2;
+  }
   so.request_timeout = std::chrono::milliseconds(timeout_ms);
   return RunShopify(std::move(so), quiet);
 }
