@@ -15,7 +15,7 @@ using EC = ErrorClass;
 using TE = TransportError;
 
 // clang-format off
-constexpr std::array<ClassificationRule, 29> kRules = {{
+constexpr std::array<ClassificationRule, 30> kRules = {{
   // transport              reached  status      code prefix                     message            create             read              Retry-After
   // ---- no HTTP answer -------------------------------------------------------------------------
   {TE::kConnectFailed,      false,   0, 0,       "", "",                                             EC::kTransient,    EC::kTransient,   false, "never connected: nothing was sent"},
@@ -46,9 +46,13 @@ constexpr std::array<ClassificationRule, 29> kRules = {{
   {TE::kNone,               false,   408, 408,   "", "",                                             EC::kUnknown,      EC::kTransient,   false, "BC cancelled the session after it started: settle by lookup"},
   {TE::kNone,               false,   409, 409,   "", "",                                             EC::kConflict,     EC::kConflict,    false, "conflict (Request_EntityChanged)"},
   {TE::kNone,               false,   429, 429,   "", "",                                             EC::kThrottled,    EC::kThrottled,   true,  "rate limit: wait Retry-After"},
-  // ---- 5xx: BC did not complete the request ---------------------------------------------------
-  {TE::kNone,               false,   500, 502,   "", "",                                             EC::kTransient,    EC::kTransient,   false, "server error"},
-  {TE::kNone,               false,   503, 504,   "", "",                                             EC::kTransient,    EC::kTransient,   true,  "queue timeout / execution limit: BC aborted it"},
+  // ---- 5xx ------------------------------------------------------------------------------------
+  // A 500, 502 or 504 can come after BC (or a gateway in front of it) already ran the request, so
+  // a create that got one is settled by lookup before it is sent again. A 503 is BC refusing the
+  // request at its queue, before running it.
+  {TE::kNone,               false,   500, 502,   "", "",                                             EC::kUnknown,      EC::kTransient,   false, "server error: BC may have created it; settle by lookup"},
+  {TE::kNone,               false,   503, 503,   "", "",                                             EC::kTransient,    EC::kTransient,   true,  "queue full / service unavailable: BC did not run it"},
+  {TE::kNone,               false,   504, 504,   "", "",                                             EC::kUnknown,      EC::kTransient,   true,  "gateway timeout: BC may have created it; settle by lookup"},
 }};
 // clang-format on
 
@@ -64,7 +68,8 @@ constexpr ClassificationRule kOtherClientError = {TE::kNone,
                                                   false,
                                                   "other 4xx: the request is not acceptable"};
 constexpr ClassificationRule kOtherServerError = {
-    TE::kNone, false, 500, 599, "", "", EC::kTransient, EC::kTransient, false, "other 5xx"};
+    TE::kNone, false, 500, 599, "", "", EC::kUnknown, EC::kTransient, false,
+    "other 5xx: BC may have created it; settle by lookup"};
 constexpr ClassificationRule kUnexpectedStatus = {
     TE::kNone,    false,
     100,          399,
