@@ -1,0 +1,271 @@
+// Price changes behind the approval gate (src/governance/price_changes.h) on both stores: a
+// change beyond the threshold is held with its diff, rule and requester and gets no outbox row
+// (so nothing can publish it) until the quorum of the roles the policy names approved it; the
+// requester never approves their own change; a rejection or expiry cancels it for good; a change
+// within the threshold is released at once; tenants never see each other's changes; every step
+// is audited.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+
+#include "governance/approvals.h"
+#include "governance/price_changes.h"
+#include "unit/governance/pricing/pricing_fixture.h"
+
+namespace govflow::governance::testing {
+namespace {
+
+using ::testing::Contains;
+using ::testing::HasSubstr;
+
+class PriceChangesTest : public PricingTest {
+ protected:
+  ApprovalTask Task(const PriceChange& c) {
+    ApprovalTask t;
+    InTxn([&](store::Txn& txn) -> Status {
+      GOVFLOW_ASSIGN_OR_RETURN(
+          t, GetApproval(txn, TenantScope::ForSystem(c.tenant, "test"), c.approval_id.value()));
+      return Status::Ok();
+    });
+    return t;
+  }
+  std::string UserIdOf(const std::string& email) {
+    auto p = access_->PrincipalForEmail(email);
+    EXPECT_TRUE(p.ok());
+    return p.ok() ? p->user_id : "";
+  }
+};
+
+TEST(PriceArithmeticTest, ParsesDecimalPricesIntoCents) {
+  EXPECT_EQ(*ParsePriceCents("19.99"), 1999);
+  EXPECT_EQ(*ParsePriceCents("20"), 2000);
+  EXPECT_EQ(*ParsePriceCents("0.5"), 50);
+  for (std::string_view bad : {"", "-1.00", "1.999", "1.", ".5", "abc", "1,00", "1e3"}) {
+    EXPECT_EQ(ParsePriceCents(bad).status().code(), StatusCode::kInvalidArgument) << bad;
+  }
+  EXPECT_EQ(FormatPriceCents(1820), "18.20");
+  EXPECT_EQ(FormatPriceCents(5), "0.05");
+}
+
+TEST(PriceArithmeticTest, MeasuresChangeInBasisPoints) {
+  EXPECT_EQ(PriceChangeBasisPoints(2800, 1820), -3500);
+  EXPECT_EQ(PriceChangeBasisPoints(2800, 2240), -2000);
+  EXPECT_EQ(PriceChangeBasisPoints(1000, 1500), 5000);
+  EXPECT_EQ(PriceChangeBasisPoints(300, 200), -3333);
+}
+
+TEST_P(PriceChangesTest, HoldsChangeBeyondThresholdWithDiffRuleAndRequester) {
+  auto c = Request("olivia@acme.test", "15.60");  // -35%
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->state, PriceChangeState::kPendingApproval);
+  EXPECT_EQ(c->change_bp, -3500);
+  EXPECT_EQ(c->rule, "price_change abs(percent) > 20");
+  ASSERT_TRUE(c->approval_id.has_value());
+  EXPECT_EQ(OutboxRows(c->id), 0);
+
+  ApprovalTask task = Task(*c);
+  EXPECT_EQ(task.state, ApprovalState::kPending);
+  EXPECT_EQ(task.request.subject_type, "price_change");
+  EXPECT_EQ(task.request.subject_id, c->id);
+  EXPECT_EQ(task.request.rule, "price_change abs(percent) > 20");
+  EXPECT_EQ(task.request.requested_by, "user:" + UserIdOf("olivia@acme.test"));
+  EXPECT_EQ(task.request.required_roles, std::vector<std::string>{"pricing_manager"});
+  EXPECT_EQ(task.request.quorum, 2);
+  boost::json::value diff = boost::json::parse(task.request.changes_json);
+  EXPECT_EQ(diff.at("price").at("from").as_string(), "24.00");
+  EXPECT_EQ(diff.at("price").at("to").as_string(), "15.60");
+  EXPECT_DOUBLE_EQ(diff.at("percent").to_number<double>(), -35.0);
+  EXPECT_EQ(diff.at("sku").as_string(), "BEANIE-MER-NAV");
+  EXPECT_EQ(diff.at("reason").as_string(), "Black Friday promotion");
+  EXPECT_THAT(task.request.title, HasSubstr("-35.00%"));
+}
+
+TEST_P(PriceChangesTest, ReleasesChangeWithinThresholdAtOnce) {
+  auto c = Request("olivia@acme.test", "21.60");  // -10%
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->state, PriceChangeState::kReleased);
+  EXPECT_FALSE(c->approval_id.has_value());
+  EXPECT_EQ(c->rule, "");
+  EXPECT_EQ(OutboxRows(c->id), 1);
+  EXPECT_EQ(Get(c->id).state, PriceChangeState::kReleased);
+  auto trail = AuditTrail(*c);
+  ASSERT_EQ(trail.size(), 2u);
+  EXPECT_THAT(trail[0], HasSubstr("price_change.request by user:"));
+  EXPECT_THAT(trail[1], HasSubstr("price_change.release by user:"));
+}
+
+TEST_P(PriceChangesTest, ThresholdIsStrictSoExactlyTwentyPercentPasses) {
+  auto c = Request("olivia@acme.test", "19.20");  // exactly -20%
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->state, PriceChangeState::kReleased);
+  auto up = Request("olivia@acme.test", "28.81");  // +20.04% (28.81 from 24.00)
+  ASSERT_TRUE(up.ok());
+  EXPECT_EQ(up->state, PriceChangeState::kPendingApproval);
+}
+
+TEST_P(PriceChangesTest, RefusesRequesterApprovingOwnChangeAndKeepsItHeld) {
+  auto c = Request("carl@acme.test", "15.60");  // carl is operator and pricing_manager
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  auto own = Decide("carl@acme.test", *c, true, "looks fine to me");
+  EXPECT_EQ(own.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(Get(c->id).state, PriceChangeState::kPendingApproval);
+  EXPECT_EQ(OutboxRows(c->id), 0);
+  EXPECT_EQ(Task(*c).state, ApprovalState::kPending);
+}
+
+TEST_P(PriceChangesTest, StaysHeldAfterOneOfTwoApprovalsAndReleasesAfterTheSecond) {
+  auto c = Request("olivia@acme.test", "15.60");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  auto first = Decide("pam@acme.test", *c, true);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->state, ApprovalState::kPending);
+  EXPECT_EQ(Get(c->id).state, PriceChangeState::kPendingApproval);
+  EXPECT_EQ(OutboxRows(c->id), 0);
+
+  // The same approver twice does not make a quorum.
+  EXPECT_EQ(Decide("pam@acme.test", *c, true).status().code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(OutboxRows(c->id), 0);
+
+  auto second = Decide("pete@acme.test", *c, true, "margin still positive");
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(second->state, ApprovalState::kApproved);
+  PriceChange released = Get(c->id);
+  EXPECT_EQ(released.state, PriceChangeState::kReleased);
+  EXPECT_THAT(released.outcome, HasSubstr("margin still positive"));
+  EXPECT_EQ(OutboxRows(c->id), 1);
+
+  auto trail = AuditTrail(*c);
+  EXPECT_THAT(trail, Contains(HasSubstr("price_change.request by user:")));
+  EXPECT_THAT(trail, Contains(HasSubstr("approval.request by user:")));
+  EXPECT_EQ(trail.back(), "price_change.release by system:price_changes");
+  EXPECT_EQ(std::count_if(trail.begin(), trail.end(),
+                          [](const std::string& s) { return s.starts_with("approval.approve"); }),
+            2);
+}
+
+TEST_P(PriceChangesTest, RejectedChangeIsNeverReleased) {
+  auto c = Request("olivia@acme.test", "15.60");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_TRUE(Decide("pam@acme.test", *c, true).ok());
+  auto no = Decide("pete@acme.test", *c, false, "below cost");
+  ASSERT_TRUE(no.ok()) << no.status().ToString();
+  EXPECT_EQ(no->state, ApprovalState::kRejected);
+  PriceChange rejected = Get(c->id);
+  EXPECT_EQ(rejected.state, PriceChangeState::kRejected);
+  EXPECT_THAT(rejected.outcome, HasSubstr("below cost"));
+  EXPECT_EQ(OutboxRows(c->id), 0);
+  // Decisions are final: a later approval changes nothing.
+  EXPECT_FALSE(Decide("carl@acme.test", *c, true).ok());
+  auto swept = ReleaseDecidedPriceChanges(*store_);
+  ASSERT_TRUE(swept.ok());
+  EXPECT_EQ(*swept, 0);
+  EXPECT_EQ(OutboxRows(c->id), 0);
+  EXPECT_THAT(AuditTrail(*c), Contains("price_change.reject by system:price_changes"));
+}
+
+TEST_P(PriceChangesTest, ExpiredApprovalCancelsTheChange) {
+  policy_ = [](const TenantId&, const PriceChangeFacts& f) -> Result<PriceApprovalRequirement> {
+    PriceApprovalRequirement r;
+    r.required = f.abs_percent > 20;
+    r.rule = "price_change abs(percent) > 20";
+    r.roles = {"pricing_manager"};
+    r.quorum = 1;
+    r.expires_after = std::chrono::hours(24);
+    return r;
+  };
+  auto c = Request("olivia@acme.test", "15.60");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  clock_.Advance(std::chrono::hours(25));
+  auto expired = ExpireApprovals(*store_, clock_);
+  ASSERT_TRUE(expired.ok()) << expired.status().ToString();
+  EXPECT_EQ(*expired, 1);
+  auto swept = ReleaseDecidedPriceChanges(*store_);
+  ASSERT_TRUE(swept.ok()) << swept.status().ToString();
+  EXPECT_EQ(*swept, 1);
+  PriceChange after = Get(c->id);
+  EXPECT_EQ(after.state, PriceChangeState::kRejected);
+  EXPECT_THAT(after.outcome, HasSubstr("expired"));
+  EXPECT_EQ(OutboxRows(c->id), 0);
+}
+
+TEST_P(PriceChangesTest, ApplyingTheOutcomeTwiceReleasesOnce) {
+  auto c = Request("olivia@acme.test", "15.60");
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE(Decide("pam@acme.test", *c, true).ok());
+  ASSERT_TRUE(Decide("pete@acme.test", *c, true).ok());
+  ApprovalTask task = Task(*c);
+  InTxn([&](store::Txn& txn) -> Status {
+    GOVFLOW_ASSIGN_OR_RETURN(bool moved, ApplyPriceApprovalOutcome(txn, kAcme, task));
+    EXPECT_FALSE(moved);
+    return Status::Ok();
+  });
+  EXPECT_EQ(OutboxRows(c->id), 1);
+}
+
+TEST_P(PriceChangesTest, ViewerMayNotRequestPriceChanges) {
+  auto scope = ScopeFor("vic@acme.test", kAcme, perm::kApprovalsRead);
+  ASSERT_TRUE(scope.ok());
+  PriceChangeRequest r;
+  r.connection = kShop;
+  r.sku = "BEANIE-MER-NAV";
+  r.variant_id = 45300000000017;
+  r.old_price = "24.00";
+  r.new_price = "15.60";
+  r.reason = "x";
+  Status st = store_->Transact(
+      [&](store::Txn& txn) { return RequestPriceChange(txn, *scope, r, policy_).status(); });
+  EXPECT_EQ(st.code(), StatusCode::kPermissionDenied);
+}
+
+TEST_P(PriceChangesTest, AnotherTenantCannotSeeOrApproveTheChange) {
+  auto c = Request("olivia@acme.test", "15.60");
+  ASSERT_TRUE(c.ok());
+  // globex's pricing manager, acting on globex, cannot reach acme's change or task.
+  auto scope = ScopeFor("gus@globex.test", kGlobex, perm::kApprovalsDecide);
+  ASSERT_TRUE(scope.ok());
+  Status st = store_->Transact([&](store::Txn& txn) -> Status {
+    EXPECT_EQ(GetPriceChange(txn, *scope, c->id).status().code(), StatusCode::kNotFound);
+    auto list = ListPriceChanges(txn, *scope, std::nullopt);
+    EXPECT_TRUE(list.ok() && list->empty());
+    return DecideApproval(txn, *scope, *c->approval_id, true, "sure").status();
+  });
+  EXPECT_EQ(st.code(), StatusCode::kNotFound);
+  // ...and cannot get a scope on acme at all.
+  EXPECT_FALSE(ScopeFor("gus@globex.test", kAcme, perm::kApprovalsDecide).ok());
+  EXPECT_EQ(Get(c->id).state, PriceChangeState::kPendingApproval);
+  EXPECT_EQ(OutboxRows(c->id), 0);
+}
+
+TEST_P(PriceChangesTest, RejectsBadRequestsNamingTheFieldAndWritesNothing) {
+  auto bad_price = Request("olivia@acme.test", "18.2.0");
+  EXPECT_EQ(bad_price.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(bad_price.status().message(), HasSubstr("'new_price'"));
+  auto same = Request("olivia@acme.test", "24.00");
+  EXPECT_THAT(same.status().message(), HasSubstr("equals the current price"));
+  auto no_variant = Request("olivia@acme.test", "15.60", kAcme, 0);
+  EXPECT_THAT(no_variant.status().message(), HasSubstr("'variant_id'"));
+  auto scope = ScopeFor("olivia@acme.test", kAcme, perm::kApprovalsRequest);
+  ASSERT_TRUE(scope.ok());
+  PriceChangeRequest r;
+  r.connection = ConnectionId("no-such-shop");
+  r.sku = "BEANIE-MER-NAV";
+  r.variant_id = 1;
+  r.old_price = "24.00";
+  r.new_price = "15.60";
+  r.reason = "promo";
+  Status st = store_->Transact(
+      [&](store::Txn& txn) { return RequestPriceChange(txn, *scope, r, policy_).status(); });
+  EXPECT_EQ(st.code(), StatusCode::kNotFound);
+  InTxn([&](store::Txn& txn) -> Status {
+    GOVFLOW_ASSIGN_OR_RETURN(auto rows, txn.sql().Query("SELECT COUNT(*) FROM price_changes"));
+    EXPECT_EQ(rows[0].Int(0), 0);
+    return Status::Ok();
+  });
+}
+
+GOVFLOW_INSTANTIATE_ON_BOTH_STORES(PriceChangesTest);
+
+}  // namespace
+}  // namespace govflow::governance::testing
