@@ -67,7 +67,7 @@ bool IsBlank(std::string_view s) {
 constexpr std::string_view kTaskColumns =
     "task_id, subject_type, subject_id, title, changes_json, quorum, requested_by, rule, "
     "expires_at, on_expiry, escalate_to_json, escalation_window, escalations, state, created_at, "
-    "updated_at";
+    "updated_at, excluded_roles_json";
 
 Result<ApprovalTask> TaskFromRow(store::Txn& txn, const TenantId& tenant, const sql::Row& row) {
   ApprovalTask t;
@@ -88,6 +88,7 @@ Result<ApprovalTask> TaskFromRow(store::Txn& txn, const TenantId& tenant, const 
   GOVFLOW_ASSIGN_OR_RETURN(t.state, ParseState(row.Text(13)));
   t.created_at = FromMicros(row.Int(14));
   t.updated_at = FromMicros(row.Int(15));
+  t.request.excluded_roles = FromJsonArray(row.Text(16));
 
   GOVFLOW_ASSIGN_OR_RETURN(
       sql::Rows roles,
@@ -261,6 +262,12 @@ Result<std::string> AuthorityToDecide(store::Txn& txn, const TenantScope& scope,
     return PermissionDenied(person + " already decided approval task " + t.id +
                             " (each person counts once)");
   }
+  for (const auto& role : t.request.excluded_roles) {
+    if (scope.HasRole(role)) {
+      return PermissionDenied(person + " holds role " + role + ", which may not decide approval task " +
+                              t.id + " (segregation of duties)");
+    }
+  }
   for (const auto& role : t.request.required_roles) {
     if (scope.HasRole(role)) return std::string();
   }
@@ -393,6 +400,14 @@ Result<ApprovalTask> RequestApproval(store::Txn& txn, const TenantScope& scope,
   if (req.on_expiry == ExpiryAction::kEscalate && req.escalate_to_roles.empty()) {
     return InvalidArgument("an approval request that escalates on expiry needs escalate_to roles");
   }
+  req.excluded_roles = SortedUnique(req.excluded_roles);
+  std::erase(req.excluded_roles, std::string());
+  for (const auto& role : req.excluded_roles) {
+    if (std::find(req.required_roles.begin(), req.required_roles.end(), role) !=
+        req.required_roles.end()) {
+      return InvalidArgument("role " + role + " cannot both decide and be excluded from deciding");
+    }
+  }
   if (req.escalation_window.count() < 0) {
     return InvalidArgument("an approval request's escalation window must not be negative");
   }
@@ -407,13 +422,14 @@ Result<ApprovalTask> RequestApproval(store::Txn& txn, const TenantScope& scope,
   Result<int64_t> inserted = txn.sql().Execute(
       "INSERT INTO approval_tasks (tenant_id, task_id, subject_type, subject_id, title, "
       "changes_json, quorum, requested_by, rule, expires_at, on_expiry, escalate_to_json, "
-      "escalation_window, escalations, state, version, created_at, updated_at) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 'pending', 1, ?, ?)",
+      "escalation_window, escalations, state, version, created_at, updated_at, "
+      "excluded_roles_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 'pending', 1, ?, ?, ?)",
       {scope.tenant().value(), id, req.subject_type, req.subject_id, req.title, req.changes_json,
        static_cast<int64_t>(req.quorum), req.requested_by, req.rule,
        req.expires_at ? sql::Value(Micros(*req.expires_at)) : sql::Value(nullptr),
        std::string(ExpiryActionName(req.on_expiry)), ToJsonArray(req.escalate_to_roles),
-       static_cast<int64_t>(req.escalation_window.count()), Micros(now), Micros(now)});
+       static_cast<int64_t>(req.escalation_window.count()), Micros(now), Micros(now),
+       ToJsonArray(req.excluded_roles)});
   if (!inserted.ok()) {
     if (inserted.status().code() != StatusCode::kAlreadyExists) return inserted.status();
     // A concurrent request for the same subject won: return its task.

@@ -48,6 +48,9 @@ struct ApprovalRequest {
   // escalates once; zero means the original window (expires_at - created_at).
   std::vector<std::string> escalate_to_roles;
   std::chrono::microseconds escalation_window{0};
+  // Segregation of duties beyond "never the requester": a person holding any of these roles on
+  // the tenant may not decide (e.g. the makers' role, so that no maker checks anyone's work).
+  std::vector<std::string> excluded_roles;
 };
 
 struct ApprovalDecision {

@@ -22,6 +22,9 @@ CREATE TABLE approval_tasks (
   escalate_to_json   TEXT   NOT NULL,
   escalation_window  BIGINT NOT NULL,
   escalations        BIGINT NOT NULL,
+  -- Segregation of duties beyond the requester rule: deciders holding any of these roles (a JSON
+  -- array, e.g. the makers' role) may not decide.
+  excluded_roles_json TEXT  NOT NULL,
   state              TEXT   NOT NULL
                      CHECK (state IN ('pending', 'approved', 'rejected', 'expired', 'cancelled')),
   version            BIGINT NOT NULL,
