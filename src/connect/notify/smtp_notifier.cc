@@ -40,8 +40,8 @@ std::string SmtpMessage(const SmtpOptions& options, const Notification& n) {
   msg += "MIME-Version: 1.0\r\n";
   msg += "Content-Type: text/plain; charset=utf-8\r\n";
   msg += "\r\n";
-  // Body: CRLF line ends; a line starting with '.' is doubled (RFC 5321 4.5.2; libcurl also
-  // escapes, but we do not rely on a version detail).
+  // Body: CRLF line ends. libcurl dot-stuffs lines that start with '.' on the wire (RFC 5321
+  // 4.5.2); tests/unit/connect_notify checks that it does.
   size_t pos = 0;
   const std::string& t = n.text;
   while (pos <= t.size()) {
