@@ -104,6 +104,21 @@ Status Audit(store::Txn& txn, const PriceChange& c, std::string actor, std::stri
   return AppendAudit(txn, c.tenant, rec).status();
 }
 
+Status LoadApprovalIds(store::Txn& txn, PriceChange& c) {
+  GOVFLOW_ASSIGN_OR_RETURN(
+      store::sql::Rows rows,
+      txn.sql().Query("SELECT task_id FROM price_change_approvals WHERE tenant_id = ? AND "
+                      "change_id = ? ORDER BY task_id",
+                      {c.tenant.value(), c.id}));
+  c.approval_ids.clear();
+  // The first task (approval_id) leads; the others follow in id order.
+  if (c.approval_id) c.approval_ids.push_back(*c.approval_id);
+  for (const auto& r : rows) {
+    if (r.Text(0) != c.approval_id) c.approval_ids.push_back(r.Text(0));
+  }
+  return Status::Ok();
+}
+
 Result<std::optional<PriceChange>> Load(store::Txn& txn, const TenantId& tenant,
                                         std::string_view id, bool for_update) {
   std::string sql = "SELECT " + std::string(kColumns) +
@@ -112,7 +127,9 @@ Result<std::optional<PriceChange>> Load(store::Txn& txn, const TenantId& tenant,
   GOVFLOW_ASSIGN_OR_RETURN(store::sql::Rows rows,
                            txn.sql().Query(sql, {tenant.value(), std::string(id)}));
   if (rows.empty()) return std::optional<PriceChange>();
-  return std::optional<PriceChange>(FromRow(rows[0]));
+  PriceChange c = FromRow(rows[0]);
+  GOVFLOW_RETURN_IF_ERROR(LoadApprovalIds(txn, c));
+  return std::optional<PriceChange>(std::move(c));
 }
 
 // released: the outbox row in the same transaction as the state change.
@@ -206,17 +223,59 @@ int64_t PriceChangeBasisPoints(int64_t old_cents, int64_t new_cents) {
 PriceApprovalPolicy ThresholdPriceApprovalPolicy(double threshold_percent,
                                                  std::vector<std::string> roles, int quorum) {
   return [threshold_percent, roles = std::move(roles), quorum](
-             const TenantId&, const PriceChangeFacts& facts) -> Result<PriceApprovalRequirement> {
-    PriceApprovalRequirement req;
+             const TenantId&,
+             const PriceChangeFacts& facts) -> Result<std::vector<PriceApprovalRequirement>> {
+    std::vector<PriceApprovalRequirement> out;
     if (facts.abs_percent > threshold_percent) {
-      req.required = true;
+      PriceApprovalRequirement req;
       char buf[80];
       std::snprintf(buf, sizeof buf, "price_change abs(percent) > %g", threshold_percent);
       req.rule = buf;
       req.roles = roles;
       req.quorum = quorum;
+      out.push_back(std::move(req));
     }
-    return req;
+    return out;
+  };
+}
+
+json::value PriceChangeFactsJson(const PriceChangeFacts& f) {
+  json::object o;
+  o["sku"] = f.sku;
+  o["variant_id"] = f.variant_id;
+  o["currency"] = f.currency;
+  o["old_price"] = f.old_price;
+  o["new_price"] = f.new_price;
+  o["percent_change"] = f.percent;
+  o["abs_percent_change"] = f.abs_percent;
+  o["reason"] = f.reason;
+  return o;
+}
+
+PriceApprovalPolicy MatrixPriceApprovalPolicy(
+    std::shared_ptr<const policies::ApprovalMatrix> matrix) {
+  return [matrix = std::move(matrix)](const TenantId&, const PriceChangeFacts& facts)
+             -> Result<std::vector<PriceApprovalRequirement>> {
+    std::vector<PriceApprovalRequirement> out;
+    for (const policies::ApprovalRuleMatch& m : policies::EvaluateApprovalMatrix(
+             *matrix, kPriceChangeSubject, PriceChangeFactsJson(facts))) {
+      const policies::ApprovalMatrixRow& row = *m.row;
+      PriceApprovalRequirement r;
+      r.rule = row.name;
+      if (!m.evaluation_error.empty()) r.rule += " (condition failed closed: " + m.evaluation_error + ")";
+      r.roles = row.required_roles;
+      r.quorum = row.quorum;
+      r.excluded_roles = row.approver_not_in_roles;
+      if (row.expires_after) {
+        r.expires_after = std::chrono::duration_cast<std::chrono::microseconds>(*row.expires_after);
+      }
+      r.on_expiry = row.on_expiry;
+      r.escalate_to_roles = row.escalate_to;
+      r.escalation_window =
+          std::chrono::duration_cast<std::chrono::microseconds>(row.escalation_window);
+      out.push_back(std::move(r));
+    }
+    return out;
   };
 }
 
@@ -301,13 +360,16 @@ Result<PriceChange> RequestPriceChange(store::Txn& txn, const TenantScope& scope
 
   PriceChangeFacts facts;
   facts.sku = c.sku;
+  facts.variant_id = c.variant_id;
   facts.currency = c.currency;
+  facts.reason = c.reason;
   facts.old_price = static_cast<double>(c.old_cents) / 100.0;
   facts.new_price = static_cast<double>(c.new_cents) / 100.0;
   facts.percent = c.percent();
   facts.abs_percent = std::fabs(facts.percent);
-  GOVFLOW_ASSIGN_OR_RETURN(PriceApprovalRequirement requirement, policy(c.tenant, facts));
-  if (requirement.required) c.rule = requirement.rule;
+  GOVFLOW_ASSIGN_OR_RETURN(std::vector<PriceApprovalRequirement> requirements,
+                           policy(c.tenant, facts));
+  for (const auto& r : requirements) c.rule += (c.rule.empty() ? "" : ", ") + r.rule;
 
   const int64_t now = Micros(txn.Now());
   GOVFLOW_RETURN_IF_ERROR(
@@ -321,7 +383,7 @@ Result<PriceChange> RequestPriceChange(store::Txn& txn, const TenantScope& scope
                     c.requested_by, c.rule, now, now})
           .status());
 
-  if (!requirement.required) {
+  if (requirements.empty()) {
     GOVFLOW_RETURN_IF_ERROR(
         Audit(txn, c, scope.actor().id, "price_change.request", c.reason, json::object{}));
     GOVFLOW_RETURN_IF_ERROR(Release(txn, c, scope.actor().id,
@@ -330,35 +392,52 @@ Result<PriceChange> RequestPriceChange(store::Txn& txn, const TenantScope& scope
     return c;
   }
 
-  ApprovalRequest ar;
-  ar.subject_type = std::string(kPriceChangeSubject);
-  ar.subject_id = c.id;
-  ar.title = "Price " + c.sku + ": " + c.old_price + " -> " + c.new_price + " " + c.currency +
-             " (" + PercentText(c.change_bp) + ")";
-  ar.changes_json = PriceChangeDiffJson(c);
-  ar.required_roles = requirement.roles;
-  ar.quorum = requirement.quorum;
-  ar.requested_by = c.requested_by;
-  ar.rule = requirement.rule;
-  if (requirement.expires_after) {
-    ar.expires_at = txn.Now() + std::chrono::duration_cast<TimePoint::duration>(
-                                    *requirement.expires_after);
+  json::array tasks;
+  json::array rules;
+  for (const PriceApprovalRequirement& requirement : requirements) {
+    ApprovalRequest ar;
+    ar.subject_type = std::string(kPriceChangeSubject);
+    ar.subject_id = requirements.size() == 1 ? c.id : c.id + "#" + requirement.rule;
+    ar.title = "Price " + c.sku + ": " + c.old_price + " -> " + c.new_price + " " + c.currency +
+               " (" + PercentText(c.change_bp) + ")";
+    ar.changes_json = PriceChangeDiffJson(c);
+    ar.required_roles = requirement.roles;
+    ar.quorum = requirement.quorum;
+    ar.requested_by = c.requested_by;
+    ar.rule = requirement.rule;
+    ar.excluded_roles = requirement.excluded_roles;
+    if (requirement.expires_after) {
+      ar.expires_at = txn.Now() + std::chrono::duration_cast<TimePoint::duration>(
+                                      *requirement.expires_after);
+    }
+    ar.on_expiry = requirement.on_expiry;
+    ar.escalate_to_roles = requirement.escalate_to_roles;
+    ar.escalation_window = requirement.escalation_window;
+    GOVFLOW_ASSIGN_OR_RETURN(ApprovalTask task, RequestApproval(txn, scope, ar));
+    GOVFLOW_RETURN_IF_ERROR(txn.sql()
+                                .Execute("INSERT INTO price_change_approvals (tenant_id, "
+                                         "change_id, task_id, rule) VALUES (?, ?, ?, ?)",
+                                         {c.tenant.value(), c.id, task.id, requirement.rule})
+                                .status());
+    if (!c.approval_id) c.approval_id = task.id;
+    c.approval_ids.push_back(task.id);
+    tasks.emplace_back(task.id);
+    json::object rule;
+    rule["rule"] = requirement.rule;
+    rule["quorum"] = requirement.quorum;
+    json::array roles;
+    for (const auto& r : requirement.roles) roles.emplace_back(r);
+    rule["roles"] = std::move(roles);
+    rules.push_back(std::move(rule));
   }
-  ar.on_expiry = requirement.on_expiry;
-  ar.escalate_to_roles = requirement.escalate_to_roles;
-  GOVFLOW_ASSIGN_OR_RETURN(ApprovalTask task, RequestApproval(txn, scope, ar));
-  c.approval_id = task.id;
   GOVFLOW_RETURN_IF_ERROR(txn.sql()
                               .Execute("UPDATE price_changes SET approval_id = ? WHERE "
                                        "tenant_id = ? AND change_id = ?",
-                                       {task.id, c.tenant.value(), c.id})
+                                       {*c.approval_id, c.tenant.value(), c.id})
                               .status());
   json::object details;
-  details["rule"] = c.rule;
-  details["quorum"] = requirement.quorum;
-  json::array roles;
-  for (const auto& r : requirement.roles) roles.emplace_back(r);
-  details["roles"] = std::move(roles);
+  details["approval_ids"] = std::move(tasks);
+  details["rules"] = std::move(rules);
   GOVFLOW_RETURN_IF_ERROR(
       Audit(txn, c, scope.actor().id, "price_change.request", c.reason, std::move(details)));
   return c;
@@ -388,40 +467,72 @@ Result<std::vector<PriceChange>> ListPriceChanges(store::Txn& txn, const TenantS
   GOVFLOW_ASSIGN_OR_RETURN(store::sql::Rows rows, txn.sql().Query(sql, params));
   std::vector<PriceChange> out;
   out.reserve(rows.size());
-  for (const auto& r : rows) out.push_back(FromRow(r));
+  for (const auto& r : rows) {
+    out.push_back(FromRow(r));
+    GOVFLOW_RETURN_IF_ERROR(LoadApprovalIds(txn, out.back()));
+  }
   return out;
 }
 
-Result<bool> ApplyPriceApprovalOutcome(store::Txn& txn, const TenantId& tenant,
-                                       const ApprovalTask& task) {
-  if (task.request.subject_type != kPriceChangeSubject) return false;
-  if (task.tenant != tenant) return false;
-  if (task.state == ApprovalState::kPending) return false;
+namespace {
+
+// Releases or rejects held change `change_id` from the states of all its tasks.
+Result<bool> Settle(store::Txn& txn, const TenantId& tenant, const std::string& change_id) {
   GOVFLOW_ASSIGN_OR_RETURN(std::optional<PriceChange> loaded,
-                           Load(txn, tenant, task.request.subject_id, /*for_update=*/true));
-  if (!loaded || loaded->state != PriceChangeState::kPendingApproval ||
-      loaded->approval_id != task.id) {
-    return false;
-  }
+                           Load(txn, tenant, change_id, /*for_update=*/true));
+  if (!loaded || loaded->state != PriceChangeState::kPendingApproval) return false;
   PriceChange c = std::move(*loaded);
+  // A held change always has tasks; without any, nothing may release it.
+  if (c.approval_ids.empty()) return false;
+  TenantScope system = TenantScope::ForSystem(tenant, "price_changes");
+  std::vector<ApprovalTask> tasks;
+  for (const auto& id : c.approval_ids) {
+    GOVFLOW_ASSIGN_OR_RETURN(ApprovalTask t, GetApproval(txn, system, id));
+    tasks.push_back(std::move(t));
+  }
+  bool all_approved = true;
+  const ApprovalTask* stopper = nullptr;
+  for (const auto& t : tasks) {
+    if (t.state != ApprovalState::kApproved) all_approved = false;
+    if (t.state == ApprovalState::kRejected || t.state == ApprovalState::kExpired ||
+        t.state == ApprovalState::kCancelled) {
+      if (stopper == nullptr) stopper = &t;
+    }
+  }
+  if (!all_approved && stopper == nullptr) return false;  // still waiting
+
   const std::string actor = "system:price_changes";
   json::array deciders;
   std::string comments;
-  for (const auto& d : task.decisions) {
-    deciders.emplace_back(d.actor);
-    if (!comments.empty()) comments += "; ";
-    comments += d.actor + (d.approve ? " approved: " : " rejected: ") + d.comment;
+  for (const auto& t : tasks) {
+    for (const auto& d : t.decisions) {
+      deciders.emplace_back(d.actor);
+      if (!comments.empty()) comments += "; ";
+      comments += d.actor + (d.approve ? " approved: " : " rejected: ") + d.comment;
+    }
   }
   json::object details;
-  details["approval_state"] = ApprovalStateName(task.state);
   details["deciders"] = std::move(deciders);
-  if (task.state == ApprovalState::kApproved) {
+  if (all_approved) {
+    details["approval_state"] = "approved";
     GOVFLOW_RETURN_IF_ERROR(Release(txn, c, actor, comments, std::move(details)));
     return true;
   }
+  details["approval_state"] = ApprovalStateName(stopper->state);
+  details["stopped_by"] = stopper->id;
   std::string why = comments;
-  if (task.state == ApprovalState::kExpired) why = "approval expired" + (why.empty() ? "" : ": " + why);
-  if (task.state == ApprovalState::kCancelled) why = "approval cancelled" + (why.empty() ? "" : ": " + why);
+  if (stopper->state == ApprovalState::kExpired) {
+    why = "approval expired" + (why.empty() ? "" : ": " + why);
+  } else if (stopper->state == ApprovalState::kCancelled) {
+    why = "approval cancelled" + (why.empty() ? "" : ": " + why);
+  }
+  // The change is dead: its other tasks no longer ask anyone for a decision.
+  for (const auto& t : tasks) {
+    if (t.state == ApprovalState::kPending) {
+      GOVFLOW_RETURN_IF_ERROR(
+          CancelApproval(txn, system, t.id, "price change " + c.id + " was rejected").status());
+    }
+  }
   const int64_t now = Micros(txn.Now());
   GOVFLOW_ASSIGN_OR_RETURN(
       int64_t changed,
@@ -435,28 +546,50 @@ Result<bool> ApplyPriceApprovalOutcome(store::Txn& txn, const TenantId& tenant,
   return true;
 }
 
+}  // namespace
+
+Result<bool> ApplyPriceApprovalOutcome(store::Txn& txn, const TenantId& tenant,
+                                       const ApprovalTask& task) {
+  if (task.request.subject_type != kPriceChangeSubject) return false;
+  if (task.tenant != tenant) return false;
+  if (task.state == ApprovalState::kPending) return false;
+  GOVFLOW_ASSIGN_OR_RETURN(
+      store::sql::Rows rows,
+      txn.sql().Query("SELECT change_id FROM price_change_approvals WHERE tenant_id = ? AND "
+                      "task_id = ?",
+                      {tenant.value(), task.id}));
+  if (rows.empty()) return false;
+  return Settle(txn, tenant, rows[0].Text(0));
+}
+
 Result<int> ReleaseDecidedPriceChanges(store::Store& store, int limit) {
   std::vector<std::pair<TenantId, std::string>> due;
   {
     GOVFLOW_ASSIGN_OR_RETURN(store::Txn txn, store.Begin(store::sql::TxnMode::kReadOnly));
+    // Held changes with a task that stopped them, or with no task left undecided.
     GOVFLOW_ASSIGN_OR_RETURN(
         store::sql::Rows rows,
-        txn.sql().Query("SELECT p.tenant_id, p.approval_id FROM price_changes p "
-                        "JOIN approval_tasks t ON t.tenant_id = p.tenant_id AND "
-                        "t.task_id = p.approval_id "
-                        "WHERE p.state = 'pending_approval' AND t.state <> 'pending' "
-                        "ORDER BY p.tenant_id, p.created_at LIMIT ?",
-                        {static_cast<int64_t>(limit)}));
+        txn.sql().Query(
+            "SELECT p.tenant_id, p.change_id FROM price_changes p "
+            "WHERE p.state = 'pending_approval' AND ("
+            " EXISTS (SELECT 1 FROM price_change_approvals a JOIN approval_tasks t"
+            "  ON t.tenant_id = a.tenant_id AND t.task_id = a.task_id"
+            "  WHERE a.tenant_id = p.tenant_id AND a.change_id = p.change_id"
+            "  AND t.state IN ('rejected', 'expired', 'cancelled'))"
+            " OR NOT EXISTS (SELECT 1 FROM price_change_approvals a JOIN approval_tasks t"
+            "  ON t.tenant_id = a.tenant_id AND t.task_id = a.task_id"
+            "  WHERE a.tenant_id = p.tenant_id AND a.change_id = p.change_id"
+            "  AND t.state <> 'approved'))"
+            " ORDER BY p.tenant_id, p.created_at LIMIT ?",
+            {static_cast<int64_t>(limit)}));
     for (const auto& r : rows) due.emplace_back(TenantId(r.Text(0)), r.Text(1));
   }
   int moved = 0;
-  for (const auto& [tenant, approval_id] : due) {
+  for (const auto& [tenant, change_id] : due) {
     bool did = false;
     GOVFLOW_RETURN_IF_ERROR(store.Transact([&, &tenant = tenant,
-                                            &approval_id = approval_id](store::Txn& txn) -> Status {
-      TenantScope scope = TenantScope::ForSystem(tenant, "price_changes");
-      GOVFLOW_ASSIGN_OR_RETURN(ApprovalTask task, GetApproval(txn, scope, approval_id));
-      GOVFLOW_ASSIGN_OR_RETURN(did, ApplyPriceApprovalOutcome(txn, tenant, task));
+                                            &change_id = change_id](store::Txn& txn) -> Status {
+      GOVFLOW_ASSIGN_OR_RETURN(did, Settle(txn, tenant, change_id));
       return Status::Ok();
     }));
     if (did) ++moved;

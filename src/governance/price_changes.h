@@ -25,6 +25,7 @@
 #include "base/status.h"
 #include "governance/access.h"
 #include "governance/approvals.h"
+#include "governance/policies/approval_matrix.h"
 #include "store/store.h"
 
 namespace govflow::governance {
@@ -56,33 +57,48 @@ struct PriceChangeRequest {
   std::string reason;  // why (required): "Black Friday promotion"
 };
 
-// What the approval policy sees of a change (also the facts a CEL matrix row is evaluated on:
-// subject_type "price_change", percent, abs_percent, old_price, new_price, sku, currency).
+// What the approval policy sees of a change. An approval matrix row's CEL condition sees it as
+// `change` (PriceChangeFactsJson): {"sku", "variant_id", "currency", "old_price", "new_price",
+// "percent_change", "abs_percent_change", "reason"} with prices and percentages as numbers, and
+// subject_type "price_change".
 struct PriceChangeFacts {
   std::string sku;
+  int64_t variant_id = 0;
   std::string currency;
+  std::string reason;
   double old_price = 0;
   double new_price = 0;
   double percent = 0;  // signed: -35.0 for a 35% reduction
   double abs_percent = 0;
 };
 
-// What the tenant's approval matrix demands for one change. required = false releases it.
+// One approval the tenant's matrix demands for a change (one matrix row that applies).
 struct PriceApprovalRequirement {
-  bool required = false;
-  std::string rule;  // the matrix row that demanded it, shown in the inbox ("abs(percent) > 20")
+  std::string rule;  // the matrix row that demanded it, shown in the inbox
   std::vector<std::string> roles;
   int quorum = 1;
+  std::vector<std::string> excluded_roles;  // holders may not decide (maker-checker by role)
   std::optional<std::chrono::microseconds> expires_after;
   ExpiryAction on_expiry = ExpiryAction::kReject;
   std::vector<std::string> escalate_to_roles;
+  std::chrono::microseconds escalation_window{0};
 };
 
-// The approval policy: evaluates the tenant's matrix for one change. Kept a function so that the
-// published approval matrix document (approval_matrix.h) plugs in without this module knowing
-// how it is stored; ThresholdPriceApprovalPolicy is the simple built-in form.
-using PriceApprovalPolicy =
-    std::function<Result<PriceApprovalRequirement>(const TenantId&, const PriceChangeFacts&)>;
+// The approval policy: what the tenant's matrix demands for one change; empty releases it, and
+// each requirement becomes one approval task, all of which must be approved. A function so that
+// the caller decides which matrix applies (the tenant's published ApprovalMatrix document, the
+// fallback template, or a fixed threshold) without this module knowing how documents are stored.
+using PriceApprovalPolicy = std::function<Result<std::vector<PriceApprovalRequirement>>(
+    const TenantId&, const PriceChangeFacts&)>;
+
+// The facts as the JSON object matrix conditions see (`change`).
+boost::json::value PriceChangeFactsJson(const PriceChangeFacts& facts);
+
+// Every row of `matrix` whose condition holds for the change (subject type "price_change")
+// becomes a requirement (rule = the row's name; a condition that fails to evaluate applies,
+// failing closed, as policies::EvaluateApprovalMatrix says). The matrix must stay alive.
+PriceApprovalPolicy MatrixPriceApprovalPolicy(
+    std::shared_ptr<const policies::ApprovalMatrix> matrix);
 
 // Holds changes whose |percent| is strictly above `threshold_percent` for `quorum` approvals by
 // `roles`; the rule reads "price_change abs(percent) > <threshold>".
@@ -104,8 +120,9 @@ struct PriceChange {
   int64_t change_bp = 0;
   std::string reason;
   std::string requested_by;  // "user:<id>" for people (as approvals record it)
-  std::string rule;          // the rule that held it; "" when released at once
-  std::optional<std::string> approval_id;
+  std::string rule;          // the rules that held it (", "-joined); "" when released at once
+  std::optional<std::string> approval_id;  // the first approval task (the only one, usually)
+  std::vector<std::string> approval_ids;   // every approval task; all must be approved
   PriceChangeState state = PriceChangeState::kPendingApproval;
   std::string outcome;  // the decision's comment, the publish result or the error
   TimePoint created_at;
@@ -124,9 +141,10 @@ std::string PriceChangeDiffJson(const PriceChange& change);
 // Records a change requested by scope.actor() (requires approvals.request). Validates it
 // (kInvalidArgument naming the field: prices, variant id, sku, reason; kNotFound for an unknown
 // connection), asks `policy`, then either releases it (state kReleased, outbox row; audited
-// price_change.request then price_change.release) or opens an approval task through
-// RequestApproval with the diff, the rule and the requester, and holds it (state
-// kPendingApproval; audited price_change.request with the task id). All in `txn`.
+// price_change.request then price_change.release) or opens one approval task per requirement
+// through RequestApproval with the diff, the rule and the requester (subject_id the change id,
+// or "<change id>#<rule>" when several rules apply), and holds it (state kPendingApproval;
+// audited price_change.request with the task ids). All in `txn`.
 Result<PriceChange> RequestPriceChange(store::Txn& txn, const TenantScope& scope,
                                        const PriceChangeRequest& request,
                                        const PriceApprovalPolicy& policy);
@@ -138,16 +156,19 @@ Result<std::vector<PriceChange>> ListPriceChanges(store::Txn& txn, const TenantS
                                                   std::optional<PriceChangeState> state,
                                                   int limit = 100);
 
-// Applies the final state of a held change's approval task: approved -> released (outbox row,
-// audited price_change.release with the approvers), rejected/expired/cancelled -> rejected
-// (audited price_change.reject; nothing is ever published). A task still pending, or a change
-// no longer held, changes nothing. Returns whether the change moved. Safe to call twice and from
-// the decider's own transaction (a hook after DecideApproval).
+// Applies the state of a held change's approval tasks after `task` changed: every task approved
+// -> released (outbox row, audited price_change.release with the deciders); any task rejected,
+// expired or cancelled -> rejected (the change's other pending tasks are cancelled; audited
+// price_change.reject; nothing is ever published). Otherwise (tasks still pending), or for a
+// change no longer held or a task that is not a price change's, nothing changes. Returns
+// whether the change moved. Safe to call twice and from the decider's own transaction (a hook
+// after DecideApproval).
 Result<bool> ApplyPriceApprovalOutcome(store::Txn& txn, const TenantId& tenant,
                                        const ApprovalTask& task);
 
-// The sweep for `govflow serve`'s job loop: for every held change of every tenant whose task
-// is final, ApplyPriceApprovalOutcome in its own transaction (as system:price_changes).
+// The sweep for `govflow serve`'s job loop: every held change of every tenant whose tasks are
+// all approved or one of which is rejected/expired/cancelled is released or rejected, each in its
+// own transaction (as system:price_changes).
 // Returns how many changes moved. Cross-tenant by design, like the scheduler.
 Result<int> ReleaseDecidedPriceChanges(store::Store& store, int limit = 500);
 

@@ -26,8 +26,8 @@ CREATE TABLE price_changes (
   change_bp            BIGINT NOT NULL,  -- (new - old) / old in basis points (-3500 = -35%)
   reason               TEXT   NOT NULL,
   requested_by         TEXT   NOT NULL,
-  rule                 TEXT   NOT NULL,  -- the matrix rule that held it ('' when none applied)
-  approval_id          TEXT,
+  rule                 TEXT   NOT NULL,  -- the matrix rules that held it ('' when none applied)
+  approval_id          TEXT,             -- the first of price_change_approvals
   state                TEXT   NOT NULL CHECK (state IN
                          ('pending_approval', 'released', 'published', 'rejected', 'failed')),
   outcome              TEXT   NOT NULL,  -- the last word on it: decision comment or error
@@ -42,6 +42,18 @@ CREATE INDEX price_changes_by_sku ON price_changes (tenant_id, sku, created_at);
 -- The release sweep (ReleaseDecidedPriceChanges) is cross-tenant by design, like the run
 -- scheduler: it finds held changes in every tenant, then acts on each inside its tenant.
 CREATE INDEX price_changes_held ON price_changes (state, tenant_id) WHERE state = 'pending_approval';
+
+-- The approval tasks that hold a change (one per approval matrix row that applies; usually
+-- one). The change is released when all are approved and rejected when any is rejected, expires
+-- or is cancelled.
+CREATE TABLE price_change_approvals (
+  tenant_id  TEXT NOT NULL,
+  change_id  TEXT NOT NULL,
+  task_id    TEXT NOT NULL,
+  rule       TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, change_id, task_id)
+);
+CREATE INDEX price_change_approvals_by_task ON price_change_approvals (tenant_id, task_id);
 
 -- The outbox: one row per released change, written in the transaction that released it, so a
 -- change is published if and only if it was released. The publisher claims a row (state

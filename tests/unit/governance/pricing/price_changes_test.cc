@@ -166,14 +166,15 @@ TEST_P(PriceChangesTest, RejectedChangeIsNeverReleased) {
 }
 
 TEST_P(PriceChangesTest, ExpiredApprovalCancelsTheChange) {
-  policy_ = [](const TenantId&, const PriceChangeFacts& f) -> Result<PriceApprovalRequirement> {
+  policy_ = [](const TenantId&,
+                const PriceChangeFacts& f) -> Result<std::vector<PriceApprovalRequirement>> {
+    if (f.abs_percent <= 20) return std::vector<PriceApprovalRequirement>{};
     PriceApprovalRequirement r;
-    r.required = f.abs_percent > 20;
     r.rule = "price_change abs(percent) > 20";
     r.roles = {"pricing_manager"};
     r.quorum = 1;
     r.expires_after = std::chrono::hours(24);
-    return r;
+    return std::vector<PriceApprovalRequirement>{r};
   };
   auto c = Request("olivia@acme.test", "15.60");
   ASSERT_TRUE(c.ok()) << c.status().ToString();
@@ -263,6 +264,63 @@ TEST_P(PriceChangesTest, RejectsBadRequestsNamingTheFieldAndWritesNothing) {
     EXPECT_EQ(rows[0].Int(0), 0);
     return Status::Ok();
   });
+}
+
+TEST_P(PriceChangesTest, ApprovalMatrixRowsNameTheRolesAndEachMustApprove) {
+  // The shipped matrix: -20% or more needs a pricing_manager; -50% or more also needs two
+  // finance_controllers who are not operators.
+  policy_ = MatrixPriceApprovalPolicy(std::shared_ptr<const policies::ApprovalMatrix>(
+      &policies::FallbackApprovalMatrix(), [](const policies::ApprovalMatrix*) {}));
+  AddUser("fran@acme.test", kAcme, {"finance_controller"});
+  AddUser("fred@acme.test", kAcme, {"finance_controller"});
+
+  auto small = Request("olivia@acme.test", "21.60");  // -10%: no row applies
+  ASSERT_TRUE(small.ok()) << small.status().ToString();
+  EXPECT_EQ(small->state, PriceChangeState::kReleased);
+
+  auto deep = Request("olivia@acme.test", "10.80");  // -55%: both rows apply
+  ASSERT_TRUE(deep.ok()) << deep.status().ToString();
+  ASSERT_EQ(deep->approval_ids.size(), 2u) << deep->rule;
+  EXPECT_EQ(Get(deep->id).approval_ids, deep->approval_ids);
+  std::vector<ApprovalTask> tasks;
+  for (const auto& id : deep->approval_ids) {
+    PriceChange one = *deep;
+    one.approval_id = id;
+    tasks.push_back(Task(one));
+  }
+  const ApprovalTask& pm = tasks[0].request.required_roles[0] == "pricing_manager" ? tasks[0]
+                                                                                     : tasks[1];
+  const ApprovalTask& fc = &pm == &tasks[0] ? tasks[1] : tasks[0];
+  EXPECT_EQ(fc.request.quorum, 2);
+  EXPECT_EQ(fc.request.required_roles, std::vector<std::string>{"finance_controller"});
+
+  auto Decide1 = [&](const std::string& email, const ApprovalTask& t, bool approve) {
+    PriceChange target = *deep;
+    target.approval_id = t.id;
+    return Decide(email, target, approve);
+  };
+  ASSERT_TRUE(Decide1("pam@acme.test", pm, true).ok());
+  EXPECT_EQ(Get(deep->id).state, PriceChangeState::kPendingApproval);
+  ASSERT_TRUE(Decide1("fran@acme.test", fc, true).ok());
+  EXPECT_EQ(Get(deep->id).state, PriceChangeState::kPendingApproval);
+  EXPECT_EQ(OutboxRows(deep->id), 0);
+  ASSERT_TRUE(Decide1("fred@acme.test", fc, true).ok());
+  EXPECT_EQ(Get(deep->id).state, PriceChangeState::kReleased);
+  EXPECT_EQ(OutboxRows(deep->id), 1);
+
+  // Another deep cut rejected by the pricing manager: the finance task is withdrawn.
+  auto again = Request("olivia@acme.test", "10.80");
+  ASSERT_TRUE(again.ok());
+  PriceChange first = *again;
+  ASSERT_TRUE(Decide("pam@acme.test", first, false, "too deep").ok() ||
+              Decide("fran@acme.test", first, false, "too deep").ok());
+  EXPECT_EQ(Get(again->id).state, PriceChangeState::kRejected);
+  for (const auto& id : again->approval_ids) {
+    PriceChange one = *again;
+    one.approval_id = id;
+    EXPECT_TRUE(IsFinal(Task(one).state));
+  }
+  EXPECT_EQ(OutboxRows(again->id), 0);
 }
 
 GOVFLOW_INSTANTIATE_ON_BOTH_STORES(PriceChangesTest);
