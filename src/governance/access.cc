@@ -157,7 +157,11 @@ Result<Principal> AccessControl::AuthenticatePassword(std::string_view email,
     return AppendAudit(txn, TenantId(std::string(kPartnerAuditChain)), rec).status();
   }));
   if (!matches) return LoginFailed();
-  return UserPrincipal(user_id, stored_email, display_name);
+  Principal principal = UserPrincipal(user_id, stored_email, display_name);
+  GOVFLOW_ASSIGN_OR_RETURN(store::Txn txn, store_.Begin(store::sql::TxnMode::kReadOnly));
+  GOVFLOW_ASSIGN_OR_RETURN(std::set<std::string> roles, PartnerRolesOf(txn, user_id));
+  principal.partner_level = !roles.empty();
+  return principal;
 }
 
 Result<Principal> AccessControl::AuthenticateToken(std::string_view token) {

@@ -128,9 +128,22 @@ Result<bool> TenantRoleExists(store::Txn& txn, const TenantId& tenant, std::stri
   return !rows.empty();
 }
 
+bool IsDefaultApproverRole(std::string_view role) {
+  for (const BuiltinRole& r : DefaultApproverRoles()) {
+    if (r.name == role) return true;
+  }
+  return false;
+}
+
 Status InsertTenantGrant(store::Txn& txn, const TenantScope& scope, const std::string& user_id,
                          std::string_view role) {
   GOVFLOW_ASSIGN_OR_RETURN(bool role_exists, TenantRoleExists(txn, scope.tenant(), role));
+  if (!role_exists && IsDefaultApproverRole(role)) {
+    // A tenant created outside CreateTenant (e.g. by `govflow apply`) gets its default approver
+    // roles when one is first granted.
+    GOVFLOW_RETURN_IF_ERROR(SeedDefaultRoles(txn, scope.tenant()));
+    role_exists = true;
+  }
   if (!role_exists) {
     return NotFound("no role " + std::string(role) + " on tenant " + scope.tenant().value());
   }

@@ -126,7 +126,8 @@ Status GrantPartnerRole(store::Txn& txn, const PartnerScope& scope, const std::s
 Status RevokePartnerRole(store::Txn& txn, const PartnerScope& scope, const std::string& user_id,
                          std::string_view role);
 // A built-in tenant role or one of the tenant's custom roles (users.manage on the tenant).
-// kAlreadyExists when held, kNotFound for an unknown user or role.
+// kAlreadyExists when held, kNotFound for an unknown user or role. Granting a default approver
+// role on a tenant that lacks it (created outside CreateTenant) seeds the defaults first.
 Status GrantTenantRole(store::Txn& txn, const TenantScope& scope, const std::string& user_id,
                        std::string_view role);
 // Revoking the user's last role on the tenant also removes them from the tenant's teams.
