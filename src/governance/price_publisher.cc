@@ -21,6 +21,12 @@ int64_t Micros(TimePoint t) {
   return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
 }
 
+// Whether another attempt may succeed. An unknown outcome is retried too: every attempt starts
+// by reading the variant, which settles whether the earlier write happened.
+bool IsPermanent(const CallFailure& f) {
+  return f.error_class != ErrorClass::kUnknown && !connect::IsRetryable(f.error_class);
+}
+
 CallFailure LocalFailure(ErrorClass c, std::string code, std::string message) {
   CallFailure f;
   f.error_class = c;
@@ -223,7 +229,7 @@ Result<PricePublisher::Outcome> PricePublisher::PublishOne(const TenantId& tenan
       [&](auto done) { (*client)->GetVariant(change.variant_id, std::move(done)); },
       options_.call_wait);
   if (!current.ok()) {
-    bool permanent = !connect::IsRetryable(current.failure().error_class);
+    bool permanent = IsPermanent(current.failure());
     GOVFLOW_RETURN_IF_ERROR(
         RecordFailure(tenant, change_id, attempts, current.failure(), permanent));
     return permanent ? Outcome::kFailed : Outcome::kRetrying;
@@ -253,7 +259,7 @@ Result<PricePublisher::Outcome> PricePublisher::PublishOne(const TenantId& tenan
         [&](auto done) { (*client)->UpdateVariantPrice(update, key, std::move(done)); },
         options_.call_wait);
     if (!written.ok()) {
-      bool permanent = !connect::IsRetryable(written.failure().error_class);
+      bool permanent = IsPermanent(written.failure());
       GOVFLOW_RETURN_IF_ERROR(
           RecordFailure(tenant, change_id, attempts, written.failure(), permanent));
       return permanent ? Outcome::kFailed : Outcome::kRetrying;
