@@ -21,8 +21,12 @@ namespace {
 constexpr std::string_view kSubjectWorkflowStep = "workflow_step";
 constexpr int kExpiryBatch = 200;
 
-int64_t Micros(TimePoint t) { return t.time_since_epoch().count(); }
-TimePoint FromMicros(int64_t us) { return TimePoint(std::chrono::microseconds(us)); }
+int64_t Micros(TimePoint t) {
+  return t.time_since_epoch().count();
+}
+TimePoint FromMicros(int64_t us) {
+  return TimePoint(std::chrono::microseconds(us));
+}
 
 Result<ApprovalState> ParseState(std::string_view s) {
   if (s == "pending") return ApprovalState::kPending;
@@ -61,7 +65,8 @@ std::vector<std::string> SortedUnique(std::vector<std::string> v) {
 }
 
 bool IsBlank(std::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; });
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; });
 }
 
 constexpr std::string_view kTaskColumns =
@@ -155,10 +160,10 @@ Status NotPendingError(store::Txn& txn, const TenantId& tenant, std::string_view
 
 Status SetState(store::Txn& txn, const TenantId& tenant, std::string_view id, ApprovalState s) {
   return txn.sql()
-      .Execute("UPDATE approval_tasks SET state = ?, updated_at = ? WHERE tenant_id = ? AND "
-               "task_id = ?",
-               {std::string(ApprovalStateName(s)), Micros(txn.Now()), tenant.value(),
-                std::string(id)})
+      .Execute(
+          "UPDATE approval_tasks SET state = ?, updated_at = ? WHERE tenant_id = ? AND "
+          "task_id = ?",
+          {std::string(ApprovalStateName(s)), Micros(txn.Now()), tenant.value(), std::string(id)})
       .status();
 }
 
@@ -187,12 +192,16 @@ Status Audit(store::Txn& txn, const TenantId& tenant, std::string actor, std::st
   return AppendAudit(txn, tenant, r).status();
 }
 
-// A final workflow_step task wakes its run ("<run_id>/<step>") so the approve step resumes.
+// A final workflow_step task wakes its run ("<run_id>/<step>") so the approve step resumes. A
+// run that no longer exists (purged by retention) has nothing to resume: the decision stands
+// and is audited all the same, rather than leaving the task undecidable forever.
 Status WakeSubjectRun(store::Txn& txn, const ApprovalTask& t) {
   if (t.request.subject_type != kSubjectWorkflowStep || !IsFinal(t.state)) return Status::Ok();
   const std::string& sid = t.request.subject_id;
   const std::string run = sid.substr(0, sid.find('/'));
-  return txn.WakeRun(t.tenant, RunId(run)).status();
+  Result<bool> woken = txn.WakeRun(t.tenant, RunId(run));
+  if (!woken.ok() && woken.status().code() == StatusCode::kNotFound) return Status::Ok();
+  return woken.status();
 }
 
 Result<std::vector<ApprovalDelegation>> QueryDelegations(store::Txn& txn, const TenantId& tenant,
@@ -264,15 +273,15 @@ Result<std::string> AuthorityToDecide(store::Txn& txn, const TenantScope& scope,
   }
   for (const auto& role : t.request.excluded_roles) {
     if (scope.HasRole(role)) {
-      return PermissionDenied(person + " holds role " + role + ", which may not decide approval task " +
-                              t.id + " (segregation of duties)");
+      return PermissionDenied(person + " holds role " + role +
+                              ", which may not decide approval task " + t.id +
+                              " (segregation of duties)");
     }
   }
   for (const auto& role : t.request.required_roles) {
     if (scope.HasRole(role)) return std::string();
   }
-  GOVFLOW_ASSIGN_OR_RETURN(auto delegations,
-                           ActiveDelegationsTo(txn, scope.tenant(), person, now));
+  GOVFLOW_ASSIGN_OR_RETURN(auto delegations, ActiveDelegationsTo(txn, scope.tenant(), person, now));
   for (const auto& d : delegations) {
     if (d.from_actor == t.request.requested_by || d.from_actor == person) continue;
     if (decided.contains(d.from_actor)) continue;
@@ -287,8 +296,8 @@ Result<std::string> AuthorityToDecide(store::Txn& txn, const TenantScope& scope,
 std::chrono::microseconds EscalationWindow(const ApprovalTask& t) {
   if (t.request.escalation_window.count() > 0) return t.request.escalation_window;
   if (t.request.expires_at) {
-    auto w = std::chrono::duration_cast<std::chrono::microseconds>(*t.request.expires_at -
-                                                                   t.created_at);
+    auto w =
+        std::chrono::duration_cast<std::chrono::microseconds>(*t.request.expires_at - t.created_at);
     if (w.count() > 0) return w;
   }
   return std::chrono::hours(24);
@@ -312,8 +321,9 @@ Result<bool> ExpireOne(store::Txn& txn, const TenantId& tenant, const std::strin
       }
       GOVFLOW_RETURN_IF_ERROR(
           txn.sql()
-              .Execute("INSERT INTO approval_task_roles (tenant_id, task_id, role) VALUES (?, ?, ?)",
-                       {tenant.value(), id, role})
+              .Execute(
+                  "INSERT INTO approval_task_roles (tenant_id, task_id, role) VALUES (?, ?, ?)",
+                  {tenant.value(), id, role})
               .status());
     }
     GOVFLOW_RETURN_IF_ERROR(
@@ -349,11 +359,16 @@ Result<bool> ExpireOne(store::Txn& txn, const TenantId& tenant, const std::strin
 
 std::string_view ApprovalStateName(ApprovalState state) {
   switch (state) {
-    case ApprovalState::kPending: return "pending";
-    case ApprovalState::kApproved: return "approved";
-    case ApprovalState::kRejected: return "rejected";
-    case ApprovalState::kExpired: return "expired";
-    case ApprovalState::kCancelled: return "cancelled";
+    case ApprovalState::kPending:
+      return "pending";
+    case ApprovalState::kApproved:
+      return "approved";
+    case ApprovalState::kRejected:
+      return "rejected";
+    case ApprovalState::kExpired:
+      return "expired";
+    case ApprovalState::kCancelled:
+      return "cancelled";
   }
   return "unknown";
 }
@@ -412,9 +427,8 @@ Result<ApprovalTask> RequestApproval(store::Txn& txn, const TenantScope& scope,
     return InvalidArgument("an approval request's escalation window must not be negative");
   }
 
-  GOVFLOW_ASSIGN_OR_RETURN(auto pending,
-                           LoadPendingForSubject(txn, scope.tenant(), req.subject_type,
-                                                 req.subject_id));
+  GOVFLOW_ASSIGN_OR_RETURN(
+      auto pending, LoadPendingForSubject(txn, scope.tenant(), req.subject_type, req.subject_id));
   if (pending) return std::move(*pending);
 
   const std::string id = NewUniqueId("apr_");
@@ -423,7 +437,8 @@ Result<ApprovalTask> RequestApproval(store::Txn& txn, const TenantScope& scope,
       "INSERT INTO approval_tasks (tenant_id, task_id, subject_type, subject_id, title, "
       "changes_json, quorum, requested_by, rule, expires_at, on_expiry, escalate_to_json, "
       "escalation_window, escalations, state, version, created_at, updated_at, "
-      "excluded_roles_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 'pending', 1, ?, ?, ?)",
+      "excluded_roles_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 'pending', 1, ?, ?, "
+      "?)",
       {scope.tenant().value(), id, req.subject_type, req.subject_id, req.title, req.changes_json,
        static_cast<int64_t>(req.quorum), req.requested_by, req.rule,
        req.expires_at ? sql::Value(Micros(*req.expires_at)) : sql::Value(nullptr),
@@ -434,8 +449,8 @@ Result<ApprovalTask> RequestApproval(store::Txn& txn, const TenantScope& scope,
     if (inserted.status().code() != StatusCode::kAlreadyExists) return inserted.status();
     // A concurrent request for the same subject won: return its task.
     GOVFLOW_RETURN_IF_ERROR(txn.sql().RollbackToSavepoint("approval_request"));
-    GOVFLOW_ASSIGN_OR_RETURN(auto winner, LoadPendingForSubject(txn, scope.tenant(),
-                                                                req.subject_type, req.subject_id));
+    GOVFLOW_ASSIGN_OR_RETURN(
+        auto winner, LoadPendingForSubject(txn, scope.tenant(), req.subject_type, req.subject_id));
     if (!winner) return inserted.status();
     return std::move(*winner);
   }
@@ -477,11 +492,11 @@ Result<ApprovalTask> FindApprovalForSubject(store::Txn& txn, const TenantScope& 
   GOVFLOW_RETURN_IF_ERROR(scope.Require(perm::kApprovalsRead));
   GOVFLOW_ASSIGN_OR_RETURN(
       sql::Rows rows,
-      txn.sql().Query("SELECT " + std::string(kTaskColumns) +
-                          " FROM approval_tasks WHERE tenant_id = ? AND subject_type = ? AND "
-                          "subject_id = ? ORDER BY created_at DESC, task_id DESC LIMIT 1",
-                      {scope.tenant().value(), std::string(subject_type),
-                       std::string(subject_id)}));
+      txn.sql().Query(
+          "SELECT " + std::string(kTaskColumns) +
+              " FROM approval_tasks WHERE tenant_id = ? AND subject_type = ? AND "
+              "subject_id = ? ORDER BY created_at DESC, task_id DESC LIMIT 1",
+          {scope.tenant().value(), std::string(subject_type), std::string(subject_id)}));
   if (rows.empty()) {
     return NotFound("no approval task for " + std::string(subject_type) + " " +
                     std::string(subject_id));
@@ -499,7 +514,7 @@ Result<ApprovalTask> DecideApproval(store::Txn& txn, const TenantScope& scope, s
   const TimePoint now = txn.Now();
   if (task.request.expires_at && *task.request.expires_at <= now) {
     return FailedPrecondition("approval task " + task.id +
-                              " expired; it takes no more decisions");
+                              " is past its expiry; it takes no more decisions");
   }
   GOVFLOW_ASSIGN_OR_RETURN(std::string on_behalf_of, AuthorityToDecide(txn, scope, task, now));
   const std::string person = ApprovalPersonOf(scope.actor());
@@ -653,11 +668,10 @@ Result<ApprovalPage> ListApprovals(store::Txn& txn, const TenantScope& scope,
     where += "))";
   }
   params.emplace_back(static_cast<int64_t>(filter.limit + 1));
-  GOVFLOW_ASSIGN_OR_RETURN(
-      sql::Rows rows,
-      txn.sql().Query("SELECT t.task_id, t.created_at FROM approval_tasks t " + where +
-                          " ORDER BY t.created_at, t.task_id LIMIT ?",
-                      params));
+  GOVFLOW_ASSIGN_OR_RETURN(sql::Rows rows,
+                           txn.sql().Query("SELECT t.task_id, t.created_at FROM approval_tasks t " +
+                                               where + " ORDER BY t.created_at, t.task_id LIMIT ?",
+                                           params));
   ApprovalPage page;
   const size_t n = std::min(rows.size(), static_cast<size_t>(filter.limit));
   for (size_t i = 0; i < n; ++i) {
@@ -745,9 +759,9 @@ Result<ApprovalDelegation> DelegateApprovals(store::Txn& txn, const TenantScope&
 
 Result<ApprovalDelegation> RevokeDelegation(store::Txn& txn, const TenantScope& scope,
                                             std::string_view id) {
-  GOVFLOW_ASSIGN_OR_RETURN(auto found, QueryDelegations(txn, scope.tenant(),
-                                                        "AND delegation_id = ?",
-                                                        {std::string(id)}));
+  GOVFLOW_ASSIGN_OR_RETURN(
+      auto found,
+      QueryDelegations(txn, scope.tenant(), "AND delegation_id = ?", {std::string(id)}));
   if (found.empty()) return NotFound("no approval delegation " + std::string(id));
   ApprovalDelegation d = std::move(found[0]);
   if (ApprovalPersonOf(scope.actor()) != d.from_actor && !scope.Has(perm::kUsersManage)) {
@@ -774,8 +788,7 @@ Result<ApprovalDelegation> RevokeDelegation(store::Txn& txn, const TenantScope& 
   return d;
 }
 
-Result<std::vector<ApprovalDelegation>> ListDelegations(store::Txn& txn,
-                                                        const TenantScope& scope) {
+Result<std::vector<ApprovalDelegation>> ListDelegations(store::Txn& txn, const TenantScope& scope) {
   GOVFLOW_RETURN_IF_ERROR(scope.Require(perm::kApprovalsRead));
   return QueryDelegations(txn, scope.tenant(), "AND revoked_at IS NULL AND ends_at > ?",
                           {Micros(txn.Now())});

@@ -25,7 +25,9 @@ namespace govflow::governance {
 
 enum class ApprovalState { kPending, kApproved, kRejected, kExpired, kCancelled };
 std::string_view ApprovalStateName(ApprovalState state);
-inline bool IsFinal(ApprovalState s) { return s != ApprovalState::kPending; }
+inline bool IsFinal(ApprovalState s) {
+  return s != ApprovalState::kPending;
+}
 
 enum class ExpiryAction { kReject, kEscalate };
 
@@ -35,12 +37,14 @@ struct ApprovalRequest {
   // subject_id): requesting again returns the pending task.
   std::string subject_type;
   std::string subject_id;
-  std::string title;         // one line for the inbox
-  std::string changes_json;  // exactly what changes (a diff object); "" means {}
+  std::string title;                        // one line for the inbox
+  std::string changes_json;                 // exactly what changes (a diff object); "" means {}
   std::vector<std::string> required_roles;  // any of these roles may decide
   int quorum = 1;                           // distinct approvers needed
-  std::string requested_by;  // Actor::id of the maker; never allowed to decide
-  std::string rule;          // the policy rule that demanded the approval (for the inbox)
+  // The maker, never allowed to decide: "user:<user_id>" for a person ("" = the scope's actor;
+  // a token is recorded as its user), "system:<component>" when govflow itself asks.
+  std::string requested_by;
+  std::string rule;  // the policy rule that demanded the approval (for the inbox)
   std::optional<TimePoint> expires_at;
   ExpiryAction on_expiry = ExpiryAction::kReject;
   // For on_expiry = kEscalate (required then): the roles added to required_roles when the task
@@ -173,8 +177,7 @@ Result<ApprovalDelegation> DelegateApprovals(store::Txn& txn, const TenantScope&
 Result<ApprovalDelegation> RevokeDelegation(store::Txn& txn, const TenantScope& scope,
                                             std::string_view id);
 // The tenant's delegations that have not ended by `txn.Now()` (active or future), oldest first.
-Result<std::vector<ApprovalDelegation>> ListDelegations(store::Txn& txn,
-                                                        const TenantScope& scope);
+Result<std::vector<ApprovalDelegation>> ListDelegations(store::Txn& txn, const TenantScope& scope);
 
 // The person behind an actor, as approvals record it: "user:<user_id>" for people and their
 // tokens, the actor id itself for system actors.

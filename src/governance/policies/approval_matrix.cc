@@ -93,8 +93,8 @@ class MatrixReader {
         ApprovalMatrixRow row;
         if (ReadRow(rn, index, &row)) {
           if (!names.insert(row.name).second) {
-            Error(rn["name"], "row " + std::to_string(index) + ": duplicate row name '" +
-                                  row.name + "'");
+            Error(rn["name"],
+                  "row " + std::to_string(index) + ": duplicate row name '" + row.name + "'");
           }
           matrix.rows.push_back(std::move(row));
         }
@@ -198,7 +198,8 @@ class MatrixReader {
       } else if (*on == "escalate") {
         row->on_expiry = ExpiryAction::kEscalate;
       } else {
-        Error(rn["on_expiry"], what + ": 'on_expiry' must be reject or escalate, got '" + *on + "'");
+        Error(rn["on_expiry"],
+              what + ": 'on_expiry' must be reject or escalate, got '" + *on + "'");
       }
       if (!row->expires_after) {
         Error(rn["on_expiry"], what + ": 'on_expiry' needs 'expires_after'");
@@ -217,8 +218,8 @@ class MatrixReader {
     for (const auto& role : row->approver_not_in_roles) {
       if (std::find(row->required_roles.begin(), row->required_roles.end(), role) !=
           row->required_roles.end()) {
-        Error(rn["sod"], what + ": role " + role +
-                             " is both required and excluded by approver_not_in_roles");
+        Error(rn["sod"],
+              what + ": role " + role + " is both required and excluded by approver_not_in_roles");
       }
     }
     return true;
@@ -283,8 +284,8 @@ class MatrixReader {
     std::vector<std::string> out;
     YAML::Node n = map[std::string(key)];
     if (!n.IsDefined() || n.IsNull()) return out;
-    const std::string err = std::string(what) + ": '" + std::string(key) +
-                            "' must be a list of role names";
+    const std::string err =
+        std::string(what) + ": '" + std::string(key) + "' must be a list of role names";
     if (n.IsScalar()) {
       if (!n.Scalar().empty()) out.push_back(n.Scalar());
       return out;
@@ -345,8 +346,8 @@ class MatrixReader {
         short_message = std::string(msg);
       }
       const size_t in_expr = ExpressionOffset(text, std::max(line, 1), std::max(column, 1));
-      const size_t at = ScalarOffsetToSource(source_.text(), static_cast<size_t>(node.Mark().pos),
-                                             text, in_expr);
+      const size_t at =
+          ScalarOffsetToSource(source_.text(), static_cast<size_t>(node.Mark().pos), text, in_expr);
       loc = source_.LocationOf(at);
     }
     diagnostics_.Error(loc, what + ": invalid condition: " + short_message);
@@ -372,11 +373,20 @@ std::optional<std::chrono::seconds> ParseMatrixDuration(std::string_view text, b
     if (i == start || i == text.size() || i - start > 9) return std::nullopt;
     const int64_t n = std::atoll(std::string(text.substr(start, i - start)).c_str());
     switch (text[i]) {
-      case 's': total += n; break;
-      case 'm': total += n * 60; break;
-      case 'h': total += n * 3600; break;
-      case 'd': total += n * 86400; break;
-      default: return std::nullopt;
+      case 's':
+        total += n;
+        break;
+      case 'm':
+        total += n * 60;
+        break;
+      case 'h':
+        total += n * 3600;
+        break;
+      case 'd':
+        total += n * 86400;
+        break;
+      default:
+        return std::nullopt;
     }
     ++i;
   }
@@ -434,7 +444,9 @@ ApprovalRequest MakeApprovalRequest(const ApprovalMatrixRow& row, std::string_vi
   return r;
 }
 
-std::string_view FallbackApprovalMatrixYaml() { return kFallbackYaml; }
+std::string_view FallbackApprovalMatrixYaml() {
+  return kFallbackYaml;
+}
 
 const ApprovalMatrix& FallbackApprovalMatrix() {
   static const ApprovalMatrix* matrix = [] {

@@ -50,8 +50,8 @@ namespace govflow::governance::policies {
 
 struct ApprovalMatrixRow {
   std::string name;
-  std::string applies_to;  // the subject type
-  std::string when;        // the CEL source; "" = always
+  std::string applies_to;                          // the subject type
+  std::string when;                                // the CEL source; "" = always
   std::shared_ptr<const expr::Program> condition;  // null when `when` is ""
   std::vector<std::string> required_roles;
   int quorum = 1;

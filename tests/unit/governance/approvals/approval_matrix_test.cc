@@ -20,7 +20,9 @@ constexpr std::string_view kHeader =
     "spec:\n"
     "  rows:\n";
 
-std::string Matrix(std::string_view rows) { return std::string(kHeader) + std::string(rows); }
+std::string Matrix(std::string_view rows) {
+  return std::string(kHeader) + std::string(rows);
+}
 
 std::string ErrorsOf(std::string_view yaml) {
   auto parsed = ParseApprovalMatrix(yaml, "matrix.yaml");
@@ -80,9 +82,9 @@ TEST(ApprovalMatrixTest, PriceChangesBeyondTheThresholdNeedApprovalOthersDoNot) 
   EXPECT_EQ(RowNames(EvaluateApprovalMatrix(m, "price_change", Change(35.0))),
             std::vector<std::string>{"price-change-beyond-threshold"});
   // A deep cut needs both the pricing manager and two finance controllers.
-  EXPECT_EQ(RowNames(EvaluateApprovalMatrix(m, "price_change", Change(-60.0))),
-            (std::vector<std::string>{"price-change-beyond-threshold",
-                                      "deep-discount-finance-review"}));
+  EXPECT_EQ(
+      RowNames(EvaluateApprovalMatrix(m, "price_change", Change(-60.0))),
+      (std::vector<std::string>{"price-change-beyond-threshold", "deep-discount-finance-review"}));
   // Other subject types have no rows here: no approval needed.
   EXPECT_TRUE(EvaluateApprovalMatrix(m, "document_promotion", Change(-60.0)).empty());
 }
@@ -124,29 +126,32 @@ TEST(ApprovalMatrixTest, MakesTheRequestTheRowDescribes) {
 }
 
 TEST(ApprovalMatrixTest, ReportsCelErrorsAtTheirColumnInTheFile) {
-  std::string errors = ErrorsOf(Matrix("    - name: bad\n"
-                                       "      applies_to: price_change\n"
-                                       "      when: 'change.percent_change <= -20.0 ||'\n"
-                                       "      required_roles: [pricing_manager]\n"));
+  std::string errors =
+      ErrorsOf(Matrix("    - name: bad\n"
+                      "      applies_to: price_change\n"
+                      "      when: 'change.percent_change <= -20.0 ||'\n"
+                      "      required_roles: [pricing_manager]\n"));
   // Line 8 is the `when`; the expression starts at column 14 and its end (where the parser
   // wanted an operand) is column 47, the closing quote.
-  EXPECT_TRUE(errors.starts_with("matrix.yaml:8:47: row 1 (bad): invalid condition: Syntax "
-                                 "error: mismatched input '<EOF>'"))
+  EXPECT_TRUE(
+      errors.starts_with("matrix.yaml:8:47: row 1 (bad): invalid condition: Syntax "
+                         "error: mismatched input '<EOF>'"))
       << errors;
 }
 
 TEST(ApprovalMatrixTest, ReportsEveryStructuralProblemWithFileLineColumn) {
-  std::string errors = ErrorsOf(Matrix("    - name: a\n"                        // line 6
-                                       "      applies_to: price_change\n"        // 7
-                                       "      required_roles: []\n"              // 8
-                                       "      quorum: 0\n"                       // 9
-                                       "      colour: red\n"                     // 10
-                                       "    - name: a\n"                         // 11
-                                       "      applies_to: price_change\n"        // 12
-                                       "      required_roles: [x]\n"             // 13
-                                       "      on_expiry: escalate\n"             // 14
-                                       "      expires_after: soon\n"             // 15
-                                       "      sod: {requester_cannot_approve: false}\n"));  // 16
+  std::string errors =
+      ErrorsOf(Matrix("    - name: a\n"                                    // line 6
+                      "      applies_to: price_change\n"                   // 7
+                      "      required_roles: []\n"                         // 8
+                      "      quorum: 0\n"                                  // 9
+                      "      colour: red\n"                                // 10
+                      "    - name: a\n"                                    // 11
+                      "      applies_to: price_change\n"                   // 12
+                      "      required_roles: [x]\n"                        // 13
+                      "      on_expiry: escalate\n"                        // 14
+                      "      expires_after: soon\n"                        // 15
+                      "      sod: {requester_cannot_approve: false}\n"));  // 16
   EXPECT_EQ(errors,
             "matrix.yaml:8:23: row 1 (a): 'required_roles' must name at least one role\n"
             "matrix.yaml:9:15: row 1 (a): 'quorum' must be a whole number of at least 1, got '0'\n"

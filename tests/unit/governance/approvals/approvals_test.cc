@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "governance/access.h"
@@ -129,8 +130,7 @@ class ApprovalsTest : public testing::GovernanceStoreTest {
   ApprovalTask Load(const std::string& id, const TenantId& tenant = kA) {
     ApprovalTask task;
     InTxn([&](store::Txn& txn) -> Status {
-      GOVFLOW_ASSIGN_OR_RETURN(task,
-                               GetApproval(txn, TenantScope::ForSystem(tenant, "test"), id));
+      GOVFLOW_ASSIGN_OR_RETURN(task, GetApproval(txn, TenantScope::ForSystem(tenant, "test"), id));
       return Status::Ok();
     });
     return task;
@@ -176,9 +176,8 @@ TEST_P(ApprovalsTest, RequesterCannotDecideThroughADelegation) {
   // pam lends pricing_manager to olivia (who requested): olivia still may not decide.
   TenantScope pam_scope1 = Scope("pam@acme.test", kA, perm::kApprovalsDecide);
   InTxn([&](store::Txn& txn) -> Status {
-    return DelegateApprovals(txn, pam_scope1,
-                             "user:" + operator_, {}, clock_.Now(), clock_.Now() + hours(48),
-                             "on holiday")
+    return DelegateApprovals(txn, pam_scope1, "user:" + operator_, {}, clock_.Now(),
+                             clock_.Now() + hours(48), "on holiday")
         .status();
   });
   // olivia has no approvals.decide herself, so even the authorisation fails; grant her a decide
@@ -210,6 +209,37 @@ TEST_P(ApprovalsTest, QuorumTwoOfFinanceControllerNeedsTwoDistinctPeople) {
   EXPECT_EQ(second->decisions[0].actor, "user:" + fc1_);
   EXPECT_EQ(second->decisions[1].actor, "user:" + fc2_);
   EXPECT_EQ(second->decisions[1].comment, "checked the bank details");
+}
+
+TEST_P(ApprovalsTest, ConcurrentApprovalsReachQuorumExactlyOnce) {
+  // Two finance controllers approve at the same moment: the second waits for the first (the
+  // task's row lock on PostgreSQL, the single writer on SQLite) and then sees its approval, so
+  // the quorum of two is reached, not left pending with two approvals.
+  ApprovalTask task = Request("olivia@acme.test", Payment());
+  TenantScope fran = Scope("fran@acme.test", kA, perm::kApprovalsDecide);
+  TenantScope fred = Scope("fred@acme.test", kA, perm::kApprovalsDecide);
+  auto first_txn = store_->Begin();
+  ASSERT_TRUE(first_txn.ok()) << first_txn.status().ToString();
+  auto first = DecideApproval(*first_txn, fran, task.id, true, "first");
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->state, ApprovalState::kPending);
+  Status second_status;
+  ApprovalState second_state = ApprovalState::kPending;
+  std::thread second([&] {
+    second_status = store_->Transact([&](store::Txn& txn) -> Status {
+      GOVFLOW_ASSIGN_OR_RETURN(ApprovalTask t, DecideApproval(txn, fred, task.id, true, "second"));
+      second_state = t.state;
+      return Status::Ok();
+    });
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_TRUE(first_txn->Commit().ok());
+  second.join();
+  ASSERT_TRUE(second_status.ok()) << second_status.ToString();
+  EXPECT_EQ(second_state, ApprovalState::kApproved);
+  ApprovalTask after = Load(task.id);
+  EXPECT_EQ(after.state, ApprovalState::kApproved);
+  EXPECT_EQ(after.decisions.size(), 2u);
 }
 
 TEST_P(ApprovalsTest, DeniesDecidersWithoutARequiredRole) {
@@ -274,8 +304,8 @@ TEST_P(ApprovalsTest, TenantBCannotSeeListOrDecideTenantAsTask) {
   ApprovalTask task = Request("olivia@acme.test", PriceChange("TSHIRT-RED"));
   // gus is a pricing manager, but on globex.
   TenantScope gus = Scope("gus@globex.test", kB, perm::kApprovalsDecide);
-  Status get = store_->Transact(
-      [&](store::Txn& txn) { return GetApproval(txn, gus, task.id).status(); });
+  Status get =
+      store_->Transact([&](store::Txn& txn) { return GetApproval(txn, gus, task.id).status(); });
   EXPECT_EQ(get.code(), StatusCode::kNotFound);
   Status find = store_->Transact([&](store::Txn& txn) {
     return FindApprovalForSubject(txn, gus, "price_change", "TSHIRT-RED").status();
@@ -373,9 +403,8 @@ TEST_P(ApprovalsTest, DelegateDecidesOnBehalfOfTheDelegatorWithinTheWindow) {
   TenantScope pam_scope2 = Scope("pam@acme.test", kA, perm::kApprovalsDecide);
   InTxn([&](store::Txn& txn) -> Status {
     GOVFLOW_ASSIGN_OR_RETURN(
-        delegation, DelegateApprovals(txn, pam_scope2,
-                                      "user:" + fc1_, {"pricing_manager"}, start, end,
-                                      "annual leave"));
+        delegation, DelegateApprovals(txn, pam_scope2, "user:" + fc1_, {"pricing_manager"}, start,
+                                      end, "annual leave"));
     return Status::Ok();
   });
   EXPECT_EQ(delegation.from_actor, "user:" + pm1_);
@@ -400,8 +429,7 @@ TEST_P(ApprovalsTest, DelegateDecidesOnBehalfOfTheDelegatorWithinTheWindow) {
                                    {kA.value(), task.id}));
     EXPECT_EQ(rows.size(), 1u);
     if (!rows.empty()) {
-      EXPECT_NE(rows[0].Text(0).find("\"on_behalf_of\":\"user:" + pm1_ + "\""),
-                std::string::npos);
+      EXPECT_NE(rows[0].Text(0).find("\"on_behalf_of\":\"user:" + pm1_ + "\""), std::string::npos);
     }
     return Status::Ok();
   });
@@ -417,17 +445,14 @@ TEST_P(ApprovalsTest, RevokedDelegationLendsNothing) {
   ApprovalDelegation delegation;
   TenantScope pam_scope3 = Scope("pam@acme.test", kA, perm::kApprovalsDecide);
   InTxn([&](store::Txn& txn) -> Status {
-    GOVFLOW_ASSIGN_OR_RETURN(
-        delegation, DelegateApprovals(txn, pam_scope3,
-                                      "user:" + fc1_, {}, clock_.Now(), clock_.Now() + hours(48),
-                                      "away"));
+    GOVFLOW_ASSIGN_OR_RETURN(delegation,
+                             DelegateApprovals(txn, pam_scope3, "user:" + fc1_, {}, clock_.Now(),
+                                               clock_.Now() + hours(48), "away"));
     return Status::Ok();
   });
   TenantScope pam_scope4 = Scope("pam@acme.test", kA, perm::kApprovalsDecide);
   InTxn([&](store::Txn& txn) -> Status {
-    return RevokeDelegation(txn, pam_scope4,
-                            delegation.id)
-        .status();
+    return RevokeDelegation(txn, pam_scope4, delegation.id).status();
   });
   ApprovalTask task = Request("olivia@acme.test", PriceChange("LAMP"));
   EXPECT_EQ(Decide("fran@acme.test", task.id, true, "covering").status().code(),
@@ -435,8 +460,7 @@ TEST_P(ApprovalsTest, RevokedDelegationLendsNothing) {
   // Nobody can delegate a role they do not hold.
   TenantScope pam_scope5 = Scope("pam@acme.test", kA, perm::kApprovalsDecide);
   Status not_held = store_->Transact([&](store::Txn& txn) {
-    return DelegateApprovals(txn, pam_scope5,
-                             "user:" + fc1_, {"finance_controller"}, clock_.Now(),
+    return DelegateApprovals(txn, pam_scope5, "user:" + fc1_, {"finance_controller"}, clock_.Now(),
                              clock_.Now() + hours(1), "")
         .status();
   });
@@ -448,8 +472,8 @@ TEST_P(ApprovalsTest, APersonCountsOnceWhetherDecidingInTheirOwnNameOrOnBehalf) 
   // a second approval of her own: the quorum of two needs two people.
   TenantScope fran_scope6 = Scope("fran@acme.test", kA, perm::kApprovalsDecide);
   InTxn([&](store::Txn& txn) -> Status {
-    return DelegateApprovals(txn, fran_scope6,
-                             "user:" + pm1_, {}, clock_.Now(), clock_.Now() + hours(48), "away")
+    return DelegateApprovals(txn, fran_scope6, "user:" + pm1_, {}, clock_.Now(),
+                             clock_.Now() + hours(48), "away")
         .status();
   });
   ApprovalTask task = Request("olivia@acme.test", Payment());
@@ -478,8 +502,8 @@ TEST_P(ApprovalsTest, RequestingAgainReturnsThePendingTaskAndEveryStepIsAudited)
   ApprovalTask found;
   TenantScope olivia_scope7 = Scope("olivia@acme.test", kA);
   InTxn([&](store::Txn& txn) -> Status {
-    GOVFLOW_ASSIGN_OR_RETURN(found, FindApprovalForSubject(txn, olivia_scope7,
-                                                           "price_change", "MUG"));
+    GOVFLOW_ASSIGN_OR_RETURN(found,
+                             FindApprovalForSubject(txn, olivia_scope7, "price_change", "MUG"));
     return Status::Ok();
   });
   EXPECT_EQ(found.id, next.id);
@@ -503,9 +527,9 @@ TEST_P(ApprovalsTest, RequestingAgainReturnsThePendingTaskAndEveryStepIsAudited)
 TEST_P(ApprovalsTest, ValidatesRequests) {
   TenantScope olivia = Scope("olivia@acme.test", kA, perm::kApprovalsRequest);
   auto code_of = [&](ApprovalRequest r) {
-    return store_->Transact([&](store::Txn& txn) {
-      return RequestApproval(txn, olivia, r).status();
-    }).code();
+    return store_
+        ->Transact([&](store::Txn& txn) { return RequestApproval(txn, olivia, r).status(); })
+        .code();
   };
   ApprovalRequest no_roles = PriceChange("X");
   no_roles.required_roles.clear();
@@ -523,9 +547,8 @@ TEST_P(ApprovalsTest, ValidatesRequests) {
   EXPECT_EQ(code_of(escalate_nowhere), StatusCode::kInvalidArgument);
   // A viewer may not request approvals.
   TenantScope vic_scope8 = Scope("vic@acme.test", kA);
-  Status viewer = store_->Transact([&](store::Txn& txn) {
-    return RequestApproval(txn, vic_scope8, PriceChange("X")).status();
-  });
+  Status viewer = store_->Transact(
+      [&](store::Txn& txn) { return RequestApproval(txn, vic_scope8, PriceChange("X")).status(); });
   EXPECT_EQ(viewer.code(), StatusCode::kPermissionDenied);
 }
 
@@ -591,15 +614,12 @@ TEST_P(ApprovalsTest, InboxListsWhatICanDecideAndPages) {
   TenantScope vic_scope12 = Scope("vic@acme.test", kA);
   InTxn([&](store::Txn& txn) -> Status {
     // carl: a pricing manager, but p2 is his own request; p3 is decided.
-    GOVFLOW_ASSIGN_OR_RETURN(carl_page,
-                             ListApprovals(txn, carl_scope9, mine));
-    GOVFLOW_ASSIGN_OR_RETURN(pete_page,
-                             ListApprovals(txn, pete_scope10, mine));
+    GOVFLOW_ASSIGN_OR_RETURN(carl_page, ListApprovals(txn, carl_scope9, mine));
+    GOVFLOW_ASSIGN_OR_RETURN(pete_page, ListApprovals(txn, pete_scope10, mine));
     ApprovalFilter all;
     all.limit = 3;
     GOVFLOW_ASSIGN_OR_RETURN(all1, ListApprovals(txn, vic_scope11, all));
-    GOVFLOW_ASSIGN_OR_RETURN(
-        all2, ListApprovals(txn, vic_scope12, all, all1.next_cursor));
+    GOVFLOW_ASSIGN_OR_RETURN(all2, ListApprovals(txn, vic_scope12, all, all1.next_cursor));
     return Status::Ok();
   });
   EXPECT_EQ(ids(carl_page), std::vector<std::string>{p1.id});
@@ -624,8 +644,7 @@ TEST_P(ApprovalsTest, OnlyTheRequesterOrTheSystemCancels) {
   EXPECT_EQ(by_other.code(), StatusCode::kPermissionDenied);
   TenantScope olivia_scope15 = Scope("olivia@acme.test", kA);
   InTxn([&](store::Txn& txn) -> Status {
-    return CancelApproval(txn, olivia_scope15, task.id, "price change withdrawn")
-        .status();
+    return CancelApproval(txn, olivia_scope15, task.id, "price change withdrawn").status();
   });
   EXPECT_EQ(Load(task.id).state, ApprovalState::kCancelled);
   EXPECT_EQ(Decide("pam@acme.test", task.id, true, "ok").status().code(),
