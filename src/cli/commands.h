@@ -27,4 +27,7 @@ void RegisterExceptionsCommands(CLI::App& app, CommandResult& result);
 // `govflow demo`: server, simulators and a stream of orders in one command.
 void RegisterDemoCommands(CLI::App& app, CommandResult& result);
 
+// `govflow audit verify|export|list|checkpoint|public-key`: the tamper-evident audit trail.
+void RegisterAuditCommands(CLI::App& app, CommandResult& result);
+
 }  // namespace govflow::cli

@@ -16,6 +16,7 @@ constexpr CommandGroup kCommandGroups[] = {
     {"serve", govflow::cli::RegisterServeCommands},
     {"exceptions", govflow::cli::RegisterExceptionsCommands},
     {"demo", govflow::cli::RegisterDemoCommands},
+    {"audit", govflow::cli::RegisterAuditCommands},
 };
 
 }  // namespace
