@@ -125,7 +125,8 @@ void Parser::ParseRule(const YAML::Node& node, int index, RetentionRules& out) {
   static const std::set<std::string> kAllowed = {"name", "data", "when", "keep_for", "action"};
   RetentionRule rule;
   rule.location = Loc(node);
-  YAML::Node name_node, data_node, when_node, keep_node, action_node;
+  // yaml-cpp's default Node is a defined null, so absence is an empty optional.
+  std::optional<YAML::Node> name_node, data_node, when_node, keep_node, action_node;
   std::set<std::string> seen;
   for (auto it = node.begin(); it != node.end(); ++it) {
     YAML::Node key = it->first;  // copies: yaml-cpp iterators hand out temporaries
@@ -162,9 +163,9 @@ void Parser::ParseRule(const YAML::Node& node, int index, RetentionRules& out) {
   }
   bool ok = true;
   if (data_node) {
-    auto c = ParseDataClass(data_node.Scalar());
+    auto c = ParseDataClass(data_node->Scalar());
     if (!c) {
-      Error(Loc(data_node), context + ": unknown data class " + Quote(data_node.Scalar()) +
+      Error(Loc(*data_node), context + ": unknown data class " + Quote(data_node->Scalar()) +
                                 " (expected one of: " + DataClassList() + ")");
       ok = false;
     } else {
@@ -175,10 +176,10 @@ void Parser::ParseRule(const YAML::Node& node, int index, RetentionRules& out) {
     ok = false;
   }
   if (keep_node) {
-    auto d = ParseRetentionDuration(keep_node.Scalar());
+    auto d = ParseRetentionDuration(keep_node->Scalar());
     if (!d) {
-      Error(Loc(keep_node), context + ": 'keep_for': invalid duration " +
-                                Quote(keep_node.Scalar()) +
+      Error(Loc(*keep_node), context + ": 'keep_for': invalid duration " +
+                                Quote(keep_node->Scalar()) +
                                 " (expected a positive whole number of h, d, w or y, e.g. 90d)");
       ok = false;
     } else {
@@ -186,7 +187,7 @@ void Parser::ParseRule(const YAML::Node& node, int index, RetentionRules& out) {
     }
   }
   if (action_node) {
-    const std::string a = action_node.Scalar();
+    const std::string a = action_node->Scalar();
     if (a == "purge") {
       rule.action = RetentionAction::kPurge;
     } else if (a == "redact") {
@@ -194,36 +195,36 @@ void Parser::ParseRule(const YAML::Node& node, int index, RetentionRules& out) {
       // Only bodies can be redacted in place: history, cases, audit events and metrics are
       // records whose meaning is the record itself, so they are kept or purged whole.
       if (data_node && ok && rule.data_class != DataClass::kPayloadBodies) {
-        Error(Loc(action_node), context + ": 'action': redact applies to payload_bodies only; "
+        Error(Loc(*action_node), context + ": 'action': redact applies to payload_bodies only; "
                                           "use purge");
         ok = false;
       }
     } else {
-      Error(Loc(action_node), context + ": 'action': expected purge or redact, got " + Quote(a));
+      Error(Loc(*action_node), context + ": 'action': expected purge or redact, got " + Quote(a));
       ok = false;
     }
   }
   if (when_node) {
     if (ok && data_node &&
         (rule.data_class == DataClass::kAudit || rule.data_class == DataClass::kMetrics)) {
-      Error(Loc(when_node), context + ": 'when' is not allowed for " +
+      Error(Loc(*when_node), context + ": 'when' is not allowed for " +
                                 std::string(DataClassName(rule.data_class)) +
                                 (rule.data_class == DataClass::kAudit
                                      ? " (the audit chain is purged as a whole prefix)"
                                      : ""));
       ok = false;
     } else {
-      rule.when_source = when_node.Scalar();
-      rule.when = CompileWhen(when_node, context);
+      rule.when_source = when_node->Scalar();
+      rule.when = CompileWhen(*when_node, context);
       if (!rule.when) ok = false;
     }
   }
   if (!ok || diagnostics_.has_errors()) return;
   int n = ++per_class_count_[rule.data_class];
   if (name_node) {
-    rule.name = name_node.Scalar();
+    rule.name = name_node->Scalar();
     if (!names_.insert(rule.name).second) {
-      Error(Loc(name_node), context + ": duplicate rule name " + Quote(rule.name));
+      Error(Loc(*name_node), context + ": duplicate rule name " + Quote(rule.name));
       return;
     }
   } else {
@@ -257,7 +258,7 @@ Result<RetentionRules> Parser::Run() {
     return fail();
   }
   static const std::set<std::string> kTop = {"apiVersion", "kind", "metadata", "rules"};
-  YAML::Node rules;
+  std::optional<YAML::Node> rules;
   for (auto it = root.begin(); it != root.end(); ++it) {
     YAML::Node key = it->first;
     YAML::Node value = it->second;
@@ -281,12 +282,12 @@ Result<RetentionRules> Parser::Run() {
     if (!diagnostics_.has_errors()) Error({1, 1}, "missing required field 'rules'");
     return fail();
   }
-  if (!rules.IsSequence()) {
-    Error(Loc(rules), "'rules' must be a list, got " + std::string(Describe(rules)));
+  if (!rules->IsSequence()) {
+    Error(Loc(*rules), "'rules' must be a list, got " + std::string(Describe(*rules)));
     return fail();
   }
   int index = 0;
-  for (auto it = rules.begin(); it != rules.end(); ++it, ++index) {
+  for (auto it = rules->begin(); it != rules->end(); ++it, ++index) {
     YAML::Node rule = *it;
     ParseRule(rule, index, out);
   }
