@@ -135,11 +135,26 @@ struct FailSpec {
   MessageTemplate message;
 };
 
-// Placeholder until governance implements approvals: checked by the loader, not run.
+// A human decision (governance approval task, docs/workflow-language.md "approve"). The run
+// waits until the task is final; approved -> `next`, with steps.<name>.output =
+// {approved: true, approvers, comments}; rejected or expired -> `on_reject` if set (output
+// {approved: false, state, ...}), else the run fails (exception class approval_rejected /
+// approval_expired).
 struct ApproveSpec {
   std::vector<std::string> roles;
   int quorum = 1;
-  std::optional<MessageTemplate> message;
+  std::optional<MessageTemplate> message;  // the task's title
+  // The maker, who may not decide (segregation of duties): CEL giving an actor id such as
+  // "user:<id>". Absent: the runtime itself asks, and any holder of a role may decide.
+  std::optional<Expression> requested_by;
+  // CEL giving the values the approver decides on (shown with the task, in its changes).
+  std::optional<Expression> details;
+  std::optional<std::chrono::nanoseconds> expires_in;  // from when the task is opened
+  // Roles added when the task expires (it then gets the same window again before it expires
+  // for good); empty: expiry rejects.
+  std::vector<std::string> escalate_to;
+  std::string on_reject;                               // a step name or "end"; "" = fail
+  std::optional<int> on_reject_index;
 };
 
 struct Step {
@@ -156,7 +171,9 @@ struct Step {
   SourceLocation location;  // the step's first field
   std::variant<ValidateSpec, MapSpec, BranchSpec, CallSpec, WaitSpec, FailSpec, ApproveSpec> spec;
 
-  bool produces_output() const { return kind == StepKind::kMap || kind == StepKind::kCall; }
+  bool produces_output() const {
+    return kind == StepKind::kMap || kind == StepKind::kCall || kind == StepKind::kApprove;
+  }
   const ValidateSpec& validate() const { return std::get<ValidateSpec>(spec); }
   const MapSpec& map() const { return std::get<MapSpec>(spec); }
   const BranchSpec& branch() const { return std::get<BranchSpec>(spec); }

@@ -291,6 +291,45 @@ std::variant<CallRequest, StepFailure> PrepareCall(const WorkflowDefinition& def
   return request;
 }
 
+std::variant<ApprovalAsk, StepFailure> PrepareApproval(const WorkflowDefinition& definition,
+                                                       int step_index,
+                                                       const StepContext& context) {
+  const Step& step = definition.step(step_index);
+  if (step.kind != StepKind::kApprove) {
+    return *Fail(step, ErrorClass::kInternal, "step " + Quote(step.name) + " is not an approve step")
+                .failure;
+  }
+  const ApproveSpec& spec = step.approve();
+  expr::Activation activation;
+  context.Bind(definition, activation);
+  ApprovalAsk ask;
+  if (spec.message) {
+    Result<std::string> title = RenderMessage(*spec.message, activation, Budget());
+    if (!title.ok()) {
+      return *Fail(step, ErrorClass::kMapping, "message: " + title.status().message()).failure;
+    }
+    ask.title = std::move(*title);
+  }
+  if (spec.requested_by) {
+    expr::Value who = spec.requested_by->program->Evaluate(activation, Budget());
+    if (who.kind() != expr::ValueKind::kString || who.string_value().empty()) {
+      std::string why = who.is_error() ? EvaluationError(who)
+                                       : "gave " + std::string(expr::KindName(who.kind())) +
+                                             ", expected a non-empty string";
+      return *Fail(step, ErrorClass::kMapping, "requested_by: " + why).failure;
+    }
+    ask.requested_by = std::string(who.string_value());
+  }
+  if (spec.details) {
+    Result<boost::json::value> details = EvaluateToJson(*spec.details, activation);
+    if (!details.ok()) {
+      return *Fail(step, ErrorClass::kMapping, "details: " + details.status().message()).failure;
+    }
+    ask.details = std::move(details).value();
+  }
+  return ask;
+}
+
 CallFailureDecision DecideAfterCallFailure(const Step& step, ErrorClass error_class,
                                            int attempts_made, double unit_random) {
   CallFailureDecision decision;

@@ -137,6 +137,19 @@ struct CallRequest {
 std::variant<CallRequest, StepFailure> PrepareCall(const WorkflowDefinition& definition,
                                                    int step_index, const StepContext& context);
 
+// What an approve step asks for, evaluated when the run reaches it.
+struct ApprovalAsk {
+  std::string title;         // the rendered message; "" when the step has none
+  std::string requested_by;  // the maker's actor id; "" when the step names none
+  boost::json::value details;  // the `details` value, or null
+};
+
+// Renders an approve step's message and evaluates its requested_by and details (class
+// `mapping` failures, like a call's input).
+std::variant<ApprovalAsk, StepFailure> PrepareApproval(const WorkflowDefinition& definition,
+                                                       int step_index,
+                                                       const StepContext& context);
+
 // After a call step completes, the runtime records the response with context.SetOutput(step, ...)
 // and continues at step.next_index (kEndOfRun: the run is complete).
 

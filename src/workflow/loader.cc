@@ -548,10 +548,11 @@ void Loader::CheckSelectChain(const std::vector<std::string>& chain, const expr:
       return;
     }
     const StepHeader& header = headers_[static_cast<size_t>(it->second)];
-    if (header.kind && *header.kind != StepKind::kMap && *header.kind != StepKind::kCall) {
+    if (header.kind && *header.kind != StepKind::kMap && *header.kind != StepKind::kCall &&
+        *header.kind != StepKind::kApprove) {
       Error(loc, what + ": step " + Quote(name) + " is a " +
                      std::string(StepKindName(*header.kind)) +
-                     " step and has no output (only map and call steps have one)");
+                     " step and has no output (only map, call and approve steps have one)");
       return;
     }
     if (chain.size() >= 3 && chain[2] != "output") {
@@ -928,7 +929,8 @@ void Loader::ScanStepHeaders(const YAML::Node& steps) {
   for (size_t i = 0; i < headers_.size(); ++i) {
     const StepHeader& h = headers_[i];
     if (h.output_name.empty() || !h.kind ||
-        (*h.kind != StepKind::kMap && *h.kind != StepKind::kCall)) {
+        (*h.kind != StepKind::kMap && *h.kind != StepKind::kCall &&
+         *h.kind != StepKind::kApprove)) {
       continue;
     }
     ++seen[h.output_name];
@@ -962,7 +964,8 @@ bool Loader::LoadOutputName(const Fields& fields, const std::string& context, St
   for (int i = 0; i < step.index; ++i) {
     const StepHeader& h = headers_[static_cast<size_t>(i)];
     if (h.output_name == *name && h.kind &&
-        (*h.kind == StepKind::kMap || *h.kind == StepKind::kCall)) {
+        (*h.kind == StepKind::kMap || *h.kind == StepKind::kCall ||
+         *h.kind == StepKind::kApprove)) {
       Error(ValueLoc(*f), context + ": output " + Quote(*name) + " is already the output of step " +
                               Quote(h.name));
       return false;
@@ -1023,7 +1026,8 @@ std::optional<Step> Loader::LoadStep(const YAML::Node& node, int index, boost::j
         allowed.insert(allowed.end(), {"error_class", "message"});
         break;
       case StepKind::kApprove:
-        allowed.insert(allowed.end(), {"roles", "quorum", "message"});
+        allowed.insert(allowed.end(), {"roles", "quorum", "message", "requested_by", "details",
+                                       "expires_in", "escalate_to", "on_reject", "output"});
         break;
     }
   }
@@ -1698,6 +1702,67 @@ bool Loader::LoadApprove(const Fields& fields, const std::string& context, Step&
       ok = false;
     }
   }
+  if (const Field* f = FindField(fields, "requested_by")) {
+    if (auto e = CompileField(*f, context, step.index)) {
+      out["requested_by"] = TrimTrailing(e->source);
+      spec.requested_by = std::move(e);
+    } else {
+      ok = false;
+    }
+  }
+  if (const Field* f = FindField(fields, "details")) {
+    if (auto e = CompileField(*f, context, step.index)) {
+      out["details"] = TrimTrailing(e->source);
+      spec.details = std::move(e);
+    } else {
+      ok = false;
+    }
+  }
+  if (const Field* f = FindField(fields, "expires_in")) {
+    if (auto d = GetDuration(*f, context, 1s, kMaxWait)) {
+      spec.expires_in = *d;
+      out["expires_in"] = FormatWorkflowDuration(*d);
+    } else {
+      ok = false;
+    }
+  }
+  if (const Field* f = FindField(fields, "escalate_to")) {
+    if (!f->value.IsSequence() || f->value.size() == 0) {
+      Error(ValueLoc(*f), context + ": 'escalate_to' must be a non-empty list of role names, got " +
+                              std::string(f->value.IsSequence() ? "an empty list"
+                                                                : Describe(f->value)));
+      ok = false;
+    } else if (!spec.expires_in) {
+      Error(ValueLoc(*f), context + ": 'escalate_to' needs 'expires_in' (when to escalate)");
+      ok = false;
+    } else {
+      boost::json::array& roles_json = out["escalate_to"].emplace_array();
+      for (const auto& role : f->value) {
+        Field element{"escalate_to", f->key_node, role};
+        auto name = GetString(element, context);
+        if (!name || !IsLowerName(*name, "_-.")) {
+          if (name) {
+            Error(Loc(role), context + ": role names are lower-case identifiers, got " +
+                                 Quote(*name));
+          }
+          ok = false;
+          continue;
+        }
+        spec.escalate_to.push_back(*name);
+        roles_json.push_back(boost::json::value(*name));
+      }
+    }
+  }
+  if (const Field* f = FindField(fields, "on_reject")) {
+    if (auto target = GetTarget(*f, context)) {
+      spec.on_reject = f->value.Scalar();
+      spec.on_reject_index = *target;
+      out["on_reject"] = spec.on_reject;
+    } else {
+      ok = false;
+    }
+  }
+  ok = LoadOutputName(fields, context, step, out) && ok;
   step.spec = std::move(spec);
   return ok;
 }
@@ -1720,6 +1785,10 @@ std::vector<int> Successors(const Step& step) {
     case StepKind::kCall:
       add(step.next_index);
       for (const ErrorRoute& r : step.call().on_error) add(r.target_index);
+      break;
+    case StepKind::kApprove:
+      add(step.next_index);
+      if (step.approve().on_reject_index) add(*step.approve().on_reject_index);
       break;
     default:
       add(step.next_index);

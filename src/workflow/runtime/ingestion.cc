@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "base/canonical_json.h"
+#include "governance/audit.h"
 #include "workflow/runtime/run_state.h"
 
 namespace govflow::workflow::runtime {
@@ -116,17 +117,37 @@ void Ingestion::Ingest(WebhookRequest request, std::function<void(WebhookAnswer)
   struct Output {
     store::DeliveryOutcome outcome;
   };
+  // The run's creation is audited in the same unit (run.created); the payload only by digest,
+  // computed here on the request's thread rather than on the single commit path.
+  auto audit = std::make_shared<governance::AuditRecord>();
+  if (run) {
+    audit->actor = "system:runtime";
+    audit->action = "run.created";
+    audit->object_type = "run";
+    audit->object_id = run->id.value();
+    audit->after_digest = Sha256Hex(run->input_json);
+    audit->details_json = json::serialize(json::object{{"workflow", run->workflow_name},
+                                                       {"version", run->workflow_version},
+                                                       {"step", run->current_step},
+                                                       {"from", ""},
+                                                       {"to", "pending"},
+                                                       {"delivery", delivery->id.value()},
+                                                       {"connection", request.connection.value()},
+                                                       {"topic", delivery->topic}});
+  }
   auto out = std::make_shared<Output>();
   committer_.Submit(
-      [delivery, run, out](store::Txn& txn) -> Status {
+      [delivery, run, out, audit](store::Txn& txn) -> Status {
         GOVFLOW_ASSIGN_OR_RETURN(out->outcome, txn.RecordDelivery(*delivery));
         if (out->outcome.status != store::DeliveryStatus::kAccepted || run == nullptr) {
           return Status::Ok();  // a duplicate (or an ignored topic) starts nothing
         }
         Status s = txn.CreateRun(*run);
-        // The run id is ours: kAlreadyExists means a re-run of this unit already created it.
-        if (!s.ok() && s.code() != StatusCode::kAlreadyExists) return s;
-        return Status::Ok();
+        // The run id is ours: kAlreadyExists means a re-run of this unit already created it
+        // (and its audit event).
+        if (s.code() == StatusCode::kAlreadyExists) return Status::Ok();
+        GOVFLOW_RETURN_IF_ERROR(s);
+        return governance::AppendAudit(txn, run->tenant, *audit).status();
       },
       [this, delivery, run, out, done = std::move(done)](Status status) {
         if (!status.ok()) {

@@ -13,6 +13,7 @@ std::string RunContext::ToJson() const {
   o["attempt_base"] = attempt_base;
   o["call_started_us"] = call_started_us;
   o["wait_until_us"] = wait_until_us;
+  if (!approval_id.empty()) o["approval_id"] = approval_id;
   return json::serialize(o);
 }
 
@@ -37,6 +38,10 @@ Result<RunContext> RunContext::FromJson(std::string_view text) {
   GOVFLOW_RETURN_IF_ERROR(int_field("attempt_base", c.attempt_base));
   GOVFLOW_RETURN_IF_ERROR(int_field("call_started_us", c.call_started_us));
   GOVFLOW_RETURN_IF_ERROR(int_field("wait_until_us", c.wait_until_us));
+  if (const json::value* a = o.if_contains("approval_id")) {
+    if (!a->is_string()) return Internal("run context: approval_id is not a string");
+    c.approval_id = std::string(a->get_string());
+  }
   return c;
 }
 

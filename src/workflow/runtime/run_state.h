@@ -19,7 +19,8 @@
 namespace govflow::workflow::runtime {
 
 // runs.context_json, as the runtime writes it:
-//   {"steps": {...}, "attempt": 1, "attempt_base": 0, "call_started_us": 0, "wait_until_us": 0}
+//   {"steps": {...}, "attempt": 1, "attempt_base": 0, "call_started_us": 0, "wait_until_us": 0,
+//    "approval_id": "..." (only while an approve step waits)}
 struct RunContext {
   boost::json::value steps = boost::json::object();  // StepContext::steps_value()
   int64_t attempt = 1;                               // RunInfo.attempt: 1, then +1 per manual retry
@@ -30,6 +31,9 @@ struct RunContext {
   int64_t call_started_us = 0;
   // The deadline of the current wait step, once computed (0 = not yet).
   int64_t wait_until_us = 0;
+  // The approval task the current approve step waits for ("" = none asked yet). Cleared when
+  // its decision is taken in, so a manual retry of the run asks again.
+  std::string approval_id;
 
   std::string ToJson() const;
   // "{}" and missing fields give the defaults; a malformed document is kInternal.

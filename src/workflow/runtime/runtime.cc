@@ -15,6 +15,10 @@
 #include <utility>
 #include <vector>
 
+#include "base/canonical_json.h"
+#include "governance/approvals.h"
+#include "governance/audit.h"
+#include "governance/exception_intake.h"
 #include "workflow/evaluator.h"
 #include "workflow/runtime/run_state.h"
 
@@ -124,6 +128,64 @@ struct EffectWrite {
 // What the pre-send part of a flush found in the store.
 enum class CallAction { kNone, kSend, kSettle, kAdopt };
 
+// The audit action of a run's state change: "run.<verb>".
+std::string_view TransitionVerb(store::RunState from, store::RunState to) {
+  switch (to) {
+    case store::RunState::kPending:
+      return "pending";
+    case store::RunState::kRunning:
+      return from == store::RunState::kPending ? "started" : "resumed";
+    case store::RunState::kWaiting:
+      return "waiting";
+    case store::RunState::kSucceeded:
+      return "succeeded";
+    case store::RunState::kFailed:
+      return "failed";
+    case store::RunState::kCancelled:
+      return "cancelled";
+  }
+  return "changed";
+}
+
+// What the executor knows about a unit for its audit event (docs/runtime.md, "Audit"): facts
+// only, never payloads (the context is referenced by its digest).
+struct RunAuditFacts {
+  std::string workflow;
+  int64_t version = 0;
+  store::RunState from = store::RunState::kPending;
+  std::string reason;              // why: the park reason, the failure message
+  std::vector<std::string> steps;  // steps this unit records, in order, without repeats
+  json::object extra;              // e.g. wake_at_us, error_class
+};
+
+// Appends the one audit event of a committed unit whose run changes state (from -> update.state),
+// in the unit's transaction, so that the trail and the run never disagree.
+Status AppendRunTransitionAudit(store::Txn& txn, const TenantId& tenant, const RunId& run,
+                                const RunAuditFacts& facts, const store::RunUpdate& update,
+                                const std::string& context_json) {
+  json::object details = facts.extra;
+  details["workflow"] = facts.workflow;
+  details["version"] = facts.version;
+  details["step"] = update.current_step;
+  details["from"] = store::RunStateName(facts.from);
+  details["to"] = store::RunStateName(update.state);
+  if (!facts.steps.empty()) {
+    json::array steps;
+    for (const std::string& name : facts.steps) steps.emplace_back(name);
+    details["steps"] = std::move(steps);
+  }
+  if (update.next_wake_at) details["wake_at_us"] = ToMicros(*update.next_wake_at);
+  governance::AuditRecord record;
+  record.actor = "system:runtime";
+  record.action = "run." + std::string(TransitionVerb(facts.from, update.state));
+  record.object_type = "run";
+  record.object_id = run.value();
+  record.reason = facts.reason;
+  record.after_digest = context_json.empty() ? std::string() : Sha256Hex(context_json);
+  record.details_json = json::serialize(details);
+  return governance::AppendAudit(txn, tenant, record).status();
+}
+
 }  // namespace
 
 // ---- the executor -------------------------------------------------------------------------------
@@ -198,13 +260,24 @@ class Runtime::Executor {
 
  private:
   enum class Phase { kReady, kCommitting, kCalling, kLookingUp, kDead };
-  enum class AfterFlush { kPreSend, kRelease };
+  enum class AfterFlush { kPreSend, kRelease, kApproval };
+
+  struct ApprovalPlan {
+    std::string task_id;  // the task already asked for (rc.approval_id), or ""
+    governance::ApprovalRequest request;  // for a new task; expires_at set in the unit
+    std::optional<std::chrono::nanoseconds> expires_in;
+    TimePoint recheck_at;  // when a task still pending after its expiry is looked at again
+  };
 
   struct Session {
     TenantId tenant;
     RunId run;
     std::string key;
     std::string step_name;  // the run's current_step as loaded (for runs that cannot load)
+    std::string workflow_name;
+    int64_t workflow_version = 0;
+    // The run's state as last committed: a flush that changes it is audited.
+    store::RunState committed_state = store::RunState::kPending;
     store::Lease lease;
     int64_t version = 0;
     std::shared_ptr<const WorkflowDefinition> definition;
@@ -228,12 +301,23 @@ class Runtime::Executor {
 
   struct FlushPlan {
     store::RunUpdate update;
+    std::string reason;  // for the audit event of a state change
+    json::object audit_extra;
     std::optional<store::Effect> begin_effect;  // pre-send: register/advance the call's effect
     std::optional<store::ExceptionCase> exception;
     bool resolve_retrying = false;
+    // An approve step: ask for (or look up) its task; park while it is pending.
+    std::optional<ApprovalPlan> approval;
   };
   struct FlushOut {
     int64_t version = 0;
+    store::RunState state = store::RunState::kRunning;
+    bool intake_failed = false;  // governance::OnExceptionOpened failed (see Flush)
+    // For an approval plan: the task as the unit found it, and whether the run parked on it;
+    // or why the task could not be asked for.
+    std::optional<governance::ApprovalTask> approval_task;
+    bool approval_parked = false;
+    Status approval_error;
     CallAction action = CallAction::kNone;
     int64_t attempts = 0;
     std::string response_json;
@@ -363,6 +447,9 @@ class Runtime::Executor {
     s->lease = claim.lease;
     s->version = claim.version;
     s->step_name = run.current_step;
+    s->workflow_name = run.workflow_name;
+    s->workflow_version = run.workflow_version;
+    s->committed_state = run.state;
     Session& session = *s;
     sessions_.emplace(key, std::move(s));
     SetActive();
@@ -470,6 +557,8 @@ class Runtime::Executor {
         }
         case StepKind::kCall:
           return StartCall(s);
+        case StepKind::kApprove:
+          return AskApproval(s);
         default:
           return Fail(s, StepFailure{ErrorClass::kInternal,
                                      step.name,
@@ -478,6 +567,105 @@ class Runtime::Executor {
                                      {}});
       }
     }
+  }
+
+  // ---- approve steps --------------------------------------------------------------------------
+
+  // Asks governance for the step's approval task (or looks up the one already asked for) in one
+  // commit with everything the run did since its last one; parks the run while the task is
+  // pending. DecideApproval / ExpireApprovals wake the run when the task becomes final.
+  void AskApproval(Session& s) {
+    const Step& step = s.definition->step(s.step);
+    const ApproveSpec& spec = step.approve();
+    FlushPlan plan;
+    ApprovalPlan approval;
+    approval.task_id = s.rc.approval_id;
+    approval.recheck_at = clock_.Now() + options_.approval_recheck;
+    if (approval.task_id.empty()) {
+      auto ask = PrepareApproval(*s.definition, s.step, *s.context);
+      if (auto* f = std::get_if<StepFailure>(&ask)) return Fail(s, *f);
+      ApprovalAsk& a = std::get<ApprovalAsk>(ask);
+      governance::ApprovalRequest& r = approval.request;
+      r.subject_type = "workflow_step";
+      r.subject_id = s.run.value() + "/" + step.name;
+      r.title = !a.title.empty() ? a.title
+                                 : "Approve step " + step.name + " of " + s.workflow_name +
+                                       " (run " + s.run.value() + ")";
+      json::object changes;
+      changes["workflow"] = s.workflow_name;
+      changes["version"] = s.workflow_version;
+      changes["run"] = s.run.value();
+      changes["step"] = step.name;
+      changes["input_digest"] = Sha256Hex(json::serialize(s.context->event()));
+      if (!a.details.is_null()) changes["details"] = std::move(a.details);
+      r.changes_json = json::serialize(changes);
+      r.required_roles = spec.roles;
+      r.quorum = spec.quorum;
+      r.requested_by = a.requested_by.empty() ? "system:runtime" : a.requested_by;
+      r.rule = "workflow " + s.workflow_name + " v" + std::to_string(s.workflow_version) +
+               ", step " + step.name;
+      if (!spec.escalate_to.empty()) {
+        r.on_expiry = governance::ExpiryAction::kEscalate;
+        r.escalate_to_roles = spec.escalate_to;
+      }
+      approval.expires_in = spec.expires_in;
+    }
+    plan.update.state = store::RunState::kRunning;
+    plan.update.next_wake_at = clock_.Now();  // as for a call: due again if the lease lapses
+    plan.reason = "approval";
+    plan.approval = std::move(approval);
+    Flush(s, std::move(plan), AfterFlush::kApproval);
+  }
+
+  void OnApproval(Session& s, const FlushOut& out) {
+    s.rc = out.rc;
+    const Step& step = s.definition->step(s.step);
+    if (!out.approval_error.ok()) {
+      return Fail(s, StepFailure{ErrorClass::kInternal, step.name,
+                                 "approval task: " + out.approval_error.ToString(), {}});
+    }
+    if (out.approval_parked || !out.approval_task) return Drop(s);
+    const governance::ApprovalTask& task = *out.approval_task;
+    s.rc.approval_id.clear();  // taken in: a manual retry of the run asks again
+    json::array approvers;
+    json::array comments;
+    std::string rejected_by;
+    for (const governance::ApprovalDecision& d : task.decisions) {
+      if (d.approve) approvers.emplace_back(d.actor);
+      if (!d.approve && rejected_by.empty()) rejected_by = d.actor;
+      comments.push_back(json::object{{"actor", d.actor},
+                                      {"approve", d.approve},
+                                      {"comment", d.comment},
+                                      {"at_us", ToMicros(d.at)}});
+    }
+    json::object output;
+    output["approved"] = task.state == governance::ApprovalState::kApproved;
+    output["state"] = governance::ApprovalStateName(task.state);
+    output["task"] = task.id;
+    output["approvers"] = std::move(approvers);
+    output["comments"] = std::move(comments);
+    Event(s, "approval", step.name, 0,
+          json::serialize(json::object{{"task", task.id},
+                                       {"state", governance::ApprovalStateName(task.state)}}));
+    if (task.state == governance::ApprovalState::kApproved) {
+      s.context->SetOutput(step, std::move(output));
+      s.step = step.next_index;
+      return Advance(s);
+    }
+    const ApproveSpec& spec = step.approve();
+    if (!rejected_by.empty()) output["rejected_by"] = rejected_by;
+    if (spec.on_reject_index) {
+      s.context->SetOutput(step, std::move(output));
+      s.step = *spec.on_reject_index;
+      return Advance(s);
+    }
+    const std::string state(governance::ApprovalStateName(task.state));
+    std::string message = "approval " + task.id + " was " + state;
+    if (!rejected_by.empty()) message += " by " + rejected_by;
+    for (const governance::ApprovalDecision& d : task.decisions) {
+      if (!d.approve) message += ": " + d.comment;
+    }
+    Fail(s, StepFailure{ErrorClass::kPolicy, step.name, message, {}}, "approval_" + state);
   }
 
   void StartCall(Session& s) {
@@ -727,6 +915,7 @@ class Runtime::Executor {
     plan.update.state = store::RunState::kWaiting;
     plan.update.next_wake_at = wake;
     plan.update.release_lease = true;
+    plan.reason = why;
     Event(s, "park", s.step == kEndOfRun ? "" : s.definition->step(s.step).name, 0,
           json::serialize(json::object{{"reason", why}, {"wake_at_us", ToMicros(wake)}}));
     Flush(s, std::move(plan), AfterFlush::kRelease);
@@ -743,14 +932,17 @@ class Runtime::Executor {
     Flush(s, std::move(plan), AfterFlush::kRelease);
   }
 
-  void Fail(Session& s, const StepFailure& failure) {
+  // `case_error_class` overrides the case's class (default: the failure's workflow class), e.g.
+  // approval_rejected, which says more than the workflow's `policy`.
+  void Fail(Session& s, const StepFailure& failure, std::string case_error_class = "") {
     Count(&RuntimeStats::failed, 1);
     store::ExceptionCase c;
     c.tenant = s.tenant;
     c.id = ExceptionCaseId(NewUniqueId("exc_"));
     c.run = s.run;
     c.step = failure.step;
-    c.error_class = std::string(ErrorClassName(failure.error_class));
+    c.error_class = case_error_class.empty() ? std::string(ErrorClassName(failure.error_class))
+                                             : std::move(case_error_class);
     c.message = failure.message;
     json::object payload;
     payload["input"] = s.context ? s.context->event() : json::value();
@@ -761,6 +953,9 @@ class Runtime::Executor {
     FlushPlan plan;
     plan.update.state = store::RunState::kFailed;
     plan.update.release_lease = true;
+    plan.reason = failure.message;
+    plan.audit_extra["error_class"] = c.error_class;
+    plan.audit_extra["exception"] = c.id.value();
     plan.exception = std::move(c);
     Event(s, "transition", failure.step, 0,
           json::serialize(json::object{{"to", "failed"},
@@ -783,12 +978,26 @@ class Runtime::Executor {
     if (!plan.begin_effect) plan.update.context_json = s.rc.ToJson();
     if (store::IsTerminal(plan.update.state)) plan.update.next_wake_at.reset();
 
+    RunAuditFacts audit;
+    audit.workflow = s.workflow_name;
+    audit.version = s.workflow_version;
+    audit.from = s.committed_state;
+    audit.reason = std::move(plan.reason);
+    audit.extra = std::move(plan.audit_extra);
+    auto add_step = [&audit](const std::string& step) {
+      if (!step.empty() && (audit.steps.empty() || audit.steps.back() != step)) {
+        audit.steps.push_back(step);
+      }
+    };
+    for (const store::RunEvent& e : s.events) add_step(e.step);
+    add_step(plan.update.current_step);  // where the run now stands
+
     auto out = std::make_shared<FlushOut>();
     auto crashed = crashed_;
     auto unit = [crashed, out, tenant = s.tenant, run = s.run, lease = s.lease, version = s.version,
                  events = std::move(s.events), effects = std::move(s.effects),
-                 plan = std::move(plan), rc = s.rc,
-                 settled_absent = s.settled_absent](store::Txn& txn) -> Status {
+                 plan = std::move(plan), rc = s.rc, settled_absent = s.settled_absent,
+                 audit = std::move(audit)](store::Txn& txn) -> Status {
       if (crashed->load()) return Unavailable("runtime abandoned");
       const TimePoint now = txn.Now();
       for (const EffectWrite& w : effects) {
@@ -800,6 +1009,7 @@ class Runtime::Executor {
         }
       }
       out->rc = rc;
+      out->intake_failed = false;
       store::RunUpdate update = plan.update;
       if (plan.begin_effect) {
         GOVFLOW_ASSIGN_OR_RETURN(store::Effect e, txn.BeginEffect(*plan.begin_effect));
@@ -846,7 +1056,20 @@ class Runtime::Executor {
         }
         update.context_json = out->rc.ToJson();
       }
+      out->approval_task.reset();
+      out->approval_parked = false;
+      out->approval_error = Status::Ok();
+      RunAuditFacts facts = audit;
+      if (plan.approval) {
+        GOVFLOW_RETURN_IF_ERROR(ApplyApproval(txn, tenant, *plan.approval, update, *out));
+        if (out->approval_task) facts.extra["approval"] = out->approval_task->id;
+      }
       GOVFLOW_ASSIGN_OR_RETURN(out->version, txn.UpdateRun(tenant, run, version, update, &lease));
+      out->state = update.state;
+      if (update.state != facts.from) {
+        GOVFLOW_RETURN_IF_ERROR(
+            AppendRunTransitionAudit(txn, tenant, run, facts, update, update.context_json));
+      }
       std::vector<store::RunEvent> all_events = events;
       if (plan.begin_effect && out->action == CallAction::kSend) {
         store::RunEvent e;
@@ -876,6 +1099,30 @@ class Runtime::Executor {
         }
         Status st = txn.OpenExceptionCase(*plan.exception);
         if (!st.ok() && st.code() != StatusCode::kAlreadyExists) return st;
+        if (st.ok()) {
+          // Classification, severity, owner, SLA clocks: governance's part of the same change.
+          GOVFLOW_ASSIGN_OR_RETURN(store::Run stored, txn.GetRun(tenant, run));
+          GOVFLOW_ASSIGN_OR_RETURN(store::ExceptionCase opened,
+                                   txn.GetExceptionCase(tenant, plan.exception->id));
+          // A failing intake must not keep the run from failing (it would be retried forever):
+          // the case stays open, unrouted, and the failure is recorded and counted.
+          GOVFLOW_RETURN_IF_ERROR(txn.sql().Savepoint("exception_intake"));
+          Status intake = governance::OnExceptionOpened(txn, opened, stored);
+          if (intake.ok()) {
+            GOVFLOW_RETURN_IF_ERROR(txn.sql().ReleaseSavepoint("exception_intake"));
+          } else {
+            GOVFLOW_RETURN_IF_ERROR(txn.sql().RollbackToSavepoint("exception_intake"));
+            store::RunEvent e;
+            e.tenant = tenant;
+            e.run = run;
+            e.kind = "exception_intake_failed";
+            e.step = opened.step;
+            e.payload_json = json::serialize(
+                json::object{{"exception", opened.id.value()}, {"error", intake.ToString()}});
+            GOVFLOW_RETURN_IF_ERROR(txn.AppendRunEvent(e).status());
+            out->intake_failed = true;
+          }
+        }
       }
       if (plan.resolve_retrying) {
         GOVFLOW_ASSIGN_OR_RETURN(
@@ -901,14 +1148,79 @@ class Runtime::Executor {
                              // Lost the lease, or the store failed: the run stays as last committed
                              // and is claimed again when its lease lapses.
                              Count(&RuntimeStats::commit_failures, 1);
+                             // A version conflict under a lease still ours (someone woke the run,
+                             // e.g. an approval decision raced the claim): give the lease back so
+                             // that the run is claimed again now rather than when it lapses.
+                             if (st.code() == StatusCode::kAborted) ReleaseAfterConflict(*s);
                              return Drop(*s);
                            }
                            s->version = out->version;
+                           s->committed_state = out->state;
+                           if (out->intake_failed) Count(&RuntimeStats::intake_failures, 1);
                            s->phase = Phase::kReady;
                            if (after == AfterFlush::kRelease) return Drop(*s);
+                           if (after == AfterFlush::kApproval) return OnApproval(*s, *out);
                            AfterPreSend(*s, *out);
                          });
                        });
+  }
+
+  // The approval part of a unit: finds or opens the task (as the system, for the run's tenant)
+  // and decides the run's update: parked (waiting, lease released, woken by the decision, or at
+  // the expiry to look again) while the task is pending, else running on with its lease. A task
+  // that cannot be opened (e.g. bad roles) is reported in out.approval_error and fails the run.
+  static Status ApplyApproval(store::Txn& txn, const TenantId& tenant, const ApprovalPlan& plan,
+                              store::RunUpdate& update, FlushOut& out) {
+    const governance::TenantScope scope = governance::TenantScope::ForSystem(tenant, "runtime");
+    const TimePoint now = txn.Now();
+    GOVFLOW_RETURN_IF_ERROR(txn.sql().Savepoint("approval_step"));
+    Result<governance::ApprovalTask> task = [&]() -> Result<governance::ApprovalTask> {
+      if (!plan.task_id.empty()) return governance::GetApproval(txn, scope, plan.task_id);
+      governance::ApprovalRequest request = plan.request;
+      if (plan.expires_in) {
+        request.expires_at =
+            now + std::chrono::duration_cast<std::chrono::microseconds>(*plan.expires_in);
+      }
+      return governance::RequestApproval(txn, scope, request);
+    }();
+    if (!task.ok()) {
+      GOVFLOW_RETURN_IF_ERROR(txn.sql().RollbackToSavepoint("approval_step"));
+      // Conflicts and store failures retry the unit; anything else is the step's failure.
+      if (task.status().code() == StatusCode::kAborted ||
+          task.status().code() == StatusCode::kUnavailable ||
+          task.status().code() == StatusCode::kAlreadyExists) {
+        return task.status();
+      }
+      out.approval_error = task.status();
+      update.context_json = out.rc.ToJson();
+      return Status::Ok();
+    }
+    GOVFLOW_RETURN_IF_ERROR(txn.sql().ReleaseSavepoint("approval_step"));
+    out.rc.approval_id = task->id;
+    if (!governance::IsFinal(task->state)) {
+      update.state = store::RunState::kWaiting;
+      update.release_lease = true;
+      const auto& expires = task->request.expires_at;
+      update.next_wake_at = expires && *expires > now ? *expires
+                            : expires                 ? std::max(plan.recheck_at, now)
+                                                      : std::optional<TimePoint>();
+      out.approval_parked = true;
+    }
+    update.context_json = out.rc.ToJson();
+    out.approval_task = std::move(*task);
+    return Status::Ok();
+  }
+
+  void ReleaseAfterConflict(const Session& s) {
+    auto crashed = crashed_;
+    committer_->Submit(
+        [crashed, tenant = s.tenant, run = s.run, lease = s.lease](store::Txn& txn) -> Status {
+          if (crashed->load()) return Unavailable("runtime abandoned");
+          return txn.ReleaseLease(tenant, run, lease);  // kAborted: the lease was lost anyway
+        },
+        [inbox = inbox_](Status st) {
+          if (st.ok()) inbox->Poke();
+        });
   }
 
   // ---- helpers --------------------------------------------------------------------------------

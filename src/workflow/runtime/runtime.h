@@ -34,6 +34,9 @@ struct RuntimeOptions {
   // How often the scheduler looks for due runs and timers fire, in real time (it is also woken
   // whenever a webhook creates a run).
   std::chrono::milliseconds poll_interval{20};
+  // An approve step whose task is still pending after its expiry (the expiry job has not run
+  // yet, or escalated it) looks again after this long.
+  std::chrono::milliseconds approval_recheck{60'000};
   // Seed of the generator that spreads retry backoff (jitter).
   uint64_t seed = 1;
   store::CommitterOptions committer;
@@ -49,6 +52,9 @@ struct RuntimeStats {
   int64_t adopted = 0;           // effects settled by finding the remote object
   int64_t unknown_outcomes = 0;  // attempts whose outcome was unknown (timeouts, resets, crash)
   int64_t commit_failures = 0;   // units that did not commit (lost lease, store errors)
+  // Exception cases opened without governance's intake (classification, owner, SLA) because
+  // governance::OnExceptionOpened failed; the case is open and the failure is in the run history.
+  int64_t intake_failures = 0;
   int64_t active = 0;            // gauge: runs held by this runtime now
 };
 

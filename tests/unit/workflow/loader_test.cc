@@ -373,7 +373,7 @@ TEST(LoaderErrors, UnknownVariablesAndStepOutputs) {
             "flow.yaml:19:46: step 'map_order' expression: unknown field 'user' of run (expected "
             "one of: id, attempt, workflow, version)\n"
             "flow.yaml:25:19: step 'post' business_key: step 'check' is a validate step and has "
-            "no output (only map and call steps have one)");
+            "no output (only map, call and approve steps have one)");
 }
 
 TEST(LoaderErrors, InvalidDurations) {
@@ -509,6 +509,47 @@ TEST(LoaderErrors, ApprovePlaceholderIsChecked) {
   ASSERT_TRUE(ok);
   EXPECT_EQ(ok->step(0).approve().quorum, 2);
   EXPECT_EQ(ok->step(0).approve().roles.size(), 2u);
+}
+
+TEST(LoaderErrors, ApproveRoutesExpiryAndOutputAreChecked) {
+  EXPECT_EQ(Errors(WithSteps(R"(steps:
+  - name: sign_off
+    kind: approve
+    roles: [finance_approver]
+    escalate_to: [finance_controller]
+    on_reject: nowhere
+)")),
+            "flow.yaml:13:18: step 'sign_off': 'escalate_to' needs 'expires_in' (when to "
+            "escalate)\n"
+            "flow.yaml:14:16: step 'sign_off': 'on_reject' names an unknown step 'nowhere' "
+            "(expected one of: sign_off, end)");
+  auto ok = MustLoad(WithSteps(R"(steps:
+  - name: sign_off
+    kind: approve
+    roles: [finance_approver]
+    requested_by: "'user:' + event.requested_by"
+    details: "{'total': event.total}"
+    expires_in: 2h
+    escalate_to: [finance_controller]
+    on_reject: refused
+    output: decision
+  - name: record
+    kind: map
+    expression: "{'by': decision.approvers, 'ok': steps.sign_off.output.approved}"
+    next: end
+  - name: refused
+    kind: fail
+    error_class: policy
+    message: "refused"
+)"));
+  ASSERT_TRUE(ok);
+  const ApproveSpec& spec = ok->step(0).approve();
+  EXPECT_EQ(spec.expires_in, std::chrono::hours(2));
+  EXPECT_EQ(spec.escalate_to, std::vector<std::string>{"finance_controller"});
+  EXPECT_EQ(spec.on_reject_index, 2);
+  EXPECT_TRUE(spec.requested_by.has_value());
+  EXPECT_TRUE(spec.details.has_value());
+  EXPECT_EQ(ok->step(0).output_name, "decision");
 }
 
 TEST(LoaderErrors, MessageTemplatesAreChecked) {
