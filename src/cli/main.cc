@@ -16,6 +16,7 @@ constexpr CommandGroup kCommandGroups[] = {
     {"serve", govflow::cli::RegisterServeCommands},
     {"exceptions", govflow::cli::RegisterExceptionsCommands},
     {"demo", govflow::cli::RegisterDemoCommands},
+    {"approvals", govflow::cli::RegisterApprovalsCommands},
     {"audit", govflow::cli::RegisterAuditCommands},
 };
 
