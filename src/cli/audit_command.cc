@@ -149,9 +149,6 @@ int RunVerify(const AuditArgs& args) {
     key = *k;
   } else if (auto signer = gov::LoadAuditSigner(args.store.data_dir, false); signer.ok()) {
     key = signer->public_key();
-  } else {
-    std::cerr << "govflow audit verify: note: no --public-key and no signing key here ("
-              << signer.status().message() << "); checkpoints cannot be checked\n";
   }
   int exit_code = 0;
   for (const TenantId& chain : *chains) {
@@ -161,6 +158,10 @@ int RunVerify(const AuditArgs& args) {
       std::cout << report->Summary() << "\n";
     } else {
       std::cerr << report->Summary() << "\n";
+      if (key.empty() && report->fault == gov::AuditFault::kBadCheckpointSignature) {
+        std::cerr << "(no --public-key was given and there is no signing key here, so no "
+                     "checkpoint can be checked)\n";
+      }
       exit_code = 1;
     }
   }
