@@ -30,6 +30,9 @@ void RegisterDemoCommands(CLI::App& app, CommandResult& result);
 // `govflow approvals list|show|approve|reject|delegate|delegations|undelegate|expire`.
 void RegisterApprovalsCommands(CLI::App& app, CommandResult& result);
 
+// `govflow partner|tenants|users|teams|roles|tokens ...`: tenancy and access.
+void RegisterAccessCommands(CLI::App& app, CommandResult& result);
+
 // `govflow audit verify|export|list|checkpoint|public-key`: the tamper-evident audit trail.
 void RegisterAuditCommands(CLI::App& app, CommandResult& result);
 

@@ -17,6 +17,7 @@ constexpr CommandGroup kCommandGroups[] = {
     {"exceptions", govflow::cli::RegisterExceptionsCommands},
     {"demo", govflow::cli::RegisterDemoCommands},
     {"approvals", govflow::cli::RegisterApprovalsCommands},
+    {"access", govflow::cli::RegisterAccessCommands},
     {"audit", govflow::cli::RegisterAuditCommands},
 };
 

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "base/status.h"
+#include "governance/secrets.h"
 #include "store/store.h"
 
 namespace govflow::cli {
@@ -30,9 +31,9 @@ Result<std::unique_ptr<store::Store>> OpenStore(const StoreFlags& flags);
 // `create` is true. kFailedPrecondition when there is no key and none may be created.
 Result<std::string> LoadMasterKey(const StoreFlags& flags, bool create);
 
-// libsodium crypto_secretbox: nonce || box. Open fails with kPermissionDenied on a wrong key or
-// tampered bytes.
-Result<std::string> SealSecret(std::string_view key, std::string_view plaintext);
-Result<std::string> OpenSecret(std::string_view key, std::string_view sealed);
+// libsodium crypto_secretbox: nonce || box (governance/secrets.h). Open fails with
+// kPermissionDenied on a wrong key or tampered bytes.
+using governance::OpenSecret;
+using governance::SealSecret;
 
 }  // namespace govflow::cli
