@@ -36,4 +36,7 @@ void RegisterAccessCommands(CLI::App& app, CommandResult& result);
 // `govflow audit verify|export|list|checkpoint|public-key`: the tamper-evident audit trail.
 void RegisterAuditCommands(CLI::App& app, CommandResult& result);
 
+// `govflow prices request|list|show|publish`: price changes behind the approval gate.
+void RegisterPricesCommands(CLI::App& app, CommandResult& result);
+
 }  // namespace govflow::cli

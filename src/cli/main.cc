@@ -19,6 +19,7 @@ constexpr CommandGroup kCommandGroups[] = {
     {"approvals", govflow::cli::RegisterApprovalsCommands},
     {"access", govflow::cli::RegisterAccessCommands},
     {"audit", govflow::cli::RegisterAuditCommands},
+    {"prices", govflow::cli::RegisterPricesCommands},
 };
 
 }  // namespace
