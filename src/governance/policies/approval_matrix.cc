@@ -114,6 +114,10 @@ class MatrixReader {
   }
   Status Failure() const { return InvalidArgument(diagnostics_.Format(file_name_)); }
 
+ public:
+  const DiagnosticList& diagnostics() const { return diagnostics_; }
+
+ private:
   std::optional<YAML::Node> Spec(std::string* name) {
     try {
       root_ = YAML::Load(text_);
@@ -396,6 +400,18 @@ std::optional<std::chrono::seconds> ParseMatrixDuration(std::string_view text, b
 
 Result<ApprovalMatrix> ParseApprovalMatrix(std::string_view yaml, std::string_view file_name) {
   return MatrixReader(yaml, file_name).Read();
+}
+
+void ApprovalMatrix::Check(std::string_view yaml_text, DiagnosticList& diagnostics) {
+  MatrixReader reader(yaml_text, "");
+  (void)reader.Read();
+  for (const Diagnostic& d : reader.diagnostics().Sorted()) {
+    if (d.severity == Diagnostic::Severity::kError) {
+      diagnostics.Error(d.location, d.message);
+    } else {
+      diagnostics.Warning(d.location, d.message);
+    }
+  }
 }
 
 std::vector<ApprovalRuleMatch> EvaluateApprovalMatrix(const ApprovalMatrix& matrix,

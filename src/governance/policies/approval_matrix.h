@@ -66,6 +66,10 @@ struct ApprovalMatrixRow {
 struct ApprovalMatrix {
   std::string name;  // metadata.name
   std::vector<ApprovalMatrixRow> rows;
+
+  // The governed-document validator of kind approval_matrix (documents/kind_registry.h): every
+  // problem ParseApprovalMatrix would report, positioned in `yaml_text`.
+  static void Check(std::string_view yaml_text, DiagnosticList& diagnostics);
 };
 
 // One row that applies to a change.

@@ -167,6 +167,20 @@ TEST(ApprovalMatrixTest, ReportsEveryStructuralProblemWithFileLineColumn) {
             "off: govflow always enforces it");
 }
 
+TEST(ApprovalMatrixTest, DocumentValidatorReportsTheSameProblems) {
+  DiagnosticList ok;
+  ApprovalMatrix::Check(FallbackApprovalMatrixYaml(), ok);
+  EXPECT_FALSE(ok.has_errors());
+  DiagnosticList bad;
+  ApprovalMatrix::Check(Matrix("    - name: a\n"
+                               "      applies_to: price_change\n"
+                               "      quorum: 0\n"
+                               "      required_roles: [x]\n"),
+                        bad);
+  EXPECT_EQ(bad.Format("m.yaml"),
+            "m.yaml:8:15: row 1 (a): 'quorum' must be a whole number of at least 1, got '0'");
+}
+
 TEST(ApprovalMatrixTest, ReportsEnvelopeAndYamlSyntaxErrors) {
   EXPECT_EQ(ErrorsOf("apiVersion: govflow/v1\nkind: SeverityPolicy\nspec: {rows: []}\n"),
             "matrix.yaml:2:7: kind must be ApprovalMatrix, got 'SeverityPolicy'");

@@ -552,29 +552,36 @@ TEST_P(ApprovalsTest, ValidatesRequests) {
   EXPECT_EQ(viewer.code(), StatusCode::kPermissionDenied);
 }
 
+// A run of a published workflow, waiting at its approve step (no timer).
+void CreateWaitingRun(store::Txn& txn, const RunId& run, const TimePoint now) {
+  store::WorkflowVersion v;
+  v.tenant = kA;
+  v.name = "pricing-updates";
+  v.version = 1;
+  v.content_hash = "h1";
+  v.source_yaml = "name: pricing-updates";
+  v.published_at = now;
+  ASSERT_TRUE(txn.PublishWorkflowVersion(v).ok());
+  store::Run r;
+  r.tenant = kA;
+  r.id = run;
+  r.workflow_name = "pricing-updates";
+  r.workflow_version = 1;
+  r.state = store::RunState::kWaiting;
+  r.current_step = "approve_price";
+  ASSERT_TRUE(txn.CreateRun(r).ok());
+}
+
 TEST_P(ApprovalsTest, FinalWorkflowStepTaskWakesItsRun) {
   const RunId run("run_approve_1");
   InTxn([&](store::Txn& txn) -> Status {
-    store::WorkflowVersion v;
-    v.tenant = kA;
-    v.name = "pricing-updates";
-    v.version = 1;
-    v.content_hash = "h1";
-    v.source_yaml = "name: pricing-updates";
-    v.published_at = clock_.Now();
-    GOVFLOW_RETURN_IF_ERROR(txn.PublishWorkflowVersion(v));
-    store::Run r;
-    r.tenant = kA;
-    r.id = run;
-    r.workflow_name = "pricing-updates";
-    r.workflow_version = 1;
-    r.state = store::RunState::kWaiting;
-    r.current_step = "approve_price";
-    return txn.CreateRun(r);
+    CreateWaitingRun(txn, run, clock_.Now());
+    return Status::Ok();
   });
   ApprovalRequest r = PriceChange("unused");
   r.subject_type = "workflow_step";
   r.subject_id = run.value() + "/approve_price";
+  r.quorum = 2;
   ApprovalTask task;
   InTxn([&](store::Txn& txn) -> Status {
     GOVFLOW_ASSIGN_OR_RETURN(task, RequestApproval(txn, TenantScope::ForSystem(kA, "runtime"), r));
@@ -582,7 +589,38 @@ TEST_P(ApprovalsTest, FinalWorkflowStepTaskWakesItsRun) {
   });
   EXPECT_EQ(task.request.requested_by, "system:runtime");
   clock_.Advance(minutes(5));
+  // Not woken by a decision that leaves the task pending (quorum 2).
+  auto run_wake = [&] {
+    std::optional<TimePoint> wake;
+    InTxn([&](store::Txn& txn) -> Status {
+      GOVFLOW_ASSIGN_OR_RETURN(store::Run after, txn.GetRun(kA, run));
+      wake = after.next_wake_at;
+      return Status::Ok();
+    });
+    return wake;
+  };
   ASSERT_TRUE(Decide("pam@acme.test", task.id, true, "go").ok());
+  EXPECT_EQ(run_wake(), std::nullopt);
+  clock_.Advance(minutes(1));
+  ASSERT_TRUE(Decide("pete@acme.test", task.id, true, "go too").ok());
+  EXPECT_EQ(run_wake(), std::optional<TimePoint>(clock_.Now()));
+}
+
+TEST_P(ApprovalsTest, ExpiryOfAWorkflowStepTaskWakesItsRun) {
+  const RunId run("run_approve_2");
+  InTxn([&](store::Txn& txn) -> Status {
+    CreateWaitingRun(txn, run, clock_.Now());
+    return Status::Ok();
+  });
+  ApprovalRequest r = PriceChange("unused");
+  r.subject_type = "workflow_step";
+  r.subject_id = run.value() + "/approve_price";
+  r.expires_at = clock_.Now() + hours(2);
+  InTxn([&](store::Txn& txn) -> Status {
+    return RequestApproval(txn, TenantScope::ForSystem(kA, "runtime"), r).status();
+  });
+  clock_.Advance(hours(2));
+  ASSERT_EQ(*ExpireApprovals(*store_, clock_), 1);
   InTxn([&](store::Txn& txn) -> Status {
     GOVFLOW_ASSIGN_OR_RETURN(store::Run after, txn.GetRun(kA, run));
     EXPECT_EQ(after.next_wake_at, std::optional<TimePoint>(clock_.Now()));
