@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "governance/policies/ai_oversight.h"
+#include "governance/policies/approval_matrix.h"
 #include "governance/policies/validation_rules.h"
 
 namespace govflow::governance::documents {
@@ -30,7 +31,7 @@ std::mutex& RegistryMutex() {
 std::vector<KindEntry>& Registry() {
   static std::vector<KindEntry> table = {
       {DocumentKind::kWorkflow, nullptr},
-      {DocumentKind::kApprovalMatrix, nullptr},
+      {DocumentKind::kApprovalMatrix, &policies::ApprovalMatrix::Check},
       {DocumentKind::kValidationRules, &policies::ValidationRules::Check},
       {DocumentKind::kSeverity, nullptr},
       {DocumentKind::kOwnership, nullptr},
