@@ -152,6 +152,7 @@ int RunDemo(const DemoArgs& args) {
 
   EngineOptions engine_options;
   engine_options.listen = args.listen;
+  engine_options.data_dir = args.data_dir;
   auto engine = Engine::Start(**store, *key, engine_options);
   if (!engine.ok()) return fail(engine.status());
   std::cout << "govflow listening on " << (*engine)->address()

@@ -1,24 +1,45 @@
 // The running engine of `govflow serve` (and `govflow demo`): the runtime (scheduler, executor,
 // connectors built from the stored connections, every published workflow activated) behind the
-// HTTP server with POST /hooks/{tenant}/{connection}, GET /healthz and GET /readyz.
-// Thread-safety: Start/Stop from one thread; address() and stats() from any.
+// HTTP server with POST /hooks/{tenant}/{connection}, GET /healthz and GET /readyz, and the
+// governance job loop (SLA escalations, approval expiry, audit checkpoints, the price publisher,
+// retention; docs/runtime.md "Governance jobs").
+// Thread-safety: Start/Stop from one thread; address(), stats() and job_stats() from any.
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <string>
 
+#include "base/clock.h"
 #include "base/status.h"
 #include "store/store.h"
+#include "workflow/runtime/job_loop.h"
 #include "workflow/runtime/runtime.h"
 
 namespace govflow::cli {
+
+// How often each governance job runs (0 = not at all).
+struct GovernanceJobIntervals {
+  std::chrono::milliseconds escalations{5'000};   // governance::RunDueEscalations
+  std::chrono::milliseconds approvals{5'000};     // governance::ExpireApprovals
+  std::chrono::milliseconds prices{2'000};        // governance::PricePublisher::PublishDue
+  std::chrono::milliseconds checkpoints{60'000};  // governance::CheckpointDueChains
+  std::chrono::milliseconds retention{3'600'000}; // governance::RunRetention
+};
 
 struct EngineOptions {
   std::string listen = "127.0.0.1:0";
   std::string owner;  // runtime lease owner; empty: node-<pid>-<random>
   int http_threads = 2;
   std::chrono::milliseconds lease_for{30'000};
+  // --data DIR of the store ("" with --store): where the audit signing key lives when
+  // GOVFLOW_AUDIT_SIGNING_KEY is not set.
+  std::string data_dir;
+  GovernanceJobIntervals jobs;
+  // Time for the runtime and the jobs; nullptr = SystemClock (tests pass a ManualClock, which
+  // must then also be the store's clock).
+  const Clock* clock = nullptr;
 };
 
 class Engine {
@@ -34,6 +55,10 @@ class Engine {
   // "127.0.0.1:PORT", the bound address.
   std::string address() const;
   workflow::runtime::RuntimeStats stats() const;
+  // Per governance job: runs, failures, the last error.
+  std::map<std::string, workflow::runtime::JobStats> job_stats() const;
+  // Makes the job loop look at the clock now (tests, after moving a ManualClock).
+  void PokeJobs();
   // Graceful: stops taking webhooks (readyz 503), lets answers be written, stops the runtime
   // (requests in flight finish, leases released). Idempotent.
   void Stop();

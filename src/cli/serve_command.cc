@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <iostream>
 
 #include "cli/commands.h"
@@ -18,6 +19,8 @@ struct ServeArgs {
   std::string listen = "127.0.0.1:8080";
   std::string owner;
   int64_t lease_ms = 30'000;
+  int64_t jobs_ms = 5'000;
+  int64_t retention_s = 3'600;
 };
 
 int RunServe(const ServeArgs& args) {
@@ -43,6 +46,15 @@ int RunServe(const ServeArgs& args) {
   options.listen = args.listen;
   options.owner = args.owner;
   options.lease_for = std::chrono::milliseconds(args.lease_ms);
+  options.data_dir = args.store.data_dir;
+  // SLA escalations, approval expiry and the price publisher every --jobs-ms; audit
+  // checkpoints at least once a minute; retention every --retention-s.
+  const std::chrono::milliseconds jobs(args.jobs_ms);
+  options.jobs.escalations = jobs;
+  options.jobs.approvals = jobs;
+  options.jobs.prices = std::min(jobs, options.jobs.prices);
+  options.jobs.checkpoints = std::min(jobs, options.jobs.checkpoints);
+  options.jobs.retention = std::chrono::seconds(args.retention_s);
   auto engine = Engine::Start(**store, *key, options);
   if (!engine.ok()) {
     std::cerr << "govflow serve: " << engine.status().message() << "\n";
@@ -67,6 +79,11 @@ void RegisterServeCommands(CLI::App& app, CommandResult& result) {
   serve->add_option("--owner", args->owner, "lease owner name of this node (default: random)");
   serve->add_option("--lease-ms", args->lease_ms,
                     "how long a claimed run stays this node's without renewal (recovery delay)");
+  serve->add_option("--jobs-ms", args->jobs_ms,
+                    "how often governance jobs run: SLA escalations, approval expiry, price "
+                    "publishing (0: none of them)");
+  serve->add_option("--retention-s", args->retention_s,
+                    "how often the retention job runs, in seconds (0: never)");
   serve->callback([args, &result] { result.exit_code = RunServe(*args); });
 }
 
