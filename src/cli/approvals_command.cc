@@ -31,6 +31,7 @@ struct ApprovalsArgs {
   // list
   std::string state;
   std::string type;
+  std::string role;
   bool mine = false;
   int limit = 50;
   std::string cursor;
@@ -171,6 +172,7 @@ int RunList(const ApprovalsArgs& args) {
     }
   }
   filter.subject_type = args.type;
+  filter.role = args.role;
   filter.decidable_by_me = args.mine;
   filter.limit = args.limit;
   gov::ApprovalPage page;
@@ -312,6 +314,7 @@ void RegisterApprovalsCommands(CLI::App& app, CommandResult& result) {
   AddPersonFlags(*list, *args);
   list->add_option("--state", args->state, "pending, approved, rejected, expired or cancelled");
   list->add_option("--type", args->type, "only this subject type (e.g. price_change)");
+  list->add_option("--role", args->role, "only tasks this role may decide");
   list->add_flag("--mine", args->mine, "only pending tasks I may decide now");
   list->add_option("--limit", args->limit, "page size (1..500)");
   list->add_option("--cursor", args->cursor, "continue after a previous page");

@@ -639,6 +639,12 @@ Result<ApprovalPage> ListApprovals(store::Txn& txn, const TenantScope& scope,
     where += " AND t.subject_type = ?";
     params.emplace_back(filter.subject_type);
   }
+  if (!filter.role.empty()) {
+    where +=
+        " AND EXISTS (SELECT 1 FROM approval_task_roles fr WHERE fr.tenant_id = t.tenant_id AND "
+        "fr.task_id = t.task_id AND fr.role = ?)";
+    params.emplace_back(filter.role);
+  }
   const TimePoint now = txn.Now();
   const std::string person = ApprovalPersonOf(scope.actor());
   if (filter.decidable_by_me) {

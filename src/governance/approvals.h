@@ -130,6 +130,7 @@ Result<int> ExpireApprovals(store::Store& store, const Clock& clock);
 struct ApprovalFilter {
   std::optional<ApprovalState> state;
   std::string subject_type;  // "" = any
+  std::string role;          // "" = any; else only tasks this role may decide
   // Only pending tasks the scope's actor may decide now: it holds (or is delegated) one of the
   // required roles, did not request the task and has not decided it.
   bool decidable_by_me = false;

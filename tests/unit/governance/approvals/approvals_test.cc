@@ -171,6 +171,27 @@ TEST_P(ApprovalsTest, RejectsApprovalBySameUserWhoRequested) {
   EXPECT_EQ(other->state, ApprovalState::kApproved);
 }
 
+TEST_P(ApprovalsTest, RequesterCannotDecideThroughTheirApiToken) {
+  ApprovalTask task = Request("carl@acme.test", PriceChange("TSHIRT-RED"));
+  IssuedToken token;
+  InTxn([&](store::Txn& txn) -> Status {
+    GOVFLOW_ASSIGN_OR_RETURN(
+        token, IssueTenantToken(txn, TenantScope::ForSystem(kA, "test"), maker_checker_,
+                                "carl's script", std::nullopt));
+    return Status::Ok();
+  });
+  auto principal = access_->AuthenticateToken(token.token);
+  ASSERT_TRUE(principal.ok()) << principal.status().ToString();
+  auto scope = access_->Authorize(*principal, kA, perm::kApprovalsDecide);
+  ASSERT_TRUE(scope.ok()) << scope.status().ToString();
+  EXPECT_TRUE(scope->actor().id.starts_with("token:"));
+  Status st = store_->Transact([&](store::Txn& txn) {
+    return DecideApproval(txn, *scope, task.id, true, "via the API").status();
+  });
+  EXPECT_EQ(st.code(), StatusCode::kPermissionDenied) << st.ToString();
+  EXPECT_TRUE(Load(task.id).decisions.empty());
+}
+
 TEST_P(ApprovalsTest, RequesterCannotDecideThroughADelegation) {
   ApprovalTask task = Request("olivia@acme.test", PriceChange("MUG"));
   // pam lends pricing_manager to olivia (who requested): olivia still may not decide.
@@ -645,7 +666,7 @@ TEST_P(ApprovalsTest, InboxListsWhatICanDecideAndPages) {
   };
   ApprovalFilter mine;
   mine.decidable_by_me = true;
-  ApprovalPage carl_page, pete_page, all1, all2;
+  ApprovalPage carl_page, pete_page, all1, all2, finance, pending_prices;
   TenantScope carl_scope9 = Scope("carl@acme.test", kA);
   TenantScope pete_scope10 = Scope("pete@acme.test", kA);
   TenantScope vic_scope11 = Scope("vic@acme.test", kA);
@@ -657,6 +678,13 @@ TEST_P(ApprovalsTest, InboxListsWhatICanDecideAndPages) {
     ApprovalFilter all;
     all.limit = 3;
     GOVFLOW_ASSIGN_OR_RETURN(all1, ListApprovals(txn, vic_scope11, all));
+    ApprovalFilter by_role;
+    by_role.role = "finance_controller";
+    GOVFLOW_ASSIGN_OR_RETURN(finance, ListApprovals(txn, vic_scope11, by_role));
+    ApprovalFilter pending;
+    pending.state = ApprovalState::kPending;
+    pending.subject_type = "price_change";
+    GOVFLOW_ASSIGN_OR_RETURN(pending_prices, ListApprovals(txn, vic_scope11, pending));
     GOVFLOW_ASSIGN_OR_RETURN(all2, ListApprovals(txn, vic_scope12, all, all1.next_cursor));
     return Status::Ok();
   });
@@ -665,6 +693,8 @@ TEST_P(ApprovalsTest, InboxListsWhatICanDecideAndPages) {
   EXPECT_EQ(ids(all1), (std::vector<std::string>{p1.id, pay.id, p2.id}));
   EXPECT_FALSE(all1.next_cursor.empty());
   EXPECT_EQ(ids(all2), std::vector<std::string>{p3.id});
+  EXPECT_EQ(ids(finance), std::vector<std::string>{pay.id});
+  EXPECT_EQ(ids(pending_prices), (std::vector<std::string>{p1.id, p2.id}));
   EXPECT_TRUE(all2.next_cursor.empty());
   TenantScope vic_scope13 = Scope("vic@acme.test", kA);
   Status bad_cursor = store_->Transact([&](store::Txn& txn) {
