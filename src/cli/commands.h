@@ -27,6 +27,9 @@ void RegisterExceptionsCommands(CLI::App& app, CommandResult& result);
 // `govflow demo`: server, simulators and a stream of orders in one command.
 void RegisterDemoCommands(CLI::App& app, CommandResult& result);
 
+// `govflow documents list|show|draft|diff|submit|approve|publish|promote|rollback|...`.
+void RegisterDocumentsCommands(CLI::App& app, CommandResult& result);
+
 // `govflow approvals list|show|approve|reject|delegate|delegations|undelegate|expire`.
 void RegisterApprovalsCommands(CLI::App& app, CommandResult& result);
 

@@ -16,6 +16,7 @@ constexpr CommandGroup kCommandGroups[] = {
     {"serve", govflow::cli::RegisterServeCommands},
     {"exceptions", govflow::cli::RegisterExceptionsCommands},
     {"demo", govflow::cli::RegisterDemoCommands},
+    {"documents", govflow::cli::RegisterDocumentsCommands},
     {"approvals", govflow::cli::RegisterApprovalsCommands},
     {"access", govflow::cli::RegisterAccessCommands},
     {"audit", govflow::cli::RegisterAuditCommands},
