@@ -161,6 +161,15 @@ Result<std::optional<AuditAnchor>> GetAuditAnchor(store::Txn& txn, const TenantI
 }
 
 Result<int64_t> PurgeAuditEventsThrough(store::Txn& txn, const TenantId& tenant, int64_t seq) {
+  // Serialise with appenders, checkpoints and other purges of this chain (PostgreSQL row lock on
+  // the head; SQLite has a single writer).
+  if (txn.dialect() == store::sql::Dialect::kPostgres) {
+    GOVFLOW_RETURN_IF_ERROR(
+        txn.sql()
+            .Query("SELECT last_seq FROM audit_chain_heads WHERE tenant_id = ? FOR UPDATE",
+                   {tenant.value()})
+            .status());
+  }
   GOVFLOW_ASSIGN_OR_RETURN(std::vector<AuditCheckpoint> at_seq,
                            ListAuditCheckpoints(txn, tenant, seq, seq));
   if (seq < 1 || at_seq.empty()) {

@@ -1,5 +1,5 @@
-// Runs the real `govflow audit` binary on an embedded store: verify passes, then names the event
-// whose row was changed in the SQLite file (exit 1); an export verifies offline with only the
+// Runs the real `govflow audit` binary on --data (SQLite) and --store (PostgreSQL): verify passes,
+// then names the event whose row was changed in the database (exit 1); an export verifies offline with only the
 // published key, and a changed line in it is named; users need audit.read to verify.
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -12,7 +12,9 @@
 #include "governance/access.h"
 #include "governance/audit.h"
 #include "governance/directory.h"
+#include "governance/audit_signer.h"
 #include "integration/cli_engine/process.h"
+#include "integration/store/postgres_server.h"
 #include "store/store.h"
 
 namespace govflow {
@@ -21,7 +23,14 @@ namespace {
 using testing::RunOutput;
 using testing::RunProgram;
 
-class AuditCommandTest : public ::testing::Test {
+[[maybe_unused]] ::testing::Environment* const kPostgres =
+    ::testing::AddGlobalTestEnvironment(new testing::PostgresEnvironment);
+
+enum class Where { kData, kStore };
+
+// Each test runs on `--data DIR` (SQLite, key file in DIR) and on `--store URL` (a throwaway
+// PostgreSQL database, key in GOVFLOW_AUDIT_SIGNING_KEY).
+class AuditCommandTest : public ::testing::TestWithParam<Where> {
  protected:
   void SetUp() override {
     std::random_device rd;
@@ -29,7 +38,17 @@ class AuditCommandTest : public ::testing::Test {
            ("govflow-cli-audit-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
     std::filesystem::create_directories(dir_);
     store::StoreOptions options;
-    options.url = store::sql::SqliteUrlForDataDir(dir_.string());
+    if (GetParam() == Where::kStore) {
+      auto url = testing::PostgresEnvironment::FreshDatabaseUrl();
+      if (!url.ok()) GTEST_SKIP() << "PostgreSQL unavailable: " << url.status().ToString();
+      options.url = *url;
+      store_args_ = {"--store", *url};
+      env_["GOVFLOW_AUDIT_SIGNING_KEY"] = governance::AuditBase64(std::string(32, 's'));
+    } else {
+      options.url = store::sql::SqliteUrlForDataDir(dir_.string());
+      store_args_ = {"--data", dir_.string()};
+      env_["GOVFLOW_AUDIT_SIGNING_KEY"] = "";
+    }
     auto opened = store::Store::Open(options);
     ASSERT_TRUE(opened.ok()) << opened.status().ToString();
     store_ = std::move(*opened);
@@ -61,11 +80,18 @@ class AuditCommandTest : public ::testing::Test {
     std::filesystem::remove_all(dir_, ec);
   }
 
+  // Runs govflow with `args`; "@store" stands for --data DIR or --store URL.
   RunOutput Govflow(std::vector<std::string> args) {
-    args.insert(args.begin(), GOVFLOW_BINARY);
-    return RunProgram(args, {{"GOVFLOW_AUDIT_SIGNING_KEY", ""}});
+    std::vector<std::string> full{GOVFLOW_BINARY};
+    for (const std::string& a : args) {
+      if (a == "@store") {
+        full.insert(full.end(), store_args_.begin(), store_args_.end());
+      } else {
+        full.push_back(a);
+      }
+    }
+    return RunProgram(full, env_);
   }
-  std::string Data() const { return dir_.string(); }
   int64_t Head() {
     int64_t seq = 0;
     Status st = store_->Transact([&](store::Txn& txn) -> Status {
@@ -84,21 +110,29 @@ class AuditCommandTest : public ::testing::Test {
 
   std::filesystem::path dir_;
   std::unique_ptr<store::Store> store_;
+  std::vector<std::string> store_args_;
+  std::map<std::string, std::string> env_;
 };
 
-TEST_F(AuditCommandTest, VerifyPassesThenNamesTheEventChangedInTheDatabaseFile) {
-  RunOutput key = Govflow({"audit", "public-key", "--data", Data()});
+TEST_P(AuditCommandTest, VerifyPassesThenNamesTheEventChangedInTheDatabaseFile) {
+  RunOutput key = Govflow({"audit", "public-key", "@store"});
   ASSERT_EQ(key.exit_code, 0) << key.err;
   EXPECT_EQ(key.out.size(), 45u);  // base64 of 32 bytes and a newline
-  EXPECT_TRUE(std::filesystem::exists(dir_ / "audit-signing.key"));
+  if (GetParam() == Where::kData) {
+    EXPECT_TRUE(std::filesystem::exists(dir_ / "audit-signing.key"));
+  } else {
+    auto signer = governance::AuditSigner::FromSeed(std::string(32, 's'));
+    ASSERT_TRUE(signer.ok());
+    EXPECT_EQ(key.out, signer->PublicKeyBase64() + "\n");  // the key from the environment
+  }
 
-  RunOutput cp = Govflow({"audit", "checkpoint", "--data", Data(), "--tenant", "acme"});
+  RunOutput cp = Govflow({"audit", "checkpoint", "@store", "--tenant", "acme"});
   ASSERT_EQ(cp.exit_code, 0) << cp.err;
   const int64_t head = Head();
   EXPECT_EQ(cp.out, "checkpoint of tenant acme at seq " + std::to_string(head) + "\n");
 
   RunOutput ok = Govflow(
-      {"audit", "verify", "--data", Data(), "--tenant", "acme", "--as", "auditor@acme.example"});
+      {"audit", "verify", "@store", "--tenant", "acme", "--as", "auditor@acme.example"});
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
   EXPECT_EQ(ok.out, "audit chain of tenant acme verified: events 1.." + std::to_string(head) +
                         " (" + std::to_string(head) + " events, 1 signed checkpoints)\n");
@@ -107,30 +141,30 @@ TEST_F(AuditCommandTest, VerifyPassesThenNamesTheEventChangedInTheDatabaseFile) 
   Sql("UPDATE audit_events SET object_id = 'exc-9' WHERE tenant_id = 'acme' AND seq = " +
       std::to_string(victim));
   RunOutput bad = Govflow(
-      {"audit", "verify", "--data", Data(), "--tenant", "acme", "--as", "auditor@acme.example"});
+      {"audit", "verify", "@store", "--tenant", "acme", "--as", "auditor@acme.example"});
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_EQ(bad.err, "audit chain of tenant acme does not verify: event " +
                          std::to_string(victim) +
                          ": its hash does not match its content (the event was changed)\n");
 }
 
-TEST_F(AuditCommandTest, DeletedLastEventIsNamed) {
+TEST_P(AuditCommandTest, DeletedLastEventIsNamed) {
   const int64_t head = Head();
   Sql("DELETE FROM audit_events WHERE tenant_id = 'acme' AND seq = " + std::to_string(head));
   RunOutput bad = Govflow(
-      {"audit", "verify", "--data", Data(), "--tenant", "acme", "--as", "auditor@acme.example"});
+      {"audit", "verify", "@store", "--tenant", "acme", "--as", "auditor@acme.example"});
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_EQ(bad.err, "audit chain of tenant acme does not verify: event " + std::to_string(head) +
                          " is missing (the chain head is at seq " + std::to_string(head) + ")\n");
 }
 
-TEST_F(AuditCommandTest, ExportVerifiesOfflineWithOnlyThePublicKey) {
-  ASSERT_EQ(Govflow({"audit", "checkpoint", "--data", Data()}).exit_code, 0);
+TEST_P(AuditCommandTest, ExportVerifiesOfflineWithOnlyThePublicKey) {
+  ASSERT_EQ(Govflow({"audit", "checkpoint", "@store"}).exit_code, 0);
   const std::string file = (dir_ / "acme.jsonl").string();
-  RunOutput exp = Govflow({"audit", "export", "--data", Data(), "--tenant", "acme", "--as",
+  RunOutput exp = Govflow({"audit", "export", "@store", "--tenant", "acme", "--as",
                            "auditor@acme.example", "--out", file});
   ASSERT_EQ(exp.exit_code, 0) << exp.err;
-  RunOutput key = Govflow({"audit", "public-key", "--data", Data()});
+  RunOutput key = Govflow({"audit", "public-key", "@store"});
   const std::string pub = key.out.substr(0, key.out.size() - 1);
   // Nothing but the file and the key: the data directory is gone.
   const std::filesystem::path copy = std::filesystem::temp_directory_path() /
@@ -167,21 +201,26 @@ TEST_F(AuditCommandTest, ExportVerifiesOfflineWithOnlyThePublicKey) {
   std::filesystem::remove(copy);
 }
 
-TEST_F(AuditCommandTest, VerifyActsAsAUserWithAuditRead) {
-  RunOutput none = Govflow({"audit", "verify", "--data", Data(), "--tenant", "acme"});
+TEST_P(AuditCommandTest, VerifyActsAsAUserWithAuditRead) {
+  RunOutput none = Govflow({"audit", "verify", "@store", "--tenant", "acme"});
   EXPECT_EQ(none.exit_code, 1);
   EXPECT_EQ(none.err, "govflow audit verify: --as EMAIL is required: audit commands act as a user\n");
   RunOutput op = Govflow(
-      {"audit", "verify", "--data", Data(), "--tenant", "acme", "--as", "op@acme.example"});
+      {"audit", "verify", "@store", "--tenant", "acme", "--as", "op@acme.example"});
   EXPECT_EQ(op.exit_code, 1);
   EXPECT_NE(op.err.find("audit.read"), std::string::npos) << op.err;
-  RunOutput list = Govflow({"audit", "list", "--data", Data(), "--tenant", "acme", "--as",
+  RunOutput list = Govflow({"audit", "list", "@store", "--tenant", "acme", "--as",
                             "auditor@acme.example", "--object-id", "exc-3"});
   EXPECT_EQ(list.exit_code, 0) << list.err;
   EXPECT_NE(list.out.find("user:alice  exception.acknowledge  exception_case/exc-3  \"on it\""),
             std::string::npos)
       << list.out;
 }
+
+INSTANTIATE_TEST_SUITE_P(Stores, AuditCommandTest, ::testing::Values(Where::kData, Where::kStore),
+                         [](const ::testing::TestParamInfo<Where>& info) {
+                           return info.param == Where::kData ? "Data" : "Store";
+                         });
 
 }  // namespace
 }  // namespace govflow
