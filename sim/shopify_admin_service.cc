@@ -312,8 +312,8 @@ AdminReply ShopifyAdminService::HandleApi(const AdminRequest& request, std::stri
   if (fault_status > 0) {
     if (fault_status == 429) return throttled();
     ++stats_.errors;
-    AdminReply r = Errors(fault_status,
-                          fault_status == 503 ? "Service Unavailable" : "Internal Server Error");
+    AdminReply r =
+        Errors(fault_status, fault_status == 503 ? "Service Unavailable" : "Internal Server Error");
     if (fault_status == 503) r.headers.emplace_back("Retry-After", "1");
     return with_limit(std::move(r));
   }

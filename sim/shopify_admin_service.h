@@ -114,8 +114,8 @@ class ShopifyAdminService {
     std::vector<int64_t> variant_ids;
   };
 
-  AdminReply HandleApi(const AdminRequest& request, std::string_view path,
-                       std::string_view query, std::chrono::steady_clock::time_point now);
+  AdminReply HandleApi(const AdminRequest& request, std::string_view path, std::string_view query,
+                       std::chrono::steady_clock::time_point now);
   AdminReply HandleSim(const AdminRequest& request, std::string_view path);
   AdminReply PutVariant(int64_t id, std::string_view body);
   std::string VariantJson(const SimVariant& v) const;

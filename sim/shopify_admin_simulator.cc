@@ -183,7 +183,8 @@ Status ShopifyAdminSimulator::Impl::Listen() {
   std::string host = options_.host == "localhost" ? "127.0.0.1" : options_.host;
   beast::error_code ec;
   auto address = asio::ip::make_address(host, ec);
-  if (ec) return InvalidArgument("shopify admin simulator: bad listen address '" + options_.host + "'");
+  if (ec)
+    return InvalidArgument("shopify admin simulator: bad listen address '" + options_.host + "'");
   if (!address.is_loopback()) {
     return InvalidArgument("shopify admin simulator: refusing to listen on non-loopback address '" +
                            options_.host + "'");

@@ -4,6 +4,8 @@
 // manual run of the jobs `govflow serve` runs periodically (release or reject changes whose
 // approvals were decided, then publish released changes to the storefront; actors
 // system:price_changes and system:price_publisher).
+#include <unistd.h>
+
 #include <boost/json.hpp>
 #include <chrono>
 #include <ctime>
@@ -14,7 +16,6 @@
 #include <optional>
 #include <sstream>
 #include <string>
-#include <unistd.h>
 
 #include "cli/commands.h"
 #include "cli/store_options.h"
@@ -173,14 +174,13 @@ Result<connect::shopify::VariantPrice> LookUpVariant(const PricesArgs& args, sto
   GOVFLOW_ASSIGN_OR_RETURN(std::unique_ptr<connect::CurlHttpClient> http,
                            connect::CurlHttpClient::Create());
   gov::StoredStorefrontClients clients(store, *http, store.clock(), key);
-  GOVFLOW_ASSIGN_OR_RETURN(connect::shopify::AdminClient * client,
-                           clients.For(tenant, connection));
+  GOVFLOW_ASSIGN_OR_RETURN(connect::shopify::AdminClient * client, clients.For(tenant, connection));
   std::promise<connect::CallResult<std::optional<connect::shopify::VariantPrice>>> promise;
   auto future = promise.get_future();
   client->FindVariantBySku(args.sku, [&promise](auto r) { promise.set_value(std::move(r)); });
   auto found = future.get();
-  if (!found.ok()) return Unavailable("storefront lookup of " + args.sku + ": " +
-                                      found.failure().ToString());
+  if (!found.ok())
+    return Unavailable("storefront lookup of " + args.sku + ": " + found.failure().ToString());
   if (!found.value()) return NotFound("the storefront has no variant with SKU " + args.sku);
   return *found.value();
 }
@@ -304,8 +304,7 @@ int RunPublish(const PricesArgs& args) {
 
 void AddPersonFlags(CLI::App& cmd, PricesArgs& args) {
   AddStoreFlags(cmd, args.store);
-  cmd.add_option("--as", args.as, "acting user's e-mail (checked against their roles)")
-      ->required();
+  cmd.add_option("--as", args.as, "acting user's e-mail (checked against their roles)")->required();
   cmd.add_option("--tenant", args.tenant, "tenant (default: the only one the user sees)");
 }
 
@@ -313,9 +312,9 @@ void AddPersonFlags(CLI::App& cmd, PricesArgs& args) {
 
 void RegisterPricesCommands(CLI::App& app, CommandResult& result) {
   auto args = std::make_shared<PricesArgs>();
-  CLI::App* group =
-      app.add_subcommand("prices", "price changes behind the approval gate: request, list, "
-                                   "show, publish");
+  CLI::App* group = app.add_subcommand("prices",
+                                       "price changes behind the approval gate: request, list, "
+                                       "show, publish");
   group->require_subcommand(1);
 
   CLI::App* request = group->add_subcommand(

@@ -144,8 +144,8 @@ Status WriteOutbox(store::Txn& txn, const PriceChange& c) {
       .status();
 }
 
-Status Release(store::Txn& txn, PriceChange& c, const std::string& actor,
-               const std::string& reason, json::object details) {
+Status Release(store::Txn& txn, PriceChange& c, const std::string& actor, const std::string& reason,
+               json::object details) {
   const int64_t now = Micros(txn.Now());
   GOVFLOW_ASSIGN_OR_RETURN(
       int64_t changed,
@@ -153,7 +153,8 @@ Status Release(store::Txn& txn, PriceChange& c, const std::string& actor,
                         "updated_at = ?, outcome = ? WHERE tenant_id = ? AND change_id = ? "
                         "AND state = 'pending_approval'",
                         {now, now, reason, c.tenant.value(), c.id}));
-  if (changed != 1) return Status(StatusCode::kAborted, "price change " + c.id + " is no longer held");
+  if (changed != 1)
+    return Status(StatusCode::kAborted, "price change " + c.id + " is no longer held");
   c.state = PriceChangeState::kReleased;
   c.released_at = txn.Now();
   c.updated_at = txn.Now();
@@ -215,8 +216,8 @@ std::string FormatPriceCents(int64_t cents) {
 }
 
 int64_t PriceChangeBasisPoints(int64_t old_cents, int64_t new_cents) {
-  const long double ratio =
-      static_cast<long double>(new_cents - old_cents) * 10000.0L / static_cast<long double>(old_cents);
+  const long double ratio = static_cast<long double>(new_cents - old_cents) * 10000.0L /
+                            static_cast<long double>(old_cents);
   return static_cast<int64_t>(std::llround(ratio));
 }
 
@@ -254,15 +255,17 @@ json::value PriceChangeFactsJson(const PriceChangeFacts& f) {
 
 PriceApprovalPolicy MatrixPriceApprovalPolicy(
     std::shared_ptr<const policies::ApprovalMatrix> matrix) {
-  return [matrix = std::move(matrix)](const TenantId&, const PriceChangeFacts& facts)
-             -> Result<std::vector<PriceApprovalRequirement>> {
+  return [matrix = std::move(matrix)](
+             const TenantId&,
+             const PriceChangeFacts& facts) -> Result<std::vector<PriceApprovalRequirement>> {
     std::vector<PriceApprovalRequirement> out;
     for (const policies::ApprovalRuleMatch& m : policies::EvaluateApprovalMatrix(
              *matrix, kPriceChangeSubject, PriceChangeFactsJson(facts))) {
       const policies::ApprovalMatrixRow& row = *m.row;
       PriceApprovalRequirement r;
       r.rule = row.name;
-      if (!m.evaluation_error.empty()) r.rule += " (condition failed closed: " + m.evaluation_error + ")";
+      if (!m.evaluation_error.empty())
+        r.rule += " (condition failed closed: " + m.evaluation_error + ")";
       r.roles = row.required_roles;
       r.quorum = row.quorum;
       r.excluded_roles = row.approver_not_in_roles;
@@ -288,9 +291,9 @@ std::string PriceChangeDiffJson(const PriceChange& c) {
   o["price"] = json::object{{"from", c.old_price}, {"to", c.new_price}};
   o["percent"] = c.percent();
   if (c.compare_at_price) {
-    o["compare_at_price"] = json::object{
-        {"to", c.compare_at_price->empty() ? json::value(nullptr)
-                                           : json::value(*c.compare_at_price)}};
+    o["compare_at_price"] =
+        json::object{{"to", c.compare_at_price->empty() ? json::value(nullptr)
+                                                        : json::value(*c.compare_at_price)}};
   }
   o["reason"] = c.reason;
   return CanonicalJson(json::value(std::move(o)));
@@ -379,8 +382,8 @@ Result<PriceChange> RequestPriceChange(store::Txn& txn, const TenantScope& scope
                        "'pending_approval', '', ?, ?, NULL, NULL)",
                    {c.tenant.value(), c.id, c.connection.value(), c.sku, c.variant_id, c.currency,
                     c.old_price, c.new_price, c.old_cents, c.new_cents,
-                    store::sql::Nullable(c.compare_at_price), c.change_bp, c.reason,
-                    c.requested_by, c.rule, now, now})
+                    store::sql::Nullable(c.compare_at_price), c.change_bp, c.reason, c.requested_by,
+                    c.rule, now, now})
           .status());
 
   if (requirements.empty()) {
@@ -407,8 +410,8 @@ Result<PriceChange> RequestPriceChange(store::Txn& txn, const TenantScope& scope
     ar.rule = requirement.rule;
     ar.excluded_roles = requirement.excluded_roles;
     if (requirement.expires_after) {
-      ar.expires_at = txn.Now() + std::chrono::duration_cast<TimePoint::duration>(
-                                      *requirement.expires_after);
+      ar.expires_at =
+          txn.Now() + std::chrono::duration_cast<TimePoint::duration>(*requirement.expires_after);
     }
     ar.on_expiry = requirement.on_expiry;
     ar.escalate_to_roles = requirement.escalate_to_roles;
@@ -587,11 +590,11 @@ Result<int> ReleaseDecidedPriceChanges(store::Store& store, int limit) {
   int moved = 0;
   for (const auto& [tenant, change_id] : due) {
     bool did = false;
-    GOVFLOW_RETURN_IF_ERROR(store.Transact([&, &tenant = tenant,
-                                            &change_id = change_id](store::Txn& txn) -> Status {
-      GOVFLOW_ASSIGN_OR_RETURN(did, Settle(txn, tenant, change_id));
-      return Status::Ok();
-    }));
+    GOVFLOW_RETURN_IF_ERROR(
+        store.Transact([&, &tenant = tenant, &change_id = change_id](store::Txn& txn) -> Status {
+          GOVFLOW_ASSIGN_OR_RETURN(did, Settle(txn, tenant, change_id));
+          return Status::Ok();
+        }));
     if (did) ++moved;
   }
   return moved;

@@ -47,8 +47,8 @@ int64_t PriceChangeBasisPoints(int64_t old_cents, int64_t new_cents);
 struct PriceChangeRequest {
   ConnectionId connection;  // the tenant's storefront connection (kind shopify.admin)
   std::string sku;
-  int64_t variant_id = 0;   // the storefront's variant id
-  std::string old_price;    // the price the change starts from (the storefront's current price)
+  int64_t variant_id = 0;  // the storefront's variant id
+  std::string old_price;   // the price the change starts from (the storefront's current price)
   std::string new_price;
   // Compare-at price to set with it: nullopt leaves it, "" clears it (a promotion usually sets it
   // to the old price, so the storefront shows the reduction).

@@ -179,9 +179,8 @@ Result<PricePublisher::Outcome> PricePublisher::PublishOne(const TenantId& tenan
   bool claimed = false;
   GOVFLOW_RETURN_IF_ERROR(store_.Transact([&](store::Txn& txn) -> Status {
     const int64_t now = Micros(txn.Now());
-    const int64_t until = now + std::chrono::duration_cast<std::chrono::microseconds>(
-                                    options_.claim_for)
-                                    .count();
+    const int64_t until =
+        now + std::chrono::duration_cast<std::chrono::microseconds>(options_.claim_for).count();
     GOVFLOW_ASSIGN_OR_RETURN(
         int64_t n,
         txn.sql().Execute(
@@ -206,9 +205,9 @@ Result<PricePublisher::Outcome> PricePublisher::PublishOne(const TenantId& tenan
     // Only released changes have outbox rows; anything else is a broken invariant: never send.
     GOVFLOW_RETURN_IF_ERROR(RecordFailure(
         tenant, change_id, attempts,
-        LocalFailure(ErrorClass::kValidation, "not_released",
-                     "outbox row for a change in state " +
-                         std::string(PriceChangeStateName(change.state))),
+        LocalFailure(
+            ErrorClass::kValidation, "not_released",
+            "outbox row for a change in state " + std::string(PriceChangeStateName(change.state))),
         /*permanent=*/true));
     return Outcome::kFailed;
   }
@@ -239,13 +238,12 @@ Result<PricePublisher::Outcome> PricePublisher::PublishOne(const TenantId& tenan
                  CompareAtMatches(change.compare_at_price, before.compare_at_price);
   VariantPrice after = before;
   if (!already) {
-    if (!SamePrice(before.price, change.old_cents) &&
-        !SamePrice(before.price, change.new_cents)) {
-      CallFailure f = LocalFailure(
-          ErrorClass::kConflict, "price_moved",
-          "the storefront price of " + change.sku + " is " + before.price +
-              ", not the approved change's starting price " + change.old_price +
-              "; not overwritten (request the change again from the current price)");
+    if (!SamePrice(before.price, change.old_cents) && !SamePrice(before.price, change.new_cents)) {
+      CallFailure f =
+          LocalFailure(ErrorClass::kConflict, "price_moved",
+                       "the storefront price of " + change.sku + " is " + before.price +
+                           ", not the approved change's starting price " + change.old_price +
+                           "; not overwritten (request the change again from the current price)");
       GOVFLOW_RETURN_IF_ERROR(RecordFailure(tenant, change_id, attempts, f, /*permanent=*/true));
       return Outcome::kFailed;
     }
@@ -267,11 +265,11 @@ Result<PricePublisher::Outcome> PricePublisher::PublishOne(const TenantId& tenan
     after = written.value();
     if (!SamePrice(after.price, change.new_cents)) {
       // The storefront acknowledged but holds another price: re-read and settle next time.
-      GOVFLOW_RETURN_IF_ERROR(RecordFailure(
-          tenant, change_id, attempts,
-          LocalFailure(ErrorClass::kUnknown, "unexpected_price",
-                       "the storefront answered with price " + after.price),
-          /*permanent=*/false));
+      GOVFLOW_RETURN_IF_ERROR(
+          RecordFailure(tenant, change_id, attempts,
+                        LocalFailure(ErrorClass::kUnknown, "unexpected_price",
+                                     "the storefront answered with price " + after.price),
+                        /*permanent=*/false));
       return Outcome::kRetrying;
     }
   }
@@ -310,8 +308,7 @@ Result<PricePublisher::Outcome> PricePublisher::PublishOne(const TenantId& tenan
 }
 
 Status PricePublisher::RecordFailure(const TenantId& tenant, const std::string& change_id,
-                                     int64_t attempts, const CallFailure& failure,
-                                     bool permanent) {
+                                     int64_t attempts, const CallFailure& failure, bool permanent) {
   const bool give_up = permanent || attempts >= options_.max_attempts;
   return store_.Transact([&](store::Txn& txn) -> Status {
     const int64_t now = Micros(txn.Now());

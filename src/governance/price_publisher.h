@@ -78,11 +78,11 @@ struct PricePublisherOptions {
 };
 
 struct PublishReport {
-  int published = 0;      // the storefront now has the new price
+  int published = 0;        // the storefront now has the new price
   int already_applied = 0;  // ...of which it had it already (read-before-write)
-  int retrying = 0;       // attempt failed; another is scheduled
-  int failed = 0;         // failed for good
-  int skipped = 0;        // claimed by someone else meanwhile
+  int retrying = 0;         // attempt failed; another is scheduled
+  int failed = 0;           // failed for good
+  int skipped = 0;          // claimed by someone else meanwhile
 };
 
 class PricePublisher {

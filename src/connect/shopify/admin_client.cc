@@ -129,9 +129,8 @@ std::string NextPageUrl(const HttpResponse& r) {
     if (lt == std::string_view::npos || gt == std::string_view::npos) return "";
     std::string_view url = rest.substr(lt + 1, gt - lt - 1);
     size_t comma = rest.find(',', gt);
-    std::string_view params =
-        rest.substr(gt + 1, comma == std::string_view::npos ? std::string_view::npos
-                                                            : comma - gt - 1);
+    std::string_view params = rest.substr(
+        gt + 1, comma == std::string_view::npos ? std::string_view::npos : comma - gt - 1);
     if (params.find("rel=\"next\"") != std::string_view::npos) return std::string(url);
     if (comma == std::string_view::npos) return "";
     rest = rest.substr(comma + 1);
@@ -466,8 +465,9 @@ void AdminClient::FindVariantBySku(std::string sku, FindCallback done) {
     done(Failure(EC::kValidation, "missing_sku", "sku is required"));
     return;
   }
-  impl_->FindPage(impl_->admin_url_ + "/products.json?limit=250&fields=" + PercentEncode("id,variants"),
-                  std::make_shared<std::string>(std::move(sku)), std::move(done));
+  impl_->FindPage(
+      impl_->admin_url_ + "/products.json?limit=250&fields=" + PercentEncode("id,variants"),
+      std::make_shared<std::string>(std::move(sku)), std::move(done));
 }
 
 const AdminConfig& AdminClient::config() const {

@@ -202,12 +202,13 @@ TEST_P(PriceGateTest, ExpiredClaimOfACrashedPublisherIsTakenOver) {
   // A publisher that claimed the row and died before sending anything.
   InTxn([&](store::Txn& txn) -> Status {
     return txn.sql()
-        .Execute("UPDATE price_change_outbox SET state = 'in_flight', claimed_by = 'dead', "
-                 "claimed_until = ?, attempts = 1 WHERE change_id = ?",
-                 {std::chrono::duration_cast<std::chrono::microseconds>(
-                      (clock_.Now() + std::chrono::minutes(2)).time_since_epoch())
-                      .count(),
-                  c->id})
+        .Execute(
+            "UPDATE price_change_outbox SET state = 'in_flight', claimed_by = 'dead', "
+            "claimed_until = ?, attempts = 1 WHERE change_id = ?",
+            {std::chrono::duration_cast<std::chrono::microseconds>(
+                 (clock_.Now() + std::chrono::minutes(2)).time_since_epoch())
+                 .count(),
+             c->id})
         .status();
   });
   EXPECT_EQ(Publish().published, 0);  // the claim is still live

@@ -4,6 +4,8 @@
 // requester never approves their own change; a rejection or expiry cancels it for good; a change
 // within the threshold is released at once; tenants never see each other's changes; every step
 // is audited.
+#include "governance/price_changes.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -11,7 +13,6 @@
 #include <boost/json.hpp>
 
 #include "governance/approvals.h"
-#include "governance/price_changes.h"
 #include "unit/governance/pricing/pricing_fixture.h"
 
 namespace govflow::governance::testing {
@@ -167,7 +168,7 @@ TEST_P(PriceChangesTest, RejectedChangeIsNeverReleased) {
 
 TEST_P(PriceChangesTest, ExpiredApprovalCancelsTheChange) {
   policy_ = [](const TenantId&,
-                const PriceChangeFacts& f) -> Result<std::vector<PriceApprovalRequirement>> {
+               const PriceChangeFacts& f) -> Result<std::vector<PriceApprovalRequirement>> {
     if (f.abs_percent <= 20) return std::vector<PriceApprovalRequirement>{};
     PriceApprovalRequirement r;
     r.rule = "price_change abs(percent) > 20";
@@ -288,8 +289,8 @@ TEST_P(PriceChangesTest, ApprovalMatrixRowsNameTheRolesAndEachMustApprove) {
     one.approval_id = id;
     tasks.push_back(Task(one));
   }
-  const ApprovalTask& pm = tasks[0].request.required_roles[0] == "pricing_manager" ? tasks[0]
-                                                                                     : tasks[1];
+  const ApprovalTask& pm =
+      tasks[0].request.required_roles[0] == "pricing_manager" ? tasks[0] : tasks[1];
   const ApprovalTask& fc = &pm == &tasks[0] ? tasks[1] : tasks[0];
   EXPECT_EQ(fc.request.quorum, 2);
   EXPECT_EQ(fc.request.required_roles, std::vector<std::string>{"finance_controller"});

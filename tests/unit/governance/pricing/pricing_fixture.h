@@ -53,8 +53,7 @@ class PricingTest : public govflow::testing::GovernanceStoreTest {
     InTxn([&](store::Txn& txn) -> Status {
       NewUser u;
       u.email = email;
-      GOVFLOW_ASSIGN_OR_RETURN(std::string id,
-                               CreateUser(txn, PartnerScope::ForSystem("test"), u));
+      GOVFLOW_ASSIGN_OR_RETURN(std::string id, CreateUser(txn, PartnerScope::ForSystem("test"), u));
       for (const auto& role : roles) {
         GOVFLOW_RETURN_IF_ERROR(
             GrantTenantRole(txn, TenantScope::ForSystem(tenant, "test"), id, role));
@@ -91,8 +90,7 @@ class PricingTest : public govflow::testing::GovernanceStoreTest {
                               const TenantId& tenant = kAcme, int64_t variant_id = 45300000000017,
                               const std::string& old_price = "24.00",
                               const std::string& sku = "BEANIE-MER-NAV") {
-    GOVFLOW_ASSIGN_OR_RETURN(TenantScope scope,
-                             ScopeFor(email, tenant, perm::kApprovalsRequest));
+    GOVFLOW_ASSIGN_OR_RETURN(TenantScope scope, ScopeFor(email, tenant, perm::kApprovalsRequest));
     PriceChangeRequest r;
     r.connection = kShop;
     r.sku = sku;
