@@ -13,8 +13,8 @@
 #include <cstdlib>
 #include <ctime>
 #include <functional>
-#include <map>
 #include <iostream>
+#include <map>
 
 #include "cli/commands.h"
 #include "cli/store_options.h"
@@ -75,7 +75,8 @@ Result<std::string> ReadPassword(bool from_stdin, const char* env_var, bool requ
     if (line.empty()) return InvalidArgument("no password on stdin");
     return line;
   }
-  if (const char* env = std::getenv(env_var); env != nullptr && *env != '\0') return std::string(env);
+  if (const char* env = std::getenv(env_var); env != nullptr && *env != '\0')
+    return std::string(env);
   if (required) {
     return InvalidArgument(std::string("give the password on stdin (--password-stdin) or in ") +
                            env_var);
@@ -127,9 +128,9 @@ int RunPartnerInit(const AccessArgs& args) {
   gov::PartnerInitResult result;
   Status st = (*store)->Transact([&](store::Txn& txn) -> Status {
     GOVFLOW_ASSIGN_OR_RETURN(
-        result, gov::InitPartner(txn, gov::PartnerInit{args.partner_id, args.partner_name,
-                                                       args.admin_email, args.admin_name,
-                                                       *password}));
+        result,
+        gov::InitPartner(txn, gov::PartnerInit{args.partner_id, args.partner_name, args.admin_email,
+                                               args.admin_name, *password}));
     return Status::Ok();
   });
   if (!st.ok()) return Fail(kCmd, st);
@@ -188,18 +189,20 @@ int RunUsersCreate(const AccessArgs& args) {
   std::string id;
   Status st;
   if (args.tenant.empty()) {
-    st = WithPartner(*s, gov::perm::kUsersManage, [&](store::Txn& txn, const auto& scope) -> Status {
-      GOVFLOW_ASSIGN_OR_RETURN(id, gov::CreateUser(txn, scope, user));
-      if (!args.role.empty()) GOVFLOW_RETURN_IF_ERROR(gov::GrantPartnerRole(txn, scope, id, args.role));
-      return Status::Ok();
-    });
+    st =
+        WithPartner(*s, gov::perm::kUsersManage, [&](store::Txn& txn, const auto& scope) -> Status {
+          GOVFLOW_ASSIGN_OR_RETURN(id, gov::CreateUser(txn, scope, user));
+          if (!args.role.empty())
+            GOVFLOW_RETURN_IF_ERROR(gov::GrantPartnerRole(txn, scope, id, args.role));
+          return Status::Ok();
+        });
   } else {
     if (args.role.empty()) return Fail(kCmd, InvalidArgument("--role is required with --tenant"));
-    st = WithTenant(*s, args, gov::perm::kUsersManage,
-                    [&](store::Txn& txn, const auto& scope) -> Status {
-                      GOVFLOW_ASSIGN_OR_RETURN(id, gov::CreateTenantUser(txn, scope, user, args.role));
-                      return Status::Ok();
-                    });
+    st = WithTenant(
+        *s, args, gov::perm::kUsersManage, [&](store::Txn& txn, const auto& scope) -> Status {
+          GOVFLOW_ASSIGN_OR_RETURN(id, gov::CreateTenantUser(txn, scope, user, args.role));
+          return Status::Ok();
+        });
   }
   if (!st.ok()) return Fail(kCmd, st);
   std::cout << "user " << args.email << " created (" << id << ")\n";
@@ -223,14 +226,15 @@ int RunUsersList(const AccessArgs& args) {
       return Status::Ok();
     });
   } else {
-    st = WithTenant(*s, args, gov::perm::kUsersRead, [&](store::Txn& txn, const auto& scope) -> Status {
-      GOVFLOW_ASSIGN_OR_RETURN(auto members, gov::ListTenantMembers(txn, scope));
-      for (const auto& m : members) {
-        std::cout << m.user.email << "  " << m.user.display_name << "  " << Join(m.roles)
-                  << (m.user.disabled ? "  disabled" : "") << "\n";
-      }
-      return Status::Ok();
-    });
+    st = WithTenant(*s, args, gov::perm::kUsersRead,
+                    [&](store::Txn& txn, const auto& scope) -> Status {
+                      GOVFLOW_ASSIGN_OR_RETURN(auto members, gov::ListTenantMembers(txn, scope));
+                      for (const auto& m : members) {
+                        std::cout << m.user.email << "  " << m.user.display_name << "  "
+                                  << Join(m.roles) << (m.user.disabled ? "  disabled" : "") << "\n";
+                      }
+                      return Status::Ok();
+                    });
   }
   return st.ok() ? 0 : Fail(kCmd, st);
 }
@@ -239,10 +243,11 @@ int RunUsersSetDisabled(const AccessArgs& args, bool disabled) {
   const std::string cmd = disabled ? "users disable" : "users enable";
   auto s = OpenSession(args);
   if (!s.ok()) return Fail(cmd, s.status());
-  Status st = WithPartner(*s, gov::perm::kUsersManage, [&](store::Txn& txn, const auto& scope) -> Status {
-    GOVFLOW_ASSIGN_OR_RETURN(std::string id, UserId(txn, args.email));
-    return gov::SetUserDisabled(txn, scope, id, disabled);
-  });
+  Status st =
+      WithPartner(*s, gov::perm::kUsersManage, [&](store::Txn& txn, const auto& scope) -> Status {
+        GOVFLOW_ASSIGN_OR_RETURN(std::string id, UserId(txn, args.email));
+        return gov::SetUserDisabled(txn, scope, id, disabled);
+      });
   if (!st.ok()) return Fail(cmd, st);
   std::cout << "user " << args.email << (disabled ? " disabled\n" : " enabled\n");
   return 0;
@@ -254,17 +259,19 @@ int RunUsersGrant(const AccessArgs& args, bool grant) {
   if (!s.ok()) return Fail(cmd, s.status());
   Status st;
   if (args.tenant.empty()) {
-    st = WithPartner(*s, gov::perm::kUsersManage, [&](store::Txn& txn, const auto& scope) -> Status {
-      GOVFLOW_ASSIGN_OR_RETURN(std::string id, UserId(txn, args.email));
-      return grant ? gov::GrantPartnerRole(txn, scope, id, args.role)
-                   : gov::RevokePartnerRole(txn, scope, id, args.role);
-    });
+    st =
+        WithPartner(*s, gov::perm::kUsersManage, [&](store::Txn& txn, const auto& scope) -> Status {
+          GOVFLOW_ASSIGN_OR_RETURN(std::string id, UserId(txn, args.email));
+          return grant ? gov::GrantPartnerRole(txn, scope, id, args.role)
+                       : gov::RevokePartnerRole(txn, scope, id, args.role);
+        });
   } else {
-    st = WithTenant(*s, args, gov::perm::kUsersManage, [&](store::Txn& txn, const auto& scope) -> Status {
-      GOVFLOW_ASSIGN_OR_RETURN(std::string id, UserId(txn, args.email));
-      return grant ? gov::GrantTenantRole(txn, scope, id, args.role)
-                   : gov::RevokeTenantRole(txn, scope, id, args.role);
-    });
+    st = WithTenant(*s, args, gov::perm::kUsersManage,
+                    [&](store::Txn& txn, const auto& scope) -> Status {
+                      GOVFLOW_ASSIGN_OR_RETURN(std::string id, UserId(txn, args.email));
+                      return grant ? gov::GrantTenantRole(txn, scope, id, args.role)
+                                   : gov::RevokeTenantRole(txn, scope, id, args.role);
+                    });
   }
   if (!st.ok()) return Fail(cmd, st);
   std::cout << (grant ? "granted " : "revoked ") << args.role << (grant ? " to " : " from ")
@@ -278,9 +285,10 @@ int RunTeamsCreate(const AccessArgs& args) {
   constexpr std::string_view kCmd = "teams create";
   auto s = OpenSession(args);
   if (!s.ok()) return Fail(kCmd, s.status());
-  Status st = WithTenant(*s, args, gov::perm::kUsersManage, [&](store::Txn& txn, const auto& scope) {
-    return gov::CreateTeam(txn, scope, args.team, args.name);
-  });
+  Status st =
+      WithTenant(*s, args, gov::perm::kUsersManage, [&](store::Txn& txn, const auto& scope) {
+        return gov::CreateTeam(txn, scope, args.team, args.name);
+      });
   if (!st.ok()) return Fail(kCmd, st);
   std::cout << "team " << args.team << " created on " << args.tenant << "\n";
   return 0;
@@ -290,11 +298,12 @@ int RunTeamsMember(const AccessArgs& args, bool add) {
   const std::string cmd = add ? "teams add-member" : "teams remove-member";
   auto s = OpenSession(args);
   if (!s.ok()) return Fail(cmd, s.status());
-  Status st = WithTenant(*s, args, gov::perm::kUsersManage, [&](store::Txn& txn, const auto& scope) -> Status {
-    GOVFLOW_ASSIGN_OR_RETURN(std::string id, UserId(txn, args.email));
-    return add ? gov::AddTeamMember(txn, scope, args.team, id)
-               : gov::RemoveTeamMember(txn, scope, args.team, id);
-  });
+  Status st = WithTenant(*s, args, gov::perm::kUsersManage,
+                         [&](store::Txn& txn, const auto& scope) -> Status {
+                           GOVFLOW_ASSIGN_OR_RETURN(std::string id, UserId(txn, args.email));
+                           return add ? gov::AddTeamMember(txn, scope, args.team, id)
+                                      : gov::RemoveTeamMember(txn, scope, args.team, id);
+                         });
   if (!st.ok()) return Fail(cmd, st);
   std::cout << args.email << (add ? " added to " : " removed from ") << args.team << "\n";
   return 0;
@@ -304,23 +313,25 @@ int RunTeamsList(const AccessArgs& args) {
   constexpr std::string_view kCmd = "teams list";
   auto s = OpenSession(args);
   if (!s.ok()) return Fail(kCmd, s.status());
-  Status st = WithTenant(*s, args, gov::perm::kTenantsRead, [&](store::Txn& txn, const auto& scope) -> Status {
-    GOVFLOW_ASSIGN_OR_RETURN(auto teams, gov::ListTeams(txn, scope));
-    // Members by e-mail where the actor may read users; by id otherwise.
-    std::map<std::string, std::string> emails;
-    if (scope.Has(gov::perm::kUsersRead)) {
-      GOVFLOW_ASSIGN_OR_RETURN(auto members, gov::ListTenantMembers(txn, scope));
-      for (const auto& m : members) emails[m.user.user_id] = m.user.email;
-    }
-    for (const auto& t : teams) {
-      std::vector<std::string> names;
-      for (const auto& id : t.member_user_ids) names.push_back(emails.contains(id) ? emails[id] : id);
-      std::cout << t.id << "  " << t.display_name << "  " << (names.empty() ? "-" : Join(names))
-                << "\n";
-    }
-    if (teams.empty()) std::cout << "no teams\n";
-    return Status::Ok();
-  });
+  Status st = WithTenant(
+      *s, args, gov::perm::kTenantsRead, [&](store::Txn& txn, const auto& scope) -> Status {
+        GOVFLOW_ASSIGN_OR_RETURN(auto teams, gov::ListTeams(txn, scope));
+        // Members by e-mail where the actor may read users; by id otherwise.
+        std::map<std::string, std::string> emails;
+        if (scope.Has(gov::perm::kUsersRead)) {
+          GOVFLOW_ASSIGN_OR_RETURN(auto members, gov::ListTenantMembers(txn, scope));
+          for (const auto& m : members) emails[m.user.user_id] = m.user.email;
+        }
+        for (const auto& t : teams) {
+          std::vector<std::string> names;
+          for (const auto& id : t.member_user_ids)
+            names.push_back(emails.contains(id) ? emails[id] : id);
+          std::cout << t.id << "  " << t.display_name << "  " << (names.empty() ? "-" : Join(names))
+                    << "\n";
+        }
+        if (teams.empty()) std::cout << "no teams\n";
+        return Status::Ok();
+      });
   return st.ok() ? 0 : Fail(kCmd, st);
 }
 
@@ -338,14 +349,15 @@ int RunRolesList(const AccessArgs& args) {
     }
     return 0;
   }
-  Status st = WithTenant(*s, args, gov::perm::kTenantsRead, [&](store::Txn& txn, const auto& scope) -> Status {
-    GOVFLOW_ASSIGN_OR_RETURN(auto roles, gov::ListRoles(txn, scope));
-    for (const auto& r : roles) {
-      std::cout << r.name << "  " << (r.builtin ? "built-in" : "custom") << "  "
-                << Join(r.permissions) << "\n";
-    }
-    return Status::Ok();
-  });
+  Status st = WithTenant(*s, args, gov::perm::kTenantsRead,
+                         [&](store::Txn& txn, const auto& scope) -> Status {
+                           GOVFLOW_ASSIGN_OR_RETURN(auto roles, gov::ListRoles(txn, scope));
+                           for (const auto& r : roles) {
+                             std::cout << r.name << "  " << (r.builtin ? "built-in" : "custom")
+                                       << "  " << Join(r.permissions) << "\n";
+                           }
+                           return Status::Ok();
+                         });
   return st.ok() ? 0 : Fail(kCmd, st);
 }
 
@@ -353,10 +365,11 @@ int RunRolesCreate(const AccessArgs& args, bool create) {
   const std::string cmd = create ? "roles create" : "roles set";
   auto s = OpenSession(args);
   if (!s.ok()) return Fail(cmd, s.status());
-  Status st = WithTenant(*s, args, gov::perm::kUsersManage, [&](store::Txn& txn, const auto& scope) {
-    return create ? gov::CreateRole(txn, scope, args.role, args.description, args.permissions)
-                  : gov::SetRolePermissions(txn, scope, args.role, args.permissions);
-  });
+  Status st =
+      WithTenant(*s, args, gov::perm::kUsersManage, [&](store::Txn& txn, const auto& scope) {
+        return create ? gov::CreateRole(txn, scope, args.role, args.description, args.permissions)
+                      : gov::SetRolePermissions(txn, scope, args.role, args.permissions);
+      });
   if (!st.ok()) return Fail(cmd, st);
   std::cout << "role " << args.role << (create ? " created" : " updated") << " on " << args.tenant
             << ": " << Join(args.permissions) << "\n";
@@ -378,17 +391,21 @@ int RunTokensIssue(const AccessArgs& args) {
   gov::IssuedToken issued;
   Status st;
   if (args.tenant.empty()) {
-    st = WithPartner(*s, gov::perm::kTokensManage, [&](store::Txn& txn, const auto& scope) -> Status {
-      GOVFLOW_ASSIGN_OR_RETURN(std::string id, UserId(txn, user_email));
-      GOVFLOW_ASSIGN_OR_RETURN(issued, gov::IssuePartnerToken(txn, scope, id, args.name, expires));
-      return Status::Ok();
-    });
+    st = WithPartner(*s, gov::perm::kTokensManage,
+                     [&](store::Txn& txn, const auto& scope) -> Status {
+                       GOVFLOW_ASSIGN_OR_RETURN(std::string id, UserId(txn, user_email));
+                       GOVFLOW_ASSIGN_OR_RETURN(
+                           issued, gov::IssuePartnerToken(txn, scope, id, args.name, expires));
+                       return Status::Ok();
+                     });
   } else {
-    st = WithTenant(*s, args, gov::perm::kTokensManage, [&](store::Txn& txn, const auto& scope) -> Status {
-      GOVFLOW_ASSIGN_OR_RETURN(std::string id, UserId(txn, user_email));
-      GOVFLOW_ASSIGN_OR_RETURN(issued, gov::IssueTenantToken(txn, scope, id, args.name, expires));
-      return Status::Ok();
-    });
+    st = WithTenant(*s, args, gov::perm::kTokensManage,
+                    [&](store::Txn& txn, const auto& scope) -> Status {
+                      GOVFLOW_ASSIGN_OR_RETURN(std::string id, UserId(txn, user_email));
+                      GOVFLOW_ASSIGN_OR_RETURN(
+                          issued, gov::IssueTenantToken(txn, scope, id, args.name, expires));
+                      return Status::Ok();
+                    });
   }
   if (!st.ok()) return Fail(kCmd, st);
   // The token goes to stdout alone on its line (for scripts); the note to stderr.
@@ -415,17 +432,19 @@ int RunTokensList(const AccessArgs& args) {
   if (!s.ok()) return Fail(kCmd, s.status());
   Status st;
   if (args.tenant.empty()) {
-    st = WithPartner(*s, gov::perm::kTokensManage, [&](store::Txn& txn, const auto& scope) -> Status {
-      GOVFLOW_ASSIGN_OR_RETURN(auto tokens, gov::ListAllTokens(txn, scope));
-      PrintTokens(tokens);
-      return Status::Ok();
-    });
+    st = WithPartner(*s, gov::perm::kTokensManage,
+                     [&](store::Txn& txn, const auto& scope) -> Status {
+                       GOVFLOW_ASSIGN_OR_RETURN(auto tokens, gov::ListAllTokens(txn, scope));
+                       PrintTokens(tokens);
+                       return Status::Ok();
+                     });
   } else {
-    st = WithTenant(*s, args, gov::perm::kTokensManage, [&](store::Txn& txn, const auto& scope) -> Status {
-      GOVFLOW_ASSIGN_OR_RETURN(auto tokens, gov::ListTenantTokens(txn, scope));
-      PrintTokens(tokens);
-      return Status::Ok();
-    });
+    st = WithTenant(*s, args, gov::perm::kTokensManage,
+                    [&](store::Txn& txn, const auto& scope) -> Status {
+                      GOVFLOW_ASSIGN_OR_RETURN(auto tokens, gov::ListTenantTokens(txn, scope));
+                      PrintTokens(tokens);
+                      return Status::Ok();
+                    });
   }
   return st.ok() ? 0 : Fail(kCmd, st);
 }
@@ -434,15 +453,15 @@ int RunTokensRevoke(const AccessArgs& args) {
   constexpr std::string_view kCmd = "tokens revoke";
   auto s = OpenSession(args);
   if (!s.ok()) return Fail(kCmd, s.status());
-  Status st = args.tenant.empty()
-                  ? WithPartner(*s, gov::perm::kTokensManage,
-                                [&](store::Txn& txn, const auto& scope) {
-                                  return gov::RevokePartnerToken(txn, scope, args.token_id);
-                                })
-                  : WithTenant(*s, args, gov::perm::kTokensManage,
-                               [&](store::Txn& txn, const auto& scope) {
-                                 return gov::RevokeTenantToken(txn, scope, args.token_id);
-                               });
+  Status st =
+      args.tenant.empty()
+          ? WithPartner(*s, gov::perm::kTokensManage,
+                        [&](store::Txn& txn, const auto& scope) {
+                          return gov::RevokePartnerToken(txn, scope, args.token_id);
+                        })
+          : WithTenant(*s, args, gov::perm::kTokensManage, [&](store::Txn& txn, const auto& scope) {
+              return gov::RevokeTenantToken(txn, scope, args.token_id);
+            });
   if (!st.ok()) return Fail(kCmd, st);
   std::cout << "token " << args.token_id << " revoked\n";
   return 0;
@@ -512,8 +531,8 @@ void RegisterAccessCommands(CLI::App& app, CommandResult& result) {
   uenable->add_option("email", a->email, "login e-mail")->required();
   uenable->callback(run([a] { return RunUsersSetDisabled(*a, false); }));
   for (bool grant : {true, false}) {
-    CLI::App* cmd = users->add_subcommand(grant ? "grant" : "revoke",
-                                          grant ? "grant a role" : "revoke a role");
+    CLI::App* cmd =
+        users->add_subcommand(grant ? "grant" : "revoke", grant ? "grant a role" : "revoke a role");
     AddActing(*cmd, *a, kOnTenant);
     cmd->add_option("email", a->email, "login e-mail")->required();
     cmd->add_option("role", a->role, "role name")->required();
@@ -543,16 +562,18 @@ void RegisterAccessCommands(CLI::App& app, CommandResult& result) {
   // roles
   CLI::App* roles = app.add_subcommand("roles", "roles and their permissions");
   roles->require_subcommand(1);
-  CLI::App* rlist = roles->add_subcommand("list", "a tenant's roles (omit --tenant: partner roles)");
+  CLI::App* rlist =
+      roles->add_subcommand("list", "a tenant's roles (omit --tenant: partner roles)");
   AddActing(*rlist, *a, kOnTenant);
   rlist->callback(run([a] { return RunRolesList(*a); }));
   for (bool create : {true, false}) {
-    CLI::App* cmd = roles->add_subcommand(
-        create ? "create" : "set",
-        create ? "define a custom role, e.g. an approver role" : "replace a custom role's permissions");
+    CLI::App* cmd = roles->add_subcommand(create ? "create" : "set",
+                                          create ? "define a custom role, e.g. an approver role"
+                                                 : "replace a custom role's permissions");
     AddActing(*cmd, *a, "the tenant (required)");
     cmd->add_option("role", a->role, "role name: [a-z][a-z0-9_]*")->required();
-    cmd->add_option("--permissions", a->permissions, "comma-separated, e.g. approvals.read,approvals.decide")
+    cmd->add_option("--permissions", a->permissions,
+                    "comma-separated, e.g. approvals.read,approvals.decide")
         ->delimiter(',')
         ->required();
     if (create) cmd->add_option("--description", a->description, "what the role is for");

@@ -14,7 +14,9 @@
 namespace govflow::governance {
 namespace {
 
-int64_t Micros(TimePoint t) { return t.time_since_epoch().count(); }
+int64_t Micros(TimePoint t) {
+  return t.time_since_epoch().count();
+}
 
 std::string Lower(std::string_view s) {
   std::string out(s);
@@ -26,9 +28,21 @@ std::string Lower(std::string_view s) {
   return out.substr(start);
 }
 
+// Spends the time of one argon2id verification when there is no hash to check (unknown e-mail,
+// disabled or locked user), so that response times do not tell which logins exist.
+void VerifyAgainstDummy(std::string_view password) {
+  static const std::string kDummy = [] {
+    auto h = HashPassword("govflow dummy password for timing");
+    return h.ok() ? *h : std::string();
+  }();
+  (void)VerifyPassword(kDummy, password);
+}
+
 // One message for every failed login, so that a caller cannot tell an unknown email from a wrong
 // password, a disabled user or a locked account.
-Status LoginFailed() { return Status(StatusCode::kUnauthenticated, "invalid credentials"); }
+Status LoginFailed() {
+  return Status(StatusCode::kUnauthenticated, "invalid credentials");
+}
 
 Principal UserPrincipal(std::string user_id, std::string email, std::string display_name) {
   Principal p;
@@ -115,10 +129,13 @@ Result<Principal> AccessControl::AuthenticatePassword(std::string_view email,
                         "locked_until FROM users WHERE email = ?",
                         {normalized}));
     GOVFLOW_RETURN_IF_ERROR(txn.Rollback());
-    if (rows.empty()) return LoginFailed();
+    const bool locked =
+        !rows.empty() && !rows[0].IsNull(5) && rows[0].Int(5) > Micros(clock_.Now());
+    if (rows.empty() || rows[0].Int(4) != 0 || locked || rows[0].Text(3).empty()) {
+      VerifyAgainstDummy(password);
+      return LoginFailed();
+    }
     const auto& r = rows[0];
-    if (r.Int(4) != 0) return LoginFailed();
-    if (!r.IsNull(5) && r.Int(5) > Micros(clock_.Now())) return LoginFailed();  // locked
     user_id = r.Text(0);
     stored_email = r.Text(1);
     display_name = r.Text(2);
@@ -227,8 +244,8 @@ Result<std::vector<TenantId>> AccessControl::VisibleTenants(const Principal& pri
                            PartnerRolesOf(txn, principal.user_id));
   store::sql::Rows rows;
   if (!partner_roles.empty()) {
-    GOVFLOW_ASSIGN_OR_RETURN(
-        rows, txn.sql().Query("SELECT tenant_id FROM tenants ORDER BY tenant_id"));
+    GOVFLOW_ASSIGN_OR_RETURN(rows,
+                             txn.sql().Query("SELECT tenant_id FROM tenants ORDER BY tenant_id"));
   } else {
     GOVFLOW_ASSIGN_OR_RETURN(
         rows, txn.sql().Query("SELECT DISTINCT g.tenant_id FROM tenant_role_grants g "

@@ -135,8 +135,8 @@ struct Principal {
   std::string user_id;
   std::string email;
   std::string display_name;
-  Actor actor;                  // "user:<id>" or "token:<id>"
-  bool partner_level = false;   // holds a partner role (sees every tenant it grants)
+  Actor actor;                 // "user:<id>" or "token:<id>"
+  bool partner_level = false;  // holds a partner role (sees every tenant it grants)
   // For a token: its id, and the one tenant it is limited to (empty: a partner token, limited
   // to the user's partner roles). A tenant token never reaches another tenant, whatever roles
   // its user holds there.

@@ -1,6 +1,5 @@
 // TenantScope's own members (AccessControl, which grants scopes, lives in access.cc).
 #include "governance/access.h"
-
 #include "governance/permissions.h"
 
 namespace govflow::governance {

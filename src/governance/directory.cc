@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 #include <cctype>
 #include <map>
+#include <set>
 
 #include "base/canonical_json.h"
 #include "governance/audit.h"
@@ -19,8 +20,12 @@ namespace {
 
 using store::sql::Rows;
 
-int64_t Micros(TimePoint t) { return t.time_since_epoch().count(); }
-TimePoint FromMicros(int64_t us) { return TimePoint(std::chrono::microseconds(us)); }
+int64_t Micros(TimePoint t) {
+  return t.time_since_epoch().count();
+}
+TimePoint FromMicros(int64_t us) {
+  return TimePoint(std::chrono::microseconds(us));
+}
 std::optional<TimePoint> OptionalTime(const store::sql::Row& r, size_t i) {
   if (r.IsNull(i)) return std::nullopt;
   return FromMicros(r.Int(i));
@@ -211,21 +216,21 @@ Result<IssuedToken> InsertToken(store::Txn& txn, const Actor& actor, const Tenan
   issued.token_id = NewUniqueId("tok_");
   GOVFLOW_RETURN_IF_ERROR(
       txn.sql()
-          .Execute("INSERT INTO api_tokens (token_id, token_hash, tenant_id, user_id, name, "
-                   "created_by, created_at, expires_at, revoked_at, last_used_at) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
-                   {issued.token_id, Sha256Hex(issued.token),
-                    tenant.empty() ? store::sql::Value(nullptr) : store::sql::Value(tenant.value()),
-                    user_id, std::string(name), actor.id, Micros(txn.Now()),
-                    expires_at ? store::sql::Value(Micros(*expires_at))
-                               : store::sql::Value(nullptr)})
+          .Execute(
+              "INSERT INTO api_tokens (token_id, token_hash, tenant_id, user_id, name, "
+              "created_by, created_at, expires_at, revoked_at, last_used_at) "
+              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
+              {issued.token_id, Sha256Hex(issued.token),
+               tenant.empty() ? store::sql::Value(nullptr) : store::sql::Value(tenant.value()),
+               user_id, std::string(name), actor.id, Micros(txn.Now()),
+               expires_at ? store::sql::Value(Micros(*expires_at)) : store::sql::Value(nullptr)})
           .status());
-  GOVFLOW_RETURN_IF_ERROR(Audit(
-      txn, tenant.empty() ? PartnerChain() : tenant, actor, "token.issue", "api_token",
-      issued.token_id,
-      Details({{"user_id", user_id},
-               {"name", std::string(name)},
-               {"expires_at_us", expires_at ? std::to_string(Micros(*expires_at)) : ""}})));
+  GOVFLOW_RETURN_IF_ERROR(
+      Audit(txn, tenant.empty() ? PartnerChain() : tenant, actor, "token.issue", "api_token",
+            issued.token_id,
+            Details({{"user_id", user_id},
+                     {"name", std::string(name)},
+                     {"expires_at_us", expires_at ? std::to_string(Micros(*expires_at)) : ""}})));
   return issued;
 }
 
@@ -278,8 +283,8 @@ Status RevokeToken(store::Txn& txn, const Actor& actor, const TenantId& tenant_f
   }
   GOVFLOW_ASSIGN_OR_RETURN(Rows rows, txn.sql().Query(sql, params));
   if (rows.empty()) return NotFound("no token " + std::string(token_id));
-  if (!rows[0].IsNull(1)) return FailedPrecondition("token " + std::string(token_id) +
-                                                    " is already revoked");
+  if (!rows[0].IsNull(1))
+    return FailedPrecondition("token " + std::string(token_id) + " is already revoked");
   const TenantId token_tenant(rows[0].Text(0));
   GOVFLOW_RETURN_IF_ERROR(txn.sql()
                               .Execute("UPDATE api_tokens SET revoked_at = ? WHERE token_id = ?",
@@ -308,21 +313,20 @@ Result<PartnerInitResult> InitPartner(store::Txn& txn, const PartnerInit& init) 
   result.partner.created_at = txn.Now();
   GOVFLOW_RETURN_IF_ERROR(
       txn.sql()
-          .Execute("INSERT INTO partner (partner_id, display_name, created_at, singleton) "
-                   "VALUES (?, ?, ?, 1)",
-                   {result.partner.id, result.partner.display_name,
-                    Micros(result.partner.created_at)})
+          .Execute(
+              "INSERT INTO partner (partner_id, display_name, created_at, singleton) "
+              "VALUES (?, ?, ?, 1)",
+              {result.partner.id, result.partner.display_name, Micros(result.partner.created_at)})
           .status());
   const PartnerScope bootstrap = PartnerScope::ForSystem("bootstrap");
-  GOVFLOW_RETURN_IF_ERROR(Audit(txn, PartnerChain(), bootstrap.actor(), "partner.init",
-                                "partner", result.partner.id,
+  GOVFLOW_RETURN_IF_ERROR(Audit(txn, PartnerChain(), bootstrap.actor(), "partner.init", "partner",
+                                result.partner.id,
                                 Details({{"display_name", result.partner.display_name}})));
   GOVFLOW_ASSIGN_OR_RETURN(
       result.admin_user_id,
       CreateUser(txn, bootstrap,
                  NewUser{init.admin_email, init.admin_display_name, init.admin_password}));
-  GOVFLOW_RETURN_IF_ERROR(
-      GrantPartnerRole(txn, bootstrap, result.admin_user_id, "partner_admin"));
+  GOVFLOW_RETURN_IF_ERROR(GrantPartnerRole(txn, bootstrap, result.admin_user_id, "partner_admin"));
   return result;
 }
 
@@ -349,17 +353,20 @@ Status CreateTenant(store::Txn& txn, const PartnerScope& scope, const TenantId& 
   if (!IsValidTenantId(tenant.value())) {
     return InvalidArgument("tenant id must match [a-z0-9][a-z0-9_-]{0,62}: " + tenant.value());
   }
-  auto existing = txn.GetTenant(tenant);
-  if (existing.ok()) return AlreadyExists("tenant " + tenant.value() + " exists");
-  if (existing.status().code() != StatusCode::kNotFound) return existing.status();
-  store::Tenant t;
-  t.id = tenant;
-  t.display_name = display_name.empty() ? tenant.value() : std::string(display_name);
-  t.created_at = txn.Now();
-  GOVFLOW_RETURN_IF_ERROR(txn.PutTenant(t));
-  const std::string details = Details({{"display_name", t.display_name}});
+  GOVFLOW_ASSIGN_OR_RETURN(
+      Rows existing,
+      txn.sql().Query("SELECT 1 FROM tenants WHERE tenant_id = ?", {tenant.value()}));
+  if (!existing.empty()) return AlreadyExists("tenant " + tenant.value() + " exists");
+  const std::string name = display_name.empty() ? tenant.value() : std::string(display_name);
+  // A plain INSERT (not the store's upsert): of two concurrent creations one fails on the key.
   GOVFLOW_RETURN_IF_ERROR(
-      Audit(txn, PartnerChain(), scope.actor(), "tenant.create", "tenant", tenant.value(), details));
+      txn.sql()
+          .Execute("INSERT INTO tenants (tenant_id, display_name, created_at) VALUES (?, ?, ?)",
+                   {tenant.value(), name, Micros(txn.Now())})
+          .status());
+  const std::string details = Details({{"display_name", name}});
+  GOVFLOW_RETURN_IF_ERROR(Audit(txn, PartnerChain(), scope.actor(), "tenant.create", "tenant",
+                                tenant.value(), details));
   GOVFLOW_RETURN_IF_ERROR(
       Audit(txn, tenant, scope.actor(), "tenant.create", "tenant", tenant.value(), details));
   return SeedDefaultRoles(txn, tenant);
@@ -391,19 +398,19 @@ Status SeedDefaultRoles(store::Txn& txn, const TenantId& tenant) {
 Result<std::string> CreateUser(store::Txn& txn, const PartnerScope& scope, const NewUser& user) {
   GOVFLOW_RETURN_IF_ERROR(scope.Require(perm::kUsersManage));
   GOVFLOW_ASSIGN_OR_RETURN(std::string user_id, InsertUser(txn, user));
-  GOVFLOW_RETURN_IF_ERROR(Audit(txn, PartnerChain(), scope.actor(), "user.create", "user",
-                                user_id, Details({{"email", NormalizeEmail(user.email)}})));
+  GOVFLOW_RETURN_IF_ERROR(Audit(txn, PartnerChain(), scope.actor(), "user.create", "user", user_id,
+                                Details({{"email", NormalizeEmail(user.email)}})));
   return user_id;
 }
 
-Result<std::string> CreateTenantUser(store::Txn& txn, const TenantScope& scope,
-                                     const NewUser& user, std::string_view role) {
+Result<std::string> CreateTenantUser(store::Txn& txn, const TenantScope& scope, const NewUser& user,
+                                     std::string_view role) {
   GOVFLOW_RETURN_IF_ERROR(scope.Require(perm::kUsersManage));
   GOVFLOW_ASSIGN_OR_RETURN(bool role_exists, TenantRoleExists(txn, scope.tenant(), role));
   if (!role_exists) return NotFound("no role " + std::string(role));
   GOVFLOW_ASSIGN_OR_RETURN(std::string user_id, InsertUser(txn, user));
-  GOVFLOW_RETURN_IF_ERROR(Audit(txn, scope.tenant(), scope.actor(), "user.create", "user",
-                                user_id, Details({{"email", NormalizeEmail(user.email)}})));
+  GOVFLOW_RETURN_IF_ERROR(Audit(txn, scope.tenant(), scope.actor(), "user.create", "user", user_id,
+                                Details({{"email", NormalizeEmail(user.email)}})));
   GOVFLOW_RETURN_IF_ERROR(InsertTenantGrant(txn, scope, user_id, role));
   return user_id;
 }
@@ -447,9 +454,8 @@ Result<std::string> FindUserIdByEmail(store::Txn& txn, std::string_view email) {
 
 Result<std::vector<UserInfo>> ListUsers(store::Txn& txn, const PartnerScope& scope) {
   GOVFLOW_RETURN_IF_ERROR(scope.Require(perm::kUsersRead));
-  GOVFLOW_ASSIGN_OR_RETURN(
-      Rows rows, txn.sql().Query("SELECT " + std::string(kUserColumns) +
-                                 " FROM users u ORDER BY u.email"));
+  GOVFLOW_ASSIGN_OR_RETURN(Rows rows, txn.sql().Query("SELECT " + std::string(kUserColumns) +
+                                                      " FROM users u ORDER BY u.email"));
   GOVFLOW_ASSIGN_OR_RETURN(
       Rows grants,
       txn.sql().Query("SELECT user_id, role FROM partner_role_grants ORDER BY user_id, role"));
@@ -466,12 +472,12 @@ Result<std::vector<UserInfo>> ListUsers(store::Txn& txn, const PartnerScope& sco
 
 Result<std::vector<TenantMember>> ListTenantMembers(store::Txn& txn, const TenantScope& scope) {
   GOVFLOW_RETURN_IF_ERROR(scope.Require(perm::kUsersRead));
-  GOVFLOW_ASSIGN_OR_RETURN(
-      Rows rows, txn.sql().Query("SELECT " + std::string(kUserColumns) +
-                                     ", g.role FROM tenant_role_grants g JOIN users u ON "
-                                     "u.user_id = g.user_id WHERE g.tenant_id = ? "
-                                     "ORDER BY u.email, g.role",
-                                 {scope.tenant().value()}));
+  GOVFLOW_ASSIGN_OR_RETURN(Rows rows,
+                           txn.sql().Query("SELECT " + std::string(kUserColumns) +
+                                               ", g.role FROM tenant_role_grants g JOIN users u ON "
+                                               "u.user_id = g.user_id WHERE g.tenant_id = ? "
+                                               "ORDER BY u.email, g.role",
+                                           {scope.tenant().value()}));
   std::vector<TenantMember> out;
   for (const auto& r : rows) {
     if (out.empty() || out.back().user.user_id != r.Text(0)) out.push_back({ToUser(r), {}});
@@ -544,8 +550,8 @@ Status RevokeTenantRole(store::Txn& txn, const TenantScope& scope, const std::st
                                    "user_id = ? AND role = ?",
                                    {scope.tenant().value(), user_id, std::string(role)}));
   if (n == 0) return NotFound(user_id + " does not hold " + std::string(role));
-  GOVFLOW_RETURN_IF_ERROR(Audit(txn, scope.tenant(), scope.actor(), "role.revoke", "user",
-                                user_id, Details({{"role", std::string(role)}})));
+  GOVFLOW_RETURN_IF_ERROR(Audit(txn, scope.tenant(), scope.actor(), "role.revoke", "user", user_id,
+                                Details({{"role", std::string(role)}})));
   GOVFLOW_ASSIGN_OR_RETURN(bool still_member, HoldsAnyTenantRole(txn, scope.tenant(), user_id));
   if (still_member) return Status::Ok();
   GOVFLOW_ASSIGN_OR_RETURN(
@@ -593,10 +599,10 @@ Status SetRolePermissions(store::Txn& txn, const TenantScope& scope, std::string
   GOVFLOW_ASSIGN_OR_RETURN(bool exists, TenantRoleExists(txn, scope.tenant(), name));
   if (!exists) return NotFound("no role " + std::string(name));
   GOVFLOW_RETURN_IF_ERROR(CheckPermissions(permissions));
-  GOVFLOW_ASSIGN_OR_RETURN(
-      Rows before, txn.sql().Query("SELECT permission FROM tenant_role_permissions WHERE "
-                                   "tenant_id = ? AND role = ?",
-                                   {scope.tenant().value(), std::string(name)}));
+  GOVFLOW_ASSIGN_OR_RETURN(Rows before,
+                           txn.sql().Query("SELECT permission FROM tenant_role_permissions WHERE "
+                                           "tenant_id = ? AND role = ?",
+                                           {scope.tenant().value(), std::string(name)}));
   std::vector<std::string> old;
   for (const auto& r : before) old.push_back(r.Text(0));
   GOVFLOW_RETURN_IF_ERROR(txn.sql()
@@ -617,19 +623,32 @@ Result<std::vector<RoleInfo>> ListRoles(store::Txn& txn, const TenantScope& scop
     std::sort(info.permissions.begin(), info.permissions.end());
     out.push_back(std::move(info));
   }
-  GOVFLOW_ASSIGN_OR_RETURN(
-      Rows roles, txn.sql().Query("SELECT role, description FROM tenant_roles WHERE "
-                                  "tenant_id = ? ORDER BY role",
-                                  {scope.tenant().value()}));
+  GOVFLOW_ASSIGN_OR_RETURN(Rows roles,
+                           txn.sql().Query("SELECT role, description FROM tenant_roles WHERE "
+                                           "tenant_id = ? ORDER BY role",
+                                           {scope.tenant().value()}));
   GOVFLOW_ASSIGN_OR_RETURN(
       Rows perms, txn.sql().Query("SELECT role, permission FROM tenant_role_permissions WHERE "
                                   "tenant_id = ? ORDER BY role, permission",
                                   {scope.tenant().value()}));
   std::map<std::string, std::vector<std::string>> by_role;
   for (const auto& p : perms) by_role[p.Text(0)].push_back(p.Text(1));
+  std::set<std::string> stored;
   for (const auto& r : roles) {
+    stored.insert(r.Text(0));
     out.push_back(RoleInfo{r.Text(0), r.Text(1), by_role[r.Text(0)], false});
   }
+  // Default approver roles not stored yet (a tenant created outside CreateTenant): listed as
+  // they will be stored when first granted.
+  for (const BuiltinRole& r : DefaultApproverRoles()) {
+    if (stored.contains(std::string(r.name))) continue;
+    RoleInfo info{std::string(r.name), std::string(r.description), {}, false};
+    for (std::string_view p : r.permissions) info.permissions.emplace_back(p);
+    std::sort(info.permissions.begin(), info.permissions.end());
+    out.push_back(std::move(info));
+  }
+  std::sort(out.begin() + static_cast<std::ptrdiff_t>(BuiltinTenantRoles().size()), out.end(),
+            [](const RoleInfo& a, const RoleInfo& b) { return a.name < b.name; });
   return out;
 }
 
@@ -680,8 +699,8 @@ Status AddTeamMember(store::Txn& txn, const TenantScope& scope, std::string_view
                    "VALUES (?, ?, ?, ?)",
                    {scope.tenant().value(), std::string(team_id), user_id, Micros(txn.Now())})
           .status());
-  return Audit(txn, scope.tenant(), scope.actor(), "team.add_member", "team",
-               std::string(team_id), Details({{"user_id", user_id}}));
+  return Audit(txn, scope.tenant(), scope.actor(), "team.add_member", "team", std::string(team_id),
+               Details({{"user_id", user_id}}));
 }
 
 Status RemoveTeamMember(store::Txn& txn, const TenantScope& scope, std::string_view team_id,
@@ -701,10 +720,10 @@ Result<std::vector<TeamInfo>> ListTeams(store::Txn& txn, const TenantScope& scop
       Rows teams, txn.sql().Query("SELECT team_id, display_name FROM teams WHERE tenant_id = ? "
                                   "ORDER BY team_id",
                                   {scope.tenant().value()}));
-  GOVFLOW_ASSIGN_OR_RETURN(
-      Rows members, txn.sql().Query("SELECT team_id, user_id FROM team_members WHERE "
-                                    "tenant_id = ? ORDER BY team_id, user_id",
-                                    {scope.tenant().value()}));
+  GOVFLOW_ASSIGN_OR_RETURN(Rows members,
+                           txn.sql().Query("SELECT team_id, user_id FROM team_members WHERE "
+                                           "tenant_id = ? ORDER BY team_id, user_id",
+                                           {scope.tenant().value()}));
   std::map<std::string, std::vector<std::string>> by_team;
   for (const auto& m : members) by_team[m.Text(0)].push_back(m.Text(1));
   std::vector<TeamInfo> out;
@@ -743,8 +762,8 @@ Result<IssuedToken> IssuePartnerToken(store::Txn& txn, const PartnerScope& scope
   GOVFLOW_RETURN_IF_ERROR(scope.Require(perm::kTokensManage));
   GOVFLOW_RETURN_IF_ERROR(RequireUser(txn, user_id));
   GOVFLOW_ASSIGN_OR_RETURN(
-      Rows roles, txn.sql().Query("SELECT 1 FROM partner_role_grants WHERE user_id = ?",
-                                  {user_id}));
+      Rows roles,
+      txn.sql().Query("SELECT 1 FROM partner_role_grants WHERE user_id = ?", {user_id}));
   if (roles.empty()) return FailedPrecondition(user_id + " holds no partner role");
   return InsertToken(txn, scope.actor(), TenantId(), user_id, name, expires_at);
 }
@@ -761,11 +780,10 @@ Status RevokePartnerToken(store::Txn& txn, const PartnerScope& scope, std::strin
 
 Result<std::vector<TokenInfo>> ListTenantTokens(store::Txn& txn, const TenantScope& scope) {
   GOVFLOW_RETURN_IF_ERROR(scope.Require(perm::kTokensManage));
-  GOVFLOW_ASSIGN_OR_RETURN(
-      Rows rows, txn.sql().Query("SELECT " + std::string(kTokenColumns) +
-                                     " FROM api_tokens WHERE tenant_id = ? "
-                                     "ORDER BY created_at DESC, token_id DESC",
-                                 {scope.tenant().value()}));
+  GOVFLOW_ASSIGN_OR_RETURN(Rows rows, txn.sql().Query("SELECT " + std::string(kTokenColumns) +
+                                                          " FROM api_tokens WHERE tenant_id = ? "
+                                                          "ORDER BY created_at DESC, token_id DESC",
+                                                      {scope.tenant().value()}));
   return ToTokens(rows);
 }
 

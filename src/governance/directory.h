@@ -91,8 +91,8 @@ struct UserInfo {
 Result<std::string> CreateUser(store::Txn& txn, const PartnerScope& scope, const NewUser& user);
 // A tenant's administrator adds a person: creates the user and grants `role` on the scope's
 // tenant (users.manage; chained in the tenant's trail). Returns the user id.
-Result<std::string> CreateTenantUser(store::Txn& txn, const TenantScope& scope,
-                                     const NewUser& user, std::string_view role);
+Result<std::string> CreateTenantUser(store::Txn& txn, const TenantScope& scope, const NewUser& user,
+                                     std::string_view role);
 // Disabled users cannot log in, their tokens stop working and Authorize refuses them
 // (users.manage). Enabling also clears a lockout.
 Status SetUserDisabled(store::Txn& txn, const PartnerScope& scope, const std::string& user_id,

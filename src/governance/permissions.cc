@@ -12,11 +12,11 @@ namespace {
 using namespace perm;  // NOLINT(google-build-using-namespace): the table reads better
 
 constexpr std::string_view kAll[] = {
-    kTenantsRead,      kTenantsManage,    kUsersRead,       kUsersManage,       kTokensManage,
-    kConnectionsRead,  kConnectionsManage, kBrandingManage, kDocumentsRead,     kDocumentsEdit,
-    kDocumentsApprove, kDocumentsPublish, kRunsRead,        kRunsAct,           kExceptionsRead,
-    kExceptionsAct,    kApprovalsRead,    kApprovalsRequest, kApprovalsDecide,  kAuditRead,
-    kAuditExport,      kRetentionManage,  kMetricsRead,
+    kTenantsRead,      kTenantsManage,     kUsersRead,        kUsersManage,     kTokensManage,
+    kConnectionsRead,  kConnectionsManage, kBrandingManage,   kDocumentsRead,   kDocumentsEdit,
+    kDocumentsApprove, kDocumentsPublish,  kRunsRead,         kRunsAct,         kExceptionsRead,
+    kExceptionsAct,    kApprovalsRead,     kApprovalsRequest, kApprovalsDecide, kAuditRead,
+    kAuditExport,      kRetentionManage,   kMetricsRead,
 };
 
 // ---- Partner roles (every tenant) ----
@@ -24,36 +24,35 @@ constexpr std::string_view kAll[] = {
 // partner_operator: runs the operation for the customers: reads and acts on runs, exceptions
 // and approvals, reads documents and metrics; changes no configuration, users or tokens.
 constexpr std::string_view kPartnerOperator[] = {
-    kTenantsRead,    kUsersRead,     kConnectionsRead, kDocumentsRead,    kRunsRead,
-    kRunsAct,        kExceptionsRead, kExceptionsAct,  kApprovalsRead,    kApprovalsDecide,
-    kMetricsRead,
+    kTenantsRead,    kUsersRead,     kConnectionsRead, kDocumentsRead,   kRunsRead,    kRunsAct,
+    kExceptionsRead, kExceptionsAct, kApprovalsRead,   kApprovalsDecide, kMetricsRead,
 };
 // partner_auditor: reads everything and exports the audit trail; changes nothing.
 constexpr std::string_view kPartnerAuditor[] = {
-    kTenantsRead, kUsersRead,     kConnectionsRead, kDocumentsRead, kRunsRead,
-    kExceptionsRead, kApprovalsRead, kAuditRead,     kAuditExport,   kMetricsRead,
+    kTenantsRead,    kUsersRead,     kConnectionsRead, kDocumentsRead, kRunsRead,
+    kExceptionsRead, kApprovalsRead, kAuditRead,       kAuditExport,   kMetricsRead,
 };
 
 // ---- Tenant roles (the tenant they are granted on) ----
 // tenant_admin: everything on the tenant except the partner-only permissions and deciding
 // approvals (that takes an approver role, so that approving stays a separate, visible grant).
 constexpr std::string_view kTenantAdmin[] = {
-    kTenantsRead,      kUsersRead,        kUsersManage,      kTokensManage,  kConnectionsRead,
-    kConnectionsManage, kDocumentsRead,   kDocumentsEdit,    kDocumentsApprove, kDocumentsPublish,
-    kRunsRead,         kRunsAct,          kExceptionsRead,   kExceptionsAct, kApprovalsRead,
-    kApprovalsRequest, kAuditRead,        kAuditExport,      kRetentionManage, kMetricsRead,
+    kTenantsRead,       kUsersRead,     kUsersManage,    kTokensManage,     kConnectionsRead,
+    kConnectionsManage, kDocumentsRead, kDocumentsEdit,  kDocumentsApprove, kDocumentsPublish,
+    kRunsRead,          kRunsAct,       kExceptionsRead, kExceptionsAct,    kApprovalsRead,
+    kApprovalsRequest,  kAuditRead,     kAuditExport,    kRetentionManage,  kMetricsRead,
 };
 // process_owner: owns the tenant's processes: their configuration (documents up to publishing)
 // and their operation.
 constexpr std::string_view kProcessOwner[] = {
-    kTenantsRead,   kUsersRead,       kConnectionsRead, kDocumentsRead,  kDocumentsEdit,
-    kDocumentsApprove, kDocumentsPublish, kRunsRead,    kRunsAct,        kExceptionsRead,
-    kExceptionsAct, kApprovalsRead,   kApprovalsRequest, kAuditRead,     kMetricsRead,
+    kTenantsRead,      kUsersRead,        kConnectionsRead,  kDocumentsRead, kDocumentsEdit,
+    kDocumentsApprove, kDocumentsPublish, kRunsRead,         kRunsAct,       kExceptionsRead,
+    kExceptionsAct,    kApprovalsRead,    kApprovalsRequest, kAuditRead,     kMetricsRead,
 };
 // operator: works the exceptions inbox and runs; may request approvals (e.g. a price change).
 constexpr std::string_view kOperator[] = {
-    kTenantsRead,    kConnectionsRead, kDocumentsRead,  kRunsRead,         kRunsAct,
-    kExceptionsRead, kExceptionsAct,   kApprovalsRead,  kApprovalsRequest, kMetricsRead,
+    kTenantsRead,    kConnectionsRead, kDocumentsRead, kRunsRead,         kRunsAct,
+    kExceptionsRead, kExceptionsAct,   kApprovalsRead, kApprovalsRequest, kMetricsRead,
 };
 // viewer: reads the operation; acts on nothing.
 constexpr std::string_view kViewer[] = {
@@ -61,8 +60,8 @@ constexpr std::string_view kViewer[] = {
 };
 // auditor: reads everything on the tenant and exports its audit trail; changes nothing.
 constexpr std::string_view kAuditor[] = {
-    kTenantsRead, kUsersRead,     kConnectionsRead, kDocumentsRead, kRunsRead,
-    kExceptionsRead, kApprovalsRead, kAuditRead,     kAuditExport,   kMetricsRead,
+    kTenantsRead,    kUsersRead,     kConnectionsRead, kDocumentsRead, kRunsRead,
+    kExceptionsRead, kApprovalsRead, kAuditRead,       kAuditExport,   kMetricsRead,
 };
 // Default approver roles (seeded as data).
 constexpr std::string_view kApprover[] = {kTenantsRead, kApprovalsRead, kApprovalsDecide};
@@ -98,7 +97,9 @@ const BuiltinRole* Find(std::span<const BuiltinRole> roles, std::string_view nam
 
 }  // namespace
 
-std::span<const std::string_view> AllPermissions() { return kAll; }
+std::span<const std::string_view> AllPermissions() {
+  return kAll;
+}
 
 bool IsKnownPermission(std::string_view permission) {
   return std::find(std::begin(kAll), std::end(kAll), permission) != std::end(kAll);
@@ -108,11 +109,19 @@ bool IsPartnerOnlyPermission(std::string_view permission) {
   return permission == kTenantsManage || permission == kBrandingManage;
 }
 
-std::span<const BuiltinRole> PartnerRoles() { return kPartnerRoles; }
-std::span<const BuiltinRole> BuiltinTenantRoles() { return kTenantRoles; }
-std::span<const BuiltinRole> DefaultApproverRoles() { return kApproverRoles; }
+std::span<const BuiltinRole> PartnerRoles() {
+  return kPartnerRoles;
+}
+std::span<const BuiltinRole> BuiltinTenantRoles() {
+  return kTenantRoles;
+}
+std::span<const BuiltinRole> DefaultApproverRoles() {
+  return kApproverRoles;
+}
 
-const BuiltinRole* FindPartnerRole(std::string_view name) { return Find(kPartnerRoles, name); }
+const BuiltinRole* FindPartnerRole(std::string_view name) {
+  return Find(kPartnerRoles, name);
+}
 const BuiltinRole* FindBuiltinTenantRole(std::string_view name) {
   return Find(kTenantRoles, name);
 }

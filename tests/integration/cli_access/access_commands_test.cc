@@ -69,8 +69,8 @@ TEST_F(AccessCommandsTest, TenantAdminSeesOnlyTheirTenant) {
 
 TEST_F(AccessCommandsTest, ViewerCannotChangeAnything) {
   Bootstrap();
-  RunOutput team = Govflow({"teams", "create", "desk", "--tenant", "acme", "--as",
-                            "vic@acme.example"});
+  RunOutput team =
+      Govflow({"teams", "create", "desk", "--tenant", "acme", "--as", "vic@acme.example"});
   EXPECT_EQ(team.exit_code, 1);
   EXPECT_NE(team.err.find("lacks permission users.manage on tenant acme"), std::string::npos)
       << team.err;
@@ -106,11 +106,11 @@ TEST_F(AccessCommandsTest, TokenIsPrintedOnceStoredHashedAndRevocable) {
   EXPECT_NE(list.out.find(token_id + "  acme  erp sync"), std::string::npos) << list.out;
   EXPECT_EQ(list.out.find("gft_"), std::string::npos);
 
-  RunOutput revoke = Govflow({"tokens", "revoke", token_id, "--tenant", "acme", "--as",
-                              "ana@acme.example"});
+  RunOutput revoke =
+      Govflow({"tokens", "revoke", token_id, "--tenant", "acme", "--as", "ana@acme.example"});
   ASSERT_EQ(revoke.exit_code, 0) << revoke.err;
-  RunOutput again = Govflow({"tokens", "revoke", token_id, "--tenant", "acme", "--as",
-                             "ana@acme.example"});
+  RunOutput again =
+      Govflow({"tokens", "revoke", token_id, "--tenant", "acme", "--as", "ana@acme.example"});
   EXPECT_EQ(again.exit_code, 1);
   EXPECT_NE(again.err.find("already revoked"), std::string::npos) << again.err;
   RunOutput listed = Govflow({"tokens", "list", "--tenant", "acme", "--as", "ana@acme.example"});

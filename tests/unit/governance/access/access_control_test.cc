@@ -95,8 +95,8 @@ TEST_P(AccessControlTest, PartnerOperatorActsOnOperationsButNotOnConfiguration) 
   NewTenant("a");
   NewPartnerUser("ops@partner.example", "partner_operator");
   const Principal p = As("ops@partner.example");
-  for (std::string_view ok : {perm::kRunsAct, perm::kExceptionsAct, perm::kApprovalsDecide,
-                              perm::kDocumentsRead}) {
+  for (std::string_view ok :
+       {perm::kRunsAct, perm::kExceptionsAct, perm::kApprovalsDecide, perm::kDocumentsRead}) {
     EXPECT_TRUE(access().Authorize(p, TenantId("a"), ok).ok()) << ok;
   }
   for (std::string_view no : {perm::kDocumentsEdit, perm::kDocumentsPublish, perm::kUsersManage,
@@ -143,8 +143,8 @@ TEST_P(AccessControlTest, RoleDefinedAsDataGrantsExactlyItsPermissions) {
   EXPECT_EQ(PermissionsOf(access(), clerk, TenantId("a")),
             (std::set<std::string>{"exceptions.act", "exceptions.read"}));
   InTxn([&](store::Txn& txn) {
-    return SetRolePermissions(txn, TenantScope::ForSystem(TenantId("a"), "test"),
-                              "returns_clerk", {"exceptions.read"});
+    return SetRolePermissions(txn, TenantScope::ForSystem(TenantId("a"), "test"), "returns_clerk",
+                              {"exceptions.read"});
   });
   EXPECT_EQ(PermissionsOf(access(), clerk, TenantId("a")),
             (std::set<std::string>{"exceptions.read"}));
@@ -156,8 +156,9 @@ TEST_P(AccessControlTest, RoleDefinedAsDataGrantsExactlyItsPermissions) {
 TEST_P(AccessControlTest, RejectsUnknownPermissionNames) {
   NewTenant("a");
   NewUserWithRole("admin@a.example", TenantId("a"), "tenant_admin");
-  EXPECT_EQ(access().Authorize(As("admin@a.example"), TenantId("a"), "runs.explode").status().code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      access().Authorize(As("admin@a.example"), TenantId("a"), "runs.explode").status().code(),
+      StatusCode::kInvalidArgument);
 }
 
 TEST_P(AccessControlTest, DisabledUserIsRefusedEvenWithAPrincipalInHand) {
@@ -180,8 +181,8 @@ class PasswordTest : public AccessTest {
   std::string CreateWithPassword(const std::string& email, const std::string& password) {
     std::string id;
     InTxn([&](store::Txn& txn) -> Status {
-      GOVFLOW_ASSIGN_OR_RETURN(id, CreateUser(txn, PartnerScope::ForSystem("test"),
-                                              NewUser{email, "Pat", password}));
+      GOVFLOW_ASSIGN_OR_RETURN(
+          id, CreateUser(txn, PartnerScope::ForSystem("test"), NewUser{email, "Pat", password}));
       return Status::Ok();
     });
     return id;
@@ -352,8 +353,8 @@ TEST_P(TokenTest, PartnerTokenActsWithThePartnerRoles) {
   const std::string id = NewPartnerUser("ops@partner.example", "partner_operator");
   IssuedToken t;
   InTxn([&](store::Txn& txn) -> Status {
-    GOVFLOW_ASSIGN_OR_RETURN(t, IssuePartnerToken(txn, PartnerScope::ForSystem("test"), id,
-                                                  "monitoring", std::nullopt));
+    GOVFLOW_ASSIGN_OR_RETURN(
+        t, IssuePartnerToken(txn, PartnerScope::ForSystem("test"), id, "monitoring", std::nullopt));
     return Status::Ok();
   });
   auto p = access().AuthenticateToken(t.token);

@@ -33,7 +33,8 @@ class AccessTest : public testing::GovernanceStoreTest {
     InTxn([&](store::Txn& txn) -> Status {
       const PartnerScope sys = PartnerScope::ForSystem("test");
       GOVFLOW_ASSIGN_OR_RETURN(id, CreateUser(txn, sys, NewUser{email, email, ""}));
-      if (!partner_role.empty()) GOVFLOW_RETURN_IF_ERROR(GrantPartnerRole(txn, sys, id, partner_role));
+      if (!partner_role.empty())
+        GOVFLOW_RETURN_IF_ERROR(GrantPartnerRole(txn, sys, id, partner_role));
       return Status::Ok();
     });
     return id;
@@ -56,10 +57,10 @@ class AccessTest : public testing::GovernanceStoreTest {
   std::vector<std::string> AuditLines(const std::string& chain) {
     std::vector<std::string> out;
     InTxn([&](store::Txn& txn) -> Status {
-      GOVFLOW_ASSIGN_OR_RETURN(
-          auto rows, txn.sql().Query("SELECT action, object_type, object_id, actor FROM "
-                                     "audit_events WHERE tenant_id = ? ORDER BY seq",
-                                     {chain}));
+      GOVFLOW_ASSIGN_OR_RETURN(auto rows,
+                               txn.sql().Query("SELECT action, object_type, object_id, actor FROM "
+                                               "audit_events WHERE tenant_id = ? ORDER BY seq",
+                                               {chain}));
       for (const auto& r : rows) {
         out.push_back(r.Text(0) + " " + r.Text(1) + " " + r.Text(2) + " by " + r.Text(3));
       }

@@ -23,9 +23,9 @@ class DirectoryTest : public AccessTest {
 TEST_P(DirectoryTest, InitPartnerCreatesTheFirstPartnerAdminOnce) {
   PartnerInitResult first;
   InTxn([&](store::Txn& txn) -> Status {
-    GOVFLOW_ASSIGN_OR_RETURN(first, InitPartner(txn, PartnerInit{"northwind", "Northwind",
-                                                                 "lead@northwind.example", "Lee",
-                                                                 "a long enough secret"}));
+    GOVFLOW_ASSIGN_OR_RETURN(
+        first, InitPartner(txn, PartnerInit{"northwind", "Northwind", "lead@northwind.example",
+                                            "Lee", "a long enough secret"}));
     return Status::Ok();
   });
   auto p = access().AuthenticatePassword("lead@northwind.example", "a long enough secret");
@@ -33,8 +33,8 @@ TEST_P(DirectoryTest, InitPartnerCreatesTheFirstPartnerAdminOnce) {
   EXPECT_TRUE(p->partner_level);
   EXPECT_TRUE(access().AuthorizePartner(*p, perm::kTenantsManage).ok());
   Status again = Try([&](store::Txn& txn) {
-    return InitPartner(txn, PartnerInit{"other", "Other", "x@o.example", "X",
-                                        "a long enough secret"})
+    return InitPartner(txn,
+                       PartnerInit{"other", "Other", "x@o.example", "X", "a long enough secret"})
         .status();
   });
   EXPECT_EQ(again.code(), StatusCode::kAlreadyExists);
@@ -52,7 +52,9 @@ TEST_P(DirectoryTest, CreateTenantNeedsTenantsManageAndIsChainedInBothTrails) {
   EXPECT_EQ(denied.status().code(), StatusCode::kPermissionDenied);
   auto admin = access().AuthorizePartner(As("root@partner.example"), perm::kTenantsManage);
   ASSERT_TRUE(admin.ok());
-  InTxn([&](store::Txn& txn) { return governance::CreateTenant(txn, *admin, TenantId("acme"), "Acme"); });
+  InTxn([&](store::Txn& txn) {
+    return governance::CreateTenant(txn, *admin, TenantId("acme"), "Acme");
+  });
   EXPECT_EQ(Try([&](store::Txn& txn) {
               return governance::CreateTenant(txn, *admin, TenantId("acme"), "Acme");
             }).code(),
@@ -86,8 +88,8 @@ TEST_P(DirectoryTest, TenantAdminManagesOwnTenantAndEveryChangeIsAudited) {
   const TenantScope admin = ScopeOf("admin@a.example", "a", perm::kUsersManage);
   std::string pat;
   InTxn([&](store::Txn& txn) -> Status {
-    GOVFLOW_ASSIGN_OR_RETURN(pat, CreateTenantUser(txn, admin, NewUser{"pat@a.example", "Pat", ""},
-                                                   "operator"));
+    GOVFLOW_ASSIGN_OR_RETURN(
+        pat, CreateTenantUser(txn, admin, NewUser{"pat@a.example", "Pat", ""}, "operator"));
     GOVFLOW_RETURN_IF_ERROR(GrantTenantRole(txn, admin, pat, "pricing_manager"));
     GOVFLOW_RETURN_IF_ERROR(CreateTeam(txn, admin, "order_desk", "Order desk"));
     GOVFLOW_RETURN_IF_ERROR(AddTeamMember(txn, admin, "order_desk", pat));
@@ -120,8 +122,9 @@ TEST_P(DirectoryTest, ViewerCannotChangeTheDirectory) {
   const std::string other = NewUserWithRole("op@a.example", TenantId("a"), "operator");
   const TenantScope viewer = ScopeOf("viewer@a.example", "a", perm::kTenantsRead);
   const size_t before = AuditLines("a").size();
-  EXPECT_EQ(Try([&](store::Txn& txn) { return GrantTenantRole(txn, viewer, other, "tenant_admin"); })
-                .code(),
+  EXPECT_EQ(Try([&](store::Txn& txn) {
+              return GrantTenantRole(txn, viewer, other, "tenant_admin");
+            }).code(),
             StatusCode::kPermissionDenied);
   EXPECT_EQ(Try([&](store::Txn& txn) { return CreateTeam(txn, viewer, "t", "T"); }).code(),
             StatusCode::kPermissionDenied);
@@ -143,14 +146,15 @@ TEST_P(DirectoryTest, AdminOfTenantACannotTouchTokensOfTenantB) {
   const std::string svc = NewUserWithRole("svc@b.example", TenantId("b"), "operator");
   IssuedToken b_token;
   InTxn([&](store::Txn& txn) -> Status {
-    GOVFLOW_ASSIGN_OR_RETURN(b_token, IssueTenantToken(txn, TenantScope::ForSystem(TenantId("b"), "t"),
-                                                       svc, "erp", std::nullopt));
+    GOVFLOW_ASSIGN_OR_RETURN(
+        b_token, IssueTenantToken(txn, TenantScope::ForSystem(TenantId("b"), "t"), svc, "erp",
+                                  std::nullopt));
     return Status::Ok();
   });
   const TenantScope admin = ScopeOf("admin@a.example", "a", perm::kTokensManage);
-  EXPECT_EQ(Try([&](store::Txn& txn) { return RevokeTenantToken(txn, admin, b_token.token_id); })
-                .code(),
-            StatusCode::kNotFound);
+  EXPECT_EQ(
+      Try([&](store::Txn& txn) { return RevokeTenantToken(txn, admin, b_token.token_id); }).code(),
+      StatusCode::kNotFound);
   // Nor issue a token for B's user on A (B's user holds no role on A).
   EXPECT_EQ(Try([&](store::Txn& txn) {
               return IssueTenantToken(txn, admin, svc, "x", std::nullopt).status();
@@ -171,9 +175,9 @@ TEST_P(DirectoryTest, CustomRolesCannotCarryPartnerOnlyOrUnknownPermissions) {
               return CreateRole(txn, sys, "boss", "", {"tenants.manage"});
             }).code(),
             StatusCode::kInvalidArgument);
-  EXPECT_EQ(Try([&](store::Txn& txn) { return CreateRole(txn, sys, "boss", "", {"runs.fly"}); })
-                .code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      Try([&](store::Txn& txn) { return CreateRole(txn, sys, "boss", "", {"runs.fly"}); }).code(),
+      StatusCode::kInvalidArgument);
   EXPECT_EQ(Try([&](store::Txn& txn) { return CreateRole(txn, sys, "viewer", "", {}); }).code(),
             StatusCode::kAlreadyExists);
   EXPECT_EQ(Try([&](store::Txn& txn) {
@@ -192,9 +196,9 @@ TEST_P(DirectoryTest, TeamsTakeOnlyMembersAndLosingTheLastRoleLeavesTheTeams) {
     GOVFLOW_RETURN_IF_ERROR(CreateTeam(txn, sys, "order_desk", "Order desk"));
     return AddTeamMember(txn, sys, "order_desk", pat);
   });
-  EXPECT_EQ(Try([&](store::Txn& txn) { return AddTeamMember(txn, sys, "order_desk", outsider); })
-                .code(),
-            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(
+      Try([&](store::Txn& txn) { return AddTeamMember(txn, sys, "order_desk", outsider); }).code(),
+      StatusCode::kFailedPrecondition);
   InTxn([&](store::Txn& txn) -> Status {
     GOVFLOW_ASSIGN_OR_RETURN(auto teams, TeamsOfUser(txn, sys, pat));
     EXPECT_EQ(teams, std::vector<std::string>{"order_desk"});
@@ -206,10 +210,9 @@ TEST_P(DirectoryTest, TeamsTakeOnlyMembersAndLosingTheLastRoleLeavesTheTeams) {
     EXPECT_TRUE(teams[0].member_user_ids.empty());
     return Status::Ok();
   });
-  EXPECT_EQ(access().Authorize(As("pat@a.example"), TenantId("a"), perm::kTenantsRead)
-                .status()
-                .code(),
-            StatusCode::kNotFound);
+  EXPECT_EQ(
+      access().Authorize(As("pat@a.example"), TenantId("a"), perm::kTenantsRead).status().code(),
+      StatusCode::kNotFound);
 }
 
 TEST_P(DirectoryTest, UsersWithTenantRoleListsEnabledHolders) {
@@ -221,9 +224,9 @@ TEST_P(DirectoryTest, UsersWithTenantRoleListsEnabledHolders) {
     return SetUserDisabled(txn, PartnerScope::ForSystem("test"), p2, true);
   });
   InTxn([&](store::Txn& txn) -> Status {
-    GOVFLOW_ASSIGN_OR_RETURN(auto users,
-                             UsersWithTenantRole(txn, TenantScope::ForSystem(TenantId("a"), "t"),
-                                                 "finance_controller"));
+    GOVFLOW_ASSIGN_OR_RETURN(
+        auto users,
+        UsersWithTenantRole(txn, TenantScope::ForSystem(TenantId("a"), "t"), "finance_controller"));
     EXPECT_EQ(users, std::vector<std::string>{p1});
     return Status::Ok();
   });
@@ -236,6 +239,24 @@ TEST_P(DirectoryTest, RejectsDuplicateEmailsWhateverTheCase) {
                   .status();
             }).code(),
             StatusCode::kAlreadyExists);
+}
+
+TEST_P(DirectoryTest, TenantsCreatedOutsideCreateTenantGetTheDefaultApproverRolesOnFirstGrant) {
+  CreateTenant(TenantId("a"));  // the store's own upsert, as `govflow apply` does
+  const TenantScope sys = TenantScope::ForSystem(TenantId("a"), "test");
+  InTxn([&](store::Txn& txn) -> Status {
+    GOVFLOW_ASSIGN_OR_RETURN(auto roles, ListRoles(txn, sys));
+    EXPECT_EQ(roles.back().name, "pricing_manager");
+    EXPECT_EQ(roles.back().permissions,
+              (std::vector<std::string>{"approvals.decide", "approvals.read", "tenants.read"}));
+    return Status::Ok();
+  });
+  NewUserWithRole("pm@a.example", TenantId("a"), "pricing_manager");
+  EXPECT_TRUE(access().Authorize(As("pm@a.example"), TenantId("a"), perm::kApprovalsDecide).ok());
+  // Nothing else is seeded lazily.
+  const std::string other = NewPartnerUser("o@a.example", "");
+  EXPECT_EQ(Try([&](store::Txn& txn) { return GrantTenantRole(txn, sys, other, "wizard"); }).code(),
+            StatusCode::kNotFound);
 }
 
 GOVFLOW_INSTANTIATE_ON_BOTH_STORES(DirectoryTest);

@@ -32,8 +32,8 @@ TEST_P(SecretsTest, StoredConnectionSecretNeverContainsThePlaintext) {
     return txn.PutConnection(c);
   });
   InTxn([&](store::Txn& txn) -> Status {
-    GOVFLOW_ASSIGN_OR_RETURN(auto rows,
-                             txn.sql().Query("SELECT secret_ciphertext, config_json FROM connections"));
+    GOVFLOW_ASSIGN_OR_RETURN(
+        auto rows, txn.sql().Query("SELECT secret_ciphertext, config_json FROM connections"));
     const std::string stored = rows[0].Text(0);
     EXPECT_EQ(stored.find("shpat_0123456789abcdef"), std::string::npos);
     EXPECT_EQ(stored.find("access_token"), std::string::npos);
@@ -55,16 +55,15 @@ TEST_P(SecretsTest, TamperedOrTruncatedSealFailsToOpen) {
   std::string tampered = *sealed;
   tampered.back() ^= 1;
   EXPECT_EQ(OpenSecret(*key, tampered).status().code(), StatusCode::kPermissionDenied);
-  EXPECT_EQ(OpenSecret(*key, sealed->substr(0, 20)).status().code(),
-            StatusCode::kPermissionDenied);
+  EXPECT_EQ(OpenSecret(*key, sealed->substr(0, 20)).status().code(), StatusCode::kPermissionDenied);
   EXPECT_EQ(SealSecret("short", "x").status().code(), StatusCode::kInvalidArgument);
   // Two seals of one plaintext differ (fresh nonce each time).
   EXPECT_NE(*SealSecret(*key, "same"), *SealSecret(*key, "same"));
 }
 
 TEST(MasterKeyFileTest, IsCreatedOnceWithOwnerOnlyMode) {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("govflow-key-" + std::to_string(::getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("govflow-key-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   const auto path = dir / "keys" / "master.key";
   EXPECT_EQ(LoadMasterKeyFile(path, false).status().code(), StatusCode::kFailedPrecondition);
