@@ -113,21 +113,18 @@ Result<ConnectionId> StorefrontConnection(store::Store& store, const TenantId& t
   return ConnectionId(rows[0].Text(0));
 }
 
-// The approval matrix for price changes: --matrix FILE, else the shipped baseline
-// (policies::FallbackApprovalMatrix, the template a tenant inherits).
-Result<gov::PriceApprovalPolicy> Policy(const PricesArgs& args) {
-  if (args.matrix_file.empty()) {
-    return gov::MatrixPriceApprovalPolicy(std::shared_ptr<const gov::policies::ApprovalMatrix>(
-        &gov::policies::FallbackApprovalMatrix(), [](const gov::policies::ApprovalMatrix*) {}));
-  }
+// The approval matrix from --matrix FILE (a trial of a matrix before it is published); nullopt
+// without the flag: the tenant's published matrix applies (TenantPriceApprovalPolicy).
+Result<std::optional<gov::PriceApprovalPolicy>> Policy(const PricesArgs& args) {
+  if (args.matrix_file.empty()) return std::optional<gov::PriceApprovalPolicy>();
   std::ifstream in(args.matrix_file);
   if (!in) return InvalidArgument("--matrix: cannot read " + args.matrix_file);
   std::stringstream text;
   text << in.rdbuf();
   GOVFLOW_ASSIGN_OR_RETURN(gov::policies::ApprovalMatrix matrix,
                            gov::policies::ParseApprovalMatrix(text.str(), args.matrix_file));
-  return gov::MatrixPriceApprovalPolicy(
-      std::make_shared<const gov::policies::ApprovalMatrix>(std::move(matrix)));
+  return std::optional<gov::PriceApprovalPolicy>(gov::MatrixPriceApprovalPolicy(
+      std::make_shared<const gov::policies::ApprovalMatrix>(std::move(matrix))));
 }
 
 boost::json::object ChangeJson(const gov::PriceChange& c) {
@@ -217,7 +214,13 @@ int RunRequest(const PricesArgs& args) {
   }
   gov::PriceChange change;
   Status st = session->store->Transact([&](store::Txn& txn) -> Status {
-    GOVFLOW_ASSIGN_OR_RETURN(change, gov::RequestPriceChange(txn, *session->scope, r, *policy));
+    gov::PriceApprovalPolicy effective;
+    if (*policy) {
+      effective = **policy;
+    } else {
+      GOVFLOW_ASSIGN_OR_RETURN(effective, gov::TenantPriceApprovalPolicy(txn, tenant));
+    }
+    GOVFLOW_ASSIGN_OR_RETURN(change, gov::RequestPriceChange(txn, *session->scope, r, effective));
     return Status::Ok();
   });
   if (!st.ok()) return Fail("request", st);
@@ -333,7 +336,8 @@ void RegisterPricesCommands(CLI::App& app, CommandResult& result) {
   request->add_option("--variant", args->variant_id, "with --current-price: the variant id");
   request->add_option("--currency", args->currency, "ISO 4217 code")->capture_default_str();
   request->add_option("--matrix", args->matrix_file,
-                      "approval matrix YAML (default: the shipped baseline template)");
+                      "approval matrix YAML to apply instead of the tenant's published one "
+                      "(default: published to prod, else the shipped baseline)");
   request->add_flag("--json", args->json, "print the change as JSON");
   request->callback([args, &result] { result.exit_code = RunRequest(*args); });
 

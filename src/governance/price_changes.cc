@@ -8,6 +8,7 @@
 
 #include "base/canonical_json.h"
 #include "governance/audit.h"
+#include "governance/documents/lifecycle.h"
 
 namespace govflow::governance {
 namespace json = boost::json;
@@ -238,6 +239,32 @@ PriceApprovalPolicy ThresholdPriceApprovalPolicy(double threshold_percent,
     }
     return out;
   };
+}
+
+Result<PriceApprovalPolicy> TenantPriceApprovalPolicy(store::Txn& txn, const TenantId& tenant) {
+  namespace docs = documents;
+  TenantScope scope = TenantScope::ForSystem(tenant, "price_changes");
+  GOVFLOW_ASSIGN_OR_RETURN(std::vector<docs::DocumentVersion> matrices,
+                           docs::ListDocuments(txn, scope, docs::DocumentKind::kApprovalMatrix));
+  auto combined = std::make_shared<policies::ApprovalMatrix>();
+  bool any = false;
+  for (const docs::DocumentVersion& d : matrices) {
+    docs::DocumentRef ref{docs::DocumentKind::kApprovalMatrix, d.name};
+    GOVFLOW_ASSIGN_OR_RETURN(std::optional<docs::DocumentVersion> live,
+                             docs::ActiveVersion(txn, scope, ref, docs::Environment::kProd));
+    if (!live) continue;
+    GOVFLOW_ASSIGN_OR_RETURN(std::string yaml, docs::EffectiveYaml(txn, scope, ref, live->version));
+    GOVFLOW_ASSIGN_OR_RETURN(policies::ApprovalMatrix m,
+                             policies::ParseApprovalMatrix(yaml, d.name + ".yaml"));
+    if (!any) combined->name = m.name;
+    any = true;
+    for (auto& row : m.rows) combined->rows.push_back(std::move(row));
+  }
+  if (!any) {
+    return MatrixPriceApprovalPolicy(std::shared_ptr<const policies::ApprovalMatrix>(
+        &policies::FallbackApprovalMatrix(), [](const policies::ApprovalMatrix*) {}));
+  }
+  return MatrixPriceApprovalPolicy(std::move(combined));
 }
 
 json::value PriceChangeFactsJson(const PriceChangeFacts& f) {

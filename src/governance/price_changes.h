@@ -100,6 +100,12 @@ boost::json::value PriceChangeFactsJson(const PriceChangeFacts& facts);
 PriceApprovalPolicy MatrixPriceApprovalPolicy(
     std::shared_ptr<const policies::ApprovalMatrix> matrix);
 
+// The tenant's approval matrix as the engine runs it: every ApprovalMatrix document of the
+// tenant published to prod (its effective YAML, templates merged), rows in document-name order;
+// when none is published, the shipped baseline (policies::FallbackApprovalMatrix). Reads as
+// system:price_changes; the returned policy owns what it parsed.
+Result<PriceApprovalPolicy> TenantPriceApprovalPolicy(store::Txn& txn, const TenantId& tenant);
+
 // Holds changes whose |percent| is strictly above `threshold_percent` for `quorum` approvals by
 // `roles`; the rule reads "price_change abs(percent) > <threshold>".
 PriceApprovalPolicy ThresholdPriceApprovalPolicy(double threshold_percent,

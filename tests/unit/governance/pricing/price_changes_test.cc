@@ -13,6 +13,7 @@
 #include <boost/json.hpp>
 
 #include "governance/approvals.h"
+#include "governance/documents/lifecycle.h"
 #include "unit/governance/pricing/pricing_fixture.h"
 
 namespace govflow::governance::testing {
@@ -322,6 +323,74 @@ TEST_P(PriceChangesTest, ApprovalMatrixRowsNameTheRolesAndEachMustApprove) {
     EXPECT_TRUE(IsFinal(Task(one).state));
   }
   EXPECT_EQ(OutboxRows(again->id), 0);
+}
+
+TEST_P(PriceChangesTest, TenantPolicyIsThePublishedMatrixElseTheBaseline) {
+  auto policy_for = [&]() {
+    PriceApprovalPolicy p;
+    InTxn([&](store::Txn& txn) -> Status {
+      GOVFLOW_ASSIGN_OR_RETURN(p, TenantPriceApprovalPolicy(txn, kAcme));
+      return Status::Ok();
+    });
+    return p;
+  };
+  // Nothing published: the shipped baseline (-20% or more needs a pricing manager).
+  policy_ = policy_for();
+  auto baseline = Request("olivia@acme.test", "15.60");
+  ASSERT_TRUE(baseline.ok()) << baseline.status().ToString();
+  EXPECT_EQ(baseline->rule, "price-change-beyond-threshold");
+
+  // acme publishes a stricter matrix to prod: any cut of 5% or more needs a finance controller.
+  namespace docs = documents;
+  InTxn([](store::Txn& txn) -> Status {
+    return CreateRole(txn, TenantScope::ForSystem(kAcme, "test"), "release_manager", "",
+                      {"approvals.read", "approvals.decide"});
+  });
+  AddUser("rita@acme.test", kAcme, {"release_manager"});
+  const docs::DocumentRef ref{docs::DocumentKind::kApprovalMatrix, "pricing"};
+  const std::string yaml =
+      "apiVersion: govflow/v1\nkind: ApprovalMatrix\nmetadata: {name: pricing}\nspec:\n"
+      "  rows:\n    - name: any-cut-of-5-percent\n      applies_to: price_change\n"
+      "      when: 'change.percent_change <= -5.0'\n      required_roles: [finance_controller]\n";
+  TenantScope author = TenantScope::ForSystem(kAcme, "author");
+  TenantScope publisher = TenantScope::ForSystem(kAcme, "publisher");
+  InTxn([&](store::Txn& txn) -> Status {
+    GOVFLOW_ASSIGN_OR_RETURN(auto v, docs::CreateDraft(txn, author, ref, yaml, "pricing.yaml"));
+    GOVFLOW_RETURN_IF_ERROR(docs::Submit(txn, author, ref, v.version).status());
+    GOVFLOW_RETURN_IF_ERROR(
+        docs::Approve(txn, TenantScope::ForSystem(kAcme, "reviewer"), ref, v.version, "ok")
+            .status());
+    return docs::Publish(txn, publisher, ref, v.version, docs::Environment::kDev).status();
+  });
+  // Only prod counts: published to dev, the baseline still applies.
+  policy_ = policy_for();
+  auto dev_only = Request("olivia@acme.test", "22.80");  // -5%
+  ASSERT_TRUE(dev_only.ok());
+  EXPECT_EQ(dev_only->state, PriceChangeState::kReleased);
+
+  for (docs::Environment from : {docs::Environment::kDev, docs::Environment::kStaging}) {
+    docs::PromotionResult asked;
+    InTxn([&](store::Txn& txn) -> Status {
+      GOVFLOW_ASSIGN_OR_RETURN(asked, docs::Promote(txn, publisher, ref, from));
+      return Status::Ok();
+    });
+    auto rita = ScopeFor("rita@acme.test", kAcme, perm::kApprovalsDecide);
+    ASSERT_TRUE(rita.ok()) << rita.status().ToString();
+    InTxn([&](store::Txn& txn) -> Status {
+      return DecideApproval(txn, *rita, asked.approval_id, true, "promote").status();
+    });
+    InTxn([&](store::Txn& txn) -> Status {
+      GOVFLOW_ASSIGN_OR_RETURN(auto done, docs::Promote(txn, publisher, ref, from));
+      EXPECT_TRUE(done.promoted) << done.note;
+      return Status::Ok();
+    });
+  }
+  policy_ = policy_for();
+  auto strict = Request("olivia@acme.test", "22.80");  // -5%: now held
+  ASSERT_TRUE(strict.ok()) << strict.status().ToString();
+  EXPECT_EQ(strict->state, PriceChangeState::kPendingApproval);
+  EXPECT_EQ(strict->rule, "any-cut-of-5-percent");
+  EXPECT_EQ(OutboxRows(strict->id), 0);
 }
 
 GOVFLOW_INSTANTIATE_ON_BOTH_STORES(PriceChangesTest);
