@@ -9,10 +9,12 @@
 namespace govflow::connect {
 namespace {
 
-TEST(RegistryTest, ListsBothConnectorTypesByDottedName) {
+TEST(RegistryTest, ListsEveryConnectorTypeByDottedName) {
   std::vector<std::string> names;
   for (const auto& t : ConnectorTypes()) names.emplace_back(t.name);
-  EXPECT_EQ(names, (std::vector<std::string>{"shopify.webhooks", "erp.business_central"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"shopify.webhooks", "erp.business_central",
+                                             "shopify.admin"}));
+  EXPECT_EQ(FindConnectorType("shopify.admin")->direction, ConnectorDirection::kOutbound);
   EXPECT_EQ(FindConnectorType("shopify.webhooks")->direction, ConnectorDirection::kInbound);
   EXPECT_EQ(FindConnectorType("erp.business_central")->direction, ConnectorDirection::kOutbound);
   EXPECT_EQ(FindConnectorType("erp.sap"), nullptr);
