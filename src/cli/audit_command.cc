@@ -294,8 +294,8 @@ int RunPublicKey(const AuditArgs& args) {
 
 void RegisterAuditCommands(CLI::App& app, CommandResult& result) {
   auto args = std::make_shared<AuditArgs>();
-  CLI::App* group = app.add_subcommand(
-      "audit", "the audit trail: verify, export, list, checkpoint, public-key");
+  CLI::App* group =
+      app.add_subcommand("audit", "the audit trail: verify, export, list, checkpoint, public-key");
   group->require_subcommand(1);
 
   CLI::App* verify = group->add_subcommand(

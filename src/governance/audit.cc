@@ -94,14 +94,14 @@ Result<AuditEvent> AppendAudit(store::Txn& txn, const TenantId& tenant, const Au
   }
   GOVFLOW_RETURN_IF_ERROR(
       txn.sql()
-          .Execute("INSERT INTO audit_events (tenant_id, seq, at, actor, action, object_type, "
-                   "object_id, reason, before_digest, after_digest, details_json, prev_hash, hash) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                   {tenant.value(), event.seq,
-                    static_cast<int64_t>(event.at.time_since_epoch().count()), record.actor,
-                    record.action, record.object_type, record.object_id, record.reason,
-                    record.before_digest, record.after_digest, event.record.details_json,
-                    event.prev_hash, event.hash})
+          .Execute(
+              "INSERT INTO audit_events (tenant_id, seq, at, actor, action, object_type, "
+              "object_id, reason, before_digest, after_digest, details_json, prev_hash, hash) "
+              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+              {tenant.value(), event.seq, static_cast<int64_t>(event.at.time_since_epoch().count()),
+               record.actor, record.action, record.object_type, record.object_id, record.reason,
+               record.before_digest, record.after_digest, event.record.details_json,
+               event.prev_hash, event.hash})
           .status());
   return event;
 }
@@ -130,7 +130,9 @@ AuditEvent EventFromRow(const TenantId& tenant, const store::sql::Row& row) {
   return e;
 }
 
-int64_t Micros(TimePoint t) { return static_cast<int64_t>(t.time_since_epoch().count()); }
+int64_t Micros(TimePoint t) {
+  return static_cast<int64_t>(t.time_since_epoch().count());
+}
 
 }  // namespace
 
@@ -149,8 +151,8 @@ Result<std::vector<AuditEvent>> ListAuditEvents(store::Txn& txn, const TenantSco
   if (query.limit < 1 || query.limit > 10000) {
     return InvalidArgument("audit query limit must be between 1 and 10000");
   }
-  std::string sql = "SELECT " + std::string(kEventColumns) +
-                    " FROM audit_events WHERE tenant_id = ? AND seq > ?";
+  std::string sql =
+      "SELECT " + std::string(kEventColumns) + " FROM audit_events WHERE tenant_id = ? AND seq > ?";
   store::sql::Params params{scope.tenant().value(), query.after_seq};
   if (!query.object_type.empty()) {
     sql += " AND object_type = ?";
@@ -191,8 +193,7 @@ Result<std::vector<AuditEvent>> ListAuditEvents(store::Txn& txn, const TenantSco
 }
 
 Result<std::vector<AuditEvent>> ReadStoredAuditEvents(store::Txn& txn, const TenantId& tenant,
-                                                      int64_t from_seq, int64_t to_seq,
-                                                      int limit) {
+                                                      int64_t from_seq, int64_t to_seq, int limit) {
   std::string sql = "SELECT " + std::string(kEventColumns) +
                     " FROM audit_events WHERE tenant_id = ? AND seq >= ?";
   store::sql::Params params{tenant.value(), from_seq};

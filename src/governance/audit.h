@@ -70,10 +70,10 @@ class TenantScope;
 
 // Which events ListAuditEvents returns. Empty strings and nullopts do not filter.
 struct AuditQuery {
-  std::string object_type;    // exact
-  std::string object_id;      // exact
-  std::string actor;          // exact ("user:alice")
-  std::string action_prefix;  // "exception." matches every exception action
+  std::string object_type;        // exact
+  std::string object_id;          // exact
+  std::string actor;              // exact ("user:alice")
+  std::string action_prefix;      // "exception." matches every exception action
   std::optional<TimePoint> from;  // at >= from
   std::optional<TimePoint> to;    // at < to
   int64_t after_seq = 0;          // cursor: only events with seq > after_seq
@@ -89,7 +89,6 @@ Result<std::vector<AuditEvent>> ListAuditEvents(store::Txn& txn, const TenantSco
 // at most `limit`, in seq order, exactly as stored (no checking). For the verifier and the
 // exporter, which run as operator tools over a whole chain; other callers use ListAuditEvents.
 Result<std::vector<AuditEvent>> ReadStoredAuditEvents(store::Txn& txn, const TenantId& tenant,
-                                                      int64_t from_seq, int64_t to_seq,
-                                                      int limit);
+                                                      int64_t from_seq, int64_t to_seq, int limit);
 
 }  // namespace govflow::governance

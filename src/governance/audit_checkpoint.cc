@@ -10,8 +10,12 @@ namespace json = boost::json;
 
 namespace {
 
-int64_t Micros(TimePoint t) { return static_cast<int64_t>(t.time_since_epoch().count()); }
-TimePoint FromMicros(int64_t us) { return TimePoint(std::chrono::microseconds(us)); }
+int64_t Micros(TimePoint t) {
+  return static_cast<int64_t>(t.time_since_epoch().count());
+}
+TimePoint FromMicros(int64_t us) {
+  return TimePoint(std::chrono::microseconds(us));
+}
 
 AuditCheckpoint CheckpointFromRow(const TenantId& tenant, const store::sql::Row& row) {
   AuditCheckpoint c;
@@ -72,12 +76,12 @@ Result<AuditCheckpoint> CreateCheckpoint(store::Txn& txn, const TenantId& tenant
   c.at = txn.Now();
   c.public_key = signer.PublicKeyBase64();
   c.signature = AuditBase64(signer.Sign(AuditCheckpointMessage(tenant, c.seq, c.hash, c.at)));
-  GOVFLOW_RETURN_IF_ERROR(txn.sql()
-                              .Execute("INSERT INTO audit_checkpoints (tenant_id, seq, hash, at, "
-                                       "public_key, signature) VALUES (?, ?, ?, ?, ?, ?)",
-                                       {tenant.value(), c.seq, c.hash, Micros(c.at), c.public_key,
-                                        c.signature})
-                              .status());
+  GOVFLOW_RETURN_IF_ERROR(
+      txn.sql()
+          .Execute("INSERT INTO audit_checkpoints (tenant_id, seq, hash, at, "
+                   "public_key, signature) VALUES (?, ?, ?, ?, ?, ?)",
+                   {tenant.value(), c.seq, c.hash, Micros(c.at), c.public_key, c.signature})
+          .status());
   return c;
 }
 
@@ -129,9 +133,8 @@ Result<int> CheckpointDueChains(store::Store& store, const Clock& clock, const A
       const int64_t signed_seq = cp_seq.value_or(0);
       if (head_seq <= signed_seq) continue;
       const bool by_count = policy.every_events > 0 && head_seq - signed_seq >= policy.every_events;
-      const bool by_time =
-          !cp_seq.has_value() || (policy.every.count() > 0 &&
-                                  now - FromMicros(row.Int(3)) >= policy.every);
+      const bool by_time = !cp_seq.has_value() || (policy.every.count() > 0 &&
+                                                   now - FromMicros(row.Int(3)) >= policy.every);
       if (by_count || by_time) due.emplace_back(TenantId(row.Text(0)), true);
     }
   }
@@ -175,7 +178,8 @@ Result<int64_t> PurgeAuditEventsThrough(store::Txn& txn, const TenantId& tenant,
   if (seq < 1 || at_seq.empty()) {
     return FailedPrecondition("audit events of tenant " + tenant.value() +
                               " are purged only through a signed checkpoint; there is none at "
-                              "seq " + std::to_string(seq));
+                              "seq " +
+                              std::to_string(seq));
   }
   GOVFLOW_ASSIGN_OR_RETURN(std::optional<AuditAnchor> anchor, GetAuditAnchor(txn, tenant));
   if (anchor && anchor->seq >= seq) return int64_t{0};
@@ -193,12 +197,12 @@ Result<int64_t> PurgeAuditEventsThrough(store::Txn& txn, const TenantId& tenant,
       txn.sql()
           .Execute("DELETE FROM audit_chain_anchors WHERE tenant_id = ?", {tenant.value()})
           .status());
-  GOVFLOW_RETURN_IF_ERROR(txn.sql()
-                              .Execute("INSERT INTO audit_chain_anchors (tenant_id, seq, hash, "
-                                       "purged_at) VALUES (?, ?, ?, ?)",
-                                       {tenant.value(), seq, at_seq.front().hash,
-                                        Micros(txn.Now())})
-                              .status());
+  GOVFLOW_RETURN_IF_ERROR(
+      txn.sql()
+          .Execute("INSERT INTO audit_chain_anchors (tenant_id, seq, hash, "
+                   "purged_at) VALUES (?, ?, ?, ?)",
+                   {tenant.value(), seq, at_seq.front().hash, Micros(txn.Now())})
+          .status());
   json::object details;
   details["through_seq"] = seq;
   details["events_deleted"] = deleted;

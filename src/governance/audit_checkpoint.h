@@ -48,8 +48,7 @@ Result<AuditCheckpoint> CreateCheckpoint(store::Store& store, const TenantId& te
 // `tenant`'s stored checkpoints with seq in [from_seq, to_seq] (to_seq <= 0: no upper bound),
 // in seq order.
 Result<std::vector<AuditCheckpoint>> ListAuditCheckpoints(store::Txn& txn, const TenantId& tenant,
-                                                          int64_t from_seq = 0,
-                                                          int64_t to_seq = 0);
+                                                          int64_t from_seq = 0, int64_t to_seq = 0);
 
 // When the scheduled job signs a chain: its head has moved past its latest checkpoint, and either
 // `every_events` events were appended since, or `every` time has passed since that checkpoint (a

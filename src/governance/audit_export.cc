@@ -22,8 +22,12 @@ constexpr std::string_view kAlgorithm =
     "first_prev_hash,first_seq,last_hash,last_seq,tenant,type:\"govflow.audit.export.v1\"}. "
     "Verify with the published public key; see docs/governance/audit.md.";
 
-int64_t Micros(TimePoint t) { return static_cast<int64_t>(t.time_since_epoch().count()); }
-TimePoint FromMicros(int64_t us) { return TimePoint(std::chrono::microseconds(us)); }
+int64_t Micros(TimePoint t) {
+  return static_cast<int64_t>(t.time_since_epoch().count());
+}
+TimePoint FromMicros(int64_t us) {
+  return TimePoint(std::chrono::microseconds(us));
+}
 
 std::string EventLine(const AuditEvent& e) {
   json::value v = json::parse(CanonicalAuditEvent(e));
@@ -296,8 +300,9 @@ AuditVerification VerifyAuditExport(std::istream& in, std::string_view public_ke
       e.events = r.Int("events");
       e.exported_at = FromMicros(r.Int("exported_at"));
       e.signature = r.Text("signature");
-      if (!r.ok) return malformed("line " + std::to_string(line_no) + ": the end line's field " +
-                                  r.missing + " is missing or mistyped");
+      if (!r.ok)
+        return malformed("line " + std::to_string(line_no) + ": the end line's field " + r.missing +
+                         " is missing or mistyped");
       end = std::move(e);
       end_line_no = line_no;
     } else {
@@ -332,15 +337,16 @@ AuditVerification VerifyAuditExport(std::istream& in, std::string_view public_ke
       expected = l.event->seq + 1;
     }
   }
-  AuditVerification report = verifier.Finish(end->last_seq, end->last_hash, "the export's end line");
+  AuditVerification report =
+      verifier.Finish(end->last_seq, end->last_hash, "the export's end line");
   if (!report.ok()) return report;
   auto signature = AuditFromBase64(end->signature);
   if (end->tenant != tenant || report.events != end->events || !signature.ok() ||
-      !VerifyAuditSignature(public_key,
-                            AuditExportEndMessage(end->tenant, end->first_seq,
-                                                  end->first_prev_hash, end->last_seq,
-                                                  end->last_hash, end->events, end->exported_at),
-                            *signature)) {
+      !VerifyAuditSignature(
+          public_key,
+          AuditExportEndMessage(end->tenant, end->first_seq, end->first_prev_hash, end->last_seq,
+                                end->last_hash, end->events, end->exported_at),
+          *signature)) {
     report.fault = AuditFault::kBadExportSignature;
     report.seq = 0;
     report.message = "line " + std::to_string(end_line_no) +

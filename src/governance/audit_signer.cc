@@ -73,7 +73,9 @@ AuditSigner::~AuditSigner() {
   if (!secret_key_.empty()) sodium_memzero(secret_key_.data(), secret_key_.size());
 }
 
-std::string AuditSigner::PublicKeyBase64() const { return AuditBase64(public_key_); }
+std::string AuditSigner::PublicKeyBase64() const {
+  return AuditBase64(public_key_);
+}
 
 std::string AuditSigner::Sign(std::string_view message) const {
   std::string sig(crypto_sign_BYTES, '\0');
@@ -107,8 +109,8 @@ Result<AuditSigner> LoadAuditSigner(std::string_view data_dir, bool create) {
     return signer;
   }
   if (!create) {
-    return FailedPrecondition("no audit signing key at " + path.string() + " (or set " +
-                              env_name + ")");
+    return FailedPrecondition("no audit signing key at " + path.string() + " (or set " + env_name +
+                              ")");
   }
   std::error_code ec;
   std::filesystem::create_directories(path.parent_path(), ec);
@@ -137,11 +139,10 @@ bool VerifyAuditSignature(std::string_view public_key, std::string_view message,
   if (public_key.size() != crypto_sign_PUBLICKEYBYTES || signature.size() != crypto_sign_BYTES) {
     return false;
   }
-  return crypto_sign_verify_detached(reinterpret_cast<const unsigned char*>(signature.data()),
-                                     reinterpret_cast<const unsigned char*>(message.data()),
-                                     message.size(),
-                                     reinterpret_cast<const unsigned char*>(public_key.data())) ==
-         0;
+  return crypto_sign_verify_detached(
+             reinterpret_cast<const unsigned char*>(signature.data()),
+             reinterpret_cast<const unsigned char*>(message.data()), message.size(),
+             reinterpret_cast<const unsigned char*>(public_key.data())) == 0;
 }
 
 std::string AuditBase64(std::string_view bytes) {

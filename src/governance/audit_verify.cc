@@ -7,7 +7,9 @@ namespace json = boost::json;
 
 namespace {
 
-std::string Seq(int64_t seq) { return std::to_string(seq); }
+std::string Seq(int64_t seq) {
+  return std::to_string(seq);
+}
 
 // through_seq of an audit.purge event's details, or 0.
 int64_t PurgedThrough(const AuditEvent& event) {
@@ -24,17 +26,28 @@ int64_t PurgedThrough(const AuditEvent& event) {
 
 std::string_view AuditFaultName(AuditFault fault) {
   switch (fault) {
-    case AuditFault::kNone: return "none";
-    case AuditFault::kMalformed: return "malformed";
-    case AuditFault::kMissingEvent: return "missing_event";
-    case AuditFault::kUnexpectedEvent: return "unexpected_event";
-    case AuditFault::kPrevHashMismatch: return "prev_hash_mismatch";
-    case AuditFault::kHashMismatch: return "hash_mismatch";
-    case AuditFault::kBadCheckpointSignature: return "bad_checkpoint_signature";
-    case AuditFault::kCheckpointMismatch: return "checkpoint_mismatch";
-    case AuditFault::kHeadMismatch: return "head_mismatch";
-    case AuditFault::kUnrecordedPurge: return "unrecorded_purge";
-    case AuditFault::kBadExportSignature: return "bad_export_signature";
+    case AuditFault::kNone:
+      return "none";
+    case AuditFault::kMalformed:
+      return "malformed";
+    case AuditFault::kMissingEvent:
+      return "missing_event";
+    case AuditFault::kUnexpectedEvent:
+      return "unexpected_event";
+    case AuditFault::kPrevHashMismatch:
+      return "prev_hash_mismatch";
+    case AuditFault::kHashMismatch:
+      return "hash_mismatch";
+    case AuditFault::kBadCheckpointSignature:
+      return "bad_checkpoint_signature";
+    case AuditFault::kCheckpointMismatch:
+      return "checkpoint_mismatch";
+    case AuditFault::kHeadMismatch:
+      return "head_mismatch";
+    case AuditFault::kUnrecordedPurge:
+      return "unrecorded_purge";
+    case AuditFault::kBadExportSignature:
+      return "bad_export_signature";
   }
   return "unknown";
 }
@@ -152,8 +165,10 @@ AuditVerification AuditChainVerifier::Finish(int64_t last_seq, std::string_view 
                ": the signature does not verify with the given public key");
     } else {
       Fail(AuditFault::kMissingEvent, last + 1,
-           "event " + Seq(last + 1) + " is missing (a signed checkpoint covers the chain "
-           "through seq " + Seq(it->first) + ")");
+           "event " + Seq(last + 1) +
+               " is missing (a signed checkpoint covers the chain "
+               "through seq " +
+               Seq(it->first) + ")");
     }
     return report_;
   }
@@ -163,12 +178,11 @@ AuditVerification AuditChainVerifier::Finish(int64_t last_seq, std::string_view 
              Seq(last_seq) + ")");
   } else if (last > last_seq) {
     Fail(AuditFault::kUnexpectedEvent, last_seq + 1,
-         "event " + Seq(last_seq + 1) + " is past the end of the chain (" +
-             std::string(end_what) + " is at seq " + Seq(last_seq) + ")");
+         "event " + Seq(last_seq + 1) + " is past the end of the chain (" + std::string(end_what) +
+             " is at seq " + Seq(last_seq) + ")");
   } else if (last > 0 && prev_hash_ != last_hash) {
     Fail(AuditFault::kHeadMismatch, last,
-         "event " + Seq(last) + ": its hash is not the one " + std::string(end_what) +
-             " records");
+         "event " + Seq(last) + ": its hash is not the one " + std::string(end_what) + " records");
   } else if (anchored_ && recorded_purge_through_ != anchor_seq_) {
     Fail(AuditFault::kUnrecordedPurge, anchor_seq_ + 1,
          "the chain starts after seq " + Seq(anchor_seq_) +
@@ -200,8 +214,7 @@ Result<AuditVerification> VerifyAuditChain(store::Txn& txn, const TenantId& tena
       from = page.back().seq + 1;
     }
   }
-  return verifier.Finish(head ? head->seq : 0, head ? head->hash : std::string(),
-                         "the chain head");
+  return verifier.Finish(head ? head->seq : 0, head ? head->hash : std::string(), "the chain head");
 }
 
 Result<AuditVerification> VerifyAuditChain(store::Store& store, const TenantId& tenant,

@@ -20,11 +20,11 @@ namespace govflow::governance {
 
 enum class AuditFault {
   kNone,
-  kMalformed,               // an export line that is not a well-formed record
-  kMissingEvent,            // a seq is absent: an event was deleted (seq names it)
-  kUnexpectedEvent,         // an event where none belongs (duplicated, out of order, past the end)
-  kPrevHashMismatch,        // prev_hash is not the previous event's hash: reordered/inserted/removed
-  kHashMismatch,            // the stored hash is not the hash of the content: the event changed
+  kMalformed,         // an export line that is not a well-formed record
+  kMissingEvent,      // a seq is absent: an event was deleted (seq names it)
+  kUnexpectedEvent,   // an event where none belongs (duplicated, out of order, past the end)
+  kPrevHashMismatch,  // prev_hash is not the previous event's hash: reordered/inserted/removed
+  kHashMismatch,      // the stored hash is not the hash of the content: the event changed
   kBadCheckpointSignature,  // a checkpoint's signature does not verify with the public key
   kCheckpointMismatch,      // a validly signed checkpoint disagrees with the chain: rewritten
   kHeadMismatch,            // the last event's hash is not the chain head's
@@ -71,8 +71,7 @@ class AuditChainVerifier {
   // The chain must end at `last_seq` with `last_hash` (`end_what` names the authority in
   // messages: "the chain head", "the export's end line"). A chain with no events passes when
   // last_seq is 0.
-  AuditVerification Finish(int64_t last_seq, std::string_view last_hash,
-                           std::string_view end_what);
+  AuditVerification Finish(int64_t last_seq, std::string_view last_hash, std::string_view end_what);
 
   bool failed() const { return !report_.ok(); }
 

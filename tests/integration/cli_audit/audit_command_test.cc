@@ -1,6 +1,6 @@
 // Runs the real `govflow audit` binary on --data (SQLite) and --store (PostgreSQL): verify passes,
-// then names the event whose row was changed in the database (exit 1); an export verifies offline with only the
-// published key, and a changed line in it is named; users need audit.read to verify.
+// then names the event whose row was changed in the database (exit 1); an export verifies offline
+// with only the published key, and a changed line in it is named; users need audit.read to verify.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -11,8 +11,8 @@
 
 #include "governance/access.h"
 #include "governance/audit.h"
-#include "governance/directory.h"
 #include "governance/audit_signer.h"
+#include "governance/directory.h"
 #include "integration/cli_engine/process.h"
 #include "integration/store/postgres_server.h"
 #include "store/store.h"
@@ -103,8 +103,7 @@ class AuditCommandTest : public ::testing::TestWithParam<Where> {
     return seq;
   }
   void Sql(const std::string& sql) {
-    Status st = store_->Transact(
-        [&](store::Txn& txn) { return txn.sql().Execute(sql).status(); });
+    Status st = store_->Transact([&](store::Txn& txn) { return txn.sql().Execute(sql).status(); });
     ASSERT_TRUE(st.ok()) << st.ToString();
   }
 
@@ -131,8 +130,8 @@ TEST_P(AuditCommandTest, VerifyPassesThenNamesTheEventChangedInTheDatabaseFile) 
   const int64_t head = Head();
   EXPECT_EQ(cp.out, "checkpoint of tenant acme at seq " + std::to_string(head) + "\n");
 
-  RunOutput ok = Govflow(
-      {"audit", "verify", "@store", "--tenant", "acme", "--as", "auditor@acme.example"});
+  RunOutput ok =
+      Govflow({"audit", "verify", "@store", "--tenant", "acme", "--as", "auditor@acme.example"});
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
   EXPECT_EQ(ok.out, "audit chain of tenant acme verified: events 1.." + std::to_string(head) +
                         " (" + std::to_string(head) + " events, 1 signed checkpoints)\n");
@@ -140,19 +139,18 @@ TEST_P(AuditCommandTest, VerifyPassesThenNamesTheEventChangedInTheDatabaseFile) 
   const int64_t victim = head - 2;
   Sql("UPDATE audit_events SET object_id = 'exc-9' WHERE tenant_id = 'acme' AND seq = " +
       std::to_string(victim));
-  RunOutput bad = Govflow(
-      {"audit", "verify", "@store", "--tenant", "acme", "--as", "auditor@acme.example"});
+  RunOutput bad =
+      Govflow({"audit", "verify", "@store", "--tenant", "acme", "--as", "auditor@acme.example"});
   EXPECT_EQ(bad.exit_code, 1);
-  EXPECT_EQ(bad.err, "audit chain of tenant acme does not verify: event " +
-                         std::to_string(victim) +
+  EXPECT_EQ(bad.err, "audit chain of tenant acme does not verify: event " + std::to_string(victim) +
                          ": its hash does not match its content (the event was changed)\n");
 }
 
 TEST_P(AuditCommandTest, DeletedLastEventIsNamed) {
   const int64_t head = Head();
   Sql("DELETE FROM audit_events WHERE tenant_id = 'acme' AND seq = " + std::to_string(head));
-  RunOutput bad = Govflow(
-      {"audit", "verify", "@store", "--tenant", "acme", "--as", "auditor@acme.example"});
+  RunOutput bad =
+      Govflow({"audit", "verify", "@store", "--tenant", "acme", "--as", "auditor@acme.example"});
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_EQ(bad.err, "audit chain of tenant acme does not verify: event " + std::to_string(head) +
                          " is missing (the chain head is at seq " + std::to_string(head) + ")\n");
@@ -204,9 +202,10 @@ TEST_P(AuditCommandTest, ExportVerifiesOfflineWithOnlyThePublicKey) {
 TEST_P(AuditCommandTest, VerifyActsAsAUserWithAuditRead) {
   RunOutput none = Govflow({"audit", "verify", "@store", "--tenant", "acme"});
   EXPECT_EQ(none.exit_code, 1);
-  EXPECT_EQ(none.err, "govflow audit verify: --as EMAIL is required: audit commands act as a user\n");
-  RunOutput op = Govflow(
-      {"audit", "verify", "@store", "--tenant", "acme", "--as", "op@acme.example"});
+  EXPECT_EQ(none.err,
+            "govflow audit verify: --as EMAIL is required: audit commands act as a user\n");
+  RunOutput op =
+      Govflow({"audit", "verify", "@store", "--tenant", "acme", "--as", "op@acme.example"});
   EXPECT_EQ(op.exit_code, 1);
   EXPECT_NE(op.err.find("audit.read"), std::string::npos) << op.err;
   RunOutput list = Govflow({"audit", "list", "@store", "--tenant", "acme", "--as",

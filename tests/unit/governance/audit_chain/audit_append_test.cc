@@ -15,7 +15,9 @@ TEST_P(AuditAppendTest, ChainsEventsPerTenantWithPrevHashAndSeq) {
   CreateTenant(TenantId("b"));
   AuditEvent a1, a2, b1;
   InTxn([&](store::Txn& txn) -> Status {
-    AuditRecord r{.actor = "user:alice", .action = "document.submit", .object_type = "document",
+    AuditRecord r{.actor = "user:alice",
+                  .action = "document.submit",
+                  .object_type = "document",
                   .object_id = "d1"};
     GOVFLOW_ASSIGN_OR_RETURN(a1, AppendAudit(txn, TenantId("a"), r));
     GOVFLOW_ASSIGN_OR_RETURN(b1, AppendAudit(txn, TenantId("b"), r));

@@ -1,13 +1,14 @@
 // Signed checkpoints, the scheduled checkpoint job's policy, and purging audit events through a
 // checkpoint (retention of the audit class) while the chain still verifies; on both stores.
+#include "governance/audit_checkpoint.h"
+
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sys/stat.h>
 
-#include "governance/audit_checkpoint.h"
 #include "governance/audit_verify.h"
 #include "unit/governance/audit_chain/audit_test_util.h"
 
@@ -184,7 +185,7 @@ TEST_P(AuditCheckpointTest, SigningKeyFileIsCreatedOnceWithMode0600) {
   EXPECT_EQ(LoadAuditSigner(dir, false).status().code(), StatusCode::kFailedPrecondition);
   auto first = LoadAuditSigner(dir, true);
   ASSERT_TRUE(first.ok()) << first.status().ToString();
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(::stat((temp_dir_ / "data" / "audit-signing.key").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600);
   auto second = LoadAuditSigner(dir, true);

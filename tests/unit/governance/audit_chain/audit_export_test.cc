@@ -1,13 +1,14 @@
 // The auditor's export: JSON lines verified offline with the public key and nothing else. A
 // changed, deleted or reordered line names the event; another key fails; a purged chain and a
 // time range still verify; a tampered store is not exported. On both stores.
+#include "governance/audit_export.h"
+
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
 #include <sstream>
 
 #include "governance/audit_checkpoint.h"
-#include "governance/audit_export.h"
 #include "unit/governance/audit_chain/audit_test_util.h"
 
 namespace govflow::governance {

@@ -23,8 +23,10 @@ class AuditQueryTest : public AccessTest {
                       .object_id = "o" + std::to_string(i % 3)};
         GOVFLOW_RETURN_IF_ERROR(AppendAudit(txn, TenantId("a"), r).status());
       }
-      AuditRecord other{.actor = "user:carol", .action = "exception.acknowledge",
-                        .object_type = "exception_case", .object_id = "o0"};
+      AuditRecord other{.actor = "user:carol",
+                        .action = "exception.acknowledge",
+                        .object_type = "exception_case",
+                        .object_id = "o0"};
       return AppendAudit(txn, TenantId("b"), other).status();
     });
     NewUserWithRole("auditor@a.example", TenantId("a"), "auditor");
@@ -60,8 +62,7 @@ TEST_P(AuditQueryTest, FiltersByObjectActorActionPrefixAndTime) {
   // The six events are 10 s apart, the last one (i = 5) at now; [now - 20 s, now) holds i = 3, 4.
   const TimePoint now = clock_.Now();
   EXPECT_EQ(List("auditor@a.example", a,
-                 {.object_type = "document", .from = now - std::chrono::seconds(20),
-                  .to = now}),
+                 {.object_type = "document", .from = now - std::chrono::seconds(20), .to = now}),
             (V{"document.publish o0 user:bob", "document.publish o1 user:alice"}));
 }
 
@@ -75,8 +76,8 @@ TEST_P(AuditQueryTest, PagesWithTheSeqCursor) {
     std::vector<AuditEvent> page;
     InTxn([&](store::Txn& txn) -> Status {
       GOVFLOW_ASSIGN_OR_RETURN(
-          page, ListAuditEvents(txn, *scope, {.action_prefix = "document.", .after_seq = cursor,
-                                              .limit = 2}));
+          page, ListAuditEvents(txn, *scope,
+                                {.action_prefix = "document.", .after_seq = cursor, .limit = 2}));
       return Status::Ok();
     });
     if (page.empty()) break;
@@ -92,8 +93,8 @@ TEST_P(AuditQueryTest, PagesWithTheSeqCursor) {
 TEST_P(AuditQueryTest, RequiresAuditReadPermission) {
   auto scope = access().Authorize(As("operator@a.example"), TenantId("a"), perm::kTenantsRead);
   ASSERT_TRUE(scope.ok());
-  Status st = store_->Transact(
-      [&](store::Txn& txn) { return ListAuditEvents(txn, *scope, {}).status(); });
+  Status st =
+      store_->Transact([&](store::Txn& txn) { return ListAuditEvents(txn, *scope, {}).status(); });
   EXPECT_EQ(st.code(), StatusCode::kPermissionDenied);
 }
 

@@ -1,10 +1,11 @@
 // Tampering with a stored audit chain is detected and the first bad event is named, on both
 // stores: one flipped byte in any column, a deleted event (middle or last), two events swapped,
 // a rewritten chain caught by a signed checkpoint, and checkpoints forged or signed by another key.
+#include "governance/audit_verify.h"
+
 #include <gtest/gtest.h>
 
 #include "governance/audit_checkpoint.h"
-#include "governance/audit_verify.h"
 #include "unit/governance/audit_chain/audit_test_util.h"
 
 namespace govflow::governance {
@@ -48,11 +49,16 @@ TEST_P(AuditVerifyTest, OneFlippedByteInAnyColumnNamesTheEvent) {
     AuditFault fault;
   };
   const Case cases[] = {
-      {"actor", AuditFault::kHashMismatch},         {"action", AuditFault::kHashMismatch},
-      {"object_type", AuditFault::kHashMismatch},   {"object_id", AuditFault::kHashMismatch},
-      {"reason", AuditFault::kHashMismatch},        {"before_digest", AuditFault::kHashMismatch},
-      {"after_digest", AuditFault::kHashMismatch},  {"details_json", AuditFault::kHashMismatch},
-      {"at", AuditFault::kHashMismatch},            {"hash", AuditFault::kHashMismatch},
+      {"actor", AuditFault::kHashMismatch},
+      {"action", AuditFault::kHashMismatch},
+      {"object_type", AuditFault::kHashMismatch},
+      {"object_id", AuditFault::kHashMismatch},
+      {"reason", AuditFault::kHashMismatch},
+      {"before_digest", AuditFault::kHashMismatch},
+      {"after_digest", AuditFault::kHashMismatch},
+      {"details_json", AuditFault::kHashMismatch},
+      {"at", AuditFault::kHashMismatch},
+      {"hash", AuditFault::kHashMismatch},
       {"prev_hash", AuditFault::kPrevHashMismatch},
   };
   for (const Case& c : cases) {
@@ -64,8 +70,8 @@ TEST_P(AuditVerifyTest, OneFlippedByteInAnyColumnNamesTheEvent) {
     if (col == "at") {
       Sql("UPDATE audit_events SET at = at + 1 WHERE tenant_id = ? AND seq = 3", {t.value()});
     } else {
-      const std::string before = Text(
-          "SELECT " + col + " FROM audit_events WHERE tenant_id = ? AND seq = 3", {t.value()});
+      const std::string before =
+          Text("SELECT " + col + " FROM audit_events WHERE tenant_id = ? AND seq = 3", {t.value()});
       Sql("UPDATE audit_events SET " + col + " = ? WHERE tenant_id = ? AND seq = 3",
           {FlipByte(before), t.value()});
     }
@@ -204,7 +210,8 @@ TEST_P(AuditVerifyTest, CheckpointSignedByAnotherKeyFails) {
   AuditVerification v = Verify(t, 'k');
   EXPECT_EQ(v.fault, AuditFault::kBadCheckpointSignature);
   EXPECT_EQ(v.seq, 3);
-  EXPECT_EQ(v.message, "checkpoint at seq 3: the signature does not verify with the given public key");
+  EXPECT_EQ(v.message,
+            "checkpoint at seq 3: the signature does not verify with the given public key");
   EXPECT_TRUE(Verify(t, 'z').ok());
 }
 
