@@ -5,9 +5,11 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "governance/audit_verify.h"
 #include "unit/governance/audit_chain/audit_test_util.h"
@@ -90,6 +92,44 @@ TEST_P(AuditCheckpointTest, DueChainsFollowTheEventCountAndTimePolicy) {
   EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_checkpoints WHERE tenant_id = 'b'"), 2);
   EXPECT_TRUE(Verify(TenantId("a")).ok());
   EXPECT_TRUE(Verify(TenantId("b")).ok());
+}
+
+TEST_P(AuditCheckpointTest, CheckpointsTakenWhileOthersAppendAlwaysMatchTheChain) {
+  const TenantId t("acme");
+  AppendEvents(t, 1);  // the head exists, so appenders only update it
+  constexpr int kAppenders = 3;
+  constexpr int kEach = 30;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int a = 0; a < kAppenders; ++a) {
+    threads.emplace_back([&, a] {
+      for (int i = 0; i < kEach; ++i) {
+        Status st = store_->Transact(
+            [&](store::Txn& txn) {
+              AuditRecord r{.actor = "user:u" + std::to_string(a),
+                            .action = "run.transition",
+                            .object_type = "run",
+                            .object_id = std::to_string(i)};
+              return AppendAudit(txn, t, r).status();
+            },
+            20);
+        if (!st.ok()) ++failures;
+      }
+    });
+  }
+  const AuditCheckpointPolicy every_event{.every_events = 1, .every = std::chrono::hours(1)};
+  int made = 0;
+  for (int i = 0; i < 20; ++i) {
+    auto n = CheckpointDueChains(*store_, clock_, Signer(), every_event);
+    if (n.ok()) made += *n;
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_GT(made, 0);
+  AuditVerification v = Verify(t);
+  EXPECT_TRUE(v.ok()) << v.message;
+  EXPECT_EQ(v.events, 1 + kAppenders * kEach);
+  EXPECT_EQ(v.checkpoints, Count("SELECT COUNT(*) FROM audit_checkpoints"));
 }
 
 TEST_P(AuditCheckpointTest, PurgeNeedsACheckpointAtThatSeq) {
