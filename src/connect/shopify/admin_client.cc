@@ -486,12 +486,13 @@ CircuitBreaker::State AdminClient::circuit_state() const {
 // ---- the registry adapter ---------------------------------------------------------------------
 
 namespace {
-// A price PUT sets absolute values, so a repeat is harmless and the engine need not look up
-// anything before retrying; the read that settles an unknown outcome is get_variant.
+// A price PUT sets absolute values, so sending it again after an unknown outcome applies the
+// same state, not a second effect: the engine may simply re-send (kNotNeeded). The price
+// publisher (governance/price_publisher.h) still reads before it writes, so that it never
+// overwrites a price someone changed after the request.
 constexpr std::array<OperationSpec, 3> kOperations = {{
     {"get_variant", false, Deduplication::kNotNeeded, "", "variant_id"},
-    {"update_variant_price", true, Deduplication::kLookupByBusinessKey, "get_variant",
-     "variant_id"},
+    {"update_variant_price", true, Deduplication::kNotNeeded, "", "variant_id"},
     {"find_variant_by_sku", false, Deduplication::kNotNeeded, "", "sku"},
 }};
 

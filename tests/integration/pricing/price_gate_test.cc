@@ -10,10 +10,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <boost/json.hpp>
 #include <future>
 #include <memory>
 
 #include "connect/http/curl_http_client.h"
+#include "connect/registry.h"
 #include "connect/shopify/admin_client.h"
 #include "governance/price_publisher.h"
 #include "sim/shopify_admin_simulator.h"
@@ -268,6 +270,42 @@ TEST(ShopifyAdminClientTest, ReadsUpdatesAndFindsVariantsOnTheSimulator) {
   ASSERT_FALSE(b.ok());
   EXPECT_EQ(b.failure().error_class, connect::ErrorClass::kNotFound);
   EXPECT_EQ(b.failure().message, "Not Found");
+}
+
+TEST(ShopifyAdminClientTest, RegisteredAsShopifyAdminWithValidatedConfig) {
+  auto bad = connect::ValidateConnectorConfig(
+      "shopify.admin", boost::json::parse(R"({"shop_url":"ftp://x","access_token":"t"})"));
+  EXPECT_THAT(bad.message(), HasSubstr("'shop_url'"));
+  auto no_token = connect::ValidateConnectorConfig(
+      "shopify.admin", boost::json::parse(R"({"shop_url":"https://s.myshopify.com"})"));
+  EXPECT_THAT(no_token.message(), HasSubstr("'access_token'"));
+  auto version = connect::ValidateConnectorConfig(
+      "shopify.admin",
+      boost::json::parse(
+          R"({"shop_url":"https://s.myshopify.com","access_token":"t","api_version":"v1"})"));
+  EXPECT_THAT(version.message(), HasSubstr("'api_version'"));
+
+  auto shop = sim::ShopifyAdminSimulator::Start({});
+  ASSERT_TRUE(shop.ok());
+  auto http = connect::CurlHttpClient::Create();
+  ASSERT_TRUE(http.ok());
+  SystemClock clock;
+  connect::ConnectorContext context{http->get(), &clock};
+  auto connector = connect::CreateConnector(
+      "shopify.admin",
+      boost::json::parse(R"({"shop_url":")" + (*shop)->shop_url() + R"(","access_token":"t"})"),
+      context);
+  ASSERT_TRUE(connector.ok()) << connector.status().ToString();
+  connect::OutboundConnector* out = (*connector)->AsOutbound();
+  ASSERT_NE(out, nullptr);
+  std::promise<connect::CallResult<boost::json::value>> done;
+  out->Call({"update_variant_price",
+             boost::json::parse(R"({"variant_id":45300000000017,"price":"20.00"})"), "k"},
+            [&](auto r) { done.set_value(std::move(r)); });
+  auto r = done.get_future().get();
+  ASSERT_TRUE(r.ok()) << r.failure().ToString();
+  EXPECT_EQ(r.value().at("price").as_string(), "20.00");
+  EXPECT_EQ((*shop)->Variant(45300000000017)->price_cents, 2000);
 }
 
 TEST(ShopifyAdminClassificationTest, FollowsTheTable) {
