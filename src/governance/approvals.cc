@@ -181,7 +181,7 @@ boost::json::object TaskFacts(const ApprovalTask& t) {
 }
 
 Status Audit(store::Txn& txn, const TenantId& tenant, std::string actor, std::string action,
-             const ApprovalTask& t, std::string reason, boost::json::object details) {
+             const ApprovalTask& t, std::string reason, const boost::json::object& details) {
   AuditRecord r;
   r.actor = std::move(actor);
   r.action = std::move(action);
@@ -205,7 +205,8 @@ Status WakeSubjectRun(store::Txn& txn, const ApprovalTask& t) {
 }
 
 Result<std::vector<ApprovalDelegation>> QueryDelegations(store::Txn& txn, const TenantId& tenant,
-                                                         std::string where, sql::Params params) {
+                                                         const std::string& where,
+                                                         sql::Params params) {
   sql::Params all{tenant.value()};
   for (auto& p : params) all.push_back(std::move(p));
   GOVFLOW_ASSIGN_OR_RETURN(
@@ -341,7 +342,7 @@ Result<bool> ExpireOne(store::Txn& txn, const TenantId& tenant, const std::strin
     details["new_expires_at"] = Micros(new_expiry);
     GOVFLOW_RETURN_IF_ERROR(Audit(txn, tenant, actor, "approval.escalate", after,
                                   "no decision before expiry; escalated as the policy says",
-                                  std::move(details)));
+                                  details));
     return true;
   }
   GOVFLOW_RETURN_IF_ERROR(SetState(txn, tenant, id, ApprovalState::kExpired));
@@ -349,8 +350,7 @@ Result<bool> ExpireOne(store::Txn& txn, const TenantId& tenant, const std::strin
   boost::json::object details = TaskFacts(after);
   details["expired_at"] = Micros(*t.request.expires_at);
   GOVFLOW_RETURN_IF_ERROR(Audit(txn, tenant, actor, "approval.expire", after,
-                                "no decision before expiry; rejected as the policy says",
-                                std::move(details)));
+                                "no decision before expiry; rejected as the policy says", details));
   GOVFLOW_RETURN_IF_ERROR(WakeSubjectRun(txn, after));
   return true;
 }
@@ -544,7 +544,7 @@ Result<ApprovalTask> DecideApproval(store::Txn& txn, const TenantScope& scope, s
   if (!on_behalf_of.empty()) details["on_behalf_of"] = on_behalf_of;
   GOVFLOW_RETURN_IF_ERROR(Audit(txn, scope.tenant(), scope.actor().id,
                                 approve ? "approval.approve" : "approval.reject", task,
-                                std::string(comment), std::move(details)));
+                                std::string(comment), details));
   GOVFLOW_RETURN_IF_ERROR(WakeSubjectRun(txn, task));
   return LoadTask(txn, scope.tenant(), task.id);
 }
@@ -586,7 +586,10 @@ Result<int> ExpireApprovals(store::Store& store, const Clock& clock) {
     }
     int changed_this_round = 0;
     Status first_error;
-    for (const auto& [tenant, id] : due) {
+    for (const auto& entry : due) {
+      // Named copies: lambdas may not capture structured bindings before C++20 (clang).
+      const TenantId& tenant = entry.first;
+      const std::string& id = entry.second;
       bool did = false;
       Status st = store.Transact([&](store::Txn& txn) -> Status {
         GOVFLOW_ASSIGN_OR_RETURN(did, ExpireOne(txn, tenant, id, now));

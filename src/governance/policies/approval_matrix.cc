@@ -115,7 +115,7 @@ class MatrixReader {
   Status Failure() const { return InvalidArgument(diagnostics_.Format(file_name_)); }
 
  public:
-  const DiagnosticList& diagnostics() const { return diagnostics_; }
+  const DiagnosticList& Diagnostics() const { return diagnostics_; }
 
  private:
   std::optional<YAML::Node> Spec(std::string* name) {
@@ -405,7 +405,7 @@ Result<ApprovalMatrix> ParseApprovalMatrix(std::string_view yaml, std::string_vi
 void ApprovalMatrix::Check(std::string_view yaml_text, DiagnosticList& diagnostics) {
   MatrixReader reader(yaml_text, "");
   (void)reader.Read();
-  for (const Diagnostic& d : reader.diagnostics().Sorted()) {
+  for (const Diagnostic& d : reader.Diagnostics().Sorted()) {
     if (d.severity == Diagnostic::Severity::kError) {
       diagnostics.Error(d.location, d.message);
     } else {
