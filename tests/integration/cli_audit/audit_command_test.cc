@@ -57,6 +57,10 @@ class AuditCommandTest : public ::testing::TestWithParam<Where> {
       GOVFLOW_RETURN_IF_ERROR(governance::CreateTenant(txn, sys, TenantId("acme"), "Acme"));
       GOVFLOW_ASSIGN_OR_RETURN(std::string auditor,
                                governance::CreateUser(txn, sys, {"auditor@acme.example", "", ""}));
+      GOVFLOW_ASSIGN_OR_RETURN(std::string partner_auditor,
+                               governance::CreateUser(txn, sys, {"pa@partner.example", "", ""}));
+      GOVFLOW_RETURN_IF_ERROR(
+          governance::GrantPartnerRole(txn, sys, partner_auditor, "partner_auditor"));
       GOVFLOW_ASSIGN_OR_RETURN(std::string op,
                                governance::CreateUser(txn, sys, {"op@acme.example", "", ""}));
       const auto tenant = governance::TenantScope::ForSystem(TenantId("acme"), "test");
@@ -214,6 +218,26 @@ TEST_P(AuditCommandTest, VerifyActsAsAUserWithAuditRead) {
   EXPECT_NE(list.out.find("user:alice  exception.acknowledge  exception_case/exc-3  \"on it\""),
             std::string::npos)
       << list.out;
+}
+
+TEST_P(AuditCommandTest, VerifyWithoutTenantChecksEveryChainTheUserMayRead) {
+  RunOutput all = Govflow({"audit", "verify", "@store", "--as", "pa@partner.example"});
+  EXPECT_EQ(all.exit_code, 0) << all.err;
+  EXPECT_EQ(all.out.find("audit chain of tenant _partner verified: events 1.."), 0u) << all.out;
+  EXPECT_NE(all.out.find("\naudit chain of tenant acme verified: events 1.."), std::string::npos)
+      << all.out;
+  // A tenant auditor reads only its tenant's chain.
+  RunOutput own = Govflow({"audit", "verify", "@store", "--as", "auditor@acme.example"});
+  EXPECT_EQ(own.exit_code, 0) << own.err;
+  EXPECT_EQ(own.out.find("audit chain of tenant acme verified"), 0u) << own.out;
+  EXPECT_EQ(own.out.find("_partner"), std::string::npos) << own.out;
+  // One bad chain makes the whole run fail, naming it.
+  Sql("DELETE FROM audit_events WHERE tenant_id = 'acme' AND seq = 1");
+  RunOutput bad = Govflow({"audit", "verify", "@store", "--as", "pa@partner.example"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_EQ(bad.err,
+            "audit chain of tenant acme does not verify: event 1 is missing (the next "
+            "event is 2)\n");
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, AuditCommandTest, ::testing::Values(Where::kData, Where::kStore),
