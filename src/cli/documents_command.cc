@@ -56,13 +56,14 @@ std::string Time(TimePoint t) {
 
 // The workflow layer's validator for kind "workflow" (the server registers the same at startup).
 void RegisterWorkflowValidator() {
-  docs::RegisterDocumentValidator(
-      docs::DocumentKind::kWorkflow, [](std::string_view text, DiagnosticList& diagnostics) {
-        auto report = workflow::LoadWorkflowWithDiagnostics(text, "");
-        for (const Diagnostic& d : report.diagnostics) {
-          if (d.severity == Diagnostic::Severity::kError) diagnostics.Error(d.location, d.message);
-        }
-      });
+  docs::RegisterDocumentValidator(docs::DocumentKind::kWorkflow,
+                                  [](std::string_view text, DiagnosticList& diagnostics) {
+                                    auto report = workflow::LoadWorkflowWithDiagnostics(text, "");
+                                    for (const Diagnostic& d : report.diagnostics) {
+                                      if (d.severity == Diagnostic::Severity::kError)
+                                        diagnostics.Error(d.location, d.message);
+                                    }
+                                  });
 }
 
 // Authenticates --as and authorises `permission` on --tenant.
@@ -89,7 +90,8 @@ Result<docs::DocumentRef> Ref(const DocumentsArgs& args) {
 
 std::string Envs(const std::vector<docs::Environment>& envs) {
   std::string out;
-  for (docs::Environment e : envs) out += (out.empty() ? "" : ",") + std::string(EnvironmentName(e));
+  for (docs::Environment e : envs)
+    out += (out.empty() ? "" : ",") + std::string(EnvironmentName(e));
   return out.empty() ? "-" : out;
 }
 
@@ -205,8 +207,8 @@ int RunTemplateDiff(const DocumentsArgs& args) {
 }
 
 int RunReview(const DocumentsArgs& args, std::string_view what) {
-  std::string_view permission = what == "submit" ? governance::perm::kDocumentsEdit
-                                                  : governance::perm::kDocumentsApprove;
+  std::string_view permission =
+      what == "submit" ? governance::perm::kDocumentsEdit : governance::perm::kDocumentsApprove;
   return Run(args, what, permission,
              [&](store::Txn& txn, const governance::TenantScope& scope) -> Status {
                GOVFLOW_ASSIGN_OR_RETURN(docs::DocumentRef ref, Ref(args));
@@ -225,8 +227,7 @@ int RunPublish(const DocumentsArgs& args) {
              [&](store::Txn& txn, const governance::TenantScope& scope) -> Status {
                GOVFLOW_ASSIGN_OR_RETURN(docs::DocumentRef ref, Ref(args));
                GOVFLOW_ASSIGN_OR_RETURN(docs::Environment env, docs::ParseEnvironment(args.env));
-               GOVFLOW_ASSIGN_OR_RETURN(auto d,
-                                        docs::Publish(txn, scope, ref, args.version, env));
+               GOVFLOW_ASSIGN_OR_RETURN(auto d, docs::Publish(txn, scope, ref, args.version, env));
                PrintVersion(d);
                return Status::Ok();
              });
@@ -236,8 +237,7 @@ int RunPromote(const DocumentsArgs& args) {
   return Run(args, "promote", governance::perm::kDocumentsPublish,
              [&](store::Txn& txn, const governance::TenantScope& scope) -> Status {
                GOVFLOW_ASSIGN_OR_RETURN(docs::DocumentRef ref, Ref(args));
-               GOVFLOW_ASSIGN_OR_RETURN(docs::Environment from,
-                                        docs::ParseEnvironment(args.from));
+               GOVFLOW_ASSIGN_OR_RETURN(docs::Environment from, docs::ParseEnvironment(args.from));
                GOVFLOW_ASSIGN_OR_RETURN(auto r, docs::Promote(txn, scope, ref, from));
                if (r.promoted) {
                  std::cout << "promoted " << args.kind << " " << args.name << " version "
@@ -245,8 +245,8 @@ int RunPromote(const DocumentsArgs& args) {
                            << EnvironmentName(r.to) << " (approval " << r.approval_id << ")\n";
                } else {
                  std::cout << "promotion of version " << r.version.version << " to "
-                           << EnvironmentName(r.to) << " waits for approval task "
-                           << r.approval_id << " (" << r.note
+                           << EnvironmentName(r.to) << " waits for approval task " << r.approval_id
+                           << " (" << r.note
                            << "); once another person approves it, run promote again\n";
                }
                return Status::Ok();

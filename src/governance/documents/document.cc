@@ -49,14 +49,16 @@ std::string Known(const Table& table) {
 
 }  // namespace
 
-std::string_view DocumentKindName(DocumentKind kind) { return NameOf(kKindNames, kind); }
+std::string_view DocumentKindName(DocumentKind kind) {
+  return NameOf(kKindNames, kind);
+}
 
 Result<DocumentKind> ParseDocumentKind(std::string_view name) {
   for (const auto& [kind, n] : kKindNames) {
     if (n == name) return kind;
   }
-  return InvalidArgument("unknown document kind '" + std::string(name) + "' (known: " +
-                         Known(kKindNames) + ")");
+  return InvalidArgument("unknown document kind '" + std::string(name) +
+                         "' (known: " + Known(kKindNames) + ")");
 }
 
 const std::vector<DocumentKind>& AllDocumentKinds() {
@@ -68,14 +70,16 @@ const std::vector<DocumentKind>& AllDocumentKinds() {
   return all;
 }
 
-std::string_view EnvironmentName(Environment env) { return NameOf(kEnvNames, env); }
+std::string_view EnvironmentName(Environment env) {
+  return NameOf(kEnvNames, env);
+}
 
 Result<Environment> ParseEnvironment(std::string_view name) {
   for (const auto& [env, n] : kEnvNames) {
     if (n == name) return env;
   }
-  return InvalidArgument("unknown environment '" + std::string(name) + "' (known: " +
-                         Known(kEnvNames) + ")");
+  return InvalidArgument("unknown environment '" + std::string(name) +
+                         "' (known: " + Known(kEnvNames) + ")");
 }
 
 std::optional<Environment> NextEnvironment(Environment env) {
@@ -90,7 +94,9 @@ std::optional<Environment> NextEnvironment(Environment env) {
   return std::nullopt;
 }
 
-std::string_view DocumentStateName(DocumentState state) { return NameOf(kStateNames, state); }
+std::string_view DocumentStateName(DocumentState state) {
+  return NameOf(kStateNames, state);
+}
 
 Result<DocumentState> ParseDocumentState(std::string_view name) {
   for (const auto& [state, n] : kStateNames) {

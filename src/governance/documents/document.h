@@ -56,26 +56,28 @@ Result<DocumentState> ParseDocumentState(std::string_view name);
 // The reserved tenant id under which the partner's templates are stored. Every document table
 // keys rows by tenant_id first (DESIGN.md invariant 4); templates belong to no customer tenant,
 // so they live under this id (the leading '_' marks it as reserved: no customer tenant may be
-// created with it), and have their own audit chain under it. Tenants read templates (to inherit them and
-// diff against them) but never write them: writing needs a scope for this id itself, which
+// created with it), and have their own audit chain under it. Tenants read templates (to inherit
+// them and diff against them) but never write them: writing needs a scope for this id itself, which
 // only partner roles (or a system component) obtain.
 inline constexpr std::string_view kPartnerScope = "_partner";
-inline bool IsPartnerScope(const TenantId& tenant) { return tenant.value() == kPartnerScope; }
+inline bool IsPartnerScope(const TenantId& tenant) {
+  return tenant.value() == kPartnerScope;
+}
 
 // One version of a document.
 struct DocumentVersion {
   TenantId tenant;
   DocumentKind kind = DocumentKind::kWorkflow;
   std::string name;
-  int64_t version = 0;        // 1, 2, 3 ... per (tenant, kind, name)
-  std::string content_hash;   // hex SHA-256 of the canonical JSON of the source
-  std::string source_yaml;    // exactly as drafted
+  int64_t version = 0;       // 1, 2, 3 ... per (tenant, kind, name)
+  std::string content_hash;  // hex SHA-256 of the canonical JSON of the source
+  std::string source_yaml;   // exactly as drafted
   // "<template name>@<version>" when the document overrides a partner template, else "".
   std::string inherits;
   DocumentState state = DocumentState::kDraft;
-  std::string author;         // identity (see IdentityOf in lifecycle.h) of who drafted it
-  std::string submitted_by;   // identity of who submitted it ("" while a draft)
-  std::string reviewed_by;    // who approved or rejected it ("" while undecided)
+  std::string author;        // identity (see IdentityOf in lifecycle.h) of who drafted it
+  std::string submitted_by;  // identity of who submitted it ("" while a draft)
+  std::string reviewed_by;   // who approved or rejected it ("" while undecided)
   std::string review_comment;
   TimePoint created_at;
   TimePoint updated_at;
@@ -88,7 +90,7 @@ struct DocumentVersion {
 // One entry of an environment's publication history.
 struct Publication {
   Environment env = Environment::kDev;
-  int64_t seq = 0;          // 1, 2, 3 ... per (tenant, kind, name, env)
+  int64_t seq = 0;  // 1, 2, 3 ... per (tenant, kind, name, env)
   int64_t version = 0;
   std::string content_hash;
   std::string action;       // "publish", "promote" or "rollback"

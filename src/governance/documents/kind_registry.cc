@@ -65,10 +65,11 @@ void RegisterDocumentValidator(DocumentKind kind, DocumentValidator validator) {
   Registry().push_back({kind, std::move(validator)});
 }
 
-bool HasDocumentValidator(DocumentKind kind) { return Find(kind) != nullptr; }
+bool HasDocumentValidator(DocumentKind kind) {
+  return Find(kind) != nullptr;
+}
 
-Status ValidateDocument(DocumentKind kind, std::string_view yaml_text,
-                        std::string_view file_name) {
+Status ValidateDocument(DocumentKind kind, std::string_view yaml_text, std::string_view file_name) {
   DocumentValidator validator = Find(kind);
   if (!validator) {
     return FailedPrecondition("no validator is registered for documents of kind " +

@@ -17,8 +17,12 @@ namespace {
 using store::sql::Row;
 using store::sql::Rows;
 
-int64_t Micros(TimePoint t) { return t.time_since_epoch().count(); }
-TimePoint FromMicros(int64_t us) { return TimePoint(std::chrono::microseconds(us)); }
+int64_t Micros(TimePoint t) {
+  return t.time_since_epoch().count();
+}
+TimePoint FromMicros(int64_t us) {
+  return TimePoint(std::chrono::microseconds(us));
+}
 
 constexpr std::string_view kColumns =
     "tenant_id, kind, name, version, content_hash, source_yaml, inherits, state, author, "
@@ -55,10 +59,10 @@ Result<DocumentVersion> ReadRow(const Row& r) {
 // Fills live_in and ever_published.
 Status AddPublicationFacts(store::Txn& txn, DocumentVersion& d) {
   const std::string kind(DocumentKindName(d.kind));
-  GOVFLOW_ASSIGN_OR_RETURN(Rows envs, txn.sql().Query(
-                                          "SELECT env FROM document_environments WHERE "
-                                          "tenant_id = ? AND kind = ? AND name = ? AND version = ?",
-                                          {d.tenant.value(), kind, d.name, d.version}));
+  GOVFLOW_ASSIGN_OR_RETURN(
+      Rows envs, txn.sql().Query("SELECT env FROM document_environments WHERE "
+                                 "tenant_id = ? AND kind = ? AND name = ? AND version = ?",
+                                 {d.tenant.value(), kind, d.name, d.version}));
   d.live_in.clear();
   for (Environment env : {Environment::kDev, Environment::kStaging, Environment::kProd}) {
     for (const Row& r : envs) {
@@ -101,9 +105,9 @@ Result<DocumentVersion> LoadVersion(store::Txn& txn, const TenantId& tenant, con
   return d;
 }
 
-Status Audit(store::Txn& txn, const TenantScope& scope, std::string action,
-             const DocumentRef& ref, int64_t version, std::string before, std::string after,
-             std::string reason, json::object details) {
+Status Audit(store::Txn& txn, const TenantScope& scope, std::string action, const DocumentRef& ref,
+             int64_t version, std::string before, std::string after, std::string reason,
+             json::object details) {
   details["kind"] = DocumentKindName(ref.kind);
   details["name"] = ref.name;
   details["version"] = version;
@@ -154,9 +158,8 @@ Result<json::value> ParseStored(const DocumentVersion& d) {
   DiagnosticList diagnostics;
   auto parsed = YamlTextToJson(d.source_yaml, diagnostics);
   if (!parsed) {
-    return Internal("stored " + std::string(DocumentKindName(d.kind)) + " " + d.name +
-                    " version " + std::to_string(d.version) +
-                    " no longer parses: " + diagnostics.Format(d.name));
+    return Internal("stored " + std::string(DocumentKindName(d.kind)) + " " + d.name + " version " +
+                    std::to_string(d.version) + " no longer parses: " + diagnostics.Format(d.name));
   }
   return std::move(*parsed);
 }
@@ -183,8 +186,8 @@ Result<std::optional<int64_t>> ActiveIn(store::Txn& txn, const TenantId& tenant,
   GOVFLOW_ASSIGN_OR_RETURN(
       Rows rows, txn.sql().Query("SELECT version FROM document_environments WHERE tenant_id = ? "
                                  "AND kind = ? AND name = ? AND env = ?",
-                                 {tenant.value(), std::string(DocumentKindName(ref.kind)),
-                                  ref.name, std::string(EnvironmentName(env))}));
+                                 {tenant.value(), std::string(DocumentKindName(ref.kind)), ref.name,
+                                  std::string(EnvironmentName(env))}));
   if (rows.empty()) return std::optional<int64_t>();
   return std::optional<int64_t>(rows[0].Int(0));
 }
@@ -299,10 +302,9 @@ Result<DocumentVersion> Review(store::Txn& txn, const TenantScope& scope, const 
   }
   GOVFLOW_ASSIGN_OR_RETURN(DocumentVersion d, LoadVersion(txn, scope.tenant(), ref, version));
   if (d.state != DocumentState::kSubmitted) {
-    return FailedPrecondition(Describe(ref, version) + " is " +
-                              std::string(DocumentStateName(d.state)) +
-                              "; only a submitted version can be " +
-                              (approve ? "approved" : "rejected"));
+    return FailedPrecondition(
+        Describe(ref, version) + " is " + std::string(DocumentStateName(d.state)) +
+        "; only a submitted version can be " + (approve ? "approved" : "rejected"));
   }
   const std::string me = IdentityOf(scope.actor());
   if (me == d.author || me == d.submitted_by) {
@@ -325,7 +327,9 @@ std::string PromotionSubject(const DocumentRef& ref, int64_t version, Environmen
 
 }  // namespace
 
-std::string IdentityOf(const Actor& actor) { return ApprovalPersonOf(actor); }
+std::string IdentityOf(const Actor& actor) {
+  return ApprovalPersonOf(actor);
+}
 
 bool IsValidDocumentName(std::string_view name) {
   if (name.empty() || name.size() > 128) return false;
@@ -418,12 +422,12 @@ Result<DocumentVersion> CreateDraft(store::Txn& txn, const TenantScope& scope,
   const int64_t now = Micros(txn.Now());
   GOVFLOW_RETURN_IF_ERROR(
       txn.sql()
-          .Execute("INSERT INTO governance_documents (" + std::string(kColumns) +
-                       ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                   {scope.tenant().value(), kind, ref.name, version, hash, std::string(yaml_text),
-                    inherits, std::string(DocumentStateName(DocumentState::kDraft)),
-                    IdentityOf(scope.actor()), std::string(), std::string(), std::string(), now,
-                    now})
+          .Execute(
+              "INSERT INTO governance_documents (" + std::string(kColumns) +
+                  ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+              {scope.tenant().value(), kind, ref.name, version, hash, std::string(yaml_text),
+               inherits, std::string(DocumentStateName(DocumentState::kDraft)),
+               IdentityOf(scope.actor()), std::string(), std::string(), std::string(), now, now})
           .status());
   json::object details;
   if (!inherits.empty()) details["inherits"] = inherits;
@@ -462,10 +466,9 @@ Result<DocumentVersion> Publish(store::Txn& txn, const TenantScope& scope, const
                                 int64_t version, Environment env) {
   GOVFLOW_RETURN_IF_ERROR(scope.Require(perm::kDocumentsPublish));
   if (env != Environment::kDev) {
-    return FailedPrecondition(std::string(EnvironmentName(env)) +
-                              " is reached by promotion (documents promote --from " +
-                              (env == Environment::kStaging ? "dev" : "staging") +
-                              "), not by publishing");
+    return FailedPrecondition(
+        std::string(EnvironmentName(env)) + " is reached by promotion (documents promote --from " +
+        (env == Environment::kStaging ? "dev" : "staging") + "), not by publishing");
   }
   GOVFLOW_ASSIGN_OR_RETURN(DocumentVersion d, LoadVersion(txn, scope.tenant(), ref, version));
   if (d.state != DocumentState::kApproved) {
@@ -611,9 +614,9 @@ Result<std::vector<DocumentVersion>> ListDocuments(store::Txn& txn, const Tenant
     params.emplace_back(std::string(DocumentKindName(*kind)));
   }
   std::string columns;
-  for (std::string_view c : {"tenant_id", "kind", "name", "version", "content_hash", "source_yaml",
-                             "inherits", "state", "author", "submitted_by", "reviewed_by",
-                             "review_comment", "created_at", "updated_at"}) {
+  for (std::string_view c :
+       {"tenant_id", "kind", "name", "version", "content_hash", "source_yaml", "inherits", "state",
+        "author", "submitted_by", "reviewed_by", "review_comment", "created_at", "updated_at"}) {
     columns += (columns.empty() ? "d." : ", d.") + std::string(c);
   }
   GOVFLOW_ASSIGN_OR_RETURN(
@@ -636,11 +639,11 @@ Result<std::vector<DocumentVersion>> History(store::Txn& txn, const TenantScope&
                                              const DocumentRef& ref) {
   GOVFLOW_RETURN_IF_ERROR(scope.Require(perm::kDocumentsRead));
   GOVFLOW_ASSIGN_OR_RETURN(
-      Rows rows, txn.sql().Query("SELECT " + std::string(kColumns) +
-                                     " FROM governance_documents WHERE tenant_id = ? AND kind = ? "
-                                     "AND name = ? ORDER BY version",
-                                 {scope.tenant().value(), std::string(DocumentKindName(ref.kind)),
-                                  ref.name}));
+      Rows rows,
+      txn.sql().Query("SELECT " + std::string(kColumns) +
+                          " FROM governance_documents WHERE tenant_id = ? AND kind = ? "
+                          "AND name = ? ORDER BY version",
+                      {scope.tenant().value(), std::string(DocumentKindName(ref.kind)), ref.name}));
   if (rows.empty()) {
     return NotFound("no document " + std::string(DocumentKindName(ref.kind)) + " " + ref.name);
   }
@@ -661,8 +664,7 @@ Result<std::vector<Publication>> Publications(store::Txn& txn, const TenantScope
       txn.sql().Query("SELECT env, seq, version, content_hash, action, actor, approval_id, at "
                       "FROM document_publications WHERE tenant_id = ? AND kind = ? AND name = ? "
                       "ORDER BY at, env, seq",
-                      {scope.tenant().value(), std::string(DocumentKindName(ref.kind)),
-                       ref.name}));
+                      {scope.tenant().value(), std::string(DocumentKindName(ref.kind)), ref.name}));
   std::vector<Publication> out;
   for (const Row& r : rows) {
     Publication p;
@@ -676,9 +678,8 @@ Result<std::vector<Publication>> Publications(store::Txn& txn, const TenantScope
     p.at = FromMicros(r.Int(7));
     out.push_back(std::move(p));
   }
-  std::stable_sort(out.begin(), out.end(), [](const Publication& a, const Publication& b) {
-    return a.env < b.env;
-  });
+  std::stable_sort(out.begin(), out.end(),
+                   [](const Publication& a, const Publication& b) { return a.env < b.env; });
   return out;
 }
 
@@ -736,8 +737,8 @@ Result<TemplateDiff> DiffAgainstTemplate(store::Txn& txn, const TenantScope& sco
   return out;
 }
 
-Result<std::string> EffectiveYaml(store::Txn& txn, const TenantScope& scope,
-                                  const DocumentRef& ref, int64_t version) {
+Result<std::string> EffectiveYaml(store::Txn& txn, const TenantScope& scope, const DocumentRef& ref,
+                                  int64_t version) {
   GOVFLOW_RETURN_IF_ERROR(scope.Require(perm::kDocumentsRead));
   GOVFLOW_ASSIGN_OR_RETURN(DocumentVersion d, LoadVersion(txn, scope.tenant(), ref, version));
   if (d.inherits.empty()) return d.source_yaml;

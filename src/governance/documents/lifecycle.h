@@ -87,8 +87,8 @@ inline constexpr std::string_view kPromotionSubjectType = "document_promotion";
 // Who may decide a promotion: a person holding one of these roles AND approvals.decide (which
 // tenant_admin and process_owner do not hold by themselves: give the approver a custom role
 // such as release_manager = approvals.read + approvals.decide, or an approver role on top).
-inline const std::vector<std::string> kPromotionApproverRoles = {
-    "release_manager", "tenant_admin", "process_owner", "partner_admin"};
+inline const std::vector<std::string> kPromotionApproverRoles = {"release_manager", "tenant_admin",
+                                                                 "process_owner", "partner_admin"};
 Result<PromotionResult> Promote(store::Txn& txn, const TenantScope& scope, const DocumentRef& ref,
                                 Environment from);
 
@@ -132,7 +132,7 @@ Result<TemplateDiff> DiffAgainstTemplate(store::Txn& txn, const TenantScope& sco
 
 // The YAML the version stands for: its source, or, when it inherits, the merged document
 // rendered as YAML (RenderYaml). What validators check and what the runtime runs.
-Result<std::string> EffectiveYaml(store::Txn& txn, const TenantScope& scope,
-                                  const DocumentRef& ref, int64_t version = 0);
+Result<std::string> EffectiveYaml(store::Txn& txn, const TenantScope& scope, const DocumentRef& ref,
+                                  int64_t version = 0);
 
 }  // namespace govflow::governance::documents

@@ -81,12 +81,20 @@ void Diff(const json::value& a, const json::value& b, const std::string& path,
         Diff(la[i], lb[i], path + "[" + std::to_string(i) + "]", out);
       }
       for (size_t i = common; i < la.size(); ++i) {
-        out.push_back({DiffEntry::Op::kRemoved, path + "[" + std::to_string(i) + "]", la[i],
-                       std::nullopt, {}, {}});
+        out.push_back({DiffEntry::Op::kRemoved,
+                       path + "[" + std::to_string(i) + "]",
+                       la[i],
+                       std::nullopt,
+                       {},
+                       {}});
       }
       for (size_t i = common; i < lb.size(); ++i) {
-        out.push_back({DiffEntry::Op::kAdded, path + "[" + std::to_string(i) + "]", std::nullopt,
-                       lb[i], {}, {}});
+        out.push_back({DiffEntry::Op::kAdded,
+                       path + "[" + std::to_string(i) + "]",
+                       std::nullopt,
+                       lb[i],
+                       {},
+                       {}});
       }
       return;
     }
@@ -114,8 +122,8 @@ void Diff(const json::value& a, const json::value& b, const std::string& path,
       }
     }
     if (order_a != order_b) {
-      out.push_back({DiffEntry::Op::kReordered, path, std::nullopt, std::nullopt, order_a,
-                     order_b});
+      out.push_back(
+          {DiffEntry::Op::kReordered, path, std::nullopt, std::nullopt, order_a, order_b});
     }
     return;
   }
@@ -229,8 +237,8 @@ std::string FormatDiff(const std::vector<DiffEntry>& entries) {
         out += "- " + path + ": " + CanonicalJson(*e.before) + "\n";
         break;
       case DiffEntry::Op::kChanged:
-        out += "~ " + path + ": " + CanonicalJson(*e.before) + " -> " + CanonicalJson(*e.after) +
-               "\n";
+        out +=
+            "~ " + path + ": " + CanonicalJson(*e.before) + " -> " + CanonicalJson(*e.after) + "\n";
         break;
       case DiffEntry::Op::kReordered:
         out += "~ " + path + ": order " + JoinList(e.order_before) + " -> " +

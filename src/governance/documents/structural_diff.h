@@ -5,8 +5,9 @@
 //   ~ steps: order [a, b] -> [b, a]
 // Maps are compared key by key (in key order). Lists whose items are all mappings with a
 // unique text `name` (else `id`, else `decision_type`, the AI oversight policy's key) in both
-// versions are matched by that key, so inserting a step does not show every later step as changed; other lists are compared by index. Values are
-// shown as canonical JSON. Pure functions; thread-safe.
+// versions are matched by that key, so inserting a step does not show every later step as changed;
+// other lists are compared by index. Values are shown as canonical JSON. Pure functions;
+// thread-safe.
 #pragma once
 
 #include <boost/json/value.hpp>
@@ -19,7 +20,7 @@ namespace govflow::governance::documents {
 struct DiffEntry {
   enum class Op { kAdded, kRemoved, kChanged, kReordered };
   Op op = Op::kChanged;
-  std::string path;  // "" is the whole document
+  std::string path;                          // "" is the whole document
   std::optional<boost::json::value> before;  // absent for kAdded
   std::optional<boost::json::value> after;   // absent for kRemoved
   // For kReordered: the common items' keys, in the old and the new order.

@@ -48,7 +48,8 @@ class YamlReader {
 
   // Compiles a CEL scalar; on failure reports each CEL error at its position in the YAML file,
   // prefixed by `what`, and returns null.
-  std::shared_ptr<const expr::Program> CompileCel(const YAML::Node& scalar, const std::string& what);
+  std::shared_ptr<const expr::Program> CompileCel(const YAML::Node& scalar,
+                                                  const std::string& what);
 
   // The scalar's text, or nullopt with an error "<what>: expected text" for anything else.
   std::optional<std::string> Text(const YAML::Node& node, const std::string& what);

@@ -168,8 +168,9 @@ OversightVerdict AiOversightPolicy::Evaluate(std::string_view decision_type,
   if (d == nullptr) {
     return {true, "decision type '" + std::string(decision_type) + "' is not in the policy"};
   }
-  if (d->always_human_review) return {true, "the policy requires human review for every " +
-                                                std::string(decision_type) + " decision"};
+  if (d->always_human_review)
+    return {true, "the policy requires human review for every " + std::string(decision_type) +
+                      " decision"};
   const boost::json::value* confidence =
       decision.is_object() ? decision.as_object().if_contains("confidence") : nullptr;
   if (confidence == nullptr || !(confidence->is_double() || confidence->is_int64())) {

@@ -91,8 +91,10 @@ void Parse(std::string_view text, DiagnosticList& diagnostics, std::vector<Valid
     if (auto applies = reader.Text(node["applies_to"], what + " applies_to")) {
       if (!ValidAppliesTo(*applies)) {
         reader.Error(node["applies_to"],
-                     what + " applies_to: expected event:<topic>, event:*, master_data:<entity> "
-                            "or master_data:*, got '" + *applies + "'");
+                     what +
+                         " applies_to: expected event:<topic>, event:*, master_data:<entity> "
+                         "or master_data:*, got '" +
+                         *applies + "'");
         ok = false;
       }
       rule.applies_to = *applies;

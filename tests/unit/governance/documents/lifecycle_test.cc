@@ -104,8 +104,7 @@ class DocumentsTest : public testing::GovernanceStoreTest {
     InTxn([&](store::Txn& txn) -> Status {
       NewUser u;
       u.email = email;
-      GOVFLOW_ASSIGN_OR_RETURN(std::string id,
-                               CreateUser(txn, PartnerScope::ForSystem("test"), u));
+      GOVFLOW_ASSIGN_OR_RETURN(std::string id, CreateUser(txn, PartnerScope::ForSystem("test"), u));
       for (const auto& role : roles) {
         GOVFLOW_RETURN_IF_ERROR(
             GrantTenantRole(txn, TenantScope::ForSystem(tenant, "test"), id, role));
@@ -187,9 +186,8 @@ class DocumentsTest : public testing::GovernanceStoreTest {
   // Opens (or completes) a promotion as `email`.
   Result<PromotionResult> PromoteAs(const std::string& email, const DocumentRef& ref,
                                     Environment from) {
-    return Do<PromotionResult>([&](store::Txn& txn) {
-      return Promote(txn, Scope(email), ref, from);
-    });
+    return Do<PromotionResult>(
+        [&](store::Txn& txn) { return Promote(txn, Scope(email), ref, from); });
   }
 
   Result<ApprovalTask> DecideAs(const std::string& email, const std::string& id, bool approve) {
@@ -202,8 +200,8 @@ class DocumentsTest : public testing::GovernanceStoreTest {
 };
 
 TEST_P(DocumentsTest, SameContentIsTheSameVersionWhateverItsFormatting) {
-  auto v1 = Draft(Scope("alice@acme.test"), DocumentKind::kValidationRules, "price-rules",
-                  kRulesV1);
+  auto v1 =
+      Draft(Scope("alice@acme.test"), DocumentKind::kValidationRules, "price-rules", kRulesV1);
   ASSERT_TRUE(v1.ok()) << v1.status().ToString();
   EXPECT_EQ(v1->version, 1);
   EXPECT_EQ(v1->content_hash.size(), 64u);
@@ -213,8 +211,8 @@ TEST_P(DocumentsTest, SameContentIsTheSameVersionWhateverItsFormatting) {
   EXPECT_EQ(again->version, 1);
   EXPECT_EQ(again->content_hash, v1->content_hash);
   EXPECT_EQ(again->author, v1->author);
-  auto v2 = Draft(Scope("alice@acme.test"), DocumentKind::kValidationRules, "price-rules",
-                  kRulesV2);
+  auto v2 =
+      Draft(Scope("alice@acme.test"), DocumentKind::kValidationRules, "price-rules", kRulesV2);
   ASSERT_TRUE(v2.ok());
   EXPECT_EQ(v2->version, 2);
   EXPECT_NE(v2->content_hash, v1->content_hash);
@@ -232,12 +230,12 @@ TEST_P(DocumentsTest, RejectsInvalidYamlAndCelWithFileLineColumnAndChangesNothin
 
   std::string bad_cel = kRulesV1;
   bad_cel.replace(bad_cel.find("record.price > 0.0"), 18, "record.price >> 0.0");
-  auto cel = Draft(Scope("alice@acme.test"), DocumentKind::kValidationRules, "price-rules",
-                   bad_cel, "rules.yaml");
+  auto cel = Draft(Scope("alice@acme.test"), DocumentKind::kValidationRules, "price-rules", bad_cel,
+                   "rules.yaml");
   ASSERT_FALSE(cel.ok());
   EXPECT_EQ(cel.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_TRUE(cel.status().message().starts_with(
-      "rules.yaml:8:30: rule 'price_positive' condition: "))
+  EXPECT_TRUE(
+      cel.status().message().starts_with("rules.yaml:8:30: rule 'price_positive' condition: "))
       << cel.status().message();
 
   std::string wrong_name = kRulesV1;
@@ -252,8 +250,7 @@ TEST_P(DocumentsTest, RejectsInvalidYamlAndCelWithFileLineColumnAndChangesNothin
 }
 
 TEST_P(DocumentsTest, AuthorCannotApproveTheirOwnDocument) {
-  auto d = Draft(Scope("alice@acme.test"), DocumentKind::kValidationRules, "price-rules",
-                 kRulesV1);
+  auto d = Draft(Scope("alice@acme.test"), DocumentKind::kValidationRules, "price-rules", kRulesV1);
   ASSERT_TRUE(d.ok());
   const DocumentRef ref{DocumentKind::kValidationRules, "price-rules"};
   ASSERT_TRUE(Do<DocumentVersion>([&](store::Txn& txn) {
@@ -293,16 +290,21 @@ TEST_P(DocumentsTest, PublishedVersionsAreImmutable) {
 
   EXPECT_EQ(Do<DocumentVersion>([&](store::Txn& txn) {
               return Reject(txn, Scope("bob@acme.test"), ref, 1, "changed my mind");
-            }).status().code(),
+            })
+                .status()
+                .code(),
             StatusCode::kFailedPrecondition);
-  EXPECT_EQ(Do<DocumentVersion>([&](store::Txn& txn) {
-              return Submit(txn, Scope("alice@acme.test"), ref, 1);
-            }).status().code(),
+  EXPECT_EQ(Do<DocumentVersion>(
+                [&](store::Txn& txn) { return Submit(txn, Scope("alice@acme.test"), ref, 1); })
+                .status()
+                .code(),
             StatusCode::kFailedPrecondition);
   // Staging and prod are reached only through promotion.
   EXPECT_EQ(Do<DocumentVersion>([&](store::Txn& txn) {
               return Publish(txn, Scope("alice@acme.test"), ref, 1, Environment::kProd);
-            }).status().code(),
+            })
+                .status()
+                .code(),
             StatusCode::kFailedPrecondition);
   // Drafting the same content again hands back the published version, unchanged.
   auto again = Draft(Scope("bob@acme.test"), DocumentKind::kValidationRules, "price-rules",
@@ -337,9 +339,9 @@ TEST_P(DocumentsTest, PromotionNeedsAnApprovalFromSomeoneElse) {
   EXPECT_FALSE(staging->has_value());
 
   {
-      auto decided = DecideAs("rita@acme.test", asked->approval_id, true);
-      ASSERT_TRUE(decided.ok()) << decided.status().ToString();
-    }
+    auto decided = DecideAs("rita@acme.test", asked->approval_id, true);
+    ASSERT_TRUE(decided.ok()) << decided.status().ToString();
+  }
   auto done = PromoteAs("alice@acme.test", ref, Environment::kDev);
   ASSERT_TRUE(done.ok()) << done.status().ToString();
   EXPECT_TRUE(done->promoted);
@@ -366,8 +368,7 @@ TEST_P(DocumentsTest, ApprovalByTheAuthorDoesNotCountForPromotion) {
   ASSERT_TRUE(asked.ok());
   ASSERT_TRUE(DecideAs("alice@acme.test", asked->approval_id, true).ok());
   auto denied = PromoteAs("bob@acme.test", ref, Environment::kDev);
-  EXPECT_EQ(denied.status().code(), StatusCode::kPermissionDenied)
-      << denied.status().ToString();
+  EXPECT_EQ(denied.status().code(), StatusCode::kPermissionDenied) << denied.status().ToString();
 }
 
 TEST_P(DocumentsTest, RollbackPublishesAnEarlierVersionAndIsAudited) {
@@ -408,8 +409,8 @@ TEST_P(DocumentsTest, DiffBetweenVersionsIsReadable) {
   Approved(DocumentKind::kValidationRules, "price-rules", kRulesV1);
   Approved(DocumentKind::kValidationRules, "price-rules", kRulesV2);
   auto diff = Do<std::vector<DiffEntry>>([&](store::Txn& txn) {
-    return Diff(txn, Scope("alice@acme.test"),
-                {DocumentKind::kValidationRules, "price-rules"}, 1, 2);
+    return Diff(txn, Scope("alice@acme.test"), {DocumentKind::kValidationRules, "price-rules"}, 1,
+                2);
   });
   ASSERT_TRUE(diff.ok()) << diff.status().ToString();
   EXPECT_EQ(FormatDiff(*diff),
@@ -458,9 +459,9 @@ decisions:
             "\"min_confidence\":0.8}\n");
 
   // An override that breaks the merged document is refused, positioned in the merged text.
-  auto broken = Draft(Scope("alice@acme.test"), DocumentKind::kAiOversight, "ai-oversight",
-                      "inherits: ai-oversight-baseline@1\ndecisions: [{decision_type: x}]\n",
-                      "acme-ai.yaml");
+  auto broken =
+      Draft(Scope("alice@acme.test"), DocumentKind::kAiOversight, "ai-oversight",
+            "inherits: ai-oversight-baseline@1\ndecisions: [{decision_type: x}]\n", "acme-ai.yaml");
   EXPECT_EQ(broken.status().code(), StatusCode::kInvalidArgument);
   // Unknown templates are named at the inherits line.
   auto unknown = Draft(Scope("alice@acme.test"), DocumentKind::kAiOversight, "ai-oversight",
@@ -492,16 +493,61 @@ TEST_P(DocumentsTest, WorkflowPromotedToProdIsRunnableByTheEngine) {
   InTxn([&](store::Txn& txn) -> Status {
     GOVFLOW_ASSIGN_OR_RETURN(store::WorkflowVersion w,
                              txn.GetLatestWorkflowVersion(kA, "order-capture"));
+    EXPECT_EQ(w.version, 1);
     EXPECT_EQ(w.content_hash, v.content_hash);
     EXPECT_EQ(w.source_yaml, yaml);
     return Status::Ok();
   });
+
+  // v2 reaches prod as runtime version 2; rolling prod back points it at runtime version 1
+  // again (the same content is never published twice to the runtime).
+  std::string yaml2 = yaml;
+  yaml2.replace(yaml2.find("max_lines: 500"), 14, "max_lines: 400");
+  DocumentVersion v2 = Approved(DocumentKind::kWorkflow, "order-capture", yaml2);
+  ASSERT_EQ(v2.version, 2);
+  ASSERT_TRUE(Do<DocumentVersion>([&](store::Txn& txn) {
+                return Publish(txn, Scope("alice@acme.test"), ref, 2, Environment::kDev);
+              }).ok());
+  for (Environment from : {Environment::kDev, Environment::kStaging}) {
+    auto asked = PromoteAs("alice@acme.test", ref, from);
+    ASSERT_TRUE(asked.ok()) << asked.status().ToString();
+    ASSERT_TRUE(DecideAs("rita@acme.test", asked->approval_id, true).ok());
+    ASSERT_TRUE(PromoteAs("alice@acme.test", ref, from).ok());
+  }
+  auto runtime_version = [&] {
+    return Count(
+        "SELECT runtime_version FROM document_environments WHERE tenant_id = ? AND env = 'prod'",
+        {kA.value()});
+  };
+  EXPECT_EQ(runtime_version(), 2);
+  ASSERT_TRUE(Do<DocumentVersion>([&](store::Txn& txn) {
+                return Rollback(txn, Scope("alice@acme.test"), ref, Environment::kProd, 1,
+                                "v2 refuses large orders");
+              }).ok());
+  EXPECT_EQ(runtime_version(), 1);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM workflow_versions WHERE tenant_id = ?", {kA.value()}), 2);
+}
+
+TEST_P(DocumentsTest, PeopleWithoutThePermissionCannotDraftApproveOrPublish) {
+  AddUser("vic@acme.test", kA, {"viewer"});
+  TenantScope vic = Scope("vic@acme.test");
+  EXPECT_EQ(Draft(vic, DocumentKind::kValidationRules, "price-rules", kRulesV1).status().code(),
+            StatusCode::kPermissionDenied);
+  Approved(DocumentKind::kValidationRules, "price-rules", kRulesV1);
+  const DocumentRef ref{DocumentKind::kValidationRules, "price-rules"};
+  EXPECT_EQ(Do<DocumentVersion>(
+                [&](store::Txn& txn) { return Publish(txn, vic, ref, 1, Environment::kDev); })
+                .status()
+                .code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_TRUE(
+      Do<DocumentVersion>([&](store::Txn& txn) { return GetDocument(txn, vic, ref, 1); }).ok());
 }
 
 TEST_P(DocumentsTest, AnotherTenantCannotSeeOrActOnTheDocument) {
-  ASSERT_TRUE(Draft(Scope("alice@acme.test"), DocumentKind::kValidationRules, "price-rules",
-                    kRulesV1)
-                  .ok());
+  ASSERT_TRUE(
+      Draft(Scope("alice@acme.test"), DocumentKind::kValidationRules, "price-rules", kRulesV1)
+          .ok());
   const DocumentRef ref{DocumentKind::kValidationRules, "price-rules"};
   TenantScope gus = Scope("gus@globex.test", kB);
   EXPECT_EQ(Do<DocumentVersion>([&](store::Txn& txn) { return GetDocument(txn, gus, ref, 1); })

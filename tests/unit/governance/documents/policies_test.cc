@@ -73,8 +73,8 @@ TEST(ValidationRulesTest, ReportsCelErrorsAtTheirPositionInTheFile) {
   auto rules = ValidationRules::Load(text, "rules.yaml");
   ASSERT_FALSE(rules.ok());
   EXPECT_EQ(rules.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_TRUE(rules.status().message().starts_with(
-      "rules.yaml:7:30: rule 'price_positive' condition: "))
+  EXPECT_TRUE(
+      rules.status().message().starts_with("rules.yaml:7:30: rule 'price_positive' condition: "))
       << rules.status().message();
 }
 
@@ -151,10 +151,10 @@ TEST(AiOversightTest, RejectsConfidenceOutsideZeroToOne) {
 }
 
 TEST(PolicyTemplatesTest, ShippedBaselinePoliciesPassTheirKindsValidators) {
-  for (auto [kind, path] : {std::pair{documents::DocumentKind::kValidationRules,
-                                      "templates/policies/validation_rules.yaml"},
-                            std::pair{documents::DocumentKind::kAiOversight,
-                                      "templates/policies/ai_oversight.yaml"}}) {
+  for (auto [kind, path] :
+       {std::pair{documents::DocumentKind::kValidationRules,
+                  "templates/policies/validation_rules.yaml"},
+        std::pair{documents::DocumentKind::kAiOversight, "templates/policies/ai_oversight.yaml"}}) {
     std::string text = ReadSourceFile(path);
     ASSERT_FALSE(text.empty()) << path;
     Status st = documents::ValidateDocument(kind, text, path);

@@ -94,8 +94,7 @@ rules:
   - {name: three, severity: error}
 codes: [GBP]
 )");
-  EXPECT_EQ(CanonicalJson(MergeOverTemplate(base, over)),
-            CanonicalJson(Yaml(R"(
+  EXPECT_EQ(CanonicalJson(MergeOverTemplate(base, over)), CanonicalJson(Yaml(R"(
 metadata: {name: mine, description: shared}
 decisions:
   - {decision_type: a, min_confidence: 0.9}
