@@ -38,6 +38,8 @@ void RegisterAccessCommands(CLI::App& app, CommandResult& result);
 
 // `govflow audit verify|export|list|checkpoint|public-key`: the tamper-evident audit trail.
 void RegisterAuditCommands(CLI::App& app, CommandResult& result);
+// `govflow retention run|hold|release|status|set-rules`: data retention and legal holds.
+void RegisterRetentionCommands(CLI::App& app, CommandResult& result);
 
 // `govflow prices request|list|show|publish`: price changes behind the approval gate.
 void RegisterPricesCommands(CLI::App& app, CommandResult& result);

@@ -20,6 +20,7 @@ constexpr CommandGroup kCommandGroups[] = {
     {"approvals", govflow::cli::RegisterApprovalsCommands},
     {"access", govflow::cli::RegisterAccessCommands},
     {"audit", govflow::cli::RegisterAuditCommands},
+    {"retention", govflow::cli::RegisterRetentionCommands},
     {"prices", govflow::cli::RegisterPricesCommands},
 };
 

@@ -9,6 +9,7 @@
 #include "base/canonical_json.h"
 #include "governance/audit.h"
 #include "governance/audit_checkpoint.h"
+#include "governance/documents/lifecycle.h"
 
 namespace govflow::governance {
 namespace json = boost::json;
@@ -801,10 +802,11 @@ Result<TenantRetentionReport> RunRetentionForTenant(store::Store& store, const C
     if (rules) {
       report.rules_source = "options";
     } else {
-      GOVFLOW_ASSIGN_OR_RETURN(auto stored, LoadTenantRetentionRules(txn, scope));
+      GOVFLOW_ASSIGN_OR_RETURN(std::optional<TenantRetentionRules> stored,
+                               LoadTenantRetentionRules(txn, scope));
       if (stored) {
-        rules = *stored;
-        report.rules_source = "tenant";
+        rules = stored->rules;
+        report.rules_source = stored->source;
       } else {
         report.rules_source = "none";
       }
@@ -1020,18 +1022,48 @@ Status SetTenantRetentionRules(store::Txn& txn, const TenantScope& scope, std::s
   return AppendAudit(txn, scope.tenant(), record).status();
 }
 
-Result<std::optional<std::shared_ptr<const RetentionRules>>> LoadTenantRetentionRules(
-    store::Txn& txn, const TenantScope& scope) {
+Result<std::optional<TenantRetentionRules>> LoadTenantRetentionRules(store::Txn& txn,
+                                                                     const TenantScope& scope) {
+  namespace docs = documents;
   GOVFLOW_RETURN_IF_ERROR(scope.Require(perm::kRetentionManage));
+  using Out = std::optional<TenantRetentionRules>;
+  // The governed document first: what prod runs is what the tenant agreed to.
+  GOVFLOW_ASSIGN_OR_RETURN(std::vector<docs::DocumentVersion> documents,
+                           docs::ListDocuments(txn, scope, docs::DocumentKind::kRetention));
+  std::vector<docs::DocumentVersion> active;
+  for (const docs::DocumentVersion& d : documents) {
+    GOVFLOW_ASSIGN_OR_RETURN(
+        std::optional<docs::DocumentVersion> v,
+        docs::ActiveVersion(txn, scope, {docs::DocumentKind::kRetention, d.name},
+                            docs::Environment::kProd));
+    if (v) active.push_back(std::move(*v));
+  }
+  if (active.size() > 1) {
+    std::string names;
+    for (const auto& v : active) names += (names.empty() ? "" : ", ") + v.name;
+    return FailedPrecondition("tenant " + scope.tenant().value() +
+                              " runs several retention documents in prod (" + names +
+                              "); retention needs exactly one");
+  }
+  if (active.size() == 1) {
+    const docs::DocumentVersion& v = active.front();
+    GOVFLOW_ASSIGN_OR_RETURN(
+        std::string yaml,
+        docs::EffectiveYaml(txn, scope, {docs::DocumentKind::kRetention, v.name}, v.version));
+    const std::string source = "document " + v.name + "@" + std::to_string(v.version);
+    GOVFLOW_ASSIGN_OR_RETURN(RetentionRules rules, ParseRetentionRules(yaml, source));
+    return Out(TenantRetentionRules{std::make_shared<const RetentionRules>(std::move(rules)),
+                                    source});
+  }
   GOVFLOW_ASSIGN_OR_RETURN(Rows rows,
                            txn.sql().Query("SELECT file_name, source_yaml FROM retention_rules "
                                            "WHERE tenant_id = ?",
                                            {scope.tenant().value()}));
-  using Out = std::optional<std::shared_ptr<const RetentionRules>>;
   if (rows.empty()) return Out();
   GOVFLOW_ASSIGN_OR_RETURN(RetentionRules rules,
                            ParseRetentionRules(rows[0].Text(1), rows[0].Text(0)));
-  return Out(std::make_shared<const RetentionRules>(std::move(rules)));
+  return Out(TenantRetentionRules{std::make_shared<const RetentionRules>(std::move(rules)),
+                                  "tenant"});
 }
 
 Result<RetentionStatus> GetRetentionStatus(store::Txn& txn, const TenantScope& scope) {
@@ -1039,11 +1071,18 @@ Result<RetentionStatus> GetRetentionStatus(store::Txn& txn, const TenantScope& s
   RetentionStatus status;
   status.tenant = scope.tenant();
   GOVFLOW_ASSIGN_OR_RETURN(status.holds, ListLegalHolds(txn, scope));
-  GOVFLOW_ASSIGN_OR_RETURN(Rows rules,
-                           txn.sql().Query("SELECT content_hash FROM retention_rules WHERE "
-                                           "tenant_id = ?",
-                                           {scope.tenant().value()}));
-  if (!rules.empty()) status.rules_hash = rules[0].Text(0);
+  // Savepoint: on PostgreSQL a failed lookup statement would poison the transaction.
+  GOVFLOW_RETURN_IF_ERROR(txn.sql().Savepoint("retention_status_rules"));
+  Result<std::optional<TenantRetentionRules>> rules = LoadTenantRetentionRules(txn, scope);
+  if (rules.ok()) {
+    GOVFLOW_RETURN_IF_ERROR(txn.sql().ReleaseSavepoint("retention_status_rules"));
+    status.rules_source = *rules ? (*rules)->source : "none";
+    if (*rules) status.rules_hash = (*rules)->rules->content_hash;
+  } else {
+    GOVFLOW_RETURN_IF_ERROR(txn.sql().RollbackToSavepoint("retention_status_rules"));
+    GOVFLOW_RETURN_IF_ERROR(txn.sql().ReleaseSavepoint("retention_status_rules"));
+    status.rules_source = "unusable: " + rules.status().message();
+  }
   GOVFLOW_ASSIGN_OR_RETURN(
       Rows last, txn.sql().Query("SELECT started_at, outcome, report_json FROM retention_runs "
                                  "WHERE tenant_id = ? ORDER BY started_at DESC, sweep_id DESC "

@@ -76,7 +76,8 @@ struct TenantRetentionReport {
   TenantId tenant;
   bool held = false;  // a tenant-wide legal hold: nothing was done
   std::string hold_reason;
-  // Where the rules came from: "options", "tenant" (retention_rules table), "none".
+  // Where the rules came from: "options", "document <name>@<version>", "tenant" (stored with
+  // SetTenantRetentionRules), "none".
   std::string rules_source;
   std::string rules_hash;
   std::vector<RetentionClassReport> classes;
@@ -136,22 +137,35 @@ Result<std::vector<LegalHold>> ListLegalHolds(store::Txn& txn, const TenantScope
 // perm::kRetentionManage. Interim home of the rules until governed documents publish them.
 Status SetTenantRetentionRules(store::Txn& txn, const TenantScope& scope, std::string_view yaml,
                                std::string_view file_name, std::string_view reason);
-// The scope's tenant's rules, nullopt when it has none (then the job keeps everything).
-Result<std::optional<std::shared_ptr<const RetentionRules>>> LoadTenantRetentionRules(
-    store::Txn& txn, const TenantScope& scope);
+// A tenant's rules and where they came from.
+struct TenantRetentionRules {
+  std::shared_ptr<const RetentionRules> rules;
+  // "document <name>@<version>" (the governed "retention" document active in prod), or
+  // "tenant" (stored with SetTenantRetentionRules).
+  std::string source;
+};
+// The scope's tenant's rules: the document of kind "retention" that prod runs (its effective
+// YAML, templates merged), else the rules stored with SetTenantRetentionRules; nullopt when it
+// has neither (then the job keeps everything). kFailedPrecondition when prod runs more than one
+// retention document (which rules would apply is then ambiguous: nothing is purged). Requires
+// perm::kRetentionManage and, for the document lookup, perm::kDocumentsRead.
+Result<std::optional<TenantRetentionRules>> LoadTenantRetentionRules(store::Txn& txn,
+                                                                     const TenantScope& scope);
 
 // ---- Status -----------------------------------------------------------------------------------
 
 struct RetentionStatus {
   TenantId tenant;
   std::vector<LegalHold> holds;
-  std::string rules_hash;  // "" when the tenant has no rules
+  std::string rules_source;  // as TenantRetentionRules::source; "none" when it has no rules
+  std::string rules_hash;    // "" when the tenant has no rules
   // The last non-dry sweep, if any.
   std::optional<TimePoint> last_run_at;
   std::string last_outcome;
   std::string last_report_json;
 };
-// Requires perm::kRetentionManage.
+// Requires perm::kRetentionManage (and kDocumentsRead, as LoadTenantRetentionRules). Rules
+// that no longer parse are reported in rules_source rather than failing the status.
 Result<RetentionStatus> GetRetentionStatus(store::Txn& txn, const TenantScope& scope);
 
 // The marker prefixes a redacted or purged body starts with (docs/governance/retention.md).
