@@ -56,8 +56,8 @@ std::string AuditVerification::Summary() const {
   if (ok()) {
     if (events == 0) return "audit chain of tenant " + tenant.value() + " verified: no events";
     return "audit chain of tenant " + tenant.value() + " verified: events " + Seq(first_seq) +
-           ".." + Seq(last_seq) + " (" + Seq(events) + " events, " + Seq(checkpoints) +
-           " signed checkpoints)";
+           ".." + Seq(last_seq) + " (" + Seq(events) + (events == 1 ? " event, " : " events, ") +
+           Seq(checkpoints) + (checkpoints == 1 ? " signed checkpoint)" : " signed checkpoints)");
   }
   return "audit chain of tenant " + tenant.value() + " does not verify: " + message;
 }

@@ -138,7 +138,7 @@ TEST_P(AuditCommandTest, VerifyPassesThenNamesTheEventChangedInTheDatabaseFile) 
       Govflow({"audit", "verify", "@store", "--tenant", "acme", "--as", "auditor@acme.example"});
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
   EXPECT_EQ(ok.out, "audit chain of tenant acme verified: events 1.." + std::to_string(head) +
-                        " (" + std::to_string(head) + " events, 1 signed checkpoints)\n");
+                        " (" + std::to_string(head) + " events, 1 signed checkpoint)\n");
 
   const int64_t victim = head - 2;
   Sql("UPDATE audit_events SET object_id = 'exc-9' WHERE tenant_id = 'acme' AND seq = " +
@@ -178,7 +178,7 @@ TEST_P(AuditCommandTest, ExportVerifiesOfflineWithOnlyThePublicKey) {
   RunOutput ok = Govflow({"audit", "verify", "--file", copy.string(), "--public-key", pub});
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
   EXPECT_EQ(ok.out, "audit chain of tenant acme verified: events 1.." + std::to_string(head) +
-                        " (" + std::to_string(head) + " events, 1 signed checkpoints)\n");
+                        " (" + std::to_string(head) + " events, 1 signed checkpoint)\n");
 
   // Change one byte of the second-to-last event's line.
   std::ifstream in(copy);

@@ -75,7 +75,7 @@ TEST_P(AuditExportTest, ExportVerifiesOfflineWithThePublicKey) {
   EXPECT_EQ(v.events, 5);
   EXPECT_EQ(v.checkpoints, 1);
   EXPECT_EQ(v.Summary(),
-            "audit chain of tenant acme verified: events 1..5 (5 events, 1 signed checkpoints)");
+            "audit chain of tenant acme verified: events 1..5 (5 events, 1 signed checkpoint)");
 }
 
 TEST_P(AuditExportTest, EventLinesCarryEveryCanonicalFieldAndHashAsDocumented) {
