@@ -692,6 +692,20 @@ Result<std::optional<DocumentVersion>> ActiveVersion(store::Txn& txn, const Tena
   return std::optional<DocumentVersion>(std::move(d));
 }
 
+Result<std::optional<int64_t>> ProdWorkflowRuntimeVersion(store::Txn& txn, const TenantScope& scope,
+                                                          std::string_view name) {
+  GOVFLOW_RETURN_IF_ERROR(scope.Require(perm::kDocumentsRead));
+  GOVFLOW_ASSIGN_OR_RETURN(
+      Rows rows,
+      txn.sql().Query(
+          "SELECT runtime_version FROM document_environments WHERE "
+          "tenant_id = ? AND kind = ? AND name = ? AND env = ?",
+          {scope.tenant().value(), std::string(DocumentKindName(DocumentKind::kWorkflow)),
+           std::string(name), std::string(EnvironmentName(Environment::kProd))}));
+  if (rows.empty() || rows[0].IsNull(0)) return std::optional<int64_t>();
+  return std::optional<int64_t>(rows[0].Int(0));
+}
+
 Result<std::vector<DiffEntry>> Diff(store::Txn& txn, const TenantScope& scope,
                                     const DocumentRef& ref, int64_t v1, int64_t v2) {
   GOVFLOW_RETURN_IF_ERROR(scope.Require(perm::kDocumentsRead));

@@ -114,6 +114,12 @@ Result<std::vector<Publication>> Publications(store::Txn& txn, const TenantScope
 Result<std::optional<DocumentVersion>> ActiveVersion(store::Txn& txn, const TenantScope& scope,
                                                      const DocumentRef& ref, Environment env);
 
+// For the runtime catalog (documents.read; the runtime uses a system scope): the
+// workflow_versions.version that prod runs for workflow document `name` -- after a rollback,
+// an earlier runtime version -- or nullopt when no workflow of that name is in prod.
+Result<std::optional<int64_t>> ProdWorkflowRuntimeVersion(store::Txn& txn, const TenantScope& scope,
+                                                          std::string_view name);
+
 // The structural diff from version v1 to version v2 (documents.read), over each version's own
 // content (inherits included). FormatDiff renders it.
 Result<std::vector<DiffEntry>> Diff(store::Txn& txn, const TenantScope& scope,

@@ -525,6 +525,11 @@ TEST_P(DocumentsTest, WorkflowPromotedToProdIsRunnableByTheEngine) {
                                 "v2 refuses large orders");
               }).ok());
   EXPECT_EQ(runtime_version(), 1);
+  auto for_runtime = Do<std::optional<int64_t>>([&](store::Txn& txn) {
+    return ProdWorkflowRuntimeVersion(txn, TenantScope::ForSystem(kA, "runtime"), "order-capture");
+  });
+  ASSERT_TRUE(for_runtime.ok());
+  EXPECT_EQ(*for_runtime, std::optional<int64_t>(1));
   EXPECT_EQ(Count("SELECT COUNT(*) FROM workflow_versions WHERE tenant_id = ?", {kA.value()}), 2);
 }
 
