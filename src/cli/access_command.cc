@@ -478,7 +478,9 @@ void AddActing(CLI::App& cmd, AccessArgs& args, const char* tenant_help) {
 
 void RegisterAccessCommands(CLI::App& app, CommandResult& result) {
   auto a = std::make_shared<AccessArgs>();
-  auto run = [&result](std::function<int()> f) { return [f, &result] { result.exit_code = f(); }; };
+  auto run = [&result](std::function<int()> f) {
+    return [f = std::move(f), &result] { result.exit_code = f(); };
+  };
   constexpr const char* kOnTenant = "act on this tenant (omit: on the partner)";
 
   // partner

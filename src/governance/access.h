@@ -160,10 +160,17 @@ class AccessControl {
   // such enabled user exists.
   Result<Principal> PrincipalForEmail(std::string_view email);
 
-  // The tenants the principal may see (tenants.read), sorted.
+  // The tenants the principal may see, sorted: every tenant for a holder of a partner role, else
+  // the tenants where they hold any role; a tenant token sees only its tenant. kUnauthenticated
+  // when the user was disabled (or the token revoked) since authentication.
   Result<std::vector<TenantId>> VisibleTenants(const Principal& principal);
   // The check every handler goes through: kPermissionDenied when the principal lacks
-  // `permission` on `tenant` (or kNotFound when it may not even see the tenant), else the scope.
+  // `permission` on `tenant` (or kNotFound, with the same message as for a tenant that does not
+  // exist, when it may not even see the tenant), else the scope. The scope's permissions are the
+  // union of the principal's partner roles and its roles on the tenant (built-in ones from
+  // permissions.cc, custom ones from the tenant's data). kUnauthenticated when the user was
+  // disabled or the token revoked or expired since authentication; kInvalidArgument for a
+  // permission name govflow does not know.
   Result<TenantScope> Authorize(const Principal& principal, const TenantId& tenant,
                                 std::string_view permission);
   // The partner-level check: kPermissionDenied unless one of the principal's partner roles holds
