@@ -1,26 +1,40 @@
 #include "governance/documents/kind_registry.h"
 
-#include <array>
 #include <mutex>
+#include <vector>
 
 #include "governance/policies/ai_oversight.h"
 #include "governance/policies/approval_matrix.h"
+#include "governance/policies/escalation.h"
+#include "governance/policies/ownership.h"
+#include "governance/policies/retention_rules.h"
+#include "governance/policies/severity.h"
+#include "governance/policies/sla.h"
 #include "governance/policies/validation_rules.h"
 
 namespace govflow::governance::documents {
 namespace {
 
-// The one table of kinds and their validators. nullptr: registered at startup by the layer
-// that owns the kind's language (RegisterDocumentValidator), or by the governance area that
-// implements it once it lands:
+// A validator that formats its own report: kInvalidArgument whose message holds
+// "file_name:line:column: message" lines (the exception policies' Parse* functions).
+using DocumentParser =
+    std::function<Status(std::string_view yaml_text, std::string_view file_name)>;
+
+template <typename Parse>
+DocumentParser StatusOf(Parse parse) {
+  return [parse](std::string_view text, std::string_view file_name) {
+    return parse(text, file_name).status();
+  };
+}
+
+// The one table of kinds and their validators. Kinds whose language lives in a higher layer
+// have none here and are registered at startup (RegisterDocumentValidator):
 //   workflow          -> src/workflow (LoadWorkflowWithDiagnostics)
-//   approval_matrix   -> governance approvals
-//   severity, ownership, sla, escalation -> governance exceptions
-//   retention         -> governance retention
-//   connector_mapping -> src/connect mappings
+//   connector_mapping -> its owner, once mappings are documents
 struct KindEntry {
   DocumentKind kind;
   DocumentValidator validator;
+  DocumentParser parser;
 };
 
 std::mutex& RegistryMutex() {
@@ -30,26 +44,26 @@ std::mutex& RegistryMutex() {
 
 std::vector<KindEntry>& Registry() {
   static std::vector<KindEntry> table = {
-      {DocumentKind::kWorkflow, nullptr},
-      {DocumentKind::kApprovalMatrix, &policies::ApprovalMatrix::Check},
-      {DocumentKind::kValidationRules, &policies::ValidationRules::Check},
-      {DocumentKind::kSeverity, nullptr},
-      {DocumentKind::kOwnership, nullptr},
-      {DocumentKind::kSla, nullptr},
-      {DocumentKind::kEscalation, nullptr},
-      {DocumentKind::kRetention, nullptr},
-      {DocumentKind::kAiOversight, &policies::AiOversightPolicy::Check},
-      {DocumentKind::kConnectorMapping, nullptr},
+      {DocumentKind::kWorkflow, nullptr, nullptr},
+      {DocumentKind::kApprovalMatrix, &policies::ApprovalMatrix::Check, nullptr},
+      {DocumentKind::kValidationRules, &policies::ValidationRules::Check, nullptr},
+      {DocumentKind::kSeverity, nullptr, StatusOf(&policies::ParseSeverityPolicy)},
+      {DocumentKind::kOwnership, nullptr, StatusOf(&policies::ParseOwnershipMap)},
+      {DocumentKind::kSla, nullptr, StatusOf(&policies::ParseSlaPolicy)},
+      {DocumentKind::kEscalation, nullptr, StatusOf(&policies::ParseEscalationPolicy)},
+      {DocumentKind::kRetention, &governance::CheckRetentionRules, nullptr},
+      {DocumentKind::kAiOversight, &policies::AiOversightPolicy::Check, nullptr},
+      {DocumentKind::kConnectorMapping, nullptr, nullptr},
   };
   return table;
 }
 
-DocumentValidator Find(DocumentKind kind) {
+std::optional<KindEntry> Find(DocumentKind kind) {
   std::lock_guard lock(RegistryMutex());
   for (const KindEntry& e : Registry()) {
-    if (e.kind == kind) return e.validator;
+    if (e.kind == kind && (e.validator || e.parser)) return e;
   }
-  return nullptr;
+  return std::nullopt;
 }
 
 }  // namespace
@@ -59,25 +73,27 @@ void RegisterDocumentValidator(DocumentKind kind, DocumentValidator validator) {
   for (KindEntry& e : Registry()) {
     if (e.kind == kind) {
       e.validator = std::move(validator);
+      e.parser = nullptr;
       return;
     }
   }
-  Registry().push_back({kind, std::move(validator)});
+  Registry().push_back({kind, std::move(validator), nullptr});
 }
 
 bool HasDocumentValidator(DocumentKind kind) {
-  return Find(kind) != nullptr;
+  return Find(kind).has_value();
 }
 
 Status ValidateDocument(DocumentKind kind, std::string_view yaml_text, std::string_view file_name) {
-  DocumentValidator validator = Find(kind);
-  if (!validator) {
+  std::optional<KindEntry> entry = Find(kind);
+  if (!entry) {
     return FailedPrecondition("no validator is registered for documents of kind " +
                               std::string(DocumentKindName(kind)) +
                               " (the layer that owns the kind registers it at startup)");
   }
+  if (entry->parser) return entry->parser(yaml_text, file_name);
   DiagnosticList diagnostics;
-  validator(yaml_text, diagnostics);
+  entry->validator(yaml_text, diagnostics);
   if (diagnostics.has_errors()) return InvalidArgument(diagnostics.Format(file_name));
   return Status::Ok();
 }

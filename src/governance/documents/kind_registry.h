@@ -1,7 +1,8 @@
 // Which validator checks each kind of governed document (Envoy-style: one explicit table).
-// Kinds implemented inside src/governance (validation_rules, ai_oversight) are in the built-in
-// table of kind_registry.cc; kinds whose language lives in a higher layer -- notably "workflow",
-// whose loader is src/workflow, which governance may not link -- are registered by that layer at
+// Kinds implemented inside src/governance (approval_matrix, validation_rules, severity,
+// ownership, sla, escalation, retention, ai_oversight) are in the built-in table of
+// kind_registry.cc; kinds whose language lives in a higher layer -- notably "workflow", whose
+// loader is src/workflow, which governance may not link -- are registered by that layer at
 // startup with RegisterDocumentValidator. A kind with no validator cannot be drafted
 // (kFailedPrecondition), so nothing unvalidated is ever stored. Thread-safe (the table is
 // guarded by a mutex; validators themselves must be thread-safe).

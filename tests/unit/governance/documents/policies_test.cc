@@ -160,10 +160,35 @@ TEST(PolicyTemplatesTest, ShippedBaselinePoliciesPassTheirKindsValidators) {
     Status st = documents::ValidateDocument(kind, text, path);
     EXPECT_TRUE(st.ok()) << st.ToString();
   }
+  // The other governance policies' shipped templates go through the same registry.
+  for (auto [kind, path] :
+       {std::pair{documents::DocumentKind::kApprovalMatrix,
+                  "templates/policies/approval_matrix.yaml"},
+        std::pair{documents::DocumentKind::kRetention, "templates/policies/retention.yaml"}}) {
+    std::string text = ReadSourceFile(path);
+    if (text.empty()) continue;  // owned elsewhere; checked when shipped
+    Status st = documents::ValidateDocument(kind, text, path);
+    EXPECT_TRUE(st.ok()) << st.ToString();
+  }
   auto rules = ValidationRules::Load(ReadSourceFile("templates/policies/validation_rules.yaml"),
                                      "validation_rules.yaml");
   ASSERT_TRUE(rules.ok());
   EXPECT_GE((*rules)->rules().size(), 4u);
+}
+
+TEST(KindRegistryTest, EveryGovernancePolicyKindHasAValidatorAndUnregisteredKindsCannotBeChecked) {
+  using documents::DocumentKind;
+  for (DocumentKind kind :
+       {DocumentKind::kApprovalMatrix, DocumentKind::kValidationRules, DocumentKind::kSeverity,
+        DocumentKind::kOwnership, DocumentKind::kSla, DocumentKind::kEscalation,
+        DocumentKind::kRetention, DocumentKind::kAiOversight}) {
+    EXPECT_TRUE(documents::HasDocumentValidator(kind)) << documents::DocumentKindName(kind);
+    Status st = documents::ValidateDocument(kind, "apiVersion: [", "x.yaml");
+    EXPECT_EQ(st.code(), StatusCode::kInvalidArgument) << documents::DocumentKindName(kind);
+    EXPECT_TRUE(st.message().starts_with("x.yaml:")) << st.message();
+  }
+  EXPECT_EQ(documents::ValidateDocument(DocumentKind::kConnectorMapping, "a: 1", "m.yaml").code(),
+            StatusCode::kFailedPrecondition);
 }
 
 }  // namespace
