@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 #include <cctype>
+#include <map>
+#include <mutex>
 #include <regex>
 
 #include "base/canonical_json.h"
@@ -111,10 +113,64 @@ std::string PolicySet::Describe() const {
   return out;
 }
 
-Result<PolicySet> LoadPolicySet(store::Txn& /*txn*/, const TenantId& /*tenant*/) {
-  // The governed-documents table (src/store/migrations/0005_documents.sql) had not landed when
-  // this was written: every tenant gets the documented fallbacks until the lookup is added.
-  return PolicySet{};
+namespace {
+
+// Parsed policies by content hash: a published version is immutable, so it is parsed (and its
+// CEL compiled) once per process and shared (STYLE.md habit 8).
+std::mutex policy_cache_mu;
+std::map<std::string, std::shared_ptr<const void>>& PolicyCache() {
+  static auto* cache = new std::map<std::string, std::shared_ptr<const void>>();
+  return *cache;
+}
+
+template <typename T, typename Parse>
+Result<std::shared_ptr<const T>> Published(store::Txn& txn, const TenantId& tenant,
+                                           std::string_view kind, Parse parse) {
+  // The tenant's own document published to prod, else the partner's (templates live under the
+  // reserved tenant "_partner"). One document per kind is expected; if several are published
+  // the first by name wins.
+  for (const std::string& owner : {tenant.value(), std::string("_partner")}) {
+    GOVFLOW_ASSIGN_OR_RETURN(
+        store::sql::Rows rows,
+        txn.sql().Query("SELECT d.content_hash, d.source_yaml, d.name FROM document_environments "
+                        "e JOIN governance_documents d ON d.tenant_id = e.tenant_id AND d.kind = "
+                        "e.kind AND d.name = e.name AND d.version = e.version WHERE e.tenant_id "
+                        "= ? AND e.kind = ? AND e.env = 'prod' ORDER BY e.name LIMIT 1",
+                        {owner, std::string(kind)}));
+    if (rows.empty()) continue;
+    const std::string key = std::string(kind) + ":" + rows[0].Text(0);
+    {
+      std::lock_guard lock(policy_cache_mu);
+      auto it = PolicyCache().find(key);
+      if (it != PolicyCache().end()) return std::static_pointer_cast<const T>(it->second);
+    }
+    auto parsed = parse(rows[0].Text(1), rows[0].Text(2) + ".yaml");
+    if (!parsed.ok()) {
+      return Internal("published " + std::string(kind) + " document '" + rows[0].Text(2) +
+                      "' of " + owner + " does not parse: " + parsed.status().message());
+    }
+    auto shared = std::make_shared<const T>(std::move(*parsed));
+    std::lock_guard lock(policy_cache_mu);
+    PolicyCache()[key] = shared;
+    return shared;
+  }
+  return std::shared_ptr<const T>();
+}
+
+}  // namespace
+
+Result<PolicySet> LoadPolicySet(store::Txn& txn, const TenantId& tenant) {
+  PolicySet set;
+  GOVFLOW_ASSIGN_OR_RETURN(set.severity, (Published<policies::SeverityPolicy>(
+                                             txn, tenant, "severity", policies::ParseSeverityPolicy)));
+  GOVFLOW_ASSIGN_OR_RETURN(set.ownership, (Published<policies::OwnershipMap>(
+                                              txn, tenant, "ownership", policies::ParseOwnershipMap)));
+  GOVFLOW_ASSIGN_OR_RETURN(set.sla, (Published<policies::SlaPolicy>(txn, tenant, "sla",
+                                                                     policies::ParseSlaPolicy)));
+  GOVFLOW_ASSIGN_OR_RETURN(set.escalation,
+                           (Published<policies::EscalationPolicy>(
+                               txn, tenant, "escalation", policies::ParseEscalationPolicy)));
+  return set;
 }
 
 Classification ClassifyException(const store::ExceptionCase& c, const store::Run& run) {

@@ -36,9 +36,11 @@ struct PolicySet {
   std::string Describe() const;
 };
 
-// The tenant's policies published to the engine's environment ("prod"), parsed. Until the
-// governed-documents table exists every member is null (fallbacks). A published document that
-// no longer parses is kInternal (publication checks them; this is a broken invariant).
+// The tenant's policies published to the engine's environment ("prod") as governed documents of
+// kinds severity, ownership, sla and escalation (0005_documents.sql), else the partner's
+// ("_partner") published ones, parsed once per content hash and shared; null members where
+// neither published one (fallbacks). A published document that does not parse is kInternal
+// (publication validates documents; this is a broken invariant).
 Result<PolicySet> LoadPolicySet(store::Txn& txn, const TenantId& tenant);
 
 // What classification derives from a case.

@@ -2,6 +2,7 @@
 // groups with summed business impact, filters, sorting and cursor pages, tenant isolation.
 #include <gtest/gtest.h>
 
+#include "base/canonical_json.h"
 #include "governance/exceptions/cases.h"
 #include "unit/governance/exceptions/exception_fixture.h"
 
@@ -264,6 +265,46 @@ TEST_P(ExceptionCasesTest, AcknowledgeAssignResolveMoveTheStateAndAreAudited) {
     EXPECT_EQ(rows[1].Text(1), "system:operator");
     return Status::Ok();
   });
+}
+
+TEST_P(ExceptionCasesTest, IntakeUsesTheTenantsPoliciesPublishedToProdElseThePartners) {
+  const TenantId t("acme");
+  SeedTenant(t);
+  auto publish = [&](const std::string& owner, const std::string& kind, const std::string& name,
+                     const std::string& yaml, const std::string& env) {
+    InTxn([&](store::Txn& txn) -> Status {
+      GOVFLOW_RETURN_IF_ERROR(
+          txn.sql()
+              .Execute("INSERT INTO governance_documents (tenant_id, kind, name, version, "
+                       "content_hash, source_yaml, inherits, state, author, submitted_by, "
+                       "reviewed_by, review_comment, created_at, updated_at) VALUES (?, ?, ?, 1, "
+                       "?, ?, '', 'approved', 'a', 'a', 'b', '', 0, 0)",
+                       {owner, kind, name, Sha256Hex(yaml), yaml})
+              .status());
+      return txn.sql()
+          .Execute("INSERT INTO document_environments (tenant_id, kind, name, env, version, "
+                   "content_hash, runtime_version, published_by, published_at) VALUES (?, ?, ?, "
+                   "?, 1, ?, NULL, 'b', 0)",
+                   {owner, kind, name, env, Sha256Hex(yaml)})
+          .status();
+    });
+  };
+  publish(t.value(), "severity", "sev",
+          "apiVersion: govflow/v1\nkind: SeverityPolicy\nspec:\n  default: P1\n", "prod");
+  // Staging is not what the engine runs.
+  publish(t.value(), "ownership", "own-staging",
+          "apiVersion: govflow/v1\nkind: OwnershipMap\nspec:\n  default_team: staging-team\n",
+          "staging");
+  publish("_partner", "ownership", "own",
+          "apiVersion: govflow/v1\nkind: OwnershipMap\nspec:\n  default_team: partner-noc\n",
+          "prod");
+  ExceptionCaseId id = OpenCase(t, Order(1, "10.00", "c"), "post_sales_order", "transient",
+                                "reset", {}, /*load_published=*/true);
+  auto c = GetCase(*store_, TenantScope::ForSystem(t, "test"), id);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->severity, "P1");
+  EXPECT_EQ(c->owner_team, "partner-noc");
+  EXPECT_EQ(c->policy_note, "published: severity, ownership; fallback: sla, escalation");
 }
 
 GOVFLOW_INSTANTIATE_ON_BOTH_STORES(ExceptionCasesTest);

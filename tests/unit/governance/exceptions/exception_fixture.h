@@ -53,7 +53,8 @@ class ExceptionFixture : public GovernanceStoreTest {
   // A run failed at `step` with an open case, taken in under `policies`.
   ExceptionCaseId OpenCase(const TenantId& tenant, const std::string& input_json,
                            std::string step, std::string error_class, std::string message,
-                           const governance::PolicySet& policies = {}) {
+                           const governance::PolicySet& policies = {},
+                           bool load_published = false) {
     const RunId run(NewUniqueId("run_"));
     const ExceptionCaseId id(NewUniqueId("exc_"));
     InTxn([&](store::Txn& txn) -> Status {
@@ -83,6 +84,7 @@ class ExceptionFixture : public GovernanceStoreTest {
       GOVFLOW_RETURN_IF_ERROR(txn.OpenExceptionCase(c));
       GOVFLOW_ASSIGN_OR_RETURN(store::ExceptionCase stored, txn.GetExceptionCase(tenant, id));
       GOVFLOW_ASSIGN_OR_RETURN(store::Run stored_run, txn.GetRun(tenant, run));
+      if (load_published) return governance::OnExceptionOpened(txn, stored, stored_run);
       return governance::OnExceptionOpened(txn, stored, stored_run, policies);
     });
     return id;
