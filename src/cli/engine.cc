@@ -187,7 +187,12 @@ Result<std::unique_ptr<Engine>> Engine::Start(store::Store& store, std::string m
   api::HttpServerOptions server_options;
   server_options.listen = options.listen;
   server_options.threads = options.http_threads;
-  GOVFLOW_ASSIGN_OR_RETURN(impl->server, api::HttpServer::Start(server_options, router));
+  if (options.mount_http) {
+    GOVFLOW_ASSIGN_OR_RETURN(api::RequestHandler handler, options.mount_http(router));
+    GOVFLOW_ASSIGN_OR_RETURN(impl->server, api::HttpServer::Start(server_options, handler));
+  } else {
+    GOVFLOW_ASSIGN_OR_RETURN(impl->server, api::HttpServer::Start(server_options, router));
+  }
   impl->ready = true;
   return std::unique_ptr<Engine>(new Engine(std::move(impl)));
 }

@@ -7,10 +7,12 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
 
+#include "api/http_server.h"
 #include "base/clock.h"
 #include "base/status.h"
 #include "store/store.h"
@@ -40,6 +42,10 @@ struct EngineOptions {
   // Time for the runtime and the jobs; nullptr = SystemClock (tests pass a ManualClock, which
   // must then also be the store's clock).
   const Clock* clock = nullptr;
+  // Mounts more on the HTTP server (serve: /api/v1 and the console, api/v1/console.h): gets the
+  // router once probes and webhooks are on it and returns the server's handler. nullptr: the
+  // router alone.
+  std::function<Result<api::RequestHandler>(std::shared_ptr<api::Router>)> mount_http;
 };
 
 class Engine {

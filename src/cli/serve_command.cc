@@ -5,8 +5,10 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <iostream>
 
+#include "api/v1/console.h"
 #include "cli/commands.h"
 #include "cli/engine.h"
 #include "cli/store_options.h"
@@ -21,7 +23,29 @@ struct ServeArgs {
   int64_t lease_ms = 30'000;
   int64_t jobs_ms = 5'000;
   int64_t retention_s = 3'600;
+  std::string web_root;  // "" = the source tree's web/dist when present
+  std::string branding;  // "" = <data dir>/branding.json
 };
+
+#ifndef GOVFLOW_SOURCE_DIR
+#define GOVFLOW_SOURCE_DIR "."
+#endif
+
+// /api/v1 and the console (docs/console.md): the built console from --web-root, else the source
+// tree's web/dist when it exists; the brand from --branding, else <data dir>/branding.json.
+api::v1::ConsoleOptions ConsoleOptionsFor(const ServeArgs& args) {
+  api::v1::ConsoleOptions console;
+  console.web_root = args.web_root;
+  if (console.web_root.empty()) {
+    const std::filesystem::path dist = std::filesystem::path(GOVFLOW_SOURCE_DIR) / "web" / "dist";
+    if (std::filesystem::exists(dist / "index.html")) console.web_root = dist;
+  }
+  console.api.branding_file = args.branding;
+  if (console.api.branding_file.empty() && !args.store.data_dir.empty()) {
+    console.api.branding_file = std::filesystem::path(args.store.data_dir) / "branding.json";
+  }
+  return console;
+}
 
 int RunServe(const ServeArgs& args) {
   // Block the stop signals in every thread (the server's and runtime's threads inherit the mask)
@@ -55,6 +79,11 @@ int RunServe(const ServeArgs& args) {
   options.jobs.prices = std::min(jobs, options.jobs.prices);
   options.jobs.checkpoints = std::min(jobs, options.jobs.checkpoints);
   options.jobs.retention = std::chrono::seconds(args.retention_s);
+  store::Store& store_ref = **store;
+  options.mount_http = [&store_ref, console = ConsoleOptionsFor(args)](
+                           std::shared_ptr<api::Router> router) {
+    return api::v1::MountConsole(std::move(router), store_ref, SystemClock::Get(), console);
+  };
   auto engine = Engine::Start(**store, *key, options);
   if (!engine.ok()) {
     std::cerr << "govflow serve: " << engine.status().message() << "\n";
@@ -84,6 +113,11 @@ void RegisterServeCommands(CLI::App& app, CommandResult& result) {
                     "publishing (0: none of them)");
   serve->add_option("--retention-s", args->retention_s,
                     "how often the retention job runs, in seconds (0: never)");
+  serve->add_option("--web-root", args->web_root,
+                    "the built console to serve (default: the source tree's web/dist)");
+  serve->add_option("--branding", args->branding,
+                    "the partner's branding JSON, re-read when it changes (default: "
+                    "<data dir>/branding.json)");
   serve->callback([args, &result] { result.exit_code = RunServe(*args); });
 }
 

@@ -1,0 +1,597 @@
+#include "api/v1/api.h"
+
+#include <sodium.h>
+
+#include <boost/json.hpp>
+#include <charconv>
+#include <ctime>
+#include <deque>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <optional>
+
+#include "api/branding.h"
+#include "api/problem.h"
+#include "governance/access.h"
+#include "governance/approvals.h"
+#include "governance/exceptions/cases.h"
+#include "governance/permissions.h"
+
+namespace govflow::api::v1 {
+
+namespace json = boost::json;
+using governance::Principal;
+using governance::TenantScope;
+
+namespace {
+
+// What a handler receives: the request, and after the route's check the caller and (tenant
+// routes) the scope. Handlers never build scopes themselves.
+struct Context {
+  const HttpRequest& request;
+  const Principal* principal = nullptr;  // nullptr on public routes
+  const TenantScope* scope = nullptr;    // tenant routes only
+  std::string session_token;             // "" unless authenticated by the session cookie
+  std::string csrf_token;                // the session's CSRF token ("" for bearer tokens)
+};
+
+using Handler = HttpResponse (Api::Impl::*)(const Context&);
+
+}  // namespace
+
+class Api::Impl {
+ public:
+  Impl(store::Store& store, const Clock& clock, ApiOptions options)
+      : store_(store),
+        clock_(clock),
+        options_(std::move(options)),
+        access_(store, clock),
+        sessions_(store, clock, options_.sessions),
+        branding_(options_.branding_file) {}
+
+  HttpResponse GetBranding(const Context& ctx);
+  HttpResponse CreateSession(const Context& ctx);
+  HttpResponse DeleteSession(const Context& ctx);
+  HttpResponse DeleteAllSessions(const Context& ctx);
+  HttpResponse GetMe(const Context& ctx);
+  HttpResponse ListExceptions(const Context& ctx);
+  HttpResponse ListApprovals(const Context& ctx);
+
+  // Authenticates, checks CSRF and the route's permission, then runs the handler.
+  HttpResponse Run(const RouteSpec& spec, Handler handler, const HttpRequest& request);
+
+ private:
+  struct Caller {
+    Principal principal;
+    std::string session_token;
+    std::string csrf_token;
+  };
+  // kUnauthenticated when the request carries no valid credentials.
+  Result<Caller> Authenticate(const HttpRequest& request);
+  // Seconds to wait when the client IP is over its sign-in budget, else 0 (and counts the try).
+  int64_t LoginRetryAfter(std::string_view remote_address);
+  std::string SessionCookie(std::string_view value, int64_t max_age_seconds) const;
+
+  store::Store& store_;
+  const Clock& clock_;
+  ApiOptions options_;
+  governance::AccessControl access_;
+  SessionStore sessions_;
+  BrandingSource branding_;
+  std::mutex login_mu_;
+  std::map<std::string, std::deque<TimePoint>, std::less<>> login_attempts_;
+};
+
+namespace {
+
+struct RouteEntry {
+  RouteSpec spec;
+  Handler handler;
+};
+
+// THE route table. Each route states who may call it and the permission it needs; Run checks
+// both before the handler runs. Add a route here (and to docs/openapi.yaml) and the
+// integration tests call it without credentials (401) and as another tenant's user (403/404).
+const RouteEntry kRouteTable[] = {
+    {{"GET", "/api/v1/branding", Access::kPublic, "", "the partner's branding"},
+     &Api::Impl::GetBranding},
+    {{"POST", "/api/v1/session", Access::kPublic, "", "sign in with email and password"},
+     &Api::Impl::CreateSession},
+    {{"DELETE", "/api/v1/session", Access::kAuthenticated, "", "sign out (this session)"},
+     &Api::Impl::DeleteSession},
+    {{"DELETE", "/api/v1/sessions", Access::kAuthenticated, "",
+      "sign out everywhere (every session of the user)"},
+     &Api::Impl::DeleteAllSessions},
+    {{"GET", "/api/v1/me", Access::kAuthenticated, "",
+      "the caller, its CSRF token, and its tenants with roles and permissions"},
+     &Api::Impl::GetMe},
+    {{"GET", "/api/v1/tenants/{tenant}/exceptions", Access::kTenant,
+      governance::perm::kExceptionsRead, "the exceptions inbox, one page"},
+     &Api::Impl::ListExceptions},
+    {{"GET", "/api/v1/tenants/{tenant}/approvals", Access::kTenant,
+      governance::perm::kApprovalsRead, "the approvals inbox, one page"},
+     &Api::Impl::ListApprovals},
+};
+
+const std::vector<RouteSpec>& SpecList() {
+  static const std::vector<RouteSpec> specs = [] {
+    std::vector<RouteSpec> out;
+    for (const RouteEntry& e : kRouteTable) out.push_back(e.spec);
+    return out;
+  }();
+  return specs;
+}
+
+HttpResponse JsonResponse(int status, const json::value& v) {
+  return HttpResponse::Json(status, json::serialize(v)).WithHeader("Cache-Control", "no-store");
+}
+
+HttpResponse Unauthenticated(std::string detail) {
+  return Problem(401)
+      .Type("urn:govflow:problem:unauthenticated")
+      .Detail(std::move(detail))
+      .ToResponse()
+      .WithHeader("Cache-Control", "no-store");
+}
+
+// A Status from governance as problem+json. Internal errors are logged, not shown.
+HttpResponse FromStatus(const Status& status, std::string_view field = {}) {
+  int code = 500;
+  switch (status.code()) {
+    case StatusCode::kInvalidArgument: code = 400; break;
+    case StatusCode::kUnauthenticated: code = 401; break;
+    case StatusCode::kPermissionDenied: code = 403; break;
+    case StatusCode::kNotFound: code = 404; break;
+    case StatusCode::kAlreadyExists:
+    case StatusCode::kFailedPrecondition:
+    case StatusCode::kAborted: code = 409; break;
+    case StatusCode::kResourceExhausted: code = 429; break;
+    case StatusCode::kUnavailable: code = 503; break;
+    default: break;
+  }
+  if (code == 500) {
+    std::cerr << "govflow api: " << status.message() << "\n";
+    return Problem(500).Detail("internal error").ToResponse();
+  }
+  Problem p(code);
+  p.Detail(status.message());
+  if (!field.empty()) p.InvalidParam(std::string(field), status.message());
+  return p.ToResponse();
+}
+
+std::string FormatTime(TimePoint t) {
+  const auto us = t.time_since_epoch().count();
+  std::time_t secs = static_cast<std::time_t>(us / 1'000'000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  char frac[16];
+  std::snprintf(frac, sizeof frac, ".%03dZ", static_cast<int>((us / 1000) % 1000));
+  return std::string(buf) + frac;
+}
+
+json::value OptionalTime(const std::optional<TimePoint>& t) {
+  return t ? json::value(FormatTime(*t)) : json::value(nullptr);
+}
+
+// The cookie named `name` from the Cookie header(s), "" if none.
+std::string CookieValue(const HttpRequest& request, std::string_view name) {
+  for (std::string_view header : request.headers.GetAll("Cookie")) {
+    while (!header.empty()) {
+      size_t end = header.find(';');
+      std::string_view pair = header.substr(0, end);
+      header = end == std::string_view::npos ? std::string_view() : header.substr(end + 1);
+      while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+      const size_t eq = pair.find('=');
+      if (eq != std::string_view::npos && pair.substr(0, eq) == name) {
+        return std::string(pair.substr(eq + 1));
+      }
+    }
+  }
+  return {};
+}
+
+bool ConstantTimeEquals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  return sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+std::string ClientIp(std::string_view remote) {
+  if (remote.starts_with('[')) {
+    const size_t close = remote.find(']');
+    return std::string(remote.substr(1, close == std::string_view::npos ? remote.npos : close - 1));
+  }
+  const size_t colon = remote.rfind(':');
+  return std::string(colon == std::string_view::npos ? remote : remote.substr(0, colon));
+}
+
+// `limit` from the query: `fallback` when absent, an error naming the parameter when not an
+// integer within [1, max].
+Result<int> ParseLimit(const HttpRequest& request, int fallback, int max) {
+  std::optional<std::string_view> text = request.QueryParam("limit");
+  if (!text) return fallback;
+  int value = 0;
+  auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
+  if (ec != std::errc() || ptr != text->data() + text->size() || value < 1 || value > max) {
+    return InvalidArgument("limit must be an integer from 1 to " + std::to_string(max));
+  }
+  return value;
+}
+
+bool IsChange(std::string_view method) {
+  return method != "GET" && method != "HEAD" && method != "OPTIONS";
+}
+
+}  // namespace
+
+std::span<const RouteSpec> Routes() {
+  return SpecList();
+}
+
+// ---- The check every route goes through ---------------------------------------------------------
+
+Result<Api::Impl::Caller> Api::Impl::Authenticate(const HttpRequest& request) {
+  Caller caller;
+  if (std::optional<std::string_view> auth = request.Header("Authorization")) {
+    constexpr std::string_view kBearer = "Bearer ";
+    if (!auth->starts_with(kBearer)) {
+      return Status(StatusCode::kUnauthenticated, "Authorization must be \"Bearer gft_...\"");
+    }
+    GOVFLOW_ASSIGN_OR_RETURN(caller.principal,
+                             access_.AuthenticateToken(auth->substr(kBearer.size())));
+    return caller;
+  }
+  const std::string token = CookieValue(request, kSessionCookie);
+  if (token.empty()) {
+    return Status(StatusCode::kUnauthenticated, "sign in first (no session cookie or bearer token)");
+  }
+  GOVFLOW_ASSIGN_OR_RETURN(SessionInfo session, sessions_.Lookup(token));
+  Result<Principal> principal = access_.PrincipalForEmail(session.email);
+  if (!principal.ok() || principal->user_id != session.user_id) {
+    return Status(StatusCode::kUnauthenticated, "the session's user cannot sign in any more");
+  }
+  caller.principal = std::move(*principal);
+  caller.session_token = token;
+  caller.csrf_token = session.csrf_token;
+  return caller;
+}
+
+HttpResponse Api::Impl::Run(const RouteSpec& spec, Handler handler, const HttpRequest& request) {
+  Context ctx{request};
+  if (spec.access == Access::kPublic) return (this->*handler)(ctx);
+
+  Result<Caller> caller = Authenticate(request);
+  if (!caller.ok()) {
+    if (caller.status().code() == StatusCode::kUnauthenticated) {
+      return Unauthenticated(caller.status().message());
+    }
+    return FromStatus(caller.status());
+  }
+  // A browser sends the cookie by itself; a change must also prove it came from our page.
+  // Bearer tokens are never sent implicitly, so they need no CSRF token.
+  if (!caller->session_token.empty() && IsChange(request.method)) {
+    std::optional<std::string_view> sent = request.Header(kCsrfHeader);
+    if (!sent || !ConstantTimeEquals(*sent, caller->csrf_token)) {
+      return Problem(403)
+          .Type("urn:govflow:problem:csrf")
+          .Detail("changes made with a session cookie need the session's CSRF token")
+          .InvalidParam(std::string(kCsrfHeader), sent ? "does not match" : "missing")
+          .ToResponse();
+    }
+  }
+  ctx.principal = &caller->principal;
+  ctx.session_token = caller->session_token;
+  ctx.csrf_token = caller->csrf_token;
+  if (spec.access == Access::kAuthenticated) {
+    if (!spec.permission.empty()) {
+      Result<governance::PartnerScope> partner =
+          access_.AuthorizePartner(caller->principal, spec.permission);
+      if (!partner.ok()) return FromStatus(partner.status());
+    }
+    return (this->*handler)(ctx);
+  }
+  const std::string_view tenant = request.Param("tenant");
+  Result<TenantScope> scope =
+      access_.Authorize(caller->principal, TenantId(std::string(tenant)), spec.permission);
+  if (!scope.ok()) {
+    if (scope.status().code() == StatusCode::kNotFound) {
+      // Whether the tenant exists is nobody's business who may not see it.
+      return Problem(404).Detail("no such tenant").InvalidParam("tenant", "unknown").ToResponse();
+    }
+    return FromStatus(scope.status());
+  }
+  ctx.scope = &*scope;
+  return (this->*handler)(ctx);
+}
+
+// ---- Public ----------------------------------------------------------------------------------
+
+HttpResponse Api::Impl::GetBranding(const Context&) {
+  // Short caching: the console picks up a changed brand on the next load.
+  return HttpResponse::Json(200, branding_.Json()).WithHeader("Cache-Control", "no-cache");
+}
+
+int64_t Api::Impl::LoginRetryAfter(std::string_view remote_address) {
+  const std::string ip = ClientIp(remote_address);
+  const TimePoint now = clock_.Now();
+  std::lock_guard lock(login_mu_);
+  std::deque<TimePoint>& tries = login_attempts_[ip];
+  while (!tries.empty() && tries.front() + options_.login_window <= now) tries.pop_front();
+  if (static_cast<int>(tries.size()) >= options_.login_attempts_per_window) {
+    const auto wait = tries.front() + options_.login_window - now;
+    return std::max<int64_t>(1, std::chrono::ceil<std::chrono::seconds>(wait).count());
+  }
+  tries.push_back(now);
+  // Forget idle addresses now and then so the map stays small.
+  if (login_attempts_.size() > 10'000) {
+    std::erase_if(login_attempts_, [&](const auto& kv) {
+      return kv.second.empty() || kv.second.back() + options_.login_window <= now;
+    });
+  }
+  return 0;
+}
+
+std::string Api::Impl::SessionCookie(std::string_view value, int64_t max_age_seconds) const {
+  std::string cookie = std::string(kSessionCookie) + "=" + std::string(value) +
+                       "; HttpOnly; SameSite=Strict; Path=/; Max-Age=" +
+                       std::to_string(max_age_seconds);
+  if (options_.secure_cookies) cookie += "; Secure";
+  return cookie;
+}
+
+HttpResponse Api::Impl::CreateSession(const Context& ctx) {
+  if (int64_t wait = LoginRetryAfter(ctx.request.remote_address); wait > 0) {
+    return Problem(429)
+        .Type("urn:govflow:problem:too-many-sign-ins")
+        .Detail("too many sign-in attempts from this address; try again later")
+        .ToResponse()
+        .WithHeader("Retry-After", std::to_string(wait));
+  }
+  boost::system::error_code ec;
+  json::value body = json::parse(ctx.request.body, ec);
+  if (ec || !body.is_object()) return FieldProblem("(body)", "must be a JSON object");
+  const json::object& o = body.as_object();
+  const json::value* email = o.if_contains("email");
+  const json::value* password = o.if_contains("password");
+  if (email == nullptr || !email->is_string() || email->as_string().empty()) {
+    return FieldProblem("email", "required: a string");
+  }
+  if (password == nullptr || !password->is_string() || password->as_string().empty()) {
+    return FieldProblem("password", "required: a string");
+  }
+  Result<Principal> principal =
+      access_.AuthenticatePassword(email->as_string(), password->as_string());
+  if (!principal.ok()) {
+    if (principal.status().code() == StatusCode::kUnauthenticated) {
+      return Unauthenticated("wrong email or password, or the account is locked or disabled");
+    }
+    return FromStatus(principal.status());
+  }
+  Result<NewSession> session = sessions_.Create(principal->user_id);
+  if (!session.ok()) return FromStatus(session.status());
+  json::object user{{"id", principal->user_id},
+                    {"email", principal->email},
+                    {"display_name", principal->display_name}};
+  HttpResponse response = JsonResponse(
+      200, json::object{{"user", std::move(user)}, {"csrf_token", session->csrf_token}});
+  const auto lifetime = std::chrono::duration_cast<std::chrono::seconds>(options_.sessions.lifetime);
+  response.headers.Add("Set-Cookie", SessionCookie(session->token, lifetime.count()));
+  return response;
+}
+
+// ---- Authenticated ---------------------------------------------------------------------------
+
+HttpResponse Api::Impl::DeleteSession(const Context& ctx) {
+  if (ctx.session_token.empty()) {
+    return FieldProblem("Authorization",
+                        "API tokens have no session to end; revoke the token instead", 400);
+  }
+  if (Status s = sessions_.End(ctx.session_token); !s.ok()) return FromStatus(s);
+  HttpResponse response = HttpResponse::Empty(204);
+  response.headers.Add("Set-Cookie", SessionCookie("", 0));
+  return response;
+}
+
+HttpResponse Api::Impl::DeleteAllSessions(const Context& ctx) {
+  Result<int64_t> ended = sessions_.EndAllOf(ctx.principal->user_id);
+  if (!ended.ok()) return FromStatus(ended.status());
+  HttpResponse response = HttpResponse::Empty(204);
+  if (!ctx.session_token.empty()) response.headers.Add("Set-Cookie", SessionCookie("", 0));
+  return response;
+}
+
+HttpResponse Api::Impl::GetMe(const Context& ctx) {
+  const Principal& p = *ctx.principal;
+  json::array partner_roles;
+  std::map<std::string, std::string> names;
+  Status read = store_.Transact([&](store::Txn& txn) -> Status {
+    partner_roles.clear();
+    GOVFLOW_ASSIGN_OR_RETURN(
+        store::sql::Rows roles,
+        txn.sql().Query("SELECT role FROM partner_role_grants WHERE user_id = ? ORDER BY role",
+                        {p.user_id}));
+    // A tenant token acts only on its tenant, never with its user's partner roles.
+    if (p.token_tenant.value().empty()) {
+      for (const auto& row : roles) partner_roles.emplace_back(row.Text(0));
+    }
+    GOVFLOW_ASSIGN_OR_RETURN(store::sql::Rows tenants,
+                             txn.sql().Query("SELECT tenant_id, display_name FROM tenants"));
+    for (const auto& row : tenants) names[row.Text(0)] = row.Text(1);
+    return Status::Ok();
+  });
+  if (!read.ok()) return FromStatus(read);
+  Result<std::vector<TenantId>> visible = access_.VisibleTenants(p);
+  if (!visible.ok()) return FromStatus(visible.status());
+  json::array tenants;
+  for (const TenantId& t : *visible) {
+    Result<TenantScope> scope = access_.Authorize(p, t, governance::perm::kTenantsRead);
+    if (!scope.ok()) continue;
+    json::array roles;
+    for (const std::string& r : scope->roles()) roles.emplace_back(r);
+    json::array perms;
+    for (std::string_view perm : governance::AllPermissions()) {
+      if (scope->Has(perm)) perms.emplace_back(perm);
+    }
+    tenants.emplace_back(json::object{{"id", t.value()},
+                                      {"display_name", names[t.value()]},
+                                      {"roles", std::move(roles)},
+                                      {"permissions", std::move(perms)}});
+  }
+  json::object user{{"id", p.user_id}, {"email", p.email}, {"display_name", p.display_name}};
+  return JsonResponse(200, json::object{{"user", std::move(user)},
+                                        {"csrf_token", ctx.csrf_token},
+                                        {"partner_roles", std::move(partner_roles)},
+                                        {"tenants", std::move(tenants)}});
+}
+
+// ---- Tenant routes -----------------------------------------------------------------------------
+
+HttpResponse Api::Impl::ListExceptions(const Context& ctx) {
+  namespace ex = governance::exceptions;
+  ex::CaseFilter filter;
+  Result<int> limit = ParseLimit(ctx.request, 100, 1000);
+  if (!limit.ok()) return FieldProblem("limit", limit.status().message());
+  filter.limit = *limit;
+  if (auto cursor = ctx.request.QueryParam("cursor")) filter.cursor = std::string(*cursor);
+  if (auto team = ctx.request.QueryParam("team")) filter.team = std::string(*team);
+  if (auto severity = ctx.request.QueryParam("severity")) {
+    if (*severity != "P1" && *severity != "P2" && *severity != "P3" && *severity != "P4") {
+      return FieldProblem("severity", "one of P1, P2, P3, P4");
+    }
+    filter.severity = std::string(*severity);
+  }
+  if (auto state = ctx.request.QueryParam("state")) {
+    if (*state == "unresolved") {
+      filter.unresolved_only = true;
+    } else {
+      filter.state = ex::ParseCaseState(*state);
+      if (!filter.state) {
+        return FieldProblem("state", "one of open, acknowledged, retrying, resolved, unresolved");
+      }
+    }
+  }
+  if (auto sort = ctx.request.QueryParam("sort")) {
+    if (*sort == "sla_risk") filter.sort = ex::CaseSort::kSlaRisk;
+    else if (*sort == "business_impact") filter.sort = ex::CaseSort::kBusinessImpact;
+    else if (*sort == "oldest") filter.sort = ex::CaseSort::kOldest;
+    else return FieldProblem("sort", "one of sla_risk, business_impact, oldest");
+  }
+  Result<ex::CasePage> page = ex::ListCases(store_, *ctx.scope, filter);
+  if (!page.ok()) {
+    const bool bad_cursor = page.status().code() == StatusCode::kInvalidArgument;
+    return FromStatus(page.status(), bad_cursor ? "cursor" : "");
+  }
+  json::array items;
+  for (const ex::CaseView& c : page->cases) {
+    items.emplace_back(json::object{
+        {"id", c.exception.id.value()},
+        {"run_id", c.exception.run.value()},
+        {"step", c.exception.step},
+        {"error_class", c.exception.error_class},
+        {"message", c.exception.message},
+        {"state", ex::CaseStateName(c.state)},
+        {"process", c.process},
+        {"category", c.category},
+        {"root_cause_key", c.root_cause_key},
+        {"severity", c.severity},
+        {"owner_team", c.owner_team},
+        {"assignee", c.assignee},
+        {"sla_risk", ex::SlaRiskName(c.sla_risk)},
+        {"next_due_at", OptionalTime(c.next_due_at)},
+        {"order_value_minor", c.order_value_minor},
+        {"currency", c.currency},
+        {"created_at", FormatTime(c.exception.created_at)},
+        {"updated_at", FormatTime(c.exception.updated_at)},
+    });
+  }
+  return JsonResponse(200, json::object{{"items", std::move(items)},
+                                        {"next_cursor", page->next_cursor}});
+}
+
+HttpResponse Api::Impl::ListApprovals(const Context& ctx) {
+  governance::ApprovalFilter filter;
+  Result<int> limit = ParseLimit(ctx.request, 50, 500);
+  if (!limit.ok()) return FieldProblem("limit", limit.status().message());
+  filter.limit = *limit;
+  if (auto state = ctx.request.QueryParam("state")) {
+    for (auto s : {governance::ApprovalState::kPending, governance::ApprovalState::kApproved,
+                   governance::ApprovalState::kRejected, governance::ApprovalState::kExpired,
+                   governance::ApprovalState::kCancelled}) {
+      if (governance::ApprovalStateName(s) == *state) filter.state = s;
+    }
+    if (!filter.state) {
+      return FieldProblem("state", "one of pending, approved, rejected, expired, cancelled");
+    }
+  }
+  if (auto type = ctx.request.QueryParam("subject_type")) filter.subject_type = std::string(*type);
+  if (auto mine = ctx.request.QueryParam("decidable_by_me")) {
+    if (*mine != "true" && *mine != "false") return FieldProblem("decidable_by_me", "true or false");
+    filter.decidable_by_me = *mine == "true";
+  }
+  const std::string cursor(ctx.request.QueryParam("cursor").value_or(""));
+  std::optional<governance::ApprovalPage> page;
+  Status status = store_.Transact([&](store::Txn& txn) -> Status {
+    GOVFLOW_ASSIGN_OR_RETURN(page, governance::ListApprovals(txn, *ctx.scope, filter, cursor));
+    return Status::Ok();
+  });
+  if (!status.ok()) {
+    return FromStatus(status, status.code() == StatusCode::kInvalidArgument ? "cursor" : "");
+  }
+  json::array items;
+  for (const governance::ApprovalTask& t : page->tasks) {
+    json::array roles;
+    for (const std::string& r : t.request.required_roles) roles.emplace_back(r);
+    boost::system::error_code ec;
+    json::value changes = json::parse(t.request.changes_json.empty() ? "{}" : t.request.changes_json, ec);
+    if (ec) changes = json::object();
+    items.emplace_back(json::object{
+        {"id", t.id},
+        {"subject_type", t.request.subject_type},
+        {"subject_id", t.request.subject_id},
+        {"title", t.request.title},
+        {"state", governance::ApprovalStateName(t.state)},
+        {"required_roles", std::move(roles)},
+        {"quorum", t.request.quorum},
+        {"approvals", t.approvals()},
+        {"requested_by", t.request.requested_by},
+        {"rule", t.request.rule},
+        {"changes", std::move(changes)},
+        {"expires_at", OptionalTime(t.request.expires_at)},
+        {"created_at", FormatTime(t.created_at)},
+        {"updated_at", FormatTime(t.updated_at)},
+    });
+  }
+  return JsonResponse(200, json::object{{"items", std::move(items)},
+                                        {"next_cursor", page->next_cursor}});
+}
+
+// ---- Api ---------------------------------------------------------------------------------------
+
+Api::Api(store::Store& store, const Clock& clock, ApiOptions options)
+    : impl_(std::make_unique<Impl>(store, clock, std::move(options))) {}
+
+Api::~Api() = default;
+
+Status Api::AddRoutes(Router& router) {
+  for (const RouteEntry& entry : kRouteTable) {
+    const RouteSpec& spec = entry.spec;
+    const bool has_tenant = spec.pattern.find("{tenant}") != std::string_view::npos;
+    if ((spec.access == Access::kTenant) != has_tenant ||
+        (spec.access == Access::kTenant && spec.permission.empty()) ||
+        (spec.access == Access::kPublic && !spec.permission.empty())) {
+      return Internal("route table: " + std::string(spec.method) + " " + std::string(spec.pattern) +
+                      " declares its access inconsistently");
+    }
+    Impl* impl = impl_.get();
+    const Handler handler = entry.handler;
+    GOVFLOW_RETURN_IF_ERROR(router.Add(
+        spec.method, spec.pattern, [impl, spec, handler](const HttpRequest& request, Responder r) {
+          r.Respond(impl->Run(spec, handler, request));
+        }));
+  }
+  return Status::Ok();
+}
+
+}  // namespace govflow::api::v1
