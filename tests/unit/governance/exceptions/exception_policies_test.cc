@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <fstream>
+#include <sstream>
 
 #include "governance/policies/escalation.h"
 #include "governance/policies/ownership.h"
@@ -244,6 +246,30 @@ spec:
                    "https:// URL"),
             std::string::npos)
       << m;
+}
+
+std::string Template(const std::string& name) {
+  std::ifstream in(std::string(GOVFLOW_SOURCE_DIR) + "/templates/policies/" + name);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST(ShippedTemplatesTest, TheBaselinePoliciesParse) {
+  auto severity = ParseSeverityPolicy(Template("severity.yaml"), "severity.yaml");
+  ASSERT_TRUE(severity.ok()) << severity.status().message();
+  ExceptionFacts f = Facts("master_data", 100);
+  EXPECT_EQ(severity->Classify(f), Severity::kP2);
+  auto ownership = ParseOwnershipMap(Template("ownership.yaml"), "ownership.yaml");
+  ASSERT_TRUE(ownership.ok()) << ownership.status().message();
+  EXPECT_EQ(ownership->OwnerOf(f), "master-data");
+  auto sla = ParseSlaPolicy(Template("sla.yaml"), "sla.yaml");
+  ASSERT_TRUE(sla.ok()) << sla.status().message();
+  EXPECT_EQ(sla->For(Severity::kP2).acknowledge, FallbackSlaPolicy().For(Severity::kP2).acknowledge);
+  auto escalation = ParseEscalationPolicy(Template("escalation.yaml"), "escalation.yaml");
+  ASSERT_TRUE(escalation.ok()) << escalation.status().message();
+  ASSERT_NE(escalation->ChainFor(Severity::kP4, "order-desk"), nullptr);
+  EXPECT_EQ(escalation->ChainFor(Severity::kP1, "x")->name, "urgent");
 }
 
 }  // namespace
