@@ -1,7 +1,7 @@
-// `govflow retention run|hold|release|status|set-rules`: data retention (docs/governance/retention.md).
-// Every subcommand acts as a user (`--as EMAIL`) who must hold retention.manage on each tenant
-// it touches (AccessControl). `run` without --tenant sweeps every tenant the user may manage;
-// `govflow serve` runs the same job periodically as the system.
+// `govflow retention run|hold|release|status|set-rules`: data retention
+// (docs/governance/retention.md). Every subcommand acts as a user (`--as EMAIL`) who must hold
+// retention.manage on each tenant it touches (AccessControl). `run` without --tenant sweeps every
+// tenant the user may manage; `govflow serve` runs the same job periodically as the system.
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
@@ -68,9 +68,8 @@ Result<std::vector<gov::TenantScope>> Scopes(store::Store& store, const Retentio
   GOVFLOW_ASSIGN_OR_RETURN(gov::Principal who, access.PrincipalForEmail(args.as));
   std::vector<gov::TenantScope> scopes;
   if (!args.tenant.empty()) {
-    GOVFLOW_ASSIGN_OR_RETURN(gov::TenantScope scope,
-                             access.Authorize(who, TenantId(args.tenant),
-                                              gov::perm::kRetentionManage));
+    GOVFLOW_ASSIGN_OR_RETURN(gov::TenantScope scope, access.Authorize(who, TenantId(args.tenant),
+                                                                      gov::perm::kRetentionManage));
     scopes.push_back(std::move(scope));
     return scopes;
   }
@@ -90,9 +89,10 @@ Result<std::optional<gov::DataClass>> ClassArg(const std::string& text) {
   if (text.empty()) return std::optional<gov::DataClass>();
   auto c = gov::ParseDataClass(text);
   if (!c) {
-    return InvalidArgument("--data-class: expected payload_bodies, run_history, exception_cases, "
-                           "audit or metrics, got " +
-                           text);
+    return InvalidArgument(
+        "--data-class: expected payload_bodies, run_history, exception_cases, "
+        "audit or metrics, got " +
+        text);
   }
   return std::optional<gov::DataClass>(*c);
 }
@@ -135,8 +135,8 @@ int RunRun(const RetentionArgs& args) {
     for (const gov::RetentionClassReport& c : report->classes) {
       std::cout << "  " << gov::DataClassName(c.data_class) << ": " << c.outcome;
       if (c.outcome == "done") {
-        std::cout << ", redacted " << c.redacted << ", purged " << c.purged << " in "
-                  << c.batches << " batch(es)";
+        std::cout << ", redacted " << c.redacted << ", purged " << c.purged << " in " << c.batches
+                  << " batch(es)";
         if (c.condition_errors > 0) std::cout << ", " << c.condition_errors << " undecided";
         if (c.kept_referenced > 0) std::cout << ", " << c.kept_referenced << " still referenced";
       }
@@ -168,15 +168,13 @@ int RunHold(const RetentionArgs& args, bool place) {
     return Status::Ok();
   });
   if (!st.ok()) return Fail(what, st);
-  const std::string on = data_class->has_value()
-                             ? std::string(gov::DataClassName(**data_class))
-                             : std::string("all data");
+  const std::string on = data_class->has_value() ? std::string(gov::DataClassName(**data_class))
+                                                 : std::string("all data");
   if (place) {
     std::cout << "legal hold " << hold_id << " placed on " << on << " of tenant "
               << scope.tenant().value() << "\n";
   } else {
-    std::cout << "legal hold on " << on << " of tenant " << scope.tenant().value()
-              << " released\n";
+    std::cout << "legal hold on " << on << " of tenant " << scope.tenant().value() << " released\n";
   }
   return 0;
 }
@@ -221,9 +219,9 @@ int RunStatus(const RetentionArgs& args) {
                       ? status.rules_source + " (nothing is purged)"
                       : status.rules_source + " " + status.rules_hash.substr(0, 12))
               << "\n  last run: "
-              << (status.last_run_at ? Rfc3339(*status.last_run_at) + " (" +
-                                           status.last_outcome + ")"
-                                     : std::string("never"))
+              << (status.last_run_at
+                      ? Rfc3339(*status.last_run_at) + " (" + status.last_outcome + ")"
+                      : std::string("never"))
               << "\n";
     if (status.holds.empty()) std::cout << "  legal holds: none\n";
     for (const gov::LegalHold& h : status.holds) {

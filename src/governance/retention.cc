@@ -29,7 +29,9 @@ static_assert(kMarkerPrefix.size() == kMarkerPrefixLength);
 // resolved (a failed run's open case may retry it, and the retry reads its input and context).
 constexpr std::string_view kTerminalStates = "('succeeded', 'failed', 'cancelled')";
 
-int64_t Micros(TimePoint t) { return t.time_since_epoch().count(); }
+int64_t Micros(TimePoint t) {
+  return t.time_since_epoch().count();
+}
 
 std::string RunDone(std::string_view alias) {
   const std::string a(alias);
@@ -60,14 +62,16 @@ std::string Marker(RetentionAction action, const RetentionRule& rule, TimePoint 
   return CanonicalJson(json::value(std::move(outer)));
 }
 
-bool IsMarked(std::string_view body) { return body.starts_with(kMarkerPrefix); }
+bool IsMarked(std::string_view body) {
+  return body.starts_with(kMarkerPrefix);
+}
 
 json::value Record(std::initializer_list<std::pair<std::string_view, std::string>> fields) {
   // Every payload_bodies / run_history record carries the same keys ("" when not applicable),
   // so that one condition can be written for all of a class's records.
   json::object o;
-  for (std::string_view k : {"source", "workflow", "state", "connection", "topic", "step",
-                             "error_class"}) {
+  for (std::string_view k :
+       {"source", "workflow", "state", "connection", "topic", "step", "error_class"}) {
     o[k] = "";
   }
   for (const auto& [k, v] : fields) o[k] = v;
@@ -199,8 +203,8 @@ Status ClassSweep::Audit(store::Txn& txn, const Batch& batch) {
     for (const std::string& d : digests) joined += d + "\n";
     AuditRecord record;
     record.actor = scope_.actor().id;
-    record.action = tally.action == RetentionAction::kRedact ? "retention.redact"
-                                                             : "retention.purge";
+    record.action =
+        tally.action == RetentionAction::kRedact ? "retention.redact" : "retention.purge";
     record.object_type = "retention_rule";
     record.object_id = name;
     record.reason = "retention rule " + name + ": " + std::string(DataClassName(class_)) +
@@ -288,167 +292,177 @@ Status ClassSweep::SweepPayloadBodies() {
   };
 
   // deliveries.body
-  GOVFLOW_RETURN_IF_ERROR(Drain("deliveries", [&](store::Txn& txn, int64_t& cts, std::string& ckey,
-                                                  Batch& batch) -> Result<int> {
-    GOVFLOW_ASSIGN_OR_RETURN(
-        Rows rows,
-        txn.sql().Query(
-            "SELECT d.delivery_id, d.received_at, d.connection_id, d.topic, d.status, "
-            "r.workflow_name FROM deliveries d LEFT JOIN runs r ON r.tenant_id = d.tenant_id AND "
-            "r.run_id = d.run_id WHERE d.tenant_id = ? AND d.received_at < ? AND " +
-                After("d.received_at", "d.delivery_id") +
-                " AND length(d.body) > 0 AND substr(d.body, 1, " +
-                std::to_string(kMarkerPrefixLength) + ") <> ? AND (r.run_id IS NULL OR (" +
-                RunDone("r") + ")) ORDER BY d.received_at, d.delivery_id LIMIT ?",
-            {tenant, cutoff, cts, cts, ckey, prefix_blob, limit}));
-    for (const auto& row : rows) {
-      const std::string id = row.Text(0);
-      const int64_t ts = row.Int(1);
-      cts = ts;
-      ckey = id;
-      json::value rec = Record({{"source", "delivery"},
-                                {"connection", row.Text(2)},
-                                {"topic", row.Text(3)},
-                                {"state", row.Text(4)},
-                                {"workflow", row.Text(5)}});
-      const RetentionRule* rule = Due(rec, ts, batch);
-      if (rule == nullptr) continue;
-      GOVFLOW_ASSIGN_OR_RETURN(
-          Rows b, txn.sql().Query("SELECT body FROM deliveries WHERE tenant_id = ? AND "
-                                  "delivery_id = ?",
-                                  {tenant, id}));
-      if (b.empty() || IsMarked(b[0].Text(0))) continue;
-      std::string marker = body_action(*rule, "deliveries.body", id, b[0].Text(0), batch);
-      if (dry) continue;
-      GOVFLOW_RETURN_IF_ERROR(txn.sql()
-                                  .Execute("UPDATE deliveries SET body = ? WHERE tenant_id = ? "
-                                           "AND delivery_id = ?",
-                                           {Blob{marker}, tenant, id})
-                                  .status());
-    }
-    return static_cast<int>(rows.size());
-  }));
+  GOVFLOW_RETURN_IF_ERROR(Drain(
+      "deliveries",
+      [&](store::Txn& txn, int64_t& cts, std::string& ckey, Batch& batch) -> Result<int> {
+        GOVFLOW_ASSIGN_OR_RETURN(
+            Rows rows,
+            txn.sql().Query(
+                "SELECT d.delivery_id, d.received_at, d.connection_id, d.topic, d.status, "
+                "r.workflow_name FROM deliveries d LEFT JOIN runs r ON r.tenant_id = d.tenant_id "
+                "AND "
+                "r.run_id = d.run_id WHERE d.tenant_id = ? AND d.received_at < ? AND " +
+                    After("d.received_at", "d.delivery_id") +
+                    " AND length(d.body) > 0 AND substr(d.body, 1, " +
+                    std::to_string(kMarkerPrefixLength) + ") <> ? AND (r.run_id IS NULL OR (" +
+                    RunDone("r") + ")) ORDER BY d.received_at, d.delivery_id LIMIT ?",
+                {tenant, cutoff, cts, cts, ckey, prefix_blob, limit}));
+        for (const auto& row : rows) {
+          const std::string id = row.Text(0);
+          const int64_t ts = row.Int(1);
+          cts = ts;
+          ckey = id;
+          json::value rec = Record({{"source", "delivery"},
+                                    {"connection", row.Text(2)},
+                                    {"topic", row.Text(3)},
+                                    {"state", row.Text(4)},
+                                    {"workflow", row.Text(5)}});
+          const RetentionRule* rule = Due(rec, ts, batch);
+          if (rule == nullptr) continue;
+          GOVFLOW_ASSIGN_OR_RETURN(
+              Rows b, txn.sql().Query("SELECT body FROM deliveries WHERE tenant_id = ? AND "
+                                      "delivery_id = ?",
+                                      {tenant, id}));
+          if (b.empty() || IsMarked(b[0].Text(0))) continue;
+          std::string marker = body_action(*rule, "deliveries.body", id, b[0].Text(0), batch);
+          if (dry) continue;
+          GOVFLOW_RETURN_IF_ERROR(txn.sql()
+                                      .Execute("UPDATE deliveries SET body = ? WHERE tenant_id = ? "
+                                               "AND delivery_id = ?",
+                                               {Blob{marker}, tenant, id})
+                                      .status());
+        }
+        return static_cast<int>(rows.size());
+      }));
 
   // runs.input_json / context_json
-  GOVFLOW_RETURN_IF_ERROR(Drain("runs", [&](store::Txn& txn, int64_t& cts, std::string& ckey,
-                                            Batch& batch) -> Result<int> {
-    GOVFLOW_ASSIGN_OR_RETURN(
-        Rows rows,
-        txn.sql().Query(
-            "SELECT r.run_id, r.updated_at, r.workflow_name, r.state, r.input_json, "
-            "r.context_json FROM runs r WHERE r.tenant_id = ? AND r.updated_at < ? AND " +
-                After("r.updated_at", "r.run_id") + " AND " + RunDone("r") +
-                " AND (substr(r.input_json, 1, 10) <> ? OR substr(r.context_json, 1, 10) <> ?) "
-                "ORDER BY r.updated_at, r.run_id LIMIT ?",
-            {tenant, cutoff, cts, cts, ckey, prefix, prefix, limit}));
-    for (const auto& row : rows) {
-      const std::string id = row.Text(0);
-      const int64_t ts = row.Int(1);
-      cts = ts;
-      ckey = id;
-      json::value rec =
-          Record({{"source", "run"}, {"workflow", row.Text(2)}, {"state", row.Text(3)}});
-      const RetentionRule* rule = Due(rec, ts, batch);
-      if (rule == nullptr) continue;
-      std::string input = row.Text(4);
-      std::string context = row.Text(5);
-      if (!IsMarked(input)) input = body_action(*rule, "runs.input_json", id, input, batch);
-      if (!IsMarked(context)) {
-        context = body_action(*rule, "runs.context_json", id, context, batch);
-      }
-      if (dry) continue;
-      GOVFLOW_RETURN_IF_ERROR(
-          txn.sql()
-              .Execute("UPDATE runs SET input_json = ?, context_json = ? WHERE tenant_id = ? AND "
-                       "run_id = ? AND state IN " +
-                           std::string(kTerminalStates),
-                       {input, context, tenant, id})
-              .status());
-    }
-    return static_cast<int>(rows.size());
-  }));
+  GOVFLOW_RETURN_IF_ERROR(Drain(
+      "runs", [&](store::Txn& txn, int64_t& cts, std::string& ckey, Batch& batch) -> Result<int> {
+        GOVFLOW_ASSIGN_OR_RETURN(
+            Rows rows,
+            txn.sql().Query(
+                "SELECT r.run_id, r.updated_at, r.workflow_name, r.state, r.input_json, "
+                "r.context_json FROM runs r WHERE r.tenant_id = ? AND r.updated_at < ? AND " +
+                    After("r.updated_at", "r.run_id") + " AND " + RunDone("r") +
+                    " AND (substr(r.input_json, 1, 10) <> ? OR substr(r.context_json, 1, 10) <> ?) "
+                    "ORDER BY r.updated_at, r.run_id LIMIT ?",
+                {tenant, cutoff, cts, cts, ckey, prefix, prefix, limit}));
+        for (const auto& row : rows) {
+          const std::string id = row.Text(0);
+          const int64_t ts = row.Int(1);
+          cts = ts;
+          ckey = id;
+          json::value rec =
+              Record({{"source", "run"}, {"workflow", row.Text(2)}, {"state", row.Text(3)}});
+          const RetentionRule* rule = Due(rec, ts, batch);
+          if (rule == nullptr) continue;
+          std::string input = row.Text(4);
+          std::string context = row.Text(5);
+          if (!IsMarked(input)) input = body_action(*rule, "runs.input_json", id, input, batch);
+          if (!IsMarked(context)) {
+            context = body_action(*rule, "runs.context_json", id, context, batch);
+          }
+          if (dry) continue;
+          GOVFLOW_RETURN_IF_ERROR(
+              txn.sql()
+                  .Execute(
+                      "UPDATE runs SET input_json = ?, context_json = ? WHERE tenant_id = ? AND "
+                      "run_id = ? AND state IN " +
+                          std::string(kTerminalStates),
+                      {input, context, tenant, id})
+                  .status());
+        }
+        return static_cast<int>(rows.size());
+      }));
 
   // effects.request_json / response_json
-  GOVFLOW_RETURN_IF_ERROR(Drain("effects", [&](store::Txn& txn, int64_t& cts, std::string& ckey,
-                                               Batch& batch) -> Result<int> {
-    GOVFLOW_ASSIGN_OR_RETURN(
-        Rows rows,
-        txn.sql().Query(
-            "SELECT e.idempotency_key, e.updated_at, e.connection_id, e.step, e.state, "
-            "r.workflow_name, e.request_json, e.response_json FROM effects e JOIN runs r ON "
-            "r.tenant_id = e.tenant_id AND r.run_id = e.run_id WHERE e.tenant_id = ? AND "
-            "e.updated_at < ? AND " +
-                After("e.updated_at", "e.idempotency_key") + " AND " + RunDone("r") +
-                " AND (substr(e.request_json, 1, 10) <> ? OR (length(e.response_json) > 0 AND "
-                "substr(e.response_json, 1, 10) <> ?)) ORDER BY e.updated_at, e.idempotency_key "
-                "LIMIT ?",
-            {tenant, cutoff, cts, cts, ckey, prefix, prefix, limit}));
-    for (const auto& row : rows) {
-      const std::string key = row.Text(0);
-      const int64_t ts = row.Int(1);
-      cts = ts;
-      ckey = key;
-      json::value rec = Record({{"source", "effect"},
-                                {"connection", row.Text(2)},
-                                {"step", row.Text(3)},
-                                {"state", row.Text(4)},
-                                {"workflow", row.Text(5)}});
-      const RetentionRule* rule = Due(rec, ts, batch);
-      if (rule == nullptr) continue;
-      std::string request = row.Text(6);
-      std::string response = row.Text(7);
-      if (!IsMarked(request)) {
-        request = body_action(*rule, "effects.request_json", key, request, batch);
-      }
-      if (!response.empty() && !IsMarked(response)) {
-        response = body_action(*rule, "effects.response_json", key, response, batch);
-      }
-      if (dry) continue;
-      GOVFLOW_RETURN_IF_ERROR(txn.sql()
-                                  .Execute("UPDATE effects SET request_json = ?, response_json = ? "
-                                           "WHERE tenant_id = ? AND idempotency_key = ?",
-                                           {request, response, tenant, key})
-                                  .status());
-    }
-    return static_cast<int>(rows.size());
-  }));
+  GOVFLOW_RETURN_IF_ERROR(Drain(
+      "effects",
+      [&](store::Txn& txn, int64_t& cts, std::string& ckey, Batch& batch) -> Result<int> {
+        GOVFLOW_ASSIGN_OR_RETURN(
+            Rows rows,
+            txn.sql().Query(
+                "SELECT e.idempotency_key, e.updated_at, e.connection_id, e.step, e.state, "
+                "r.workflow_name, e.request_json, e.response_json FROM effects e JOIN runs r ON "
+                "r.tenant_id = e.tenant_id AND r.run_id = e.run_id WHERE e.tenant_id = ? AND "
+                "e.updated_at < ? AND " +
+                    After("e.updated_at", "e.idempotency_key") + " AND " + RunDone("r") +
+                    " AND (substr(e.request_json, 1, 10) <> ? OR (length(e.response_json) > 0 AND "
+                    "substr(e.response_json, 1, 10) <> ?)) ORDER BY e.updated_at, "
+                    "e.idempotency_key "
+                    "LIMIT ?",
+                {tenant, cutoff, cts, cts, ckey, prefix, prefix, limit}));
+        for (const auto& row : rows) {
+          const std::string key = row.Text(0);
+          const int64_t ts = row.Int(1);
+          cts = ts;
+          ckey = key;
+          json::value rec = Record({{"source", "effect"},
+                                    {"connection", row.Text(2)},
+                                    {"step", row.Text(3)},
+                                    {"state", row.Text(4)},
+                                    {"workflow", row.Text(5)}});
+          const RetentionRule* rule = Due(rec, ts, batch);
+          if (rule == nullptr) continue;
+          std::string request = row.Text(6);
+          std::string response = row.Text(7);
+          if (!IsMarked(request)) {
+            request = body_action(*rule, "effects.request_json", key, request, batch);
+          }
+          if (!response.empty() && !IsMarked(response)) {
+            response = body_action(*rule, "effects.response_json", key, response, batch);
+          }
+          if (dry) continue;
+          GOVFLOW_RETURN_IF_ERROR(
+              txn.sql()
+                  .Execute("UPDATE effects SET request_json = ?, response_json = ? "
+                           "WHERE tenant_id = ? AND idempotency_key = ?",
+                           {request, response, tenant, key})
+                  .status());
+        }
+        return static_cast<int>(rows.size());
+      }));
 
   // exception_cases.payload_json (resolved cases only: an open case may be edited and retried)
-  return Drain("exception_cases", [&](store::Txn& txn, int64_t& cts, std::string& ckey,
-                                      Batch& batch) -> Result<int> {
-    GOVFLOW_ASSIGN_OR_RETURN(
-        Rows rows,
-        txn.sql().Query(
-            "SELECT c.case_id, c.updated_at, c.step, c.error_class, c.state, r.workflow_name, "
-            "c.payload_json FROM exception_cases c LEFT JOIN runs r ON r.tenant_id = c.tenant_id "
-            "AND r.run_id = c.run_id WHERE c.tenant_id = ? AND c.state = 'resolved' AND "
-            "c.updated_at < ? AND " +
-                After("c.updated_at", "c.case_id") +
-                " AND substr(c.payload_json, 1, 10) <> ? ORDER BY c.updated_at, c.case_id LIMIT ?",
-            {tenant, cutoff, cts, cts, ckey, prefix, limit}));
-    for (const auto& row : rows) {
-      const std::string id = row.Text(0);
-      const int64_t ts = row.Int(1);
-      cts = ts;
-      ckey = id;
-      json::value rec = Record({{"source", "exception_case"},
-                                {"step", row.Text(2)},
-                                {"error_class", row.Text(3)},
-                                {"state", row.Text(4)},
-                                {"workflow", row.Text(5)}});
-      const RetentionRule* rule = Due(rec, ts, batch);
-      if (rule == nullptr) continue;
-      std::string marker =
-          body_action(*rule, "exception_cases.payload_json", id, row.Text(6), batch);
-      if (dry) continue;
-      GOVFLOW_RETURN_IF_ERROR(txn.sql()
-                                  .Execute("UPDATE exception_cases SET payload_json = ? WHERE "
-                                           "tenant_id = ? AND case_id = ? AND state = 'resolved'",
-                                           {marker, tenant, id})
-                                  .status());
-    }
-    return static_cast<int>(rows.size());
-  });
+  return Drain(
+      "exception_cases",
+      [&](store::Txn& txn, int64_t& cts, std::string& ckey, Batch& batch) -> Result<int> {
+        GOVFLOW_ASSIGN_OR_RETURN(
+            Rows rows,
+            txn.sql().Query(
+                "SELECT c.case_id, c.updated_at, c.step, c.error_class, c.state, r.workflow_name, "
+                "c.payload_json FROM exception_cases c LEFT JOIN runs r ON r.tenant_id = "
+                "c.tenant_id "
+                "AND r.run_id = c.run_id WHERE c.tenant_id = ? AND c.state = 'resolved' AND "
+                "c.updated_at < ? AND " +
+                    After("c.updated_at", "c.case_id") +
+                    " AND substr(c.payload_json, 1, 10) <> ? ORDER BY c.updated_at, c.case_id "
+                    "LIMIT ?",
+                {tenant, cutoff, cts, cts, ckey, prefix, limit}));
+        for (const auto& row : rows) {
+          const std::string id = row.Text(0);
+          const int64_t ts = row.Int(1);
+          cts = ts;
+          ckey = id;
+          json::value rec = Record({{"source", "exception_case"},
+                                    {"step", row.Text(2)},
+                                    {"error_class", row.Text(3)},
+                                    {"state", row.Text(4)},
+                                    {"workflow", row.Text(5)}});
+          const RetentionRule* rule = Due(rec, ts, batch);
+          if (rule == nullptr) continue;
+          std::string marker =
+              body_action(*rule, "exception_cases.payload_json", id, row.Text(6), batch);
+          if (dry) continue;
+          GOVFLOW_RETURN_IF_ERROR(
+              txn.sql()
+                  .Execute("UPDATE exception_cases SET payload_json = ? WHERE "
+                           "tenant_id = ? AND case_id = ? AND state = 'resolved'",
+                           {marker, tenant, id})
+                  .status());
+        }
+        return static_cast<int>(rows.size());
+      });
 }
 
 // ---- run history -------------------------------------------------------------------------------
@@ -492,99 +506,103 @@ Status ClassSweep::SweepRunHistory() {
   const bool dry = options_.dry_run;
 
   // Terminal runs, whole, unless an exception case (of any state) still refers to them.
-  GOVFLOW_RETURN_IF_ERROR(Drain("runs", [&](store::Txn& txn, int64_t& cts, std::string& ckey,
-                                            Batch& batch) -> Result<int> {
-    GOVFLOW_ASSIGN_OR_RETURN(
-        Rows rows,
-        txn.sql().Query(
-            "SELECT r.run_id, r.updated_at, r.workflow_name, r.state FROM runs r WHERE "
-            "r.tenant_id = ? AND r.updated_at < ? AND " +
-                After("r.updated_at", "r.run_id") + " AND r.state IN " +
-                std::string(kTerminalStates) +
-                " AND NOT EXISTS (SELECT 1 FROM exception_cases c WHERE c.tenant_id = r.tenant_id "
-                "AND c.run_id = r.run_id) ORDER BY r.updated_at, r.run_id LIMIT ?",
-            {tenant, cutoff, cts, cts, ckey, limit}));
-    for (const auto& row : rows) {
-      const std::string id = row.Text(0);
-      const int64_t ts = row.Int(1);
-      cts = ts;
-      ckey = id;
-      json::value rec =
-          Record({{"source", "run"}, {"workflow", row.Text(2)}, {"state", row.Text(3)}});
-      const RetentionRule* rule = Due(rec, ts, batch);
-      if (rule == nullptr) continue;
-      RuleTally& t = batch.For(*rule, RetentionAction::kPurge);
-      if (dry) {
-        t.counts["runs"] += 1;
-        ++t.purged;
-        continue;
-      }
-      std::map<std::string, int64_t> counts;
-      GOVFLOW_ASSIGN_OR_RETURN(
-          bool deleted,
-          DeleteRecord(txn, tenant, id,
-                       {{"run_events", "DELETE FROM run_events WHERE tenant_id = ? AND run_id = ?"},
-                        {"effects", "DELETE FROM effects WHERE tenant_id = ? AND run_id = ?"},
-                        {"deliveries", "DELETE FROM deliveries WHERE tenant_id = ? AND run_id = ?"},
-                        {"runs", "DELETE FROM runs WHERE tenant_id = ? AND run_id = ? AND state IN " +
-                                     std::string(kTerminalStates)}},
-                       counts));
-      if (!deleted) {
-        ++batch.kept_referenced;
-        continue;
-      }
-      for (const auto& [k, n] : counts) t.counts[k] += n;
-      t.purged += Sum(counts);
-      t.digests.push_back("runs/" + id);
-    }
-    return static_cast<int>(rows.size());
-  }));
+  GOVFLOW_RETURN_IF_ERROR(Drain(
+      "runs", [&](store::Txn& txn, int64_t& cts, std::string& ckey, Batch& batch) -> Result<int> {
+        GOVFLOW_ASSIGN_OR_RETURN(
+            Rows rows,
+            txn.sql().Query(
+                "SELECT r.run_id, r.updated_at, r.workflow_name, r.state FROM runs r WHERE "
+                "r.tenant_id = ? AND r.updated_at < ? AND " +
+                    After("r.updated_at", "r.run_id") + " AND r.state IN " +
+                    std::string(kTerminalStates) +
+                    " AND NOT EXISTS (SELECT 1 FROM exception_cases c WHERE c.tenant_id = "
+                    "r.tenant_id "
+                    "AND c.run_id = r.run_id) ORDER BY r.updated_at, r.run_id LIMIT ?",
+                {tenant, cutoff, cts, cts, ckey, limit}));
+        for (const auto& row : rows) {
+          const std::string id = row.Text(0);
+          const int64_t ts = row.Int(1);
+          cts = ts;
+          ckey = id;
+          json::value rec =
+              Record({{"source", "run"}, {"workflow", row.Text(2)}, {"state", row.Text(3)}});
+          const RetentionRule* rule = Due(rec, ts, batch);
+          if (rule == nullptr) continue;
+          RuleTally& t = batch.For(*rule, RetentionAction::kPurge);
+          if (dry) {
+            t.counts["runs"] += 1;
+            ++t.purged;
+            continue;
+          }
+          std::map<std::string, int64_t> counts;
+          GOVFLOW_ASSIGN_OR_RETURN(
+              bool deleted,
+              DeleteRecord(
+                  txn, tenant, id,
+                  {{"run_events", "DELETE FROM run_events WHERE tenant_id = ? AND run_id = ?"},
+                   {"effects", "DELETE FROM effects WHERE tenant_id = ? AND run_id = ?"},
+                   {"deliveries", "DELETE FROM deliveries WHERE tenant_id = ? AND run_id = ?"},
+                   {"runs", "DELETE FROM runs WHERE tenant_id = ? AND run_id = ? AND state IN " +
+                                std::string(kTerminalStates)}},
+                  counts));
+          if (!deleted) {
+            ++batch.kept_referenced;
+            continue;
+          }
+          for (const auto& [k, n] : counts) t.counts[k] += n;
+          t.purged += Sum(counts);
+          t.digests.push_back("runs/" + id);
+        }
+        return static_cast<int>(rows.size());
+      }));
 
   // Deliveries that started no run (rejected, duplicates).
-  return Drain("deliveries", [&](store::Txn& txn, int64_t& cts, std::string& ckey,
-                                 Batch& batch) -> Result<int> {
-    GOVFLOW_ASSIGN_OR_RETURN(
-        Rows rows,
-        txn.sql().Query("SELECT d.delivery_id, d.received_at, d.connection_id, d.topic, d.status "
-                        "FROM deliveries d WHERE d.tenant_id = ? AND d.received_at < ? AND " +
-                            After("d.received_at", "d.delivery_id") +
-                            " AND d.run_id IS NULL ORDER BY d.received_at, d.delivery_id LIMIT ?",
-                        {tenant, cutoff, cts, cts, ckey, limit}));
-    for (const auto& row : rows) {
-      const std::string id = row.Text(0);
-      const int64_t ts = row.Int(1);
-      cts = ts;
-      ckey = id;
-      json::value rec = Record({{"source", "delivery"},
-                                {"connection", row.Text(2)},
-                                {"topic", row.Text(3)},
-                                {"state", row.Text(4)}});
-      const RetentionRule* rule = Due(rec, ts, batch);
-      if (rule == nullptr) continue;
-      RuleTally& t = batch.For(*rule, RetentionAction::kPurge);
-      if (dry) {
-        t.counts["deliveries"] += 1;
-        ++t.purged;
-        continue;
-      }
-      std::map<std::string, int64_t> counts;
-      GOVFLOW_ASSIGN_OR_RETURN(
-          bool deleted,
-          DeleteRecord(txn, tenant, id,
-                       {{"deliveries",
-                         "DELETE FROM deliveries WHERE tenant_id = ? AND delivery_id = ? AND "
-                         "run_id IS NULL"}},
-                       counts));
-      if (!deleted) {
-        ++batch.kept_referenced;
-        continue;
-      }
-      for (const auto& [k, n] : counts) t.counts[k] += n;
-      t.purged += Sum(counts);
-      t.digests.push_back("deliveries/" + id);
-    }
-    return static_cast<int>(rows.size());
-  });
+  return Drain(
+      "deliveries",
+      [&](store::Txn& txn, int64_t& cts, std::string& ckey, Batch& batch) -> Result<int> {
+        GOVFLOW_ASSIGN_OR_RETURN(
+            Rows rows,
+            txn.sql().Query(
+                "SELECT d.delivery_id, d.received_at, d.connection_id, d.topic, d.status "
+                "FROM deliveries d WHERE d.tenant_id = ? AND d.received_at < ? AND " +
+                    After("d.received_at", "d.delivery_id") +
+                    " AND d.run_id IS NULL ORDER BY d.received_at, d.delivery_id LIMIT ?",
+                {tenant, cutoff, cts, cts, ckey, limit}));
+        for (const auto& row : rows) {
+          const std::string id = row.Text(0);
+          const int64_t ts = row.Int(1);
+          cts = ts;
+          ckey = id;
+          json::value rec = Record({{"source", "delivery"},
+                                    {"connection", row.Text(2)},
+                                    {"topic", row.Text(3)},
+                                    {"state", row.Text(4)}});
+          const RetentionRule* rule = Due(rec, ts, batch);
+          if (rule == nullptr) continue;
+          RuleTally& t = batch.For(*rule, RetentionAction::kPurge);
+          if (dry) {
+            t.counts["deliveries"] += 1;
+            ++t.purged;
+            continue;
+          }
+          std::map<std::string, int64_t> counts;
+          GOVFLOW_ASSIGN_OR_RETURN(
+              bool deleted,
+              DeleteRecord(txn, tenant, id,
+                           {{"deliveries",
+                             "DELETE FROM deliveries WHERE tenant_id = ? AND delivery_id = ? AND "
+                             "run_id IS NULL"}},
+                           counts));
+          if (!deleted) {
+            ++batch.kept_referenced;
+            continue;
+          }
+          for (const auto& [k, n] : counts) t.counts[k] += n;
+          t.purged += Sum(counts);
+          t.digests.push_back("deliveries/" + id);
+        }
+        return static_cast<int>(rows.size());
+      });
 }
 
 // ---- exception cases ---------------------------------------------------------------------------
@@ -601,8 +619,8 @@ Status ClassSweep::SweepExceptionCases() {
     for (const char* table : {"exception_edits", "exception_escalations", "exception_governance"}) {
       GOVFLOW_ASSIGN_OR_RETURN(bool exists, TableExists(txn, table));
       if (exists) {
-        statements.emplace_back(table, "DELETE FROM " + std::string(table) +
-                                           " WHERE tenant_id = ? AND case_id = ?");
+        statements.emplace_back(
+            table, "DELETE FROM " + std::string(table) + " WHERE tenant_id = ? AND case_id = ?");
       }
     }
     GOVFLOW_RETURN_IF_ERROR(txn.Rollback());
@@ -611,46 +629,50 @@ Status ClassSweep::SweepExceptionCases() {
                           "DELETE FROM exception_cases WHERE tenant_id = ? AND case_id = ? AND "
                           "state = 'resolved'");
 
-  return Drain("exception_cases", [&](store::Txn& txn, int64_t& cts, std::string& ckey,
-                                      Batch& batch) -> Result<int> {
-    GOVFLOW_ASSIGN_OR_RETURN(
-        Rows rows,
-        txn.sql().Query(
-            "SELECT c.case_id, c.updated_at, c.step, c.error_class, c.state, r.workflow_name "
-            "FROM exception_cases c LEFT JOIN runs r ON r.tenant_id = c.tenant_id AND r.run_id = "
-            "c.run_id WHERE c.tenant_id = ? AND c.state = 'resolved' AND c.updated_at < ? AND " +
-                After("c.updated_at", "c.case_id") + " ORDER BY c.updated_at, c.case_id LIMIT ?",
-            {tenant, cutoff, cts, cts, ckey, limit}));
-    for (const auto& row : rows) {
-      const std::string id = row.Text(0);
-      const int64_t ts = row.Int(1);
-      cts = ts;
-      ckey = id;
-      json::value rec = Record({{"source", "exception_case"},
-                                {"step", row.Text(2)},
-                                {"error_class", row.Text(3)},
-                                {"state", row.Text(4)},
-                                {"workflow", row.Text(5)}});
-      const RetentionRule* rule = Due(rec, ts, batch);
-      if (rule == nullptr) continue;
-      RuleTally& t = batch.For(*rule, RetentionAction::kPurge);
-      if (dry) {
-        t.counts["exception_cases"] += 1;
-        ++t.purged;
-        continue;
-      }
-      std::map<std::string, int64_t> counts;
-      GOVFLOW_ASSIGN_OR_RETURN(bool deleted, DeleteRecord(txn, tenant, id, statements, counts));
-      if (!deleted) {
-        ++batch.kept_referenced;
-        continue;
-      }
-      for (const auto& [k, n] : counts) t.counts[k] += n;
-      t.purged += Sum(counts);
-      t.digests.push_back("exception_cases/" + id);
-    }
-    return static_cast<int>(rows.size());
-  });
+  return Drain(
+      "exception_cases",
+      [&](store::Txn& txn, int64_t& cts, std::string& ckey, Batch& batch) -> Result<int> {
+        GOVFLOW_ASSIGN_OR_RETURN(
+            Rows rows,
+            txn.sql().Query(
+                "SELECT c.case_id, c.updated_at, c.step, c.error_class, c.state, r.workflow_name "
+                "FROM exception_cases c LEFT JOIN runs r ON r.tenant_id = c.tenant_id AND r.run_id "
+                "= "
+                "c.run_id WHERE c.tenant_id = ? AND c.state = 'resolved' AND c.updated_at < ? "
+                "AND " +
+                    After("c.updated_at", "c.case_id") +
+                    " ORDER BY c.updated_at, c.case_id LIMIT ?",
+                {tenant, cutoff, cts, cts, ckey, limit}));
+        for (const auto& row : rows) {
+          const std::string id = row.Text(0);
+          const int64_t ts = row.Int(1);
+          cts = ts;
+          ckey = id;
+          json::value rec = Record({{"source", "exception_case"},
+                                    {"step", row.Text(2)},
+                                    {"error_class", row.Text(3)},
+                                    {"state", row.Text(4)},
+                                    {"workflow", row.Text(5)}});
+          const RetentionRule* rule = Due(rec, ts, batch);
+          if (rule == nullptr) continue;
+          RuleTally& t = batch.For(*rule, RetentionAction::kPurge);
+          if (dry) {
+            t.counts["exception_cases"] += 1;
+            ++t.purged;
+            continue;
+          }
+          std::map<std::string, int64_t> counts;
+          GOVFLOW_ASSIGN_OR_RETURN(bool deleted, DeleteRecord(txn, tenant, id, statements, counts));
+          if (!deleted) {
+            ++batch.kept_referenced;
+            continue;
+          }
+          for (const auto& [k, n] : counts) t.counts[k] += n;
+          t.purged += Sum(counts);
+          t.digests.push_back("exception_cases/" + id);
+        }
+        return static_cast<int>(rows.size());
+      });
 }
 
 // ---- audit -------------------------------------------------------------------------------------
@@ -751,10 +773,11 @@ Status RecordSweep(store::Store& store, const TenantRetentionReport& report, Tim
                    TimePoint finished) {
   return store.Transact([&](store::Txn& txn) -> Status {
     return txn.sql()
-        .Execute("INSERT INTO retention_runs (tenant_id, sweep_id, started_at, finished_at, "
-                 "dry_run, outcome, rules_hash, report_json) VALUES (?, ?, ?, ?, 0, ?, ?, ?)",
-                 {report.tenant.value(), NewUniqueId("ret_"), Micros(started), Micros(finished),
-                  OutcomeOf(report), report.rules_hash, RetentionReportToJson(report)})
+        .Execute(
+            "INSERT INTO retention_runs (tenant_id, sweep_id, started_at, finished_at, "
+            "dry_run, outcome, rules_hash, report_json) VALUES (?, ?, ?, ?, 0, ?, ?, ?)",
+            {report.tenant.value(), NewUniqueId("ret_"), Micros(started), Micros(finished),
+             OutcomeOf(report), report.rules_hash, RetentionReportToJson(report)})
         .status();
   });
 }
@@ -990,7 +1013,7 @@ Status SetTenantRetentionRules(store::Txn& txn, const TenantScope& scope, std::s
                            txn.sql().Query("SELECT content_hash FROM retention_rules WHERE "
                                            "tenant_id = ?",
                                            {scope.tenant().value()}));
-  const Params params = {std::string(file_name), std::string(yaml),  rules.content_hash,
+  const Params params = {std::string(file_name), std::string(yaml), rules.content_hash,
                          scope.actor().id,       Micros(txn.Now()), scope.tenant().value()};
   if (before.empty()) {
     GOVFLOW_RETURN_IF_ERROR(txn.sql()
@@ -1052,8 +1075,8 @@ Result<std::optional<TenantRetentionRules>> LoadTenantRetentionRules(store::Txn&
         docs::EffectiveYaml(txn, scope, {docs::DocumentKind::kRetention, v.name}, v.version));
     const std::string source = "document " + v.name + "@" + std::to_string(v.version);
     GOVFLOW_ASSIGN_OR_RETURN(RetentionRules rules, ParseRetentionRules(yaml, source));
-    return Out(TenantRetentionRules{std::make_shared<const RetentionRules>(std::move(rules)),
-                                    source});
+    return Out(
+        TenantRetentionRules{std::make_shared<const RetentionRules>(std::move(rules)), source});
   }
   GOVFLOW_ASSIGN_OR_RETURN(Rows rows,
                            txn.sql().Query("SELECT file_name, source_yaml FROM retention_rules "
@@ -1062,8 +1085,8 @@ Result<std::optional<TenantRetentionRules>> LoadTenantRetentionRules(store::Txn&
   if (rows.empty()) return Out();
   GOVFLOW_ASSIGN_OR_RETURN(RetentionRules rules,
                            ParseRetentionRules(rows[0].Text(1), rows[0].Text(0)));
-  return Out(TenantRetentionRules{std::make_shared<const RetentionRules>(std::move(rules)),
-                                  "tenant"});
+  return Out(
+      TenantRetentionRules{std::make_shared<const RetentionRules>(std::move(rules)), "tenant"});
 }
 
 Result<RetentionStatus> GetRetentionStatus(store::Txn& txn, const TenantScope& scope) {

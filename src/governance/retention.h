@@ -6,10 +6,10 @@
 //
 // What each data class means in the schema (age = now - the timestamp named):
 //   payload_bodies   deliveries.body (received_at), runs.input_json / context_json (updated_at),
-//                    effects.request_json / response_json (updated_at), exception_cases.payload_json
-//                    (updated_at). Only rows no live run needs: a delivery whose run is terminal
-//                    (or that started none), a terminal run, an effect of a terminal run, a
-//                    resolved case. redact: the body becomes the marker
+//                    effects.request_json / response_json (updated_at),
+//                    exception_cases.payload_json (updated_at). Only rows no live run needs: a
+//                    delivery whose run is terminal (or that started none), a terminal run, an
+//                    effect of a terminal run, a resolved case. redact: the body becomes the marker
 //                    {"govflow_redacted":{"at":..,"rule":..,"sha256":..,"size":..}} (the digest
 //                    and size of the original); purge: {"govflow_purged":{"at":..,"rule":..}}.
 //                    Ids, keys, digests and states are never touched.

@@ -25,7 +25,9 @@ constexpr size_t kMaxPolicyBytes = 256 * 1024;
 // Ten thousand years: far beyond any legal retention period, small enough never to overflow.
 constexpr int64_t kMaxDays = 3'650'000;
 
-std::string Quote(std::string_view s) { return "'" + std::string(s) + "'"; }
+std::string Quote(std::string_view s) {
+  return "'" + std::string(s) + "'";
+}
 
 std::string_view Describe(const YAML::Node& node) {
   switch (node.Type()) {
@@ -61,9 +63,7 @@ class Parser {
 
  private:
   SourceLocation Loc(const YAML::Node& node) const { return source_.LocationOf(node.Mark().pos); }
-  void Error(SourceLocation at, std::string message) {
-    diagnostics_.Error(at, std::move(message));
-  }
+  void Error(SourceLocation at, std::string message) { diagnostics_.Error(at, std::move(message)); }
   void ParseRule(const YAML::Node& node, int index, RetentionRules& out);
   std::shared_ptr<const expr::Program> CompileWhen(const YAML::Node& node,
                                                    const std::string& context);
@@ -166,7 +166,7 @@ void Parser::ParseRule(const YAML::Node& node, int index, RetentionRules& out) {
     auto c = ParseDataClass(data_node->Scalar());
     if (!c) {
       Error(Loc(*data_node), context + ": unknown data class " + Quote(data_node->Scalar()) +
-                                " (expected one of: " + DataClassList() + ")");
+                                 " (expected one of: " + DataClassList() + ")");
       ok = false;
     } else {
       rule.data_class = *c;
@@ -179,8 +179,8 @@ void Parser::ParseRule(const YAML::Node& node, int index, RetentionRules& out) {
     auto d = ParseRetentionDuration(keep_node->Scalar());
     if (!d) {
       Error(Loc(*keep_node), context + ": 'keep_for': invalid duration " +
-                                Quote(keep_node->Scalar()) +
-                                " (expected a positive whole number of h, d, w or y, e.g. 90d)");
+                                 Quote(keep_node->Scalar()) +
+                                 " (expected a positive whole number of h, d, w or y, e.g. 90d)");
       ok = false;
     } else {
       rule.keep_for = *d;
@@ -195,8 +195,9 @@ void Parser::ParseRule(const YAML::Node& node, int index, RetentionRules& out) {
       // Only bodies can be redacted in place: history, cases, audit events and metrics are
       // records whose meaning is the record itself, so they are kept or purged whole.
       if (data_node && ok && rule.data_class != DataClass::kPayloadBodies) {
-        Error(Loc(*action_node), context + ": 'action': redact applies to payload_bodies only; "
-                                          "use purge");
+        Error(Loc(*action_node), context +
+                                     ": 'action': redact applies to payload_bodies only; "
+                                     "use purge");
         ok = false;
       }
     } else {
@@ -208,10 +209,10 @@ void Parser::ParseRule(const YAML::Node& node, int index, RetentionRules& out) {
     if (ok && data_node &&
         (rule.data_class == DataClass::kAudit || rule.data_class == DataClass::kMetrics)) {
       Error(Loc(*when_node), context + ": 'when' is not allowed for " +
-                                std::string(DataClassName(rule.data_class)) +
-                                (rule.data_class == DataClass::kAudit
-                                     ? " (the audit chain is purged as a whole prefix)"
-                                     : ""));
+                                 std::string(DataClassName(rule.data_class)) +
+                                 (rule.data_class == DataClass::kAudit
+                                      ? " (the audit chain is purged as a whole prefix)"
+                                      : ""));
       ok = false;
     } else {
       rule.when_source = when_node->Scalar();
@@ -264,8 +265,8 @@ Result<RetentionRules> Parser::Run() {
     YAML::Node value = it->second;
     const std::string k = key.IsScalar() ? key.Scalar() : "";
     if (!kTop.contains(k)) {
-      Error(Loc(key), "unknown field " + Quote(k) +
-                          " (expected one of: apiVersion, kind, metadata, rules)");
+      Error(Loc(key),
+            "unknown field " + Quote(k) + " (expected one of: apiVersion, kind, metadata, rules)");
       continue;
     }
     if (k == "apiVersion" && (!value.IsScalar() || value.Scalar() != kApiVersion)) {

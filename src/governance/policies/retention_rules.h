@@ -4,14 +4,13 @@
 // Parsing is a pure function; a RetentionRules is immutable and safe to read from many threads.
 #pragma once
 
+#include <boost/json/value.hpp>
 #include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <boost/json/value.hpp>
 
 #include "base/diagnostics.h"
 #include "base/status.h"
@@ -77,10 +76,10 @@ struct RetentionRules {
 //   metadata: {name: ..., description: ...}   # optional
 //   rules:
 //     - name: invoices-kept-longer  # optional
-//       data: payload_bodies        # payload_bodies | run_history | exception_cases | audit | metrics
-//       when: record.workflow == "invoicing"   # optional CEL condition
-//       keep_for: 10y               # <n>h | <n>d | <n>w | <n>y (a year is 365 days)
-//       action: redact              # purge | redact (redact: payload_bodies only)
+//       data: payload_bodies        # payload_bodies | run_history | exception_cases | audit |
+//       metrics when: record.workflow == "invoicing"   # optional CEL condition keep_for: 10y #
+//       <n>h | <n>d | <n>w | <n>y (a year is 365 days) action: redact              # purge | redact
+//       (redact: payload_bodies only)
 //
 // Errors are kInvalidArgument with one "file:line:column: message" per line, every problem of the
 // file at once. `when` is not allowed for audit (a chain prefix is purged whole) and metrics.

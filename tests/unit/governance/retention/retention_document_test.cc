@@ -54,8 +54,7 @@ class RetentionDocumentTest : public testing::GovernanceStoreTest {
     InTxn([&](store::Txn& txn) -> Status {
       NewUser u;
       u.email = email;
-      GOVFLOW_ASSIGN_OR_RETURN(std::string id,
-                               CreateUser(txn, PartnerScope::ForSystem("test"), u));
+      GOVFLOW_ASSIGN_OR_RETURN(std::string id, CreateUser(txn, PartnerScope::ForSystem("test"), u));
       for (const auto& role : roles) {
         GOVFLOW_RETURN_IF_ERROR(GrantTenantRole(txn, TenantScope::ForSystem(kA, "test"), id, role));
       }
@@ -67,8 +66,7 @@ class RetentionDocumentTest : public testing::GovernanceStoreTest {
     GOVFLOW_ASSIGN_OR_RETURN(Principal p, access_->PrincipalForEmail(email));
     return access_->Authorize(p, kA, permission);
   }
-  TenantScope Scope(const std::string& email,
-                    std::string_view permission = perm::kDocumentsRead) {
+  TenantScope Scope(const std::string& email, std::string_view permission = perm::kDocumentsRead) {
     auto scope = Authorize(email, permission);
     EXPECT_TRUE(scope.ok()) << scope.status().ToString();
     return scope.ok() ? *scope : TenantScope::ForSystem(kA, "broken-test");
@@ -80,15 +78,14 @@ class RetentionDocumentTest : public testing::GovernanceStoreTest {
     const docs::DocumentRef ref{docs::DocumentKind::kRetention, "retention"};
     int64_t version = 0;
     InTxn([&](store::Txn& txn) -> Status {
-      GOVFLOW_ASSIGN_OR_RETURN(docs::DocumentVersion v,
-                               docs::CreateDraft(txn, Scope("alice@acme.test"), ref, yaml,
-                                                 "retention.yaml"));
+      GOVFLOW_ASSIGN_OR_RETURN(
+          docs::DocumentVersion v,
+          docs::CreateDraft(txn, Scope("alice@acme.test"), ref, yaml, "retention.yaml"));
       version = v.version;
       return docs::Submit(txn, Scope("alice@acme.test"), ref, version).status();
     });
     InTxn([&](store::Txn& txn) {
-      return docs::Approve(txn, Scope("bob@acme.test"), ref, version, "agreed with legal")
-          .status();
+      return docs::Approve(txn, Scope("bob@acme.test"), ref, version, "agreed with legal").status();
     });
     InTxn([&](store::Txn& txn) {
       return docs::Publish(txn, Scope("alice@acme.test"), ref, version, docs::Environment::kDev)
@@ -103,8 +100,8 @@ class RetentionDocumentTest : public testing::GovernanceStoreTest {
         return Status::Ok();
       });
       InTxn([&](store::Txn& txn) {
-        return DecideApproval(txn, Scope("rita@acme.test", perm::kApprovalsDecide), approval,
-                              true, "ok")
+        return DecideApproval(txn, Scope("rita@acme.test", perm::kApprovalsDecide), approval, true,
+                              "ok")
             .status();
       });
       InTxn([&](store::Txn& txn) -> Status {
@@ -157,16 +154,15 @@ TEST_P(RetentionDocumentTest, TheJobAppliesTheRetentionDocumentProdRuns) {
 
   auto report = RunRetention(*store_, clock_, RetentionOptions{});
   ASSERT_TRUE(report.ok()) << report.status().ToString();
-  ASSERT_EQ(report->tenants.size(), 1u) << (report->failures.empty()
-                                                ? std::string()
-                                                : report->failures[0].second.ToString());
+  ASSERT_EQ(report->tenants.size(), 1u)
+      << (report->failures.empty() ? std::string() : report->failures[0].second.ToString());
   EXPECT_EQ(report->tenants[0].rules_source, "document retention@1");
   InTxn([&](store::Txn& txn) -> Status {
     GOVFLOW_ASSIGN_OR_RETURN(store::Run r, txn.GetRun(kA, RunId("r1")));
     EXPECT_TRUE(r.input_json.starts_with(kRedactedMarkerPrefix)) << r.input_json;
-    GOVFLOW_ASSIGN_OR_RETURN(RetentionStatus s,
-                             GetRetentionStatus(txn, Scope("tina@acme.test",
-                                                           perm::kRetentionManage)));
+    GOVFLOW_ASSIGN_OR_RETURN(
+        RetentionStatus s,
+        GetRetentionStatus(txn, Scope("tina@acme.test", perm::kRetentionManage)));
     EXPECT_EQ(s.rules_source, "document retention@1");
     return Status::Ok();
   });
@@ -185,9 +181,8 @@ TEST_P(RetentionDocumentTest, OnlyPeopleWithRetentionManageMayHoldOrRunRetention
   });
   // A scope granted for another permission does not carry retention.manage.
   TenantScope reader = Scope("vic@acme.test", perm::kDocumentsRead);
-  Status denied = store_->Transact([&](store::Txn& txn) {
-    return ReleaseLegalHold(txn, reader, std::nullopt, "done");
-  });
+  Status denied = store_->Transact(
+      [&](store::Txn& txn) { return ReleaseLegalHold(txn, reader, std::nullopt, "done"); });
   EXPECT_EQ(denied.code(), StatusCode::kPermissionDenied);
   auto run = RunRetentionForTenant(*store_, clock_, reader, RetentionOptions{});
   EXPECT_EQ(run.status().code(), StatusCode::kPermissionDenied);

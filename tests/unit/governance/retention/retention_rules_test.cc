@@ -88,14 +88,16 @@ TEST(RetentionRulesTest, RejectsMissingFieldsAndUnknownFields) {
 TEST(RetentionRulesTest, PointsACelErrorAtItsColumnInTheFile) {
   // "record.state = 'x'" has a single '=' at column 14 of the expression, which starts at
   // column 11 of line 5.
-  std::string e = Errors("rules:\n  - data: exception_cases\n    keep_for: 1y\n"
-                         "    action: purge\n    when: record.state = 'x'\n");
+  std::string e = Errors(
+      "rules:\n  - data: exception_cases\n    keep_for: 1y\n"
+      "    action: purge\n    when: record.state = 'x'\n");
   EXPECT_TRUE(e.starts_with("retention.yaml:5:24: rule 1 (exception_cases): 'when': ")) << e;
 }
 
 TEST(RetentionRulesTest, RejectsConditionsOverUndeclaredVariables) {
-  std::string e = Errors("rules:\n  - data: exception_cases\n    keep_for: 1y\n"
-                         "    action: purge\n    when: payload.total > 100\n");
+  std::string e = Errors(
+      "rules:\n  - data: exception_cases\n    keep_for: 1y\n"
+      "    action: purge\n    when: payload.total > 100\n");
   EXPECT_TRUE(e.starts_with("retention.yaml:5:11: rule 1 (exception_cases): 'when': ")) << e;
   EXPECT_NE(e.find("payload"), std::string::npos) << e;
 }
@@ -147,8 +149,7 @@ TEST(RetentionRulesTest, FirstMatchingRuleDecidesAndUnmatchedRecordsAreKept) {
     return boost::json::value{{"source", source}, {"workflow", workflow}};
   };
   EXPECT_EQ(rules->Decide(DataClass::kPayloadBodies, rec("run", "invoicing"))->name, "invoices");
-  EXPECT_EQ(rules->Decide(DataClass::kPayloadBodies, rec("run", "order-capture"))->name,
-            "orders");
+  EXPECT_EQ(rules->Decide(DataClass::kPayloadBodies, rec("run", "order-capture"))->name, "orders");
   EXPECT_EQ(rules->Decide(DataClass::kPayloadBodies, rec("effect", "order-capture")), nullptr);
   EXPECT_EQ(rules->Decide(DataClass::kRunHistory, rec("run", "order-capture")), nullptr);
 }

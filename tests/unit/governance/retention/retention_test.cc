@@ -90,8 +90,11 @@ class RetentionTest : public testing::GovernanceStoreTest {
       effect.business_key = "SO-" + id;
       effect.request_json = R"({"customer":"jane@example.com"})";
       GOVFLOW_RETURN_IF_ERROR(txn.BeginEffect(effect).status());
-      AuditRecord audit{.actor = "system:runtime", .action = "run.start", .object_type = "run",
-                        .object_id = id, .after_digest = Sha256Hex(run.input_json)};
+      AuditRecord audit{.actor = "system:runtime",
+                        .action = "run.start",
+                        .object_type = "run",
+                        .object_id = id,
+                        .after_digest = Sha256Hex(run.input_json)};
       GOVFLOW_RETURN_IF_ERROR(AppendAudit(txn, tenant, audit).status());
       if (state == RunState::kPending) return Status::Ok();
       store::RunUpdate update;
@@ -160,8 +163,7 @@ class RetentionTest : public testing::GovernanceStoreTest {
     return n;
   }
   std::string Body(const TenantId& t, const std::string& run) {
-    return Text("SELECT body FROM deliveries WHERE tenant_id = ? AND run_id = ?",
-                {t.value(), run});
+    return Text("SELECT body FROM deliveries WHERE tenant_id = ? AND run_id = ?", {t.value(), run});
   }
   std::string Input(const TenantId& t, const std::string& run) {
     return Text("SELECT input_json FROM runs WHERE tenant_id = ? AND run_id = ?", {t.value(), run});
@@ -175,10 +177,10 @@ class RetentionTest : public testing::GovernanceStoreTest {
     std::string out;
     for (const char* table :
          {"deliveries", "runs", "run_events", "effects", "exception_cases", "audit_events"}) {
-      out += std::to_string(Count(std::string("SELECT COUNT(*) FROM ") + table +
-                                      " WHERE tenant_id = ?",
-                                  {t.value()})) +
-             ",";
+      out +=
+          std::to_string(Count(
+              std::string("SELECT COUNT(*) FROM ") + table + " WHERE tenant_id = ?", {t.value()})) +
+          ",";
     }
     for (const char* col : {"d.body", "r.input_json", "r.context_json", "e.request_json"}) {
       out += Sha256Hex(Text(std::string("SELECT ") + col +
@@ -302,9 +304,9 @@ TEST_P(RetentionTest, PurgesTerminalRunHistoryButKeepsRunsTheirCasesStillNeed) {
   EXPECT_EQ(history.outcome, "done");
   // run "done": the run, its event, its effect and its delivery.
   EXPECT_EQ(history.purged, 4);
-  EXPECT_EQ(Count("SELECT COUNT(*) FROM runs WHERE tenant_id = ? AND run_id = 'done'",
-                  {kAcme.value()}),
-            0);
+  EXPECT_EQ(
+      Count("SELECT COUNT(*) FROM runs WHERE tenant_id = ? AND run_id = 'done'", {kAcme.value()}),
+      0);
   EXPECT_EQ(Count("SELECT COUNT(*) FROM run_events WHERE tenant_id = ? AND run_id = 'done'",
                   {kAcme.value()}),
             0);
@@ -364,8 +366,8 @@ TEST_P(RetentionTest, AuditClassPurgesThroughASignedCheckpointAndTheChainStillVe
   });
   clock_.Advance(3 * 365 * kDay);
   MakeRun(kAcme, "r3", RunState::kSucceeded);  // young events, after the checkpoint
-  const int64_t total = Count("SELECT COUNT(*) FROM audit_events WHERE tenant_id = ?",
-                              {kAcme.value()});
+  const int64_t total =
+      Count("SELECT COUNT(*) FROM audit_events WHERE tenant_id = ?", {kAcme.value()});
 
   TenantRetentionReport r =
       Sweep(kAcme, Rules("rules:\n  - {data: audit, keep_for: 2y, action: purge}\n"));
