@@ -11,6 +11,7 @@
 
 #include "cli/store_options.h"
 #include "connect/registry.h"
+#include "governance/directory.h"
 #include "workflow/runtime/catalog.h"
 
 namespace govflow::cli {
@@ -223,7 +224,9 @@ bool IsNameChar(char c) {
 }  // namespace
 
 bool IsSecretField(std::string_view field) {
-  return field == "secret" || field == "client_secret" || field == "previous_secrets";
+  // Credentials of every connector kind: webhook secrets, OAuth client secrets, Admin API tokens.
+  return field == "secret" || field == "client_secret" || field == "previous_secrets" ||
+         field == "access_token";
 }
 
 Result<std::string> SubstituteEnv(std::string_view text, std::string_view file_name,
@@ -319,8 +322,12 @@ Result<ApplyReport> ApplyConfig(store::Store& store, const ConfigFile& config,
       if (!existing.ok() && existing.status().code() != StatusCode::kNotFound) {
         return existing.status();
       }
-      return txn.PutTenant(
-          {tenant, t.display_name, existing.ok() ? existing->created_at : store.clock().Now()});
+      GOVFLOW_RETURN_IF_ERROR(txn.PutTenant(
+          {tenant, t.display_name, existing.ok() ? existing->created_at : store.clock().Now()}));
+      // A new tenant gets the default approver roles (pricing_manager, finance_controller), as
+      // one made by `govflow tenants create` does.
+      if (!existing.ok()) GOVFLOW_RETURN_IF_ERROR(governance::SeedDefaultRoles(txn, tenant));
+      return Status::Ok();
     }));
     note("tenant " + t.id + ": " + tenant_outcome, tenant_outcome != "unchanged");
 
