@@ -127,7 +127,7 @@ struct Batch {
     t.action = action;
     return t;
   }
-  bool empty() const { return by_rule.empty(); }
+  bool IsEmpty() const { return by_rule.empty(); }
 };
 
 // One sweep over one data class of one tenant.
@@ -251,7 +251,7 @@ Status ClassSweep::Drain(std::string_view name, const Source& source) {
         return Status(st.code(), std::string(DataClassName(class_)) + " (" + std::string(name) +
                                      "): " + st.message());
       }
-      if (!batch.empty()) ++report_.batches;
+      if (!batch.IsEmpty()) ++report_.batches;
     }
     if (held_) break;
     for (const auto& [rule, tally] : batch.by_rule) {

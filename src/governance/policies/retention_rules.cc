@@ -21,7 +21,10 @@ using std::chrono::microseconds;
 
 constexpr std::string_view kApiVersion = "govflow/v1";
 constexpr std::string_view kKind = "RetentionRules";
-constexpr size_t kMaxPolicyBytes = 256 * 1024;
+constexpr size_t kMaxPolicyBytes = size_t{256} * 1024;
+constexpr int64_t kHoursPerDay = 24;
+constexpr int64_t kHoursPerWeek = kHoursPerDay * 7;
+constexpr int64_t kHoursPerYear = kHoursPerDay * 365;
 // Ten thousand years: far beyond any legal retention period, small enough never to overflow.
 constexpr int64_t kMaxDays = 3'650'000;
 
@@ -59,7 +62,7 @@ class Parser {
   }
 
   Result<RetentionRules> Run();
-  const DiagnosticList& diagnostics() const { return diagnostics_; }
+  const DiagnosticList& Diagnostics() const { return diagnostics_; }
 
  private:
   SourceLocation Loc(const YAML::Node& node) const { return source_.LocationOf(node.Mark().pos); }
@@ -79,7 +82,7 @@ class Parser {
 
 std::shared_ptr<const expr::Program> Parser::CompileWhen(const YAML::Node& node,
                                                          const std::string& context) {
-  const std::string source = node.Scalar();
+  const std::string& source = node.Scalar();
   expr::CompileOptions options;
   options.type_env = &env_;
   options.description = "when";
@@ -135,7 +138,7 @@ void Parser::ParseRule(const YAML::Node& node, int index, RetentionRules& out) {
       Error(Loc(key), context + ": field names must be plain text");
       continue;
     }
-    const std::string k = key.Scalar();
+    const std::string& k = key.Scalar();
     if (!seen.insert(k).second) {
       Error(Loc(key), context + ": duplicate field " + Quote(k));
       continue;
@@ -352,18 +355,18 @@ std::optional<microseconds> ParseRetentionDuration(std::string_view text) {
       hours_per_unit = 1;
       break;
     case 'd':
-      hours_per_unit = 24;
+      hours_per_unit = kHoursPerDay;
       break;
     case 'w':
-      hours_per_unit = 24 * 7;
+      hours_per_unit = kHoursPerWeek;
       break;
     case 'y':
-      hours_per_unit = 24 * 365;
+      hours_per_unit = kHoursPerYear;
       break;
     default:
       return std::nullopt;
   }
-  if (n * hours_per_unit > kMaxDays * 24) return std::nullopt;
+  if (n * hours_per_unit > kMaxDays * kHoursPerDay) return std::nullopt;
   return std::chrono::duration_cast<microseconds>(hours(n * hours_per_unit));
 }
 
@@ -372,9 +375,9 @@ std::string FormatRetentionDuration(microseconds duration) {
   if (duration != std::chrono::duration_cast<microseconds>(hours(h))) {
     return std::to_string(duration.count()) + "us";
   }
-  if (h != 0 && h % (24 * 365) == 0) return std::to_string(h / (24 * 365)) + "y";
-  if (h != 0 && h % (24 * 7) == 0) return std::to_string(h / (24 * 7)) + "w";
-  if (h != 0 && h % 24 == 0) return std::to_string(h / 24) + "d";
+  if (h != 0 && h % kHoursPerYear == 0) return std::to_string(h / kHoursPerYear) + "y";
+  if (h != 0 && h % kHoursPerWeek == 0) return std::to_string(h / kHoursPerWeek) + "w";
+  if (h != 0 && h % kHoursPerDay == 0) return std::to_string(h / kHoursPerDay) + "d";
   return std::to_string(h) + "h";
 }
 
@@ -415,7 +418,7 @@ Result<RetentionRules> ParseRetentionRules(std::string_view yaml, std::string_vi
 void CheckRetentionRules(std::string_view yaml, DiagnosticList& diagnostics) {
   Parser parser(yaml, "retention.yaml");
   (void)parser.Run();
-  for (const Diagnostic& d : parser.diagnostics().Sorted()) {
+  for (const Diagnostic& d : parser.Diagnostics().Sorted()) {
     if (d.severity == Diagnostic::Severity::kError) {
       diagnostics.Error(d.location, d.message);
     } else {
