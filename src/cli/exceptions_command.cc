@@ -7,11 +7,10 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
-#include <ctime>
-#include <iostream>
-
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 #include "cli/commands.h"
@@ -44,7 +43,7 @@ struct ExceptionsArgs {
   std::string reason, comment, patch_file;
   std::string action;  // bulk ACTION
   // escalations run
-  std::string smtp_url, smtp_from = "govflow@localhost";
+  std::string smtp_url, smtp_from;
 };
 
 std::string Rfc3339(TimePoint t) {
@@ -167,7 +166,6 @@ int RunRetry(const ExceptionsArgs& args) {
   return 0;
 }
 
-
 // ---- governed commands (--as) -----------------------------------------------------------------
 
 struct Session {
@@ -188,7 +186,8 @@ Result<Session> OpenSession(const ExceptionsArgs& args, std::string_view permiss
     if (visible.size() != 1) return InvalidArgument("--tenant is required");
     tenant = visible[0];
   }
-  GOVFLOW_ASSIGN_OR_RETURN(gov::TenantScope scope, s.access->Authorize(principal, tenant, permission));
+  GOVFLOW_ASSIGN_OR_RETURN(gov::TenantScope scope,
+                           s.access->Authorize(principal, tenant, permission));
   s.scope.emplace(std::move(scope));
   return s;
 }
@@ -256,10 +255,14 @@ int RunGovernedList(const ExceptionsArgs& args) {
       return Fail("list", InvalidArgument("--sla: expected breached, at_risk, ok or closed"));
     }
   }
-  if (args.sort == "sla") f.sort = gx::CaseSort::kSlaRisk;
-  else if (args.sort == "impact") f.sort = gx::CaseSort::kBusinessImpact;
-  else if (args.sort == "oldest") f.sort = gx::CaseSort::kOldest;
-  else return Fail("list", InvalidArgument("--sort: expected sla, impact or oldest"));
+  if (args.sort == "sla")
+    f.sort = gx::CaseSort::kSlaRisk;
+  else if (args.sort == "impact")
+    f.sort = gx::CaseSort::kBusinessImpact;
+  else if (args.sort == "oldest")
+    f.sort = gx::CaseSort::kOldest;
+  else
+    return Fail("list", InvalidArgument("--sort: expected sla, impact or oldest"));
   auto page = gx::ListCases(*s->store, *s->scope, f);
   if (!page.ok()) return Fail("list", page.status());
   if (args.json) {
@@ -313,12 +316,11 @@ int RunGovernedShow(const ExceptionsArgs& args) {
             << (c->assignee.empty() ? "" : "   assignee: " + c->assignee) << "\n"
             << "root cause:  " << c->root_cause_key << " (" << c->category << ")\n"
             << "error:       " << c->exception.error_class << ": " << c->exception.message << "\n"
-            << "run:         " << c->exception.run.value() << " step " << c->exception.step
-            << "\n"
+            << "run:         " << c->exception.run.value() << " step " << c->exception.step << "\n"
             << "acknowledge: by " << Rfc3339(c->ack_due_at)
-            << (c->acknowledged_at ? ", done " + Rfc3339(*c->acknowledged_at) + " by " +
-                                         c->acknowledged_by
-                                   : std::string(""))
+            << (c->acknowledged_at
+                    ? ", done " + Rfc3339(*c->acknowledged_at) + " by " + c->acknowledged_by
+                    : std::string(""))
             << "\n"
             << "resolve:     by " << Rfc3339(c->resolve_due_at)
             << (c->closed_at ? ", " + c->resolution + " " + Rfc3339(*c->closed_at) +
@@ -368,7 +370,8 @@ int RunGroups(const ExceptionsArgs& args) {
 Result<gx::BulkOutcome> Act(const std::string& action, Session& s, const ExceptionsArgs& args) {
   GOVFLOW_ASSIGN_OR_RETURN(std::vector<ExceptionCaseId> ids, Targets(s, args));
   if (action == "ack") return gx::Acknowledge(*s.store, *s.scope, ids, args.comment);
-  if (action == "assign") return gx::Assign(*s.store, *s.scope, ids, args.team, args.user, args.comment);
+  if (action == "assign")
+    return gx::Assign(*s.store, *s.scope, ids, args.team, args.user, args.comment);
   if (action == "retry") return rt::RetryExceptions(*s.store, *s.scope, ids, args.comment);
   if (action == "skip") return rt::SkipExceptionSteps(*s.store, *s.scope, ids, args.reason);
   if (action == "cancel") return rt::CancelExceptionRuns(*s.store, *s.scope, ids, args.reason);
@@ -405,9 +408,18 @@ int RunEdit(const ExceptionsArgs& args) {
 int RunEscalations(const ExceptionsArgs& args) {
   auto store = OpenStore(args.store);
   if (!store.ok()) return Fail("escalations run", store.status());
-  const char* key = std::getenv("GOVFLOW_NOTIFY_WEBHOOK_KEY");
-  connect::notify::WebhookNotifier webhook({.signing_key = key != nullptr ? key : ""});
-  connect::notify::SmtpNotifier smtp({.url = args.smtp_url, .from = args.smtp_from});
+  // The same environment as `govflow serve`'s escalation job (src/cli/engine.cc).
+  auto env = [](const char* name, std::string fallback = "") {
+    const char* v = std::getenv(name);
+    return v != nullptr && *v != 0 ? std::string(v) : fallback;
+  };
+  connect::notify::WebhookNotifier webhook({.signing_key = env("GOVFLOW_NOTIFY_SIGNING_KEY")});
+  connect::notify::SmtpNotifier smtp(
+      {.url = args.smtp_url.empty() ? env("GOVFLOW_SMTP_URL") : args.smtp_url,
+       .from =
+           args.smtp_from.empty() ? env("GOVFLOW_SMTP_FROM", "govflow@localhost") : args.smtp_from,
+       .username = env("GOVFLOW_SMTP_USER"),
+       .password = env("GOVFLOW_SMTP_PASSWORD")});
   connect::notify::RoutingNotifier router;
   router.Route("webhook", &webhook);
   router.Route("email", &smtp);
@@ -531,8 +543,10 @@ void RegisterExceptionsCommands(CLI::App& app, CommandResult& result) {
   CLI::App* run = escalations->add_subcommand(
       "run", "operator: notify breached SLA clocks along their escalation chains, once");
   AddStoreFlags(*run, args->store);
-  run->add_option("--smtp", args->smtp_url, "SMTP server for e-mail notices (smtp://host:port)");
-  run->add_option("--smtp-from", args->smtp_from, "sender address of e-mail notices");
+  run->add_option("--smtp", args->smtp_url,
+                  "SMTP server for e-mail notices (default: GOVFLOW_SMTP_URL)");
+  run->add_option("--smtp-from", args->smtp_from,
+                  "sender of e-mail notices (default: GOVFLOW_SMTP_FROM)");
   run->callback([args, &result] { result.exit_code = RunEscalations(*args); });
 }
 

@@ -13,7 +13,9 @@ namespace govflow::governance {
 namespace json = boost::json;
 namespace {
 
-int64_t Micros(TimePoint t) { return t.time_since_epoch().count(); }
+int64_t Micros(TimePoint t) {
+  return t.time_since_epoch().count();
+}
 
 std::string Lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -34,7 +36,8 @@ std::string MessageShape(std::string_view message) {
       }
     }
     if (std::isdigit(static_cast<unsigned char>(c))) {
-      while (i + 1 < message.size() && std::isdigit(static_cast<unsigned char>(message[i + 1]))) ++i;
+      while (i + 1 < message.size() && std::isdigit(static_cast<unsigned char>(message[i + 1])))
+        ++i;
       out += '#';
       continue;
     }
@@ -47,7 +50,8 @@ std::string MessageShape(std::string_view message) {
 int64_t ToMinor(const json::value& v) {
   if (v.is_int64()) return v.get_int64() * 100;
   if (v.is_uint64()) return static_cast<int64_t>(v.get_uint64()) * 100;
-  if (v.is_double()) return static_cast<int64_t>(v.get_double() * 100.0 + (v.get_double() >= 0 ? 0.5 : -0.5));
+  if (v.is_double())
+    return static_cast<int64_t>(v.get_double() * 100.0 + (v.get_double() >= 0 ? 0.5 : -0.5));
   if (!v.is_string()) return 0;
   std::string_view s = v.get_string();
   bool negative = !s.empty() && s.front() == '-';
@@ -146,8 +150,8 @@ Result<std::shared_ptr<const T>> Published(store::Txn& txn, const TenantId& tena
     }
     auto parsed = parse(rows[0].Text(1), rows[0].Text(2) + ".yaml");
     if (!parsed.ok()) {
-      return Internal("published " + std::string(kind) + " document '" + rows[0].Text(2) +
-                      "' of " + owner + " does not parse: " + parsed.status().message());
+      return Internal("published " + std::string(kind) + " document '" + rows[0].Text(2) + "' of " +
+                      owner + " does not parse: " + parsed.status().message());
     }
     auto shared = std::make_shared<const T>(std::move(*parsed));
     std::lock_guard lock(policy_cache_mu);
@@ -161,15 +165,17 @@ Result<std::shared_ptr<const T>> Published(store::Txn& txn, const TenantId& tena
 
 Result<PolicySet> LoadPolicySet(store::Txn& txn, const TenantId& tenant) {
   PolicySet set;
-  GOVFLOW_ASSIGN_OR_RETURN(set.severity, (Published<policies::SeverityPolicy>(
-                                             txn, tenant, "severity", policies::ParseSeverityPolicy)));
-  GOVFLOW_ASSIGN_OR_RETURN(set.ownership, (Published<policies::OwnershipMap>(
-                                              txn, tenant, "ownership", policies::ParseOwnershipMap)));
-  GOVFLOW_ASSIGN_OR_RETURN(set.sla, (Published<policies::SlaPolicy>(txn, tenant, "sla",
-                                                                     policies::ParseSlaPolicy)));
-  GOVFLOW_ASSIGN_OR_RETURN(set.escalation,
-                           (Published<policies::EscalationPolicy>(
-                               txn, tenant, "escalation", policies::ParseEscalationPolicy)));
+  GOVFLOW_ASSIGN_OR_RETURN(set.severity,
+                           (Published<policies::SeverityPolicy>(txn, tenant, "severity",
+                                                                policies::ParseSeverityPolicy)));
+  GOVFLOW_ASSIGN_OR_RETURN(
+      set.ownership,
+      (Published<policies::OwnershipMap>(txn, tenant, "ownership", policies::ParseOwnershipMap)));
+  GOVFLOW_ASSIGN_OR_RETURN(
+      set.sla, (Published<policies::SlaPolicy>(txn, tenant, "sla", policies::ParseSlaPolicy)));
+  GOVFLOW_ASSIGN_OR_RETURN(
+      set.escalation, (Published<policies::EscalationPolicy>(txn, tenant, "escalation",
+                                                             policies::ParseEscalationPolicy)));
   return set;
 }
 
@@ -182,11 +188,13 @@ Classification ClassifyException(const store::ExceptionCase& c, const store::Run
       R"(contains a value \(([^)]*)\) that cannot be found in the related table \(([A-Za-z ]+)\))");
   static const std::regex kDoesNotExist(
       R"(The ([A-Za-z ]+) does not exist\. Identification fields and values: [A-Za-z.]+='([^']*)')");
-  static const std::regex kBlocked(R"(Blocked must be equal to 'No'\s+in ([A-Za-z ]+): No\.=([^ ]+?)\.? )");
+  static const std::regex kBlocked(
+      R"(Blocked must be equal to 'No'\s+in ([A-Za-z ]+): No\.=([^ ]+?)\.? )");
   std::smatch match;
   auto object_name = [](std::string s) {
     s = Lower(std::move(s));
-    for (char& ch : s) if (ch == ' ') ch = '_';
+    for (char& ch : s)
+      if (ch == ' ') ch = '_';
     return s;
   };
   if (std::regex_search(m, match, kRelated)) {
@@ -218,14 +226,22 @@ Classification ClassifyException(const store::ExceptionCase& c, const store::Run
   }
   if (out.category.empty()) {
     const std::string& e = c.error_class;
-    if (e == "validation" || e == "mapping" || e == "conflict") out.category = "data";
-    else if (e == "not_found") out.category = "master_data";
-    else if (e == "rejected") out.category = "remote_rejection";
-    else if (e == "transient" || e == "throttled" || e == "timeout") out.category = "connectivity";
-    else if (e == "auth") out.category = "credentials";
-    else if (e == "policy") out.category = "governance";
-    else if (e == "internal") out.category = "platform";
-    else out.category = "unknown";
+    if (e == "validation" || e == "mapping" || e == "conflict")
+      out.category = "data";
+    else if (e == "not_found")
+      out.category = "master_data";
+    else if (e == "rejected")
+      out.category = "remote_rejection";
+    else if (e == "transient" || e == "throttled" || e == "timeout")
+      out.category = "connectivity";
+    else if (e == "auth")
+      out.category = "credentials";
+    else if (e == "policy")
+      out.category = "governance";
+    else if (e == "internal")
+      out.category = "platform";
+    else
+      out.category = "unknown";
   }
   return out;
 }
@@ -309,8 +325,8 @@ Status OnExceptionOpened(store::Txn& txn, const store::ExceptionCase& c, const s
               "resolution_reason, order_value_minor, currency, customer_key, escalation_json, "
               "policy_note, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, '', ?, ?, NULL, "
               "'', NULL, '', '', '', ?, ?, ?, ?, ?, ?, ?)",
-              {c.tenant.value(), c.id.value(), run.workflow_name, cls.category,
-               cls.root_cause_key, std::string(policies::SeverityName(severity)), team,
+              {c.tenant.value(), c.id.value(), run.workflow_name, cls.category, cls.root_cause_key,
+               std::string(policies::SeverityName(severity)), team,
                Micros(opened + target.acknowledge), Micros(opened + target.resolve),
                impact.order_value_minor, impact.currency, impact.customer_key, chain_json, note,
                Micros(now), Micros(now)})

@@ -50,8 +50,7 @@ struct Classification {
                                // governance, platform, unknown
   std::string root_cause_key;  // "unknown_item:SKU-123", "validation:email-present", ...
 };
-Classification ClassifyException(const store::ExceptionCase& exception_case,
-                                 const store::Run& run);
+Classification ClassifyException(const store::ExceptionCase& exception_case, const store::Run& run);
 
 // Order value at risk and the customer, from an order-shaped event: total_price (string or
 // number, major units) or current_total_price, currency (or presentment_currency), and the

@@ -15,8 +15,12 @@ namespace json = boost::json;
 namespace sql = store::sql;
 namespace {
 
-int64_t Micros(TimePoint t) { return t.time_since_epoch().count(); }
-TimePoint FromMicros(int64_t us) { return TimePoint(std::chrono::microseconds(us)); }
+int64_t Micros(TimePoint t) {
+  return t.time_since_epoch().count();
+}
+TimePoint FromMicros(int64_t us) {
+  return TimePoint(std::chrono::microseconds(us));
+}
 
 std::string Rfc3339(TimePoint t) {
   const int64_t us = Micros(t);
@@ -49,7 +53,8 @@ Status TakeInUngoverned(store::Store& store, EscalationRunStats& stats) {
                         "exception_governance g ON g.tenant_id = c.tenant_id AND g.case_id = "
                         "c.case_id WHERE g.case_id IS NULL AND c.state <> 'resolved' "
                         "ORDER BY c.created_at LIMIT 500"));
-    for (const sql::Row& r : rows) ids.emplace_back(TenantId(r.Text(0)), ExceptionCaseId(r.Text(1)));
+    for (const sql::Row& r : rows)
+      ids.emplace_back(TenantId(r.Text(0)), ExceptionCaseId(r.Text(1)));
   }
   for (const auto& [tenant, id] : ids) {
     GOVFLOW_RETURN_IF_ERROR(store.Transact([&](store::Txn& txn) -> Status {
@@ -72,9 +77,9 @@ connect::notify::Notification Notice(const Candidate& c, std::string_view clock,
   n.address = target.address;
   n.subject = "[govflow] " + c.severity + " exception " + c.id.value() + " breached its " +
               std::string(clock) + " SLA (" + c.root_cause + ", team " + c.team + ")";
-  n.text = "Exception case " + c.id.value() + " of tenant " + c.tenant.value() +
-           " was not " + (clock == "acknowledge" ? "acknowledged" : "resolved") + " by " +
-           Rfc3339(due) + ".\n\n" + "Escalation level " + std::to_string(level) + " of chain '" +
+  n.text = "Exception case " + c.id.value() + " of tenant " + c.tenant.value() + " was not " +
+           (clock == "acknowledge" ? "acknowledged" : "resolved") + " by " + Rfc3339(due) +
+           ".\n\n" + "Escalation level " + std::to_string(level) + " of chain '" +
            std::string(chain) + "'.\n" + "Severity:   " + c.severity + "\n" +
            "Team:       " + c.team + "\n" + "Process:    " + c.process + "\n" +
            "Root cause: " + c.root_cause + "\n" + "Error:      " + c.error_class + ": " +
@@ -117,10 +122,10 @@ Result<bool> Record(store::Store& store, const Candidate& c, std::string_view cl
     if (clock == "acknowledge" && !live[0].IsNull(1)) return Status::Ok();
     GOVFLOW_ASSIGN_OR_RETURN(
         sql::Rows exists,
-        txn.sql().Query("SELECT 1 FROM exception_escalations WHERE tenant_id = ? AND case_id = ? "
-                        "AND clock = ? AND level = ?",
-                        {c.tenant.value(), c.id.value(), std::string(clock),
-                         static_cast<int64_t>(level)}));
+        txn.sql().Query(
+            "SELECT 1 FROM exception_escalations WHERE tenant_id = ? AND case_id = ? "
+            "AND clock = ? AND level = ?",
+            {c.tenant.value(), c.id.value(), std::string(clock), static_cast<int64_t>(level)}));
     if (!exists.empty()) return Status::Ok();
     GOVFLOW_RETURN_IF_ERROR(
         txn.sql()
@@ -138,12 +143,9 @@ Result<bool> Record(store::Store& store, const Candidate& c, std::string_view cl
     record.reason = level == 0 ? std::string(clock) + " SLA breached"
                                : "escalation level " + std::to_string(level) + " of chain '" +
                                      std::string(chain) + "'";
-    json::object d{{"clock", clock},
-                   {"level", level},
-                   {"breached_at_us", Micros(breached_at)},
-                   {"severity", c.severity},
-                   {"team", c.team},
-                   {"chain", chain}};
+    json::object d{
+        {"clock", clock},         {"level", level}, {"breached_at_us", Micros(breached_at)},
+        {"severity", c.severity}, {"team", c.team}, {"chain", chain}};
     boost::system::error_code ec;
     json::value t = json::parse(targets, ec);
     d["targets"] = ec ? json::value(json::array()) : t;
@@ -207,14 +209,15 @@ Result<EscalationRunStats> RunDueEscalationsWithStats(store::Store& store, const
   for (const Candidate& c : candidates) {
     auto chain = policies::EscalationChainFromJson(c.chain_json);
     if (!chain.ok()) return chain.status();
-    for (std::string_view clock_name : {std::string_view("acknowledge"), std::string_view("resolve")}) {
+    for (std::string_view clock_name :
+         {std::string_view("acknowledge"), std::string_view("resolve")}) {
       const bool ack = clock_name == "acknowledge";
       if (ack && c.acknowledged) continue;
       const TimePoint breach = ack ? c.ack_due : c.resolve_due;
       if (breach > now) continue;
       auto seen = [&](int level) {
-        return done.contains({c.tenant.value(), c.id.value(), std::string(clock_name),
-                              static_cast<int64_t>(level)});
+        return done.contains(
+            {c.tenant.value(), c.id.value(), std::string(clock_name), static_cast<int64_t>(level)});
       };
       if (!seen(0)) {
         GOVFLOW_ASSIGN_OR_RETURN(bool r,

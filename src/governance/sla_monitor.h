@@ -20,10 +20,10 @@
 namespace govflow::governance {
 
 struct EscalationRunStats {
-  int cases_taken_in = 0;   // cases given governance by the backfill
+  int cases_taken_in = 0;     // cases given governance by the backfill
   int breaches_recorded = 0;  // clocks newly seen breached (audited "exception.sla_breach")
-  int notices_sent = 0;     // escalation levels notified and recorded
-  int notices_failed = 0;   // levels whose notifier failed (tried again next run)
+  int notices_sent = 0;       // escalation levels notified and recorded
+  int notices_failed = 0;     // levels whose notifier failed (tried again next run)
 };
 
 // Returns the number of escalation levels notified (stats.notices_sent).

@@ -55,8 +55,8 @@ class WebhookNotifier final : public Notifier {
 std::string WebhookSignature(std::string_view key, std::string_view body);
 
 struct SmtpOptions {
-  std::string url;   // "smtp://host:port" (or smtps://)
-  std::string from;  // envelope and From: address
+  std::string url;       // "smtp://host:port" (or smtps://)
+  std::string from;      // envelope and From: address
   std::string username;  // optional AUTH
   std::string password;
   std::chrono::milliseconds timeout{15'000};

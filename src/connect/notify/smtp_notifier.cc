@@ -56,7 +56,8 @@ std::string SmtpMessage(const SmtpOptions& options, const Notification& n) {
 }
 
 Status SmtpNotifier::Send(const Notification& n) {
-  if (n.address.find('@') == std::string::npos || n.address.find_first_of("\r\n<>") != std::string::npos) {
+  if (n.address.find('@') == std::string::npos ||
+      n.address.find_first_of("\r\n<>") != std::string::npos) {
     return InvalidArgument("not an e-mail address: " + n.address);
   }
   if (options_.url.empty()) return FailedPrecondition("no SMTP server configured");

@@ -8,7 +8,9 @@
 namespace govflow::connect::notify {
 namespace {
 
-size_t Discard(char* /*ptr*/, size_t size, size_t nmemb, void* /*user*/) { return size * nmemb; }
+size_t Discard(char* /*ptr*/, size_t size, size_t nmemb, void* /*user*/) {
+  return size * nmemb;
+}
 
 }  // namespace
 

@@ -14,8 +14,12 @@ namespace json = boost::json;
 namespace sql = store::sql;
 namespace {
 
-int64_t Micros(TimePoint t) { return t.time_since_epoch().count(); }
-TimePoint FromMicros(int64_t us) { return TimePoint(std::chrono::microseconds(us)); }
+int64_t Micros(TimePoint t) {
+  return t.time_since_epoch().count();
+}
+TimePoint FromMicros(int64_t us) {
+  return TimePoint(std::chrono::microseconds(us));
+}
 
 constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
 
@@ -87,9 +91,12 @@ CaseView FromRow(const sql::Row& r, TimePoint now, std::chrono::seconds window) 
     v.sla_risk = SlaRisk::kMet;
   } else {
     v.next_due_at = v.acknowledged_at ? v.resolve_due_at : v.ack_due_at;
-    if (*v.next_due_at <= now) v.sla_risk = SlaRisk::kBreached;
-    else if (*v.next_due_at <= now + window) v.sla_risk = SlaRisk::kAtRisk;
-    else v.sla_risk = SlaRisk::kOk;
+    if (*v.next_due_at <= now)
+      v.sla_risk = SlaRisk::kBreached;
+    else if (*v.next_due_at <= now + window)
+      v.sla_risk = SlaRisk::kAtRisk;
+    else
+      v.sla_risk = SlaRisk::kOk;
   }
   return v;
 }
@@ -115,17 +122,21 @@ Status NeedReason(std::string_view reason, std::string_view what) {
 
 std::string_view CaseStateName(CaseState state) {
   switch (state) {
-    case CaseState::kOpen: return "open";
-    case CaseState::kAcknowledged: return "acknowledged";
-    case CaseState::kRetrying: return "retrying";
-    case CaseState::kResolved: return "resolved";
+    case CaseState::kOpen:
+      return "open";
+    case CaseState::kAcknowledged:
+      return "acknowledged";
+    case CaseState::kRetrying:
+      return "retrying";
+    case CaseState::kResolved:
+      return "resolved";
   }
   return "open";
 }
 
 std::optional<CaseState> ParseCaseState(std::string_view name) {
-  for (CaseState s : {CaseState::kOpen, CaseState::kAcknowledged, CaseState::kRetrying,
-                      CaseState::kResolved}) {
+  for (CaseState s :
+       {CaseState::kOpen, CaseState::kAcknowledged, CaseState::kRetrying, CaseState::kResolved}) {
     if (CaseStateName(s) == name) return s;
   }
   return std::nullopt;
@@ -133,10 +144,14 @@ std::optional<CaseState> ParseCaseState(std::string_view name) {
 
 std::string_view SlaRiskName(SlaRisk risk) {
   switch (risk) {
-    case SlaRisk::kBreached: return "breached";
-    case SlaRisk::kAtRisk: return "at_risk";
-    case SlaRisk::kOk: return "ok";
-    case SlaRisk::kMet: return "closed";
+    case SlaRisk::kBreached:
+      return "breached";
+    case SlaRisk::kAtRisk:
+      return "at_risk";
+    case SlaRisk::kOk:
+      return "ok";
+    case SlaRisk::kMet:
+      return "closed";
   }
   return "ok";
 }
@@ -180,8 +195,12 @@ Result<CasePage> ListCases(store::Store& store, const TenantScope& scope,
       case CaseState::kAcknowledged:
         q += " AND c.state = 'open' AND g.acknowledged_at IS NOT NULL";
         break;
-      case CaseState::kRetrying: q += " AND c.state = 'retrying'"; break;
-      case CaseState::kResolved: q += " AND c.state = 'resolved'"; break;
+      case CaseState::kRetrying:
+        q += " AND c.state = 'retrying'";
+        break;
+      case CaseState::kResolved:
+        q += " AND c.state = 'resolved'";
+        break;
     }
   }
   if (filter.sla_risk) {
@@ -200,18 +219,24 @@ Result<CasePage> ListCases(store::Store& store, const TenantScope& scope,
         q += " AND c.state <> 'resolved' AND " + std::string(kDueKey) + " > ?";
         params.push_back(horizon);
         break;
-      case SlaRisk::kMet: q += " AND c.state = 'resolved'"; break;
+      case SlaRisk::kMet:
+        q += " AND c.state = 'resolved'";
+        break;
     }
   }
   std::string key_expr, order;
   bool descending = false;
   switch (filter.sort) {
-    case CaseSort::kSlaRisk: key_expr = std::string(kDueKey); break;
+    case CaseSort::kSlaRisk:
+      key_expr = std::string(kDueKey);
+      break;
     case CaseSort::kBusinessImpact:
       key_expr = "g.order_value_minor";
       descending = true;
       break;
-    case CaseSort::kOldest: key_expr = "c.created_at"; break;
+    case CaseSort::kOldest:
+      key_expr = "c.created_at";
+      break;
   }
   if (!filter.cursor.empty()) {
     size_t colon = filter.cursor.find(':');
@@ -245,11 +270,10 @@ Result<CasePage> ListCases(store::Store& store, const TenantScope& scope,
 }
 
 Result<CaseView> LoadCase(store::Txn& txn, const TenantScope& scope, const ExceptionCaseId& id) {
-  GOVFLOW_ASSIGN_OR_RETURN(
-      sql::Rows rows,
-      txn.sql().Query("SELECT " + std::string(kColumns) + std::string(kFrom) +
-                          "WHERE c.tenant_id = ? AND c.case_id = ?",
-                      {scope.tenant().value(), id.value()}));
+  GOVFLOW_ASSIGN_OR_RETURN(sql::Rows rows,
+                           txn.sql().Query("SELECT " + std::string(kColumns) + std::string(kFrom) +
+                                               "WHERE c.tenant_id = ? AND c.case_id = ?",
+                                           {scope.tenant().value(), id.value()}));
   if (rows.empty()) return NotFound("no exception case " + id.value());
   return FromRow(rows[0], txn.Now(), std::chrono::minutes(30));
 }
@@ -277,7 +301,8 @@ Result<std::vector<GroupView>> ListGroups(store::Store& store, const TenantScope
           "SELECT g.root_cause_key, MIN(g.category), MIN(g.severity), COUNT(*), "
           "SUM(CASE WHEN c.state <> 'resolved' THEN 1 ELSE 0 END), "
           "COUNT(DISTINCT NULLIF(g.customer_key, '')), MIN(c.created_at), MAX(c.created_at), "
-          "MIN(" + std::string(kDueKey) + ")" + std::string(kFrom) + where +
+          "MIN(" +
+              std::string(kDueKey) + ")" + std::string(kFrom) + where +
               " GROUP BY g.root_cause_key",
           params));
   std::map<std::string, GroupView> groups;
@@ -307,10 +332,9 @@ Result<std::vector<GroupView>> ListGroups(store::Store& store, const TenantScope
     }
   }
   GOVFLOW_ASSIGN_OR_RETURN(
-      sql::Rows teams,
-      txn.sql().Query("SELECT DISTINCT g.root_cause_key, g.owner_team" + std::string(kFrom) +
-                          where + " ORDER BY g.owner_team",
-                      params));
+      sql::Rows teams, txn.sql().Query("SELECT DISTINCT g.root_cause_key, g.owner_team" +
+                                           std::string(kFrom) + where + " ORDER BY g.owner_team",
+                                       params));
   for (const sql::Row& r : teams) {
     auto it = groups.find(r.Text(0));
     if (it != groups.end()) it->second.teams.push_back(r.Text(1));
@@ -337,12 +361,11 @@ Result<std::vector<ExceptionCaseId>> GroupMembers(store::Store& store, const Ten
   GOVFLOW_RETURN_IF_ERROR(scope.Require(perm::kExceptionsRead));
   GOVFLOW_ASSIGN_OR_RETURN(store::Txn txn, store.Begin(sql::TxnMode::kReadOnly));
   GOVFLOW_ASSIGN_OR_RETURN(
-      sql::Rows rows,
-      txn.sql().Query("SELECT c.case_id" + std::string(kFrom) +
-                          "WHERE c.tenant_id = ? AND g.root_cause_key = ?" +
-                          (unresolved_only ? " AND c.state <> 'resolved'" : "") +
-                          " ORDER BY c.created_at, c.case_id",
-                      {scope.tenant().value(), std::string(root_cause_key)}));
+      sql::Rows rows, txn.sql().Query("SELECT c.case_id" + std::string(kFrom) +
+                                          "WHERE c.tenant_id = ? AND g.root_cause_key = ?" +
+                                          (unresolved_only ? " AND c.state <> 'resolved'" : "") +
+                                          " ORDER BY c.created_at, c.case_id",
+                                      {scope.tenant().value(), std::string(root_cause_key)}));
   std::vector<ExceptionCaseId> ids;
   for (const sql::Row& r : rows) ids.emplace_back(r.Text(0));
   return ids;
@@ -424,9 +447,8 @@ Status MarkClosed(store::Txn& txn, const TenantScope& scope, const CaseView& c,
                     scope.tenant().value(), c.exception.id.value()})
           .status());
   if (c.exception.state != store::ExceptionState::kResolved) {
-    GOVFLOW_RETURN_IF_ERROR(txn.SetExceptionCaseState(scope.tenant(), c.exception.id,
-                                                      c.exception.state,
-                                                      store::ExceptionState::kResolved));
+    GOVFLOW_RETURN_IF_ERROR(txn.SetExceptionCaseState(
+        scope.tenant(), c.exception.id, c.exception.state, store::ExceptionState::kResolved));
   }
   return Status::Ok();
 }
@@ -442,11 +464,11 @@ Result<int64_t> RecordPayloadEdit(store::Txn& txn, const TenantScope& scope,
   const int64_t seq = rows[0].Int(0) + 1;
   GOVFLOW_RETURN_IF_ERROR(
       txn.sql()
-          .Execute("INSERT INTO exception_edits (tenant_id, case_id, seq, actor, diff_json, "
-                   "before_digest, after_digest, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                   {scope.tenant().value(), id.value(), seq, scope.actor().id,
-                    std::string(diff_json), std::string(before_digest),
-                    std::string(after_digest), Micros(txn.Now())})
+          .Execute(
+              "INSERT INTO exception_edits (tenant_id, case_id, seq, actor, diff_json, "
+              "before_digest, after_digest, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+              {scope.tenant().value(), id.value(), seq, scope.actor().id, std::string(diff_json),
+               std::string(before_digest), std::string(after_digest), Micros(txn.Now())})
           .status());
   return seq;
 }
@@ -468,22 +490,23 @@ Result<std::vector<PayloadEdit>> ListPayloadEdits(store::Store& store, const Ten
 }
 
 Result<BulkOutcome> Acknowledge(store::Store& store, const TenantScope& scope,
-                                const std::vector<ExceptionCaseId>& ids,
-                                std::string_view comment) {
+                                const std::vector<ExceptionCaseId>& ids, std::string_view comment) {
   GOVFLOW_RETURN_IF_ERROR(scope.Require(perm::kExceptionsAct));
   BulkOutcome outcome;
   GOVFLOW_RETURN_IF_ERROR(store.Transact([&](store::Txn& txn) -> Status {
-    GOVFLOW_ASSIGN_OR_RETURN(outcome, ForEachCase(txn, ids, [&](const ExceptionCaseId& id) -> Status {
-      GOVFLOW_ASSIGN_OR_RETURN(CaseView c, LoadCase(txn, scope, id));
-      if (c.state == CaseState::kResolved) return FailedPrecondition(id.value() + " is resolved");
-      if (c.acknowledged_at) {
-        return FailedPrecondition(id.value() + " was acknowledged by " + c.acknowledged_by);
-      }
-      GOVFLOW_RETURN_IF_ERROR(MarkAcknowledged(txn, scope, c));
-      json::object d{{"ack_due_at_us", Micros(c.ack_due_at)},
-                     {"within_sla", txn.Now() <= c.ack_due_at}};
-      return AuditCaseAction(txn, scope, c, "acknowledge", comment, json::serialize(d));
-    }));
+    GOVFLOW_ASSIGN_OR_RETURN(
+        outcome, ForEachCase(txn, ids, [&](const ExceptionCaseId& id) -> Status {
+          GOVFLOW_ASSIGN_OR_RETURN(CaseView c, LoadCase(txn, scope, id));
+          if (c.state == CaseState::kResolved)
+            return FailedPrecondition(id.value() + " is resolved");
+          if (c.acknowledged_at) {
+            return FailedPrecondition(id.value() + " was acknowledged by " + c.acknowledged_by);
+          }
+          GOVFLOW_RETURN_IF_ERROR(MarkAcknowledged(txn, scope, c));
+          json::object d{{"ack_due_at_us", Micros(c.ack_due_at)},
+                         {"within_sla", txn.Now() <= c.ack_due_at}};
+          return AuditCaseAction(txn, scope, c, "acknowledge", comment, json::serialize(d));
+        }));
     return Status::Ok();
   }));
   return outcome;
@@ -498,22 +521,26 @@ Result<BulkOutcome> Assign(store::Store& store, const TenantScope& scope,
   }
   BulkOutcome outcome;
   GOVFLOW_RETURN_IF_ERROR(store.Transact([&](store::Txn& txn) -> Status {
-    GOVFLOW_ASSIGN_OR_RETURN(outcome, ForEachCase(txn, ids, [&](const ExceptionCaseId& id) -> Status {
-      GOVFLOW_ASSIGN_OR_RETURN(CaseView c, LoadCase(txn, scope, id));
-      if (c.state == CaseState::kResolved) return FailedPrecondition(id.value() + " is resolved");
-      const std::string new_team = team.empty() ? c.owner_team : std::string(team);
-      const std::string new_assignee = assignee.empty() ? c.assignee : std::string(assignee);
-      GOVFLOW_RETURN_IF_ERROR(
-          txn.sql()
-              .Execute("UPDATE exception_governance SET owner_team = ?, assignee = ?, "
-                       "updated_at = ? WHERE tenant_id = ? AND case_id = ?",
-                       {new_team, new_assignee, Micros(txn.Now()), scope.tenant().value(),
-                        id.value()})
-              .status());
-      json::object d{{"from_team", c.owner_team}, {"to_team", new_team},
-                     {"from_assignee", c.assignee}, {"to_assignee", new_assignee}};
-      return AuditCaseAction(txn, scope, c, "assign", comment, json::serialize(d));
-    }));
+    GOVFLOW_ASSIGN_OR_RETURN(
+        outcome, ForEachCase(txn, ids, [&](const ExceptionCaseId& id) -> Status {
+          GOVFLOW_ASSIGN_OR_RETURN(CaseView c, LoadCase(txn, scope, id));
+          if (c.state == CaseState::kResolved)
+            return FailedPrecondition(id.value() + " is resolved");
+          const std::string new_team = team.empty() ? c.owner_team : std::string(team);
+          const std::string new_assignee = assignee.empty() ? c.assignee : std::string(assignee);
+          GOVFLOW_RETURN_IF_ERROR(
+              txn.sql()
+                  .Execute("UPDATE exception_governance SET owner_team = ?, assignee = ?, "
+                           "updated_at = ? WHERE tenant_id = ? AND case_id = ?",
+                           {new_team, new_assignee, Micros(txn.Now()), scope.tenant().value(),
+                            id.value()})
+                  .status());
+          json::object d{{"from_team", c.owner_team},
+                         {"to_team", new_team},
+                         {"from_assignee", c.assignee},
+                         {"to_assignee", new_assignee}};
+          return AuditCaseAction(txn, scope, c, "assign", comment, json::serialize(d));
+        }));
     return Status::Ok();
   }));
   return outcome;
@@ -525,15 +552,17 @@ Result<BulkOutcome> Resolve(store::Store& store, const TenantScope& scope,
   GOVFLOW_RETURN_IF_ERROR(NeedReason(reason, "resolve"));
   BulkOutcome outcome;
   GOVFLOW_RETURN_IF_ERROR(store.Transact([&](store::Txn& txn) -> Status {
-    GOVFLOW_ASSIGN_OR_RETURN(outcome, ForEachCase(txn, ids, [&](const ExceptionCaseId& id) -> Status {
-      GOVFLOW_ASSIGN_OR_RETURN(CaseView c, LoadCase(txn, scope, id));
-      if (c.state == CaseState::kResolved) return FailedPrecondition(id.value() + " is resolved");
-      GOVFLOW_RETURN_IF_ERROR(MarkAcknowledged(txn, scope, c));
-      GOVFLOW_RETURN_IF_ERROR(MarkClosed(txn, scope, c, "resolved", reason));
-      json::object d{{"resolve_due_at_us", Micros(c.resolve_due_at)},
-                     {"within_sla", txn.Now() <= c.resolve_due_at}};
-      return AuditCaseAction(txn, scope, c, "resolve", reason, json::serialize(d));
-    }));
+    GOVFLOW_ASSIGN_OR_RETURN(
+        outcome, ForEachCase(txn, ids, [&](const ExceptionCaseId& id) -> Status {
+          GOVFLOW_ASSIGN_OR_RETURN(CaseView c, LoadCase(txn, scope, id));
+          if (c.state == CaseState::kResolved)
+            return FailedPrecondition(id.value() + " is resolved");
+          GOVFLOW_RETURN_IF_ERROR(MarkAcknowledged(txn, scope, c));
+          GOVFLOW_RETURN_IF_ERROR(MarkClosed(txn, scope, c, "resolved", reason));
+          json::object d{{"resolve_due_at_us", Micros(c.resolve_due_at)},
+                         {"within_sla", txn.Now() <= c.resolve_due_at}};
+          return AuditCaseAction(txn, scope, c, "resolve", reason, json::serialize(d));
+        }));
     return Status::Ok();
   }));
   return outcome;

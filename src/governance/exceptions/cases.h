@@ -62,8 +62,8 @@ struct CaseView {
 enum class CaseSort { kSlaRisk, kBusinessImpact, kOldest };
 
 struct CaseFilter {
-  std::string team;        // "" = any
-  std::string severity;    // "" = any
+  std::string team;      // "" = any
+  std::string severity;  // "" = any
   std::optional<CaseState> state;
   bool unresolved_only = false;  // open, acknowledged or retrying
   std::string root_cause_key;    // "" = any
@@ -89,9 +89,9 @@ struct GroupView {
   std::string category;
   std::string highest_severity;  // "P1" beats "P2" ...
   std::vector<std::string> teams;
-  int64_t members = 0;     // cases in the group (per the filter)
-  int64_t unresolved = 0;  // of which open, acknowledged or retrying
-  int64_t customers = 0;   // distinct customers
+  int64_t members = 0;                  // cases in the group (per the filter)
+  int64_t unresolved = 0;               // of which open, acknowledged or retrying
+  int64_t customers = 0;                // distinct customers
   std::vector<MoneyTotal> order_value;  // summed per currency
   TimePoint first_seen;
   TimePoint last_seen;
@@ -151,9 +151,8 @@ Result<std::vector<PayloadEdit>> ListPayloadEdits(store::Store& store, const Ten
 // ---- Txn-level building blocks (for workflow/runtime/exceptions.cc) --------------------------
 
 // Runs `action` for each id inside `txn` under a savepoint per case (see BulkOutcome).
-Result<BulkOutcome> ForEachCase(
-    store::Txn& txn, const std::vector<ExceptionCaseId>& ids,
-    const std::function<Status(const ExceptionCaseId&)>& action);
+Result<BulkOutcome> ForEachCase(store::Txn& txn, const std::vector<ExceptionCaseId>& ids,
+                                const std::function<Status(const ExceptionCaseId&)>& action);
 Result<CaseView> LoadCase(store::Txn& txn, const TenantScope& scope, const ExceptionCaseId& id);
 // Marks the case acknowledged by the scope's actor when nobody has yet (any human action on a
 // case acknowledges it).

@@ -11,9 +11,12 @@ namespace {
 std::string Escape(std::string_view token) {
   std::string out;
   for (char c : token) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out += c;
+    if (c == '~')
+      out += "~0";
+    else if (c == '/')
+      out += "~1";
+    else
+      out += c;
   }
   return out;
 }
@@ -21,7 +24,8 @@ std::string Escape(std::string_view token) {
 Result<std::vector<std::string>> Tokens(std::string_view pointer) {
   std::vector<std::string> out;
   if (pointer.empty()) return out;
-  if (pointer.front() != '/') return InvalidArgument("path '" + std::string(pointer) + "' must start with '/'");
+  if (pointer.front() != '/')
+    return InvalidArgument("path '" + std::string(pointer) + "' must start with '/'");
   size_t pos = 1;
   while (true) {
     size_t next = pointer.find('/', pos);
@@ -48,7 +52,8 @@ bool ArrayIndex(const std::string& token, size_t size, bool allow_end, size_t* o
     return true;
   }
   if (token.empty() || token.size() > 9 || (token.size() > 1 && token[0] == '0')) return false;
-  for (char c : token) if (c < '0' || c > '9') return false;
+  for (char c : token)
+    if (c < '0' || c > '9') return false;
   *out = std::stoul(token);
   return *out < size || (allow_end && *out == size);
 }
@@ -62,8 +67,10 @@ Result<json::value*> Parent(json::value& doc, const std::vector<std::string>& to
       cur = cur->as_object().if_contains(tokens[i]);
     } else if (cur->is_array()) {
       size_t idx;
-      if (!ArrayIndex(tokens[i], cur->as_array().size(), false, &idx)) cur = nullptr;
-      else cur = &cur->as_array()[idx];
+      if (!ArrayIndex(tokens[i], cur->as_array().size(), false, &idx))
+        cur = nullptr;
+      else
+        cur = &cur->as_array()[idx];
     } else {
       cur = nullptr;
     }
@@ -117,8 +124,10 @@ Status Add(json::value& doc, std::string_view path, json::value value, bool repl
     size_t idx;
     if (!ArrayIndex(tokens.back(), a.size(), !replace, &idx))
       return InvalidArgument("path '" + std::string(path) + "' does not exist");
-    if (replace) a[idx] = std::move(value);
-    else a.insert(a.begin() + static_cast<std::ptrdiff_t>(idx), std::move(value));
+    if (replace)
+      a[idx] = std::move(value);
+    else
+      a.insert(a.begin() + static_cast<std::ptrdiff_t>(idx), std::move(value));
     return Status::Ok();
   }
   return InvalidArgument("path '" + std::string(path) + "' does not exist");
@@ -172,11 +181,14 @@ Result<json::value> ApplyJsonPatch(const json::value& document, const json::valu
     const json::value* value = op.if_contains("value");
     Status st;
     if (verb == "add" || verb == "replace" || verb == "test") {
-      if (value == nullptr) return InvalidArgument(where + " (" + std::string(verb) + ") needs 'value'");
+      if (value == nullptr)
+        return InvalidArgument(where + " (" + std::string(verb) + ") needs 'value'");
       if (verb == "test") {
         auto current = Get(doc, p);
-        if (!current.ok()) st = current.status();
-        else if (*current != *value) st = InvalidArgument("test failed at '" + std::string(p) + "'");
+        if (!current.ok())
+          st = current.status();
+        else if (*current != *value)
+          st = InvalidArgument("test failed at '" + std::string(p) + "'");
       } else {
         st = Add(doc, p, *value, verb == "replace");
       }
@@ -186,7 +198,8 @@ Result<json::value> ApplyJsonPatch(const json::value& document, const json::valu
       const json::value* from = op.if_contains("from");
       if (from == nullptr || !from->is_string()) return InvalidArgument(where + " needs 'from'");
       auto v = Get(doc, from->get_string());
-      if (!v.ok()) st = v.status();
+      if (!v.ok())
+        st = v.status();
       else {
         if (verb == "move") st = Remove(doc, from->get_string());
         if (st.ok()) st = Add(doc, p, *v, false);

@@ -10,11 +10,10 @@ namespace json = boost::json;
 
 const EscalationChain* EscalationPolicy::ChainFor(Severity severity, std::string_view team) const {
   for (const EscalationChain& c : chains) {
-    bool sev_ok = c.severities.empty() ||
-                  std::find(c.severities.begin(), c.severities.end(), severity) !=
-                      c.severities.end();
-    bool team_ok = c.teams.empty() ||
-                   std::find(c.teams.begin(), c.teams.end(), team) != c.teams.end();
+    bool sev_ok = c.severities.empty() || std::find(c.severities.begin(), c.severities.end(),
+                                                    severity) != c.severities.end();
+    bool team_ok =
+        c.teams.empty() || std::find(c.teams.begin(), c.teams.end(), team) != c.teams.end();
     if (sev_ok && team_ok) return &c;
   }
   return nullptr;
@@ -94,8 +93,8 @@ Result<EscalationPolicy> ParseEscalationPolicy(std::string_view yaml, std::strin
             r.Error(it->second, lwhat + ": email must be an e-mail address");
           }
         } else {
-          r.Error(it->first, lwhat + ": unknown channel '" + t.channel +
-                                 "'; expected webhook or email");
+          r.Error(it->first,
+                  lwhat + ": unknown channel '" + t.channel + "'; expected webhook or email");
         }
         level.notify.push_back(std::move(t));
       }

@@ -27,11 +27,20 @@ std::optional<std::chrono::seconds> ParsePolicyDuration(std::string_view text) {
     if (i == start || i == text.size() || i - start > 9) return std::nullopt;
     int64_t n = std::atoll(std::string(text.substr(start, i - start)).c_str());
     switch (text[i]) {
-      case 's': total += n; break;
-      case 'm': total += n * 60; break;
-      case 'h': total += n * 3600; break;
-      case 'd': total += n * 86400; break;
-      default: return std::nullopt;
+      case 's':
+        total += n;
+        break;
+      case 'm':
+        total += n * 60;
+        break;
+      case 'h':
+        total += n * 3600;
+        break;
+      case 'd':
+        total += n * 86400;
+        break;
+      default:
+        return std::nullopt;
     }
     ++i;
   }
@@ -134,8 +143,8 @@ std::optional<std::chrono::seconds> PolicyReader::Duration(const YAML::Node& map
   auto d = ParsePolicyDuration(*s);
   if (!d) {
     Error(map[std::string(key)], std::string(what) + ": '" + std::string(key) +
-                                     "' must be a duration such as 30s, 15m, 4h or 2d, got '" +
-                                     *s + "'");
+                                     "' must be a duration such as 30s, 15m, 4h or 2d, got '" + *s +
+                                     "'");
   }
   return d;
 }
@@ -182,9 +191,8 @@ std::shared_ptr<const expr::Program> PolicyReader::Condition(const YAML::Node& m
     std::string_view rest = message.substr(kPrefix.size());
     int line = std::atoi(std::string(rest).c_str());
     size_t c1 = rest.find(':');
-    int column = c1 == std::string_view::npos
-                     ? 1
-                     : std::atoi(std::string(rest.substr(c1 + 1)).c_str());
+    int column =
+        c1 == std::string_view::npos ? 1 : std::atoi(std::string(rest.substr(c1 + 1)).c_str());
     size_t c2 = c1 == std::string_view::npos ? c1 : rest.find(':', c1 + 1);
     if (c2 != std::string_view::npos) {
       std::string_view msg = rest.substr(c2 + 1);
@@ -194,8 +202,8 @@ std::shared_ptr<const expr::Program> PolicyReader::Condition(const YAML::Node& m
       text_out = std::string(msg);
     }
     size_t in_expr = ExpressionOffset(*text, std::max(line, 1), std::max(column, 1));
-    size_t at = ScalarOffsetToSource(source_.text(), static_cast<size_t>(node.Mark().pos), *text,
-                                     in_expr);
+    size_t at =
+        ScalarOffsetToSource(source_.text(), static_cast<size_t>(node.Mark().pos), *text, in_expr);
     loc = source_.LocationOf(at);
   }
   Error(loc, std::string(what) + ": invalid condition: " + text_out);

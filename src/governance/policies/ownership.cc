@@ -13,9 +13,9 @@ bool Matches(const std::vector<std::string>& allowed, const std::string& value) 
                      [&](const std::string& a) { return a == "*" || a == value; });
 }
 
-constexpr std::string_view kErrorClasses[] = {
-    "validation", "mapping",   "rejected",  "transient", "throttled", "timeout",
-    "unknown",    "auth",      "conflict",  "not_found", "policy",    "internal"};
+constexpr std::string_view kErrorClasses[] = {"validation", "mapping",   "rejected", "transient",
+                                              "throttled",  "timeout",   "unknown",  "auth",
+                                              "conflict",   "not_found", "policy",   "internal"};
 
 }  // namespace
 
@@ -44,12 +44,14 @@ Result<OwnershipMap> ParseOwnershipMap(std::string_view yaml, std::string_view f
     for (const YAML::Node& rn : rules) {
       std::string what = "rule " + std::to_string(++index);
       if (!rn.IsMap()) {
-        r.Error(rn, what + " must be a mapping with team and optional process, error_classes, "
-                           "categories");
+        r.Error(rn, what +
+                        " must be a mapping with team and optional process, error_classes, "
+                        "categories");
         continue;
       }
-      r.CheckKeys(rn, {"process", "processes", "error_class", "error_classes", "category",
-                       "categories", "team"},
+      r.CheckKeys(rn,
+                  {"process", "processes", "error_class", "error_classes", "category", "categories",
+                   "team"},
                   what);
       OwnershipRule rule;
       rule.processes = r.StringList(rn, "process", what);

@@ -10,10 +10,14 @@ namespace json = boost::json;
 
 std::string_view SeverityName(Severity severity) {
   switch (severity) {
-    case Severity::kP1: return "P1";
-    case Severity::kP2: return "P2";
-    case Severity::kP3: return "P3";
-    case Severity::kP4: return "P4";
+    case Severity::kP1:
+      return "P1";
+    case Severity::kP2:
+      return "P2";
+    case Severity::kP3:
+      return "P3";
+    case Severity::kP4:
+      return "P4";
   }
   return "P3";
 }
@@ -21,22 +25,28 @@ std::string_view SeverityName(Severity severity) {
 bool ParseSeverity(std::string_view text, Severity* out) {
   if (text.size() != 2 || (text[0] != 'P' && text[0] != 'p')) return false;
   switch (text[1]) {
-    case '1': *out = Severity::kP1; return true;
-    case '2': *out = Severity::kP2; return true;
-    case '3': *out = Severity::kP3; return true;
-    case '4': *out = Severity::kP4; return true;
-    default: return false;
+    case '1':
+      *out = Severity::kP1;
+      return true;
+    case '2':
+      *out = Severity::kP2;
+      return true;
+    case '3':
+      *out = Severity::kP3;
+      return true;
+    case '4':
+      *out = Severity::kP4;
+      return true;
+    default:
+      return false;
   }
 }
 
 void BindExceptionFacts(const ExceptionFacts& facts, json::value& exception_doc,
                         json::value& impact_doc, expr::Activation& activation) {
-  exception_doc = json::object{{"process", facts.process},
-                               {"step", facts.step},
-                               {"error_class", facts.error_class},
-                               {"category", facts.category},
-                               {"root_cause", facts.root_cause_key},
-                               {"message", facts.message}};
+  exception_doc = json::object{{"process", facts.process},           {"step", facts.step},
+                               {"error_class", facts.error_class},   {"category", facts.category},
+                               {"root_cause", facts.root_cause_key}, {"message", facts.message}};
   impact_doc = json::object{{"order_value", static_cast<double>(facts.order_value_minor) / 100.0},
                             {"currency", facts.currency},
                             {"customer", facts.customer_key}};
@@ -69,7 +79,8 @@ Result<SeverityPolicy> ParseSeverityPolicy(std::string_view yaml, std::string_vi
   r.CheckKeys(*spec, {"default", "rules"}, "spec");
   if (auto d = r.String(*spec, "default", "spec", false)) {
     if (!ParseSeverity(*d, &policy.default_severity)) {
-      r.Error((*spec)["default"], "spec: 'default' must be one of P1, P2, P3, P4, got '" + *d + "'");
+      r.Error((*spec)["default"],
+              "spec: 'default' must be one of P1, P2, P3, P4, got '" + *d + "'");
     }
   }
   YAML::Node rules = (*spec)["rules"];

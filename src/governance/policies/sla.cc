@@ -38,8 +38,8 @@ Result<SlaPolicy> ParseSlaPolicy(std::string_view yaml, std::string_view file_na
     if (res) t.resolve = *res;
     if (ack && res && *res < *ack) {
       r.Error(tn["resolve"], what + ": 'resolve' (" + FormatPolicyDuration(*res) +
-                                 ") is shorter than 'acknowledge' (" +
-                                 FormatPolicyDuration(*ack) + ")");
+                                 ") is shorter than 'acknowledge' (" + FormatPolicyDuration(*ack) +
+                                 ")");
     }
     seen[static_cast<int>(s) - 1] = true;
     policy.targets[static_cast<int>(s) - 1] = t;
@@ -57,8 +57,7 @@ const SlaPolicy& FallbackSlaPolicy() {
   using std::chrono::hours;
   using std::chrono::minutes;
   static const SlaPolicy policy{{SlaTarget{minutes(15), hours(4)}, SlaTarget{hours(1), hours(8)},
-                                 SlaTarget{hours(4), hours(48)},
-                                 SlaTarget{hours(24), hours(120)}}};
+                                 SlaTarget{hours(4), hours(48)}, SlaTarget{hours(24), hours(120)}}};
   return policy;
 }
 

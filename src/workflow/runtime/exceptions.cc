@@ -2,7 +2,6 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-
 #include <map>
 #include <memory>
 
@@ -37,7 +36,6 @@ json::object CaseObject(const store::ExceptionCase& c) {
   o["payload"] = ParseOr(c.payload_json);
   return o;
 }
-
 
 namespace gx = governance::exceptions;
 
@@ -136,8 +134,8 @@ Status RetryRunInTxn(store::Txn& txn, const TenantId& tenant, const store::Excep
   for (const store::Effect& e : effects) {
     if (e.step == c.step) rc.attempt_base = e.attempts;
   }
-  return ResumeRun(txn, tenant, run, std::move(rc), c.step.empty() ? run.current_step : c.step,
-                   c, "retry", new_input);
+  return ResumeRun(txn, tenant, run, std::move(rc), c.step.empty() ? run.current_step : c.step, c,
+                   "retry", new_input);
 }
 
 }  // namespace
@@ -155,15 +153,16 @@ Result<gx::BulkOutcome> RetryExceptions(store::Store& store, const governance::T
   GOVFLOW_RETURN_IF_ERROR(scope.Require(governance::perm::kExceptionsAct));
   gx::BulkOutcome outcome;
   GOVFLOW_RETURN_IF_ERROR(store.Transact([&](store::Txn& txn) -> Status {
-    GOVFLOW_ASSIGN_OR_RETURN(outcome, gx::ForEachCase(txn, ids, [&](const ExceptionCaseId& id) -> Status {
-      GOVFLOW_ASSIGN_OR_RETURN(gx::CaseView c, gx::LoadCase(txn, scope, id));
-      GOVFLOW_RETURN_IF_ERROR(RetryRunInTxn(txn, scope.tenant(), c.exception, nullptr));
-      GOVFLOW_RETURN_IF_ERROR(gx::MarkAcknowledged(txn, scope, c));
-      json::object d{{"step", c.exception.step},
-                     {"idempotency_key", IdempotencyKey(scope.tenant(), c.exception.run,
-                                                        c.exception.step)}};
-      return gx::AuditCaseAction(txn, scope, c, "retry", comment, json::serialize(d));
-    }));
+    GOVFLOW_ASSIGN_OR_RETURN(
+        outcome, gx::ForEachCase(txn, ids, [&](const ExceptionCaseId& id) -> Status {
+          GOVFLOW_ASSIGN_OR_RETURN(gx::CaseView c, gx::LoadCase(txn, scope, id));
+          GOVFLOW_RETURN_IF_ERROR(RetryRunInTxn(txn, scope.tenant(), c.exception, nullptr));
+          GOVFLOW_RETURN_IF_ERROR(gx::MarkAcknowledged(txn, scope, c));
+          json::object d{{"step", c.exception.step},
+                         {"idempotency_key",
+                          IdempotencyKey(scope.tenant(), c.exception.run, c.exception.step)}};
+          return gx::AuditCaseAction(txn, scope, c, "retry", comment, json::serialize(d));
+        }));
     return Status::Ok();
   }));
   return outcome;
@@ -213,26 +212,32 @@ Result<gx::BulkOutcome> EditAndRetryException(store::Store& store,
     const json::value& steps = after.as_object().at("steps");
     if (steps.is_object()) {
       json::object merged = rc.steps.is_object() ? rc.steps.get_object() : json::object();
-      for (const auto& [name, output] : steps.get_object()) merged[name] = json::object{{"output", output}};
+      for (const auto& [name, output] : steps.get_object())
+        merged[name] = json::object{{"output", output}};
       for (auto it = merged.begin(); it != merged.end();) {
-        if (!steps.get_object().contains(it->key())) it = merged.erase(it);
-        else ++it;
+        if (!steps.get_object().contains(it->key()))
+          it = merged.erase(it);
+        else
+          ++it;
       }
       rc.steps = std::move(merged);
     }
     store::ExceptionCase with_steps = c.exception;
-    GOVFLOW_RETURN_IF_ERROR(txn.UpdateRun(scope.tenant(), run.id, run.version, [&] {
-      store::RunUpdate u;
-      u.state = run.state;
-      u.current_step = run.current_step;
-      u.context_json = rc.ToJson();
-      u.next_wake_at = run.next_wake_at;
-      return u;
-    }()).status());
+    GOVFLOW_RETURN_IF_ERROR(txn.UpdateRun(scope.tenant(), run.id, run.version,
+                                          [&] {
+                                            store::RunUpdate u;
+                                            u.state = run.state;
+                                            u.current_step = run.current_step;
+                                            u.context_json = rc.ToJson();
+                                            u.next_wake_at = run.next_wake_at;
+                                            return u;
+                                          }())
+                                .status());
     GOVFLOW_RETURN_IF_ERROR(RetryRunInTxn(txn, scope.tenant(), with_steps, &new_input));
     GOVFLOW_RETURN_IF_ERROR(gx::MarkAcknowledged(txn, scope, c));
-    GOVFLOW_ASSIGN_OR_RETURN(int64_t seq, gx::RecordPayloadEdit(txn, scope, id, json::serialize(diff),
-                                                                before_digest, after_digest));
+    GOVFLOW_ASSIGN_OR_RETURN(
+        int64_t seq,
+        gx::RecordPayloadEdit(txn, scope, id, json::serialize(diff), before_digest, after_digest));
     json::array paths;
     for (const json::value& op : diff) paths.push_back(op.as_object().at("path"));
     json::object d{{"edit", seq}, {"paths", std::move(paths)}, {"step", c.exception.step}};
@@ -253,64 +258,65 @@ Result<gx::BulkOutcome> SkipExceptionSteps(store::Store& store,
   std::map<std::pair<std::string, int64_t>, std::shared_ptr<const WorkflowDefinition>> defs;
   gx::BulkOutcome outcome;
   GOVFLOW_RETURN_IF_ERROR(store.Transact([&](store::Txn& txn) -> Status {
-    GOVFLOW_ASSIGN_OR_RETURN(outcome, gx::ForEachCase(txn, ids, [&](const ExceptionCaseId& id) -> Status {
-      GOVFLOW_ASSIGN_OR_RETURN(gx::CaseView c, gx::LoadCase(txn, scope, id));
-      if (c.exception.state != store::ExceptionState::kOpen) {
-        return FailedPrecondition("exception " + id.value() + " is " +
-                                  std::string(gx::CaseStateName(c.state)) + ", not open");
-      }
-      GOVFLOW_ASSIGN_OR_RETURN(store::Run run, txn.GetRun(scope.tenant(), c.exception.run));
-      if (run.state != store::RunState::kFailed) {
-        return FailedPrecondition("run " + run.id.value() + " is " +
-                                  std::string(store::RunStateName(run.state)) + ", not failed");
-      }
-      auto key = std::make_pair(run.workflow_name, run.workflow_version);
-      if (!defs.contains(key)) {
-        GOVFLOW_ASSIGN_OR_RETURN(store::WorkflowVersion wv,
-                                 txn.GetWorkflowVersion(scope.tenant(), run.workflow_name,
-                                                        run.workflow_version));
-        GOVFLOW_ASSIGN_OR_RETURN(defs[key], LoadWorkflow(wv.source_yaml, run.workflow_name));
-      }
-      const WorkflowDefinition& def = *defs[key];
-      const int index = def.FindStep(c.exception.step);
-      if (index < 0) {
-        return FailedPrecondition("step '" + c.exception.step + "' is not in " +
-                                  run.workflow_name + " version " +
-                                  std::to_string(run.workflow_version));
-      }
-      const int next = def.step(index).next_index;
-      GOVFLOW_ASSIGN_OR_RETURN(RunContext rc, RunContext::FromJson(run.context_json));
-      rc.wait_until_us = 0;
-      rc.attempt_base = 0;
-      rc.call_started_us = 0;
-      store::RunUpdate u;
-      u.release_lease = true;
-      u.context_json = rc.ToJson();
-      std::string to;
-      if (next == kEndOfRun) {
-        u.state = store::RunState::kSucceeded;
-        to = "";
-      } else {
-        u.state = store::RunState::kPending;
-        to = def.step(next).name;
-        u.next_wake_at = txn.Now();
-      }
-      u.current_step = to;
-      GOVFLOW_RETURN_IF_ERROR(txn.UpdateRun(scope.tenant(), run.id, run.version, u).status());
-      store::RunEvent e;
-      e.tenant = scope.tenant();
-      e.run = run.id;
-      e.kind = "skip";
-      e.step = c.exception.step;
-      e.attempt = rc.attempt;
-      e.payload_json = json::serialize(json::object{{"exception", id.value()},
-                                                    {"to", to.empty() ? "end" : to}});
-      GOVFLOW_RETURN_IF_ERROR(txn.AppendRunEvent(e).status());
-      GOVFLOW_RETURN_IF_ERROR(gx::MarkAcknowledged(txn, scope, c));
-      GOVFLOW_RETURN_IF_ERROR(gx::MarkClosed(txn, scope, c, "skipped", reason));
-      json::object d{{"step", c.exception.step}, {"next", to.empty() ? "end" : to}};
-      return gx::AuditCaseAction(txn, scope, c, "skip", reason, json::serialize(d));
-    }));
+    GOVFLOW_ASSIGN_OR_RETURN(
+        outcome, gx::ForEachCase(txn, ids, [&](const ExceptionCaseId& id) -> Status {
+          GOVFLOW_ASSIGN_OR_RETURN(gx::CaseView c, gx::LoadCase(txn, scope, id));
+          if (c.exception.state != store::ExceptionState::kOpen) {
+            return FailedPrecondition("exception " + id.value() + " is " +
+                                      std::string(gx::CaseStateName(c.state)) + ", not open");
+          }
+          GOVFLOW_ASSIGN_OR_RETURN(store::Run run, txn.GetRun(scope.tenant(), c.exception.run));
+          if (run.state != store::RunState::kFailed) {
+            return FailedPrecondition("run " + run.id.value() + " is " +
+                                      std::string(store::RunStateName(run.state)) + ", not failed");
+          }
+          auto key = std::make_pair(run.workflow_name, run.workflow_version);
+          if (!defs.contains(key)) {
+            GOVFLOW_ASSIGN_OR_RETURN(
+                store::WorkflowVersion wv,
+                txn.GetWorkflowVersion(scope.tenant(), run.workflow_name, run.workflow_version));
+            GOVFLOW_ASSIGN_OR_RETURN(defs[key], LoadWorkflow(wv.source_yaml, run.workflow_name));
+          }
+          const WorkflowDefinition& def = *defs[key];
+          const int index = def.FindStep(c.exception.step);
+          if (index < 0) {
+            return FailedPrecondition("step '" + c.exception.step + "' is not in " +
+                                      run.workflow_name + " version " +
+                                      std::to_string(run.workflow_version));
+          }
+          const int next = def.step(index).next_index;
+          GOVFLOW_ASSIGN_OR_RETURN(RunContext rc, RunContext::FromJson(run.context_json));
+          rc.wait_until_us = 0;
+          rc.attempt_base = 0;
+          rc.call_started_us = 0;
+          store::RunUpdate u;
+          u.release_lease = true;
+          u.context_json = rc.ToJson();
+          std::string to;
+          if (next == kEndOfRun) {
+            u.state = store::RunState::kSucceeded;
+            to = "";
+          } else {
+            u.state = store::RunState::kPending;
+            to = def.step(next).name;
+            u.next_wake_at = txn.Now();
+          }
+          u.current_step = to;
+          GOVFLOW_RETURN_IF_ERROR(txn.UpdateRun(scope.tenant(), run.id, run.version, u).status());
+          store::RunEvent e;
+          e.tenant = scope.tenant();
+          e.run = run.id;
+          e.kind = "skip";
+          e.step = c.exception.step;
+          e.attempt = rc.attempt;
+          e.payload_json = json::serialize(
+              json::object{{"exception", id.value()}, {"to", to.empty() ? "end" : to}});
+          GOVFLOW_RETURN_IF_ERROR(txn.AppendRunEvent(e).status());
+          GOVFLOW_RETURN_IF_ERROR(gx::MarkAcknowledged(txn, scope, c));
+          GOVFLOW_RETURN_IF_ERROR(gx::MarkClosed(txn, scope, c, "skipped", reason));
+          json::object d{{"step", c.exception.step}, {"next", to.empty() ? "end" : to}};
+          return gx::AuditCaseAction(txn, scope, c, "skip", reason, json::serialize(d));
+        }));
     return Status::Ok();
   }));
   if (!outcome.done.empty()) (void)store.NotifyWork();
@@ -325,35 +331,37 @@ Result<gx::BulkOutcome> CancelExceptionRuns(store::Store& store,
   if (reason.empty()) return InvalidArgument("cancel needs a reason");
   gx::BulkOutcome outcome;
   GOVFLOW_RETURN_IF_ERROR(store.Transact([&](store::Txn& txn) -> Status {
-    GOVFLOW_ASSIGN_OR_RETURN(outcome, gx::ForEachCase(txn, ids, [&](const ExceptionCaseId& id) -> Status {
-      GOVFLOW_ASSIGN_OR_RETURN(gx::CaseView c, gx::LoadCase(txn, scope, id));
-      if (c.exception.state != store::ExceptionState::kOpen) {
-        return FailedPrecondition("exception " + id.value() + " is " +
-                                  std::string(gx::CaseStateName(c.state)) + ", not open");
-      }
-      GOVFLOW_ASSIGN_OR_RETURN(store::Run run, txn.GetRun(scope.tenant(), c.exception.run));
-      if (run.state != store::RunState::kFailed) {
-        return FailedPrecondition("run " + run.id.value() + " is " +
-                                  std::string(store::RunStateName(run.state)) + ", not failed");
-      }
-      store::RunUpdate u;
-      u.state = store::RunState::kCancelled;
-      u.current_step = run.current_step;
-      u.context_json = run.context_json;
-      u.release_lease = true;
-      GOVFLOW_RETURN_IF_ERROR(txn.UpdateRun(scope.tenant(), run.id, run.version, u).status());
-      store::RunEvent e;
-      e.tenant = scope.tenant();
-      e.run = run.id;
-      e.kind = "transition";
-      e.step = c.exception.step;
-      e.payload_json = json::serialize(json::object{{"to", "cancelled"}, {"exception", id.value()}});
-      GOVFLOW_RETURN_IF_ERROR(txn.AppendRunEvent(e).status());
-      GOVFLOW_RETURN_IF_ERROR(gx::MarkAcknowledged(txn, scope, c));
-      GOVFLOW_RETURN_IF_ERROR(gx::MarkClosed(txn, scope, c, "cancelled", reason));
-      return gx::AuditCaseAction(txn, scope, c, "cancel", reason,
-                                 json::serialize(json::object{{"step", c.exception.step}}));
-    }));
+    GOVFLOW_ASSIGN_OR_RETURN(
+        outcome, gx::ForEachCase(txn, ids, [&](const ExceptionCaseId& id) -> Status {
+          GOVFLOW_ASSIGN_OR_RETURN(gx::CaseView c, gx::LoadCase(txn, scope, id));
+          if (c.exception.state != store::ExceptionState::kOpen) {
+            return FailedPrecondition("exception " + id.value() + " is " +
+                                      std::string(gx::CaseStateName(c.state)) + ", not open");
+          }
+          GOVFLOW_ASSIGN_OR_RETURN(store::Run run, txn.GetRun(scope.tenant(), c.exception.run));
+          if (run.state != store::RunState::kFailed) {
+            return FailedPrecondition("run " + run.id.value() + " is " +
+                                      std::string(store::RunStateName(run.state)) + ", not failed");
+          }
+          store::RunUpdate u;
+          u.state = store::RunState::kCancelled;
+          u.current_step = run.current_step;
+          u.context_json = run.context_json;
+          u.release_lease = true;
+          GOVFLOW_RETURN_IF_ERROR(txn.UpdateRun(scope.tenant(), run.id, run.version, u).status());
+          store::RunEvent e;
+          e.tenant = scope.tenant();
+          e.run = run.id;
+          e.kind = "transition";
+          e.step = c.exception.step;
+          e.payload_json =
+              json::serialize(json::object{{"to", "cancelled"}, {"exception", id.value()}});
+          GOVFLOW_RETURN_IF_ERROR(txn.AppendRunEvent(e).status());
+          GOVFLOW_RETURN_IF_ERROR(gx::MarkAcknowledged(txn, scope, c));
+          GOVFLOW_RETURN_IF_ERROR(gx::MarkClosed(txn, scope, c, "cancelled", reason));
+          return gx::AuditCaseAction(txn, scope, c, "cancel", reason,
+                                     json::serialize(json::object{{"step", c.exception.step}}));
+        }));
     return Status::Ok();
   }));
   return outcome;

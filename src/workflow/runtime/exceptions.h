@@ -46,9 +46,10 @@ Status RetryException(store::Store& store, const TenantId& tenant, const Excepti
 
 // Retries each case's run from its failed step (as RetryException). The call step keeps its
 // idempotency key "<tenant>/<run>/<step>", so an effect that happened is found, not repeated.
-Result<governance::exceptions::BulkOutcome> RetryExceptions(
-    store::Store& store, const governance::TenantScope& scope,
-    const std::vector<ExceptionCaseId>& ids, std::string_view comment);
+Result<governance::exceptions::BulkOutcome> RetryExceptions(store::Store& store,
+                                                            const governance::TenantScope& scope,
+                                                            const std::vector<ExceptionCaseId>& ids,
+                                                            std::string_view comment);
 
 // The editable payload of a case: {"input": <the run's input>, "steps": <step outputs>}.
 Result<std::string> EditablePayload(store::Store& store, const governance::TenantScope& scope,

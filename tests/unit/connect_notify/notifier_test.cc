@@ -1,18 +1,17 @@
 // The notifiers against tiny loopback servers started by the test (port 0): the webhook posts the
 // JSON body with its notification id and an HMAC-SHA256 signature; SMTP delivers an RFC 5322
 // message with the subject, body and ids; failures come back as kUnavailable.
+#include "connect/notify/notifier.h"
+
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <gtest/gtest.h>
-
 #include <functional>
 #include <string>
 #include <thread>
-
-#include "connect/notify/notifier.h"
 
 namespace govflow::connect::notify {
 namespace {
@@ -56,7 +55,9 @@ class LoopbackServer {
     }
     return true;
   }
-  static void Write(int fd, std::string_view s) { (void)::send(fd, s.data(), s.size(), MSG_NOSIGNAL); }
+  static void Write(int fd, std::string_view s) {
+    (void)::send(fd, s.data(), s.size(), MSG_NOSIGNAL);
+  }
 
  private:
   int fd_ = -1;
@@ -70,7 +71,9 @@ Notification Sample(std::string channel, std::string address) {
   n.channel = std::move(channel);
   n.address = std::move(address);
   n.subject = "[govflow] P1 exception exc_1 breached its acknowledge SLA";
-  n.text = "Exception case exc_1 was not acknowledged.\n.leading dot line\nRoot cause: unknown_item:SKU-404";
+  n.text =
+      "Exception case exc_1 was not acknowledged.\n.leading dot line\nRoot cause: "
+      "unknown_item:SKU-404";
   n.json = R"({"type":"exception.escalation","case":"exc_1","level":1})";
   return n;
 }
@@ -98,9 +101,9 @@ TEST(WebhookNotifierTest, PostsTheJsonBodyWithIdAndHmacSignature) {
   EXPECT_NE(request.find("Content-Type: application/json\r\n"), std::string::npos);
   EXPECT_NE(request.find("X-Govflow-Notification-Id: acme/exc_1/acknowledge/1\r\n"),
             std::string::npos);
-  EXPECT_NE(request.find("X-Govflow-Signature: sha256=" + WebhookSignature("s3cret", n.json) +
-                         "\r\n"),
-            std::string::npos)
+  EXPECT_NE(
+      request.find("X-Govflow-Signature: sha256=" + WebhookSignature("s3cret", n.json) + "\r\n"),
+      std::string::npos)
       << request;
   EXPECT_TRUE(request.ends_with("\r\n\r\n" + n.json)) << request;
 }
@@ -116,8 +119,9 @@ TEST(WebhookNotifierTest, ANon2xxAnswerIsUnavailable) {
   server.Serve([&](int fd) {
     std::string req;
     LoopbackServer::ReadUntil(fd, req, "\r\n\r\n");
-    LoopbackServer::Write(fd, "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n"
-                              "Connection: close\r\n\r\n");
+    LoopbackServer::Write(fd,
+                          "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n"
+                          "Connection: close\r\n\r\n");
   });
   WebhookNotifier notifier({});
   Status st = notifier.Send(Sample("webhook", "http://127.0.0.1:" + std::to_string(server.port())));
@@ -171,8 +175,7 @@ TEST(SmtpNotifierTest, DeliversTheMessageWithSubjectBodyAndIds) {
       << data;
   EXPECT_NE(data.find("To: duty@example.com\r\n"), std::string::npos);
   EXPECT_NE(data.find("Message-ID: <acme/exc_1/acknowledge/1@govflow>\r\n"), std::string::npos);
-  EXPECT_NE(data.find("\r\n\r\nException case exc_1 was not acknowledged.\r\n"),
-            std::string::npos)
+  EXPECT_NE(data.find("\r\n\r\nException case exc_1 was not acknowledged.\r\n"), std::string::npos)
       << data;
   // Dot-stuffed on the wire (RFC 5321 4.5.2).
   EXPECT_NE(data.find("\r\n..leading dot line\r\n"), std::string::npos) << data;
@@ -187,8 +190,7 @@ TEST(SmtpNotifierTest, AnUnreachableServerIsUnavailableAndABadAddressInvalid) {
                          .timeout = std::chrono::milliseconds(3000)});
   EXPECT_EQ(notifier.Send(Sample("email", "duty@example.com")).code(), StatusCode::kUnavailable);
   server.Join();
-  EXPECT_EQ(notifier.Send(Sample("email", "not-an-address")).code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(notifier.Send(Sample("email", "not-an-address")).code(), StatusCode::kInvalidArgument);
 }
 
 TEST(RoutingNotifierTest, DispatchesByChannelAndRejectsUnknownChannels) {

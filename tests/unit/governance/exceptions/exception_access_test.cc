@@ -35,8 +35,8 @@ class ExceptionAccessTest : public testing::ExceptionFixture {
 TEST_P(ExceptionAccessTest, AViewerReadsTheInboxButCannotAct) {
   const TenantId a("a");
   SeedTenant(a);
-  ExceptionCaseId id = OpenCase(a, Order(1, "10.00", "c"), "post_sales_order", "rejected",
-                                UnknownSku("SKU-1"));
+  ExceptionCaseId id =
+      OpenCase(a, Order(1, "10.00", "c"), "post_sales_order", "rejected", UnknownSku("SKU-1"));
   Principal viewer = AddUser("vera@a.test", a, "viewer");
   auto read = access_->Authorize(viewer, a, perm::kExceptionsRead);
   ASSERT_TRUE(read.ok()) << read.status().message();
@@ -55,8 +55,8 @@ TEST_P(ExceptionAccessTest, AnOperatorOfTenantACannotReachTenantBsCases) {
   const TenantId a("a"), b("b");
   SeedTenant(a);
   SeedTenant(b);
-  ExceptionCaseId bs = OpenCase(b, Order(1, "10.00", "c"), "post_sales_order", "rejected",
-                                UnknownSku("SKU-1"));
+  ExceptionCaseId bs =
+      OpenCase(b, Order(1, "10.00", "c"), "post_sales_order", "rejected", UnknownSku("SKU-1"));
   Principal op = AddUser("olga@a.test", a, "operator");
   EXPECT_FALSE(access_->Authorize(op, b, perm::kExceptionsRead).ok());
   auto scope = access_->Authorize(op, a, perm::kExceptionsAct);
@@ -66,8 +66,8 @@ TEST_P(ExceptionAccessTest, AnOperatorOfTenantACannotReachTenantBsCases) {
   EXPECT_EQ(workflow::runtime::CancelExceptionRuns(*store_, *scope, {bs}, "r").status().code(),
             StatusCode::kNotFound);
 
-  ExceptionCaseId as = OpenCase(a, Order(2, "10.00", "c"), "post_sales_order", "rejected",
-                                UnknownSku("SKU-1"));
+  ExceptionCaseId as =
+      OpenCase(a, Order(2, "10.00", "c"), "post_sales_order", "rejected", UnknownSku("SKU-1"));
   ASSERT_TRUE(Acknowledge(*store_, *scope, {as}, "mine").ok());
   auto c = GetCase(*store_, *scope, as);
   ASSERT_TRUE(c.ok());

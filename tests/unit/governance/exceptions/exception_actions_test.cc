@@ -32,8 +32,8 @@ TEST_P(ExceptionActionsTest, BulkRetryOfAGroupRetriesEveryOpenMemberOnce) {
   SeedTenant(t);
   std::vector<ExceptionCaseId> ids;
   for (int i = 0; i < 30; ++i) {
-    ids.push_back(OpenCase(t, Order(i, "10.00", "c"), "post_sales_order", "rejected",
-                           UnknownSku("SKU-404")));
+    ids.push_back(
+        OpenCase(t, Order(i, "10.00", "c"), "post_sales_order", "rejected", UnknownSku("SKU-404")));
   }
   OpenCase(t, Order(99, "10.00", "c"), "post_sales_order", "rejected", UnknownSku("SKU-7"));
   const TenantScope scope = TenantScope::ForSystem(t, "operator");
@@ -84,18 +84,19 @@ TEST_P(ExceptionActionsTest, BulkRetryOfAGroupRetriesEveryOpenMemberOnce) {
 TEST_P(ExceptionActionsTest, EditAndRetryChangesTheRunInputKeepsTheDiffAndAuditsDigestsOnly) {
   const TenantId t("acme");
   SeedTenant(t);
-  ExceptionCaseId id = OpenCase(t, Order(1, "10.00", "c"), "post_sales_order", "rejected",
-                                UnknownSku("SKU-404"));
+  ExceptionCaseId id =
+      OpenCase(t, Order(1, "10.00", "c"), "post_sales_order", "rejected", UnknownSku("SKU-404"));
   const TenantScope scope = TenantScope::ForSystem(t, "operator");
   auto before = EditablePayload(*store_, scope, id);
   ASSERT_TRUE(before.ok());
   const std::string patch =
       R"([{"op":"test","path":"/input/line_items/0/sku","value":"SKU-404"},
           {"op":"replace","path":"/input/line_items/0/sku","value":"SKU-1"}])";
-  EXPECT_EQ(EditAndRetryException(*store_, scope, id, R"([{"op":"replace","path":"/run","value":1}])", "")
-                .status()
-                .code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      EditAndRetryException(*store_, scope, id, R"([{"op":"replace","path":"/run","value":1}])", "")
+          .status()
+          .code(),
+      StatusCode::kInvalidArgument);
   EXPECT_EQ(EditAndRetryException(*store_, scope, id,
                                   R"([{"op":"test","path":"/input/email","value":"x"}])", "")
                 .status()
@@ -137,10 +138,10 @@ TEST_P(ExceptionActionsTest, EditAndRetryChangesTheRunInputKeepsTheDiffAndAudits
 TEST_P(ExceptionActionsTest, SkipMovesTheRunToTheNextStepOrCompletesItAndClosesTheCase) {
   const TenantId t("acme");
   SeedTenant(t);
-  ExceptionCaseId mid = OpenCase(t, Order(1, "10.00", "c"), "validate_order", "validation",
-                                 "no valid email");
-  ExceptionCaseId last = OpenCase(t, Order(2, "10.00", "c"), "post_sales_order", "rejected",
-                                  UnknownSku("SKU-1"));
+  ExceptionCaseId mid =
+      OpenCase(t, Order(1, "10.00", "c"), "validate_order", "validation", "no valid email");
+  ExceptionCaseId last =
+      OpenCase(t, Order(2, "10.00", "c"), "post_sales_order", "rejected", UnknownSku("SKU-1"));
   const TenantScope scope = TenantScope::ForSystem(t, "operator");
   EXPECT_EQ(SkipExceptionSteps(*store_, scope, {mid}, "").status().code(),
             StatusCode::kInvalidArgument);
@@ -162,8 +163,8 @@ TEST_P(ExceptionActionsTest, SkipMovesTheRunToTheNextStepOrCompletesItAndClosesT
 TEST_P(ExceptionActionsTest, CancelCancelsTheRunAndClosesTheCase) {
   const TenantId t("acme");
   SeedTenant(t);
-  ExceptionCaseId id = OpenCase(t, Order(1, "10.00", "c"), "post_sales_order", "rejected",
-                                UnknownSku("SKU-1"));
+  ExceptionCaseId id =
+      OpenCase(t, Order(1, "10.00", "c"), "post_sales_order", "rejected", UnknownSku("SKU-1"));
   const TenantScope scope = TenantScope::ForSystem(t, "operator");
   ASSERT_TRUE(CancelExceptionRuns(*store_, scope, {id}, "duplicate test order").ok());
   EXPECT_EQ(RunOf(t, id).state, store::RunState::kCancelled);

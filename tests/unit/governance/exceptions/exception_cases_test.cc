@@ -52,8 +52,8 @@ TEST_P(ExceptionCasesTest, ThreeHundredOrdersFailingOnOneUnknownSkuAreOneGroupWi
     expected_minor += cents;
     std::string total = std::to_string(cents / 100) + "." + (cents % 100 < 10 ? "0" : "") +
                         std::to_string(cents % 100);
-    OpenCase(t, Order(i, total, "cust-" + std::to_string(i % 120)), "post_sales_order",
-             "rejected", UnknownSku("SKU-404"), Policies());
+    OpenCase(t, Order(i, total, "cust-" + std::to_string(i % 120)), "post_sales_order", "rejected",
+             UnknownSku("SKU-404"), Policies());
   }
   OpenCase(t, Order(999, "5.00", "other"), "post_sales_order", "transient",
            "connection reset by peer", Policies());
@@ -111,10 +111,10 @@ TEST_P(ExceptionCasesTest, IntakeGivesSeverityTeamSlaClocksImpactAndAuditsTheOpe
   EXPECT_EQ(s->ack_due_at, opened + std::chrono::hours(4));
 
   InTxn([&](store::Txn& txn) -> Status {
-    GOVFLOW_ASSIGN_OR_RETURN(
-        auto rows, txn.sql().Query("SELECT action, details_json FROM audit_events WHERE "
-                                   "tenant_id = ? AND object_id = ?",
-                                   {t.value(), big.value()}));
+    GOVFLOW_ASSIGN_OR_RETURN(auto rows,
+                             txn.sql().Query("SELECT action, details_json FROM audit_events WHERE "
+                                             "tenant_id = ? AND object_id = ?",
+                                             {t.value(), big.value()}));
     EXPECT_EQ(rows.size(), 1u);
     EXPECT_EQ(rows[0].Text(0), "exception.open");
     EXPECT_NE(rows[0].Text(1).find("\"severity\":\"P1\""), std::string::npos);
@@ -126,16 +126,15 @@ TEST_P(ExceptionCasesTest, IntakeGivesSeverityTeamSlaClocksImpactAndAuditsTheOpe
 TEST_P(ExceptionCasesTest, TakingInTheSameCaseTwiceChangesNothing) {
   const TenantId t("acme");
   SeedTenant(t);
-  ExceptionCaseId id = OpenCase(t, Order(1, "10.00", "c1"), "post_sales_order", "rejected",
-                                UnknownSku("SKU-1"));
+  ExceptionCaseId id =
+      OpenCase(t, Order(1, "10.00", "c1"), "post_sales_order", "rejected", UnknownSku("SKU-1"));
   InTxn([&](store::Txn& txn) -> Status {
     GOVFLOW_ASSIGN_OR_RETURN(store::ExceptionCase c, txn.GetExceptionCase(t, id));
     GOVFLOW_ASSIGN_OR_RETURN(store::Run r, txn.GetRun(t, c.run));
     GOVFLOW_RETURN_IF_ERROR(OnExceptionOpened(txn, c, r, Policies()));
-    GOVFLOW_ASSIGN_OR_RETURN(auto rows,
-                             txn.sql().Query("SELECT COUNT(*) FROM audit_events WHERE "
-                                             "tenant_id = ? AND object_id = ?",
-                                             {t.value(), id.value()}));
+    GOVFLOW_ASSIGN_OR_RETURN(auto rows, txn.sql().Query("SELECT COUNT(*) FROM audit_events WHERE "
+                                                        "tenant_id = ? AND object_id = ?",
+                                                        {t.value(), id.value()}));
     EXPECT_EQ(rows[0].Int(0), 1);
     return Status::Ok();
   });
@@ -151,8 +150,8 @@ TEST_P(ExceptionCasesTest, ListSortsBySlaRiskOrImpactAndPagesWithACursor) {
                            "transient", "timeout " + std::to_string(i), Policies()));
     clock_.Advance(std::chrono::seconds(1));
   }
-  ExceptionCaseId urgent = OpenCase(t, Order(9, "900.00", "c"), "post_sales_order", "transient",
-                                    "reset", Policies());
+  ExceptionCaseId urgent =
+      OpenCase(t, Order(9, "900.00", "c"), "post_sales_order", "transient", "reset", Policies());
   const TenantScope scope = TenantScope::ForSystem(t, "test");
   CaseFilter f;
   f.limit = 4;
@@ -233,8 +232,8 @@ TEST_P(ExceptionCasesTest, TenantScopeCannotReadOrActOnAnotherTenantsCase) {
 TEST_P(ExceptionCasesTest, AcknowledgeAssignResolveMoveTheStateAndAreAudited) {
   const TenantId t("acme");
   SeedTenant(t);
-  ExceptionCaseId id = OpenCase(t, Order(1, "10.00", "c"), "post_sales_order", "rejected",
-                                UnknownSku("SKU-1"));
+  ExceptionCaseId id =
+      OpenCase(t, Order(1, "10.00", "c"), "post_sales_order", "rejected", UnknownSku("SKU-1"));
   const TenantScope scope = TenantScope::ForSystem(t, "operator");
   clock_.Advance(std::chrono::minutes(3));
   ASSERT_TRUE(Acknowledge(*store_, scope, {id}, "looking").ok());
@@ -282,10 +281,11 @@ TEST_P(ExceptionCasesTest, IntakeUsesTheTenantsPoliciesPublishedToProdElseThePar
                        {owner, kind, name, Sha256Hex(yaml), yaml})
               .status());
       return txn.sql()
-          .Execute("INSERT INTO document_environments (tenant_id, kind, name, env, version, "
-                   "content_hash, runtime_version, published_by, published_at) VALUES (?, ?, ?, "
-                   "?, 1, ?, NULL, 'b', 0)",
-                   {owner, kind, name, env, Sha256Hex(yaml)})
+          .Execute(
+              "INSERT INTO document_environments (tenant_id, kind, name, env, version, "
+              "content_hash, runtime_version, published_by, published_at) VALUES (?, ?, ?, "
+              "?, 1, ?, NULL, 'b', 0)",
+              {owner, kind, name, env, Sha256Hex(yaml)})
           .status();
     });
   };
@@ -298,8 +298,8 @@ TEST_P(ExceptionCasesTest, IntakeUsesTheTenantsPoliciesPublishedToProdElseThePar
   publish("_partner", "ownership", "own",
           "apiVersion: govflow/v1\nkind: OwnershipMap\nspec:\n  default_team: partner-noc\n",
           "prod");
-  ExceptionCaseId id = OpenCase(t, Order(1, "10.00", "c"), "post_sales_order", "transient",
-                                "reset", {}, /*load_published=*/true);
+  ExceptionCaseId id = OpenCase(t, Order(1, "10.00", "c"), "post_sales_order", "transient", "reset",
+                                {}, /*load_published=*/true);
   auto c = GetCase(*store_, TenantScope::ForSystem(t, "test"), id);
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->severity, "P1");

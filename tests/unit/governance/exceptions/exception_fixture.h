@@ -38,21 +38,21 @@ class ExceptionFixture : public GovernanceStoreTest {
   }
 
   static std::string Order(int n, std::string_view total, std::string_view customer) {
-    boost::json::object o{{"id", 1000 + n},
-                          {"name", "#" + std::to_string(1000 + n)},
-                          {"email", "c" + std::string(customer) + "@example.com"},
-                          {"currency", "EUR"},
-                          {"total_price", std::string(total)},
-                          {"customer", boost::json::object{{"id", std::string(customer)}}},
-                          {"line_items", boost::json::array{boost::json::object{
-                                             {"sku", "SKU-404"}, {"quantity", 1},
-                                             {"price", std::string(total)}}}}};
+    boost::json::object o{
+        {"id", 1000 + n},
+        {"name", "#" + std::to_string(1000 + n)},
+        {"email", "c" + std::string(customer) + "@example.com"},
+        {"currency", "EUR"},
+        {"total_price", std::string(total)},
+        {"customer", boost::json::object{{"id", std::string(customer)}}},
+        {"line_items", boost::json::array{boost::json::object{
+                           {"sku", "SKU-404"}, {"quantity", 1}, {"price", std::string(total)}}}}};
     return boost::json::serialize(o);
   }
 
   // A run failed at `step` with an open case, taken in under `policies`.
-  ExceptionCaseId OpenCase(const TenantId& tenant, const std::string& input_json,
-                           std::string step, std::string error_class, std::string message,
+  ExceptionCaseId OpenCase(const TenantId& tenant, const std::string& input_json, std::string step,
+                           std::string error_class, std::string message,
                            const governance::PolicySet& policies = {},
                            bool load_published = false) {
     const RunId run(NewUniqueId("run_"));

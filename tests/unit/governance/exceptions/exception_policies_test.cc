@@ -87,15 +87,16 @@ spec:
                    "'urgent'"),
             std::string::npos)
       << m;
-  EXPECT_NE(m.find("severity.yaml:13:7: unknown field 'colour' in rule 2"), std::string::npos)
-      << m;
+  EXPECT_NE(m.find("severity.yaml:13:7: unknown field 'colour' in rule 2"), std::string::npos) << m;
 }
 
 TEST(SeverityPolicyTest, RejectsAnotherKind) {
-  auto policy = ParseSeverityPolicy("apiVersion: govflow/v1\nkind: SlaPolicy\nspec: {}\n", "x.yaml");
+  auto policy =
+      ParseSeverityPolicy("apiVersion: govflow/v1\nkind: SlaPolicy\nspec: {}\n", "x.yaml");
   ASSERT_FALSE(policy.ok());
-  EXPECT_NE(policy.status().message().find("x.yaml:2:7: kind must be SeverityPolicy, got 'SlaPolicy'"),
-            std::string::npos)
+  EXPECT_NE(
+      policy.status().message().find("x.yaml:2:7: kind must be SeverityPolicy, got 'SlaPolicy'"),
+      std::string::npos)
       << policy.status().message();
 }
 
@@ -140,8 +141,7 @@ spec:
   ASSERT_FALSE(map.ok());
   const std::string& m = map.status().message();
   EXPECT_NE(m.find("ownership.yaml:6:7: rule 1: missing field 'team'"), std::string::npos) << m;
-  EXPECT_NE(m.find("ownership.yaml:7:22: rule 1: unknown error class 'rejectd'"),
-            std::string::npos)
+  EXPECT_NE(m.find("ownership.yaml:7:22: rule 1: unknown error class 'rejectd'"), std::string::npos)
       << m;
 }
 
@@ -265,7 +265,8 @@ TEST(ShippedTemplatesTest, TheBaselinePoliciesParse) {
   EXPECT_EQ(ownership->OwnerOf(f), "master-data");
   auto sla = ParseSlaPolicy(Template("sla.yaml"), "sla.yaml");
   ASSERT_TRUE(sla.ok()) << sla.status().message();
-  EXPECT_EQ(sla->For(Severity::kP2).acknowledge, FallbackSlaPolicy().For(Severity::kP2).acknowledge);
+  EXPECT_EQ(sla->For(Severity::kP2).acknowledge,
+            FallbackSlaPolicy().For(Severity::kP2).acknowledge);
   auto escalation = ParseEscalationPolicy(Template("escalation.yaml"), "escalation.yaml");
   ASSERT_TRUE(escalation.ok()) << escalation.status().message();
   ASSERT_NE(escalation->ChainFor(Severity::kP4, "order-desk"), nullptr);

@@ -1,9 +1,9 @@
 // JSON Patch (RFC 6902) application and the reviewable diff kept with payload edits.
+#include "governance/exceptions/json_patch.h"
+
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
-
-#include "governance/exceptions/json_patch.h"
 
 namespace govflow::governance::exceptions {
 namespace {
@@ -30,7 +30,8 @@ TEST(JsonPatchTest, RejectsAMissingPathAndAFailedTestNamingTheOperation) {
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().message(), "operation 0: path '/b' does not exist");
   auto test = ApplyJsonPatch(
-      doc, json::parse(R"([{"op":"add","path":"/b","value":2},{"op":"test","path":"/a","value":2}])"));
+      doc,
+      json::parse(R"([{"op":"add","path":"/b","value":2},{"op":"test","path":"/a","value":2}])"));
   ASSERT_FALSE(test.ok());
   EXPECT_EQ(test.status().message(), "operation 1: test failed at '/a'");
 }

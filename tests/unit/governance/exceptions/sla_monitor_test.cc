@@ -1,11 +1,12 @@
 // SLA escalation with a ManualClock: a breached clock escalates exactly at its deadline, level
 // by level, each level once (also after a restart), and stops once acknowledged / resolved.
+#include "governance/sla_monitor.h"
+
 #include <gtest/gtest.h>
 
 #include <mutex>
 
 #include "governance/exceptions/cases.h"
-#include "governance/sla_monitor.h"
 #include "unit/governance/exceptions/exception_fixture.h"
 
 namespace govflow::governance {
@@ -137,8 +138,8 @@ TEST_P(SlaMonitorTest, AFailedNoticeIsTriedAgainAndLaterLevelsWait) {
 TEST_P(SlaMonitorTest, StopsTheAcknowledgeClockOnAcknowledgementAndEverythingOnResolution) {
   const TenantId t("acme");
   SeedTenant(t);
-  ExceptionCaseId id = OpenCase(t, Order(1, "10.00", "c"), "post_sales_order", "transient",
-                                "reset", ChainPolicies());
+  ExceptionCaseId id = OpenCase(t, Order(1, "10.00", "c"), "post_sales_order", "transient", "reset",
+                                ChainPolicies());
   const TenantScope scope = TenantScope::ForSystem(t, "operator");
   clock_.Advance(std::chrono::hours(1));
   ASSERT_TRUE(exceptions::Acknowledge(*store_, scope, {id}, "on it").ok());
@@ -181,7 +182,8 @@ TEST_P(SlaMonitorTest, TakesInCasesTheRuntimeOpenedWithoutGovernance) {
   auto stats = RunDueEscalationsWithStats(*store_, clock_, notifier_);
   ASSERT_TRUE(stats.ok()) << stats.status().message();
   EXPECT_EQ(stats->cases_taken_in, 1);
-  auto c = exceptions::GetCase(*store_, TenantScope::ForSystem(t, "x"), ExceptionCaseId("exc_plain"));
+  auto c =
+      exceptions::GetCase(*store_, TenantScope::ForSystem(t, "x"), ExceptionCaseId("exc_plain"));
   ASSERT_TRUE(c.ok()) << c.status().message();
   EXPECT_EQ(c->root_cause_key, "unknown_item:SKU-2");
   EXPECT_EQ(c->order_value_minor, 2000);
