@@ -201,6 +201,9 @@ Result<std::vector<ExceptionCaseId>> Targets(Session& s, const ExceptionsArgs& a
     GOVFLOW_ASSIGN_OR_RETURN(auto members, gx::GroupMembers(*s.store, *s.scope, args.group, true));
     ids.insert(ids.end(), members.begin(), members.end());
   }
+  if (ids.empty() && !args.group.empty()) {
+    return NotFound("no unresolved case has root cause " + args.group);
+  }
   if (ids.empty()) return InvalidArgument("name case ids or --group ROOT_CAUSE_KEY");
   return ids;
 }
