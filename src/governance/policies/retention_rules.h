@@ -51,9 +51,6 @@ struct RetentionRule {
   SourceLocation location;  // the rule's position in the file
 };
 
-// What a condition's evaluation decided for one record.
-enum class RuleMatch { kMatched, kNotMatched, kError };
-
 struct RetentionRules {
   std::string file_name;
   std::string content_hash;  // hex SHA-256 of the YAML text
