@@ -274,6 +274,20 @@ TEST_P(ApiV1Test, SessionEndsAfterItsIdleTimeout) {
   EXPECT_EQ(Get("/api/v1/me", {"Cookie: " + s.cookie}).status, 401);
 }
 
+TEST_P(ApiV1Test, SessionEndsAtItsAbsoluteLifetimeEvenWhenActive) {
+  Session s = SignedIn("ana@acme.example", kAnaPassword);
+  const auto limits = api::v1::SessionLimits{};
+  auto elapsed = std::chrono::microseconds(0);
+  const auto step = limits.idle - std::chrono::minutes(1);
+  while (elapsed + step < limits.lifetime) {
+    clock_.Advance(step);
+    elapsed += step;
+    ASSERT_EQ(Get("/api/v1/me", {"Cookie: " + s.cookie}).status, 200) << "active session ended early";
+  }
+  clock_.Advance(limits.lifetime - elapsed + std::chrono::seconds(1));
+  EXPECT_EQ(Get("/api/v1/me", {"Cookie: " + s.cookie}).status, 401);
+}
+
 TEST_P(ApiV1Test, BearerTokenAuthenticatesAndNeedsNoCsrfToken) {
   TestResponse me = Get("/api/v1/me", {"Authorization: Bearer " + ana_token_});
   ASSERT_EQ(me.status, 200) << me.body;
