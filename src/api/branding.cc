@@ -138,7 +138,8 @@ std::string BrandingSource::Json() {
   } else {
     // Keep serving the last good brand; a typo must not unbrand every screen.
     error_ = normalised.status().message();
-    std::cerr << "govflow: " << path_.string() << ": " << error_ << " (keeping the previous branding)\n";
+    std::cerr << "govflow: " << path_.string() << ": " << error_
+              << " (keeping the previous branding)\n";
   }
   return json_;
 }

@@ -88,8 +88,10 @@ StaticFiles::StaticFiles(const fs::path& root) {
 
 HttpResponse StaticFiles::Serve(const HttpRequest& request) const {
   if (request.method != "GET" && request.method != "HEAD") {
-    return Problem(405).Detail("static files are read-only").ToResponse().WithHeader("Allow",
-                                                                                      "GET, HEAD");
+    return Problem(405)
+        .Detail("static files are read-only")
+        .ToResponse()
+        .WithHeader("Allow", "GET, HEAD");
   }
   std::vector<std::string> segments;
   if (!SafeSegments(request.path, segments)) {
@@ -100,7 +102,8 @@ HttpResponse StaticFiles::Serve(const HttpRequest& request) const {
   std::error_code ec;
   if (segments.empty() || fs::is_directory(file, ec)) file /= kIndex;
   if (!fs::is_regular_file(file, ec)) {
-    const bool looks_like_file = !segments.empty() && segments.back().find('.') != std::string::npos;
+    const bool looks_like_file =
+        !segments.empty() && segments.back().find('.') != std::string::npos;
     if (looks_like_file) return Problem(404).Detail("no such file").ToResponse();
     return File(root_ / kIndex, /*is_index=*/true);  // a console route: the app decides
   }

@@ -80,8 +80,8 @@ int RunServe(const ServeArgs& args) {
   options.jobs.checkpoints = std::min(jobs, options.jobs.checkpoints);
   options.jobs.retention = std::chrono::seconds(args.retention_s);
   store::Store& store_ref = **store;
-  options.mount_http = [&store_ref, console = ConsoleOptionsFor(args)](
-                           std::shared_ptr<api::Router> router) {
+  options.mount_http = [&store_ref,
+                        console = ConsoleOptionsFor(args)](std::shared_ptr<api::Router> router) {
     return api::v1::MountConsole(std::move(router), store_ref, SystemClock::Get(), console);
   };
   auto engine = Engine::Start(**store, *key, options);

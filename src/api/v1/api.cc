@@ -139,16 +139,31 @@ HttpResponse Unauthenticated(std::string detail) {
 HttpResponse FromStatus(const Status& status, std::string_view field = {}) {
   int code = 500;
   switch (status.code()) {
-    case StatusCode::kInvalidArgument: code = 400; break;
-    case StatusCode::kUnauthenticated: code = 401; break;
-    case StatusCode::kPermissionDenied: code = 403; break;
-    case StatusCode::kNotFound: code = 404; break;
+    case StatusCode::kInvalidArgument:
+      code = 400;
+      break;
+    case StatusCode::kUnauthenticated:
+      code = 401;
+      break;
+    case StatusCode::kPermissionDenied:
+      code = 403;
+      break;
+    case StatusCode::kNotFound:
+      code = 404;
+      break;
     case StatusCode::kAlreadyExists:
     case StatusCode::kFailedPrecondition:
-    case StatusCode::kAborted: code = 409; break;
-    case StatusCode::kResourceExhausted: code = 429; break;
-    case StatusCode::kUnavailable: code = 503; break;
-    default: break;
+    case StatusCode::kAborted:
+      code = 409;
+      break;
+    case StatusCode::kResourceExhausted:
+      code = 429;
+      break;
+    case StatusCode::kUnavailable:
+      code = 503;
+      break;
+    default:
+      break;
   }
   if (code == 500) {
     std::cerr << "govflow api: " << status.message() << "\n";
@@ -245,7 +260,8 @@ Result<Api::Impl::Caller> Api::Impl::Authenticate(const HttpRequest& request) {
   }
   const std::string token = CookieValue(request, kSessionCookie);
   if (token.empty()) {
-    return Status(StatusCode::kUnauthenticated, "sign in first (no session cookie or bearer token)");
+    return Status(StatusCode::kUnauthenticated,
+                  "sign in first (no session cookie or bearer token)");
   }
   GOVFLOW_ASSIGN_OR_RETURN(SessionInfo session, sessions_.Lookup(token));
   Result<Principal> principal = access_.PrincipalForEmail(session.email);
@@ -334,9 +350,9 @@ int64_t Api::Impl::LoginRetryAfter(std::string_view remote_address) {
 }
 
 std::string Api::Impl::SessionCookie(std::string_view value, int64_t max_age_seconds) const {
-  std::string cookie = std::string(kSessionCookie) + "=" + std::string(value) +
-                       "; HttpOnly; SameSite=Strict; Path=/; Max-Age=" +
-                       std::to_string(max_age_seconds);
+  std::string cookie =
+      std::string(kSessionCookie) + "=" + std::string(value) +
+      "; HttpOnly; SameSite=Strict; Path=/; Max-Age=" + std::to_string(max_age_seconds);
   if (options_.secure_cookies) cookie += "; Secure";
   return cookie;
 }
@@ -376,7 +392,8 @@ HttpResponse Api::Impl::CreateSession(const Context& ctx) {
                     {"display_name", principal->display_name}};
   HttpResponse response = JsonResponse(
       200, json::object{{"user", std::move(user)}, {"csrf_token", session->csrf_token}});
-  const auto lifetime = std::chrono::duration_cast<std::chrono::seconds>(options_.sessions.lifetime);
+  const auto lifetime =
+      std::chrono::duration_cast<std::chrono::seconds>(options_.sessions.lifetime);
   response.headers.Add("Set-Cookie", SessionCookie(session->token, lifetime.count()));
   return response;
 }
@@ -473,10 +490,14 @@ HttpResponse Api::Impl::ListExceptions(const Context& ctx) {
     }
   }
   if (auto sort = ctx.request.QueryParam("sort")) {
-    if (*sort == "sla_risk") filter.sort = ex::CaseSort::kSlaRisk;
-    else if (*sort == "business_impact") filter.sort = ex::CaseSort::kBusinessImpact;
-    else if (*sort == "oldest") filter.sort = ex::CaseSort::kOldest;
-    else return FieldProblem("sort", "one of sla_risk, business_impact, oldest");
+    if (*sort == "sla_risk")
+      filter.sort = ex::CaseSort::kSlaRisk;
+    else if (*sort == "business_impact")
+      filter.sort = ex::CaseSort::kBusinessImpact;
+    else if (*sort == "oldest")
+      filter.sort = ex::CaseSort::kOldest;
+    else
+      return FieldProblem("sort", "one of sla_risk, business_impact, oldest");
   }
   Result<ex::CasePage> page = ex::ListCases(store_, *ctx.scope, filter);
   if (!page.ok()) {
@@ -506,8 +527,8 @@ HttpResponse Api::Impl::ListExceptions(const Context& ctx) {
         {"updated_at", FormatTime(c.exception.updated_at)},
     });
   }
-  return JsonResponse(200, json::object{{"items", std::move(items)},
-                                        {"next_cursor", page->next_cursor}});
+  return JsonResponse(
+      200, json::object{{"items", std::move(items)}, {"next_cursor", page->next_cursor}});
 }
 
 HttpResponse Api::Impl::ListApprovals(const Context& ctx) {
@@ -527,7 +548,8 @@ HttpResponse Api::Impl::ListApprovals(const Context& ctx) {
   }
   if (auto type = ctx.request.QueryParam("subject_type")) filter.subject_type = std::string(*type);
   if (auto mine = ctx.request.QueryParam("decidable_by_me")) {
-    if (*mine != "true" && *mine != "false") return FieldProblem("decidable_by_me", "true or false");
+    if (*mine != "true" && *mine != "false")
+      return FieldProblem("decidable_by_me", "true or false");
     filter.decidable_by_me = *mine == "true";
   }
   const std::string cursor(ctx.request.QueryParam("cursor").value_or(""));
@@ -544,7 +566,8 @@ HttpResponse Api::Impl::ListApprovals(const Context& ctx) {
     json::array roles;
     for (const std::string& r : t.request.required_roles) roles.emplace_back(r);
     boost::system::error_code ec;
-    json::value changes = json::parse(t.request.changes_json.empty() ? "{}" : t.request.changes_json, ec);
+    json::value changes =
+        json::parse(t.request.changes_json.empty() ? "{}" : t.request.changes_json, ec);
     if (ec) changes = json::object();
     items.emplace_back(json::object{
         {"id", t.id},
@@ -563,8 +586,8 @@ HttpResponse Api::Impl::ListApprovals(const Context& ctx) {
         {"updated_at", FormatTime(t.updated_at)},
     });
   }
-  return JsonResponse(200, json::object{{"items", std::move(items)},
-                                        {"next_cursor", page->next_cursor}});
+  return JsonResponse(
+      200, json::object{{"items", std::move(items)}, {"next_cursor", page->next_cursor}});
 }
 
 // ---- Api ---------------------------------------------------------------------------------------

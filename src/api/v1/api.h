@@ -31,7 +31,7 @@ enum class Access {
 
 struct RouteSpec {
   std::string_view method;
-  std::string_view pattern;    // full path, e.g. "/api/v1/tenants/{tenant}/exceptions"
+  std::string_view pattern;  // full path, e.g. "/api/v1/tenants/{tenant}/exceptions"
   Access access;
   std::string_view permission;  // "" for public or authenticated-only routes
   std::string_view summary;

@@ -34,10 +34,11 @@ Result<NewSession> SessionStore::Create(const std::string& user_id) {
   session.expires_at = now + limits_.lifetime;
   GOVFLOW_RETURN_IF_ERROR(store_.Transact([&](store::Txn& txn) -> Status {
     return txn.sql()
-        .Execute("INSERT INTO api_sessions (token_hash, user_id, csrf_token, created_at, "
-                 "expires_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?)",
-                 {Sha256Hex(session.token), user_id, session.csrf_token, Micros(now),
-                  Micros(session.expires_at), Micros(now)})
+        .Execute(
+            "INSERT INTO api_sessions (token_hash, user_id, csrf_token, created_at, "
+            "expires_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?)",
+            {Sha256Hex(session.token), user_id, session.csrf_token, Micros(now),
+             Micros(session.expires_at), Micros(now)})
         .status();
   }));
   return session;

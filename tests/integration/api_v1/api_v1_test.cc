@@ -60,9 +60,9 @@ class ApiV1Test : public GovernanceStoreTest {
     GovernanceStoreTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
     if (temp_dir_.empty()) {
-      temp_dir_ = std::filesystem::temp_directory_path() /
-                  ("govflow-apiv1-" + std::to_string(::getpid()) + "-" +
-                   std::to_string(std::random_device{}()));
+      temp_dir_ =
+          std::filesystem::temp_directory_path() / ("govflow-apiv1-" + std::to_string(::getpid()) +
+                                                    "-" + std::to_string(std::random_device{}()));
     }
     web_root_ = temp_dir_ / "web";
     WriteFile(web_root_ / "index.html", "<!doctype html><title>console</title>");
@@ -72,17 +72,17 @@ class ApiV1Test : public GovernanceStoreTest {
     branding_file_ = temp_dir_ / "branding.json";
 
     InTxn([&](store::Txn& txn) -> Status {
-      GOVFLOW_ASSIGN_OR_RETURN(auto init,
-                               gov::InitPartner(txn, {"northwind", "Northwind", "lee@nw.example",
-                                                      "Lee", kLeePassword}));
+      GOVFLOW_ASSIGN_OR_RETURN(
+          auto init,
+          gov::InitPartner(txn, {"northwind", "Northwind", "lee@nw.example", "Lee", kLeePassword}));
       lee_ = init.admin_user_id;
       const auto partner = gov::PartnerScope::ForSystem("test");
       GOVFLOW_RETURN_IF_ERROR(gov::CreateTenant(txn, partner, TenantId("acme"), "Acme Retail"));
       GOVFLOW_RETURN_IF_ERROR(gov::CreateTenant(txn, partner, TenantId("globex"), "Globex"));
-      GOVFLOW_ASSIGN_OR_RETURN(ana_,
-                               gov::CreateUser(txn, partner, {"ana@acme.example", "Ana", kAnaPassword}));
-      GOVFLOW_ASSIGN_OR_RETURN(gus_,
-                               gov::CreateUser(txn, partner, {"gus@globex.example", "Gus", kGusPassword}));
+      GOVFLOW_ASSIGN_OR_RETURN(
+          ana_, gov::CreateUser(txn, partner, {"ana@acme.example", "Ana", kAnaPassword}));
+      GOVFLOW_ASSIGN_OR_RETURN(
+          gus_, gov::CreateUser(txn, partner, {"gus@globex.example", "Gus", kGusPassword}));
       const auto acme = gov::TenantScope::ForSystem(TenantId("acme"), "test");
       const auto globex = gov::TenantScope::ForSystem(TenantId("globex"), "test");
       GOVFLOW_RETURN_IF_ERROR(gov::GrantTenantRole(txn, acme, ana_, "tenant_admin"));
@@ -198,8 +198,8 @@ TEST_P(ApiV1Test, WrongPasswordGets401ProblemJsonAndNoCookie) {
 }
 
 TEST_P(ApiV1Test, MissingPasswordIs400NamingTheField) {
-  TestResponse r = Fetch(server_->port(), "POST", "/api/v1/session", {},
-                         Json({{"email", "ana@acme.example"}}));
+  TestResponse r =
+      Fetch(server_->port(), "POST", "/api/v1/session", {}, Json({{"email", "ana@acme.example"}}));
   EXPECT_EQ(r.status, 400);
   json::value v = Parse(r.body);
   ASSERT_TRUE(v.is_object()) << r.body;
@@ -282,7 +282,8 @@ TEST_P(ApiV1Test, SessionEndsAtItsAbsoluteLifetimeEvenWhenActive) {
   while (elapsed + step < limits.lifetime) {
     clock_.Advance(step);
     elapsed += step;
-    ASSERT_EQ(Get("/api/v1/me", {"Cookie: " + s.cookie}).status, 200) << "active session ended early";
+    ASSERT_EQ(Get("/api/v1/me", {"Cookie: " + s.cookie}).status, 200)
+        << "active session ended early";
   }
   clock_.Advance(limits.lifetime - elapsed + std::chrono::seconds(1));
   EXPECT_EQ(Get("/api/v1/me", {"Cookie: " + s.cookie}).status, 401);
@@ -296,8 +297,8 @@ TEST_P(ApiV1Test, BearerTokenAuthenticatesAndNeedsNoCsrfToken) {
             200);
   Session s = SignedIn("ana@acme.example", kAnaPassword);
   // A change with the token and no CSRF header: accepted, and it ends the user's sessions.
-  TestResponse out = Fetch(server_->port(), "DELETE", "/api/v1/sessions",
-                           {"Authorization: Bearer " + ana_token_});
+  TestResponse out =
+      Fetch(server_->port(), "DELETE", "/api/v1/sessions", {"Authorization: Bearer " + ana_token_});
   EXPECT_EQ(out.status, 204) << out.body;
   EXPECT_EQ(Get("/api/v1/me", {"Cookie: " + s.cookie}).status, 401);
   EXPECT_EQ(Get("/api/v1/me", {"Authorization: Bearer gft_not-a-real-token"}).status, 401);
@@ -317,9 +318,10 @@ TEST_P(ApiV1Test, EveryNonPublicRouteWithoutCredentialsGets401) {
   for (const api::v1::RouteSpec& route : api::v1::Routes()) {
     if (route.access == Access::kPublic) continue;
     const std::string target = Target(route, "acme");
-    for (const std::vector<std::string>& creds :
-         {std::vector<std::string>{}, {"Cookie: session=" + std::string(64, '0')},
-          {"Authorization: Bearer gft_unknown"}, {"Authorization: Basic YTpi"}}) {
+    for (const std::vector<std::string>& creds : {std::vector<std::string>{},
+                                                  {"Cookie: session=" + std::string(64, '0')},
+                                                  {"Authorization: Bearer gft_unknown"},
+                                                  {"Authorization: Basic YTpi"}}) {
       TestResponse r = Fetch(server_->port(), std::string(route.method), target, creds);
       EXPECT_EQ(r.status, 401) << route.method << " " << target << " " << r.body;
       EXPECT_EQ(r.Header("Content-Type"), "application/problem+json");
@@ -360,7 +362,8 @@ TEST_P(ApiV1Test, TenantTokenDoesNotReachItsUsersOtherTenant) {
     return gov::GrantTenantRole(txn, gov::TenantScope::ForSystem(TenantId("globex"), "test"), ana_,
                                 "tenant_admin");
   });
-  TestResponse r = Get("/api/v1/tenants/globex/exceptions", {"Authorization: Bearer " + ana_token_});
+  TestResponse r =
+      Get("/api/v1/tenants/globex/exceptions", {"Authorization: Bearer " + ana_token_});
   EXPECT_TRUE(r.status == 403 || r.status == 404) << r.status;
   Session s = SignedIn("ana@acme.example", kAnaPassword);
   EXPECT_EQ(Get("/api/v1/tenants/globex/exceptions", {"Cookie: " + s.cookie}).status, 200);
@@ -404,7 +407,8 @@ TEST_P(ApiV1Test, ApprovalsArePagedByCursor) {
   EXPECT_EQ(p2.at("items").at(0).at("subject_id").as_string(), "chg-2");
   EXPECT_EQ(p2.at("next_cursor").as_string(), "");
   // Globex sees none of them.
-  TestResponse globex = Get("/api/v1/tenants/globex/approvals", {"Authorization: Bearer " + gus_token_});
+  TestResponse globex =
+      Get("/api/v1/tenants/globex/approvals", {"Authorization: Bearer " + gus_token_});
   ASSERT_EQ(globex.status, 200);
   EXPECT_EQ(Parse(globex.body).at("items").as_array().size(), 0u);
 }
@@ -452,10 +456,9 @@ TEST_P(ApiV1Test, ServesTheConsoleWithCachingRulesAndSpaFallback) {
 
 TEST_P(ApiV1Test, RefusesPathTraversalOutOfTheWebRoot) {
   std::filesystem::create_symlink(temp_dir_ / "secret.txt", web_root_ / "link.txt");
-  for (const char* target :
-       {"/../secret.txt", "/%2e%2e/secret.txt", "/assets/..%2f..%2fsecret.txt",
-        "/assets/%2e%2e/%2e%2e/secret.txt", "/..%5csecret.txt", "/link.txt", "/.%2e/secret.txt",
-        "//../secret.txt"}) {
+  for (const char* target : {"/../secret.txt", "/%2e%2e/secret.txt", "/assets/..%2f..%2fsecret.txt",
+                             "/assets/%2e%2e/%2e%2e/secret.txt", "/..%5csecret.txt", "/link.txt",
+                             "/.%2e/secret.txt", "//../secret.txt"}) {
     TestResponse r = Get(target);
     EXPECT_NE(r.status, 200) << target;
     EXPECT_EQ(r.body.find("TOP-SECRET"), std::string::npos) << target;
@@ -470,9 +473,8 @@ TEST_P(ApiV1Test, BrandingIsNeutralWithoutAFileAndFollowsTheFileWhenItChanges) {
   EXPECT_EQ(Parse(neutral.body).at("product_name").as_string(), "Console");
   EXPECT_EQ(neutral.body.find("ovflow"), std::string::npos);
 
-  WriteFile(branding_file_,
-            R"({"product_name":"Northwind Ops","colors":{"primary":"#0a7d4f"},)"
-            R"("support":{"email":"help@northwind.example"}})");
+  WriteFile(branding_file_, R"({"product_name":"Northwind Ops","colors":{"primary":"#0a7d4f"},)"
+                            R"("support":{"email":"help@northwind.example"}})");
   json::value v = Parse(Get("/api/v1/branding").body);
   EXPECT_EQ(v.at("product_name").as_string(), "Northwind Ops");
   EXPECT_EQ(v.at("colors").at("primary").as_string(), "#0a7d4f");
@@ -482,7 +484,8 @@ TEST_P(ApiV1Test, BrandingIsNeutralWithoutAFileAndFollowsTheFileWhenItChanges) {
             "Northwind Operations Hub");
 
   // An invalid file keeps the last good brand rather than unbranding every screen.
-  WriteFile(branding_file_, R"j({"product_name":"X","colors":{"primary":"red; background:url(x)"}})j");
+  WriteFile(branding_file_,
+            R"j({"product_name":"X","colors":{"primary":"red; background:url(x)"}})j");
   EXPECT_EQ(Parse(Get("/api/v1/branding").body).at("product_name").as_string(),
             "Northwind Operations Hub");
 }

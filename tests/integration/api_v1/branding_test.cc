@@ -1,8 +1,9 @@
 // The branding document's rules (api/branding.h): what a partner may put in branding.json and
 // what is refused, naming the member; and the console's content types (api/static_files.h).
+#include "api/branding.h"
+
 #include <gtest/gtest.h>
 
-#include "api/branding.h"
 #include "api/static_files.h"
 
 namespace govflow::api {

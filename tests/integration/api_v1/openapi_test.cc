@@ -2,9 +2,8 @@
 // is documented with its method, path and permission (x-permission), public routes say
 // `security: []`, and the description holds no route the server does not have.
 #include <gtest/gtest.h>
-#include <yaml-cpp/yaml.h>
-
 #include <unistd.h>
+#include <yaml-cpp/yaml.h>
 
 #include <filesystem>
 #include <map>
@@ -78,8 +77,8 @@ TEST(OpenApiParity, DescribesNoRouteTheServerLacks) {
 
 // The table is what the server serves: AddRoutes registers exactly these routes, once each.
 TEST(OpenApiParity, RouterServesExactlyTheTable) {
-  const std::filesystem::path dir = std::filesystem::temp_directory_path() /
-                                    ("govflow-openapi-" + std::to_string(::getpid()));
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("govflow-openapi-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   store::StoreOptions options;
   options.url = "sqlite://" + (dir / "govflow.db").string();
