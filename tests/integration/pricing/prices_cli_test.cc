@@ -69,9 +69,8 @@ TEST_F(PricesCliTest, PromotionWaitsForThePricingManagerThenReachesTheStorefront
            "        shop_url: "
         << shop_->shop_url() << "\n        access_token: shpat_cli\n";
   }
+  // apply seeds the tenant's default approver roles, pricing_manager among them.
   MustRun({"apply", "-f", config.string()});
-  MustRun({"roles", "create", "--as", "admin@nw.test", "--tenant", "acme", "pricing_manager",
-           "--permissions", "tenants.read", "approvals.read", "approvals.decide"});
   MustRun({"users", "create", "--as", "admin@nw.test", "olivia@acme.test", "--tenant", "acme",
            "--role", "operator"});
   MustRun({"users", "create", "--as", "admin@nw.test", "pam@acme.test", "--tenant", "acme",
