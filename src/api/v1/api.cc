@@ -365,6 +365,12 @@ HttpResponse Api::Impl::CreateSession(const Context& ctx) {
         .ToResponse()
         .WithHeader("Retry-After", std::to_string(wait));
   }
+  // JSON only: a cross-site HTML form cannot send it without a CORS preflight, so another site
+  // cannot sign a visitor in to an account of its choosing (login CSRF).
+  const std::string_view type = ctx.request.Header("Content-Type").value_or("");
+  if (!type.starts_with("application/json")) {
+    return FieldProblem("Content-Type", "must be application/json", 415);
+  }
   boost::system::error_code ec;
   json::value body = json::parse(ctx.request.body, ec);
   if (ec || !body.is_object()) return FieldProblem("(body)", "must be a JSON object");
@@ -405,14 +411,15 @@ HttpResponse Api::Impl::DeleteSession(const Context& ctx) {
     return FieldProblem("Authorization",
                         "API tokens have no session to end; revoke the token instead", 400);
   }
-  if (Status s = sessions_.End(ctx.session_token); !s.ok()) return FromStatus(s);
+  if (Status s = sessions_.End(ctx.session_token, ctx.principal->actor.id); !s.ok())
+    return FromStatus(s);
   HttpResponse response = HttpResponse::Empty(204);
   response.headers.Add("Set-Cookie", SessionCookie("", 0));
   return response;
 }
 
 HttpResponse Api::Impl::DeleteAllSessions(const Context& ctx) {
-  Result<int64_t> ended = sessions_.EndAllOf(ctx.principal->user_id);
+  Result<int64_t> ended = sessions_.EndAllOf(ctx.principal->user_id, ctx.principal->actor.id);
   if (!ended.ok()) return FromStatus(ended.status());
   HttpResponse response = HttpResponse::Empty(204);
   if (!ctx.session_token.empty()) response.headers.Add("Set-Cookie", SessionCookie("", 0));

@@ -3,6 +3,8 @@
 #include <sodium.h>
 
 #include "base/canonical_json.h"
+#include "governance/access.h"
+#include "governance/audit.h"
 
 namespace govflow::api::v1 {
 namespace {
@@ -12,6 +14,18 @@ int64_t Micros(TimePoint t) {
 }
 
 constexpr int64_t kLastSeenGranularityUs = 60'000'000;
+
+// Session events go to the partner chain: a session belongs to a person, not to one tenant.
+Status Audit(store::Txn& txn, const std::string& actor, std::string_view action,
+             const std::string& user_id, std::string details_json) {
+  governance::AuditRecord rec{.actor = actor,
+                              .action = std::string(action),
+                              .object_type = "user",
+                              .object_id = user_id,
+                              .details_json = std::move(details_json)};
+  return governance::AppendAudit(txn, TenantId(std::string(governance::kPartnerAuditChain)), rec)
+      .status();
+}
 
 }  // namespace
 
@@ -33,13 +47,21 @@ Result<NewSession> SessionStore::Create(const std::string& user_id) {
   const TimePoint now = clock_.Now();
   session.expires_at = now + limits_.lifetime;
   GOVFLOW_RETURN_IF_ERROR(store_.Transact([&](store::Txn& txn) -> Status {
-    return txn.sql()
-        .Execute(
-            "INSERT INTO api_sessions (token_hash, user_id, csrf_token, created_at, "
-            "expires_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?)",
-            {Sha256Hex(session.token), user_id, session.csrf_token, Micros(now),
-             Micros(session.expires_at), Micros(now)})
-        .status();
+    GOVFLOW_RETURN_IF_ERROR(
+        txn.sql()
+            .Execute("DELETE FROM api_sessions WHERE user_id = ? AND (expires_at <= ? OR "
+                     "last_seen_at <= ?)",
+                     {user_id, Micros(now), Micros(now) - limits_.idle.count()})
+            .status());
+    GOVFLOW_RETURN_IF_ERROR(
+        txn.sql()
+            .Execute("INSERT INTO api_sessions (token_hash, user_id, csrf_token, created_at, "
+                     "expires_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?)",
+                     {Sha256Hex(session.token), user_id, session.csrf_token, Micros(now),
+                      Micros(session.expires_at), Micros(now)})
+            .status());
+    return Audit(txn, "user:" + user_id, "session.start", user_id,
+                 "{\"expires_at_us\":" + std::to_string(Micros(session.expires_at)) + "}");
   }));
   return session;
 }
@@ -80,19 +102,26 @@ Result<SessionInfo> SessionStore::Lookup(std::string_view token) {
   return info;
 }
 
-Status SessionStore::End(std::string_view token) {
+Status SessionStore::End(std::string_view token, const std::string& actor) {
   const std::string hash = Sha256Hex(token);
   return store_.Transact([&](store::Txn& txn) -> Status {
-    return txn.sql().Execute("DELETE FROM api_sessions WHERE token_hash = ?", {hash}).status();
+    GOVFLOW_ASSIGN_OR_RETURN(
+        store::sql::Rows rows,
+        txn.sql().Query("SELECT user_id FROM api_sessions WHERE token_hash = ?", {hash}));
+    if (rows.empty()) return Status::Ok();
+    GOVFLOW_RETURN_IF_ERROR(
+        txn.sql().Execute("DELETE FROM api_sessions WHERE token_hash = ?", {hash}).status());
+    return Audit(txn, actor, "session.end", rows[0].Text(0), "");
   });
 }
 
-Result<int64_t> SessionStore::EndAllOf(const std::string& user_id) {
+Result<int64_t> SessionStore::EndAllOf(const std::string& user_id, const std::string& actor) {
   int64_t ended = 0;
   GOVFLOW_RETURN_IF_ERROR(store_.Transact([&](store::Txn& txn) -> Status {
     GOVFLOW_ASSIGN_OR_RETURN(
         ended, txn.sql().Execute("DELETE FROM api_sessions WHERE user_id = ?", {user_id}));
-    return Status::Ok();
+    return Audit(txn, actor, "session.end_all", user_id,
+                 "{\"ended\":" + std::to_string(ended) + "}");
   }));
   return ended;
 }

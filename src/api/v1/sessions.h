@@ -1,7 +1,9 @@
 // Console sign-in sessions, stored hashed in the store (table api_sessions, migration 0011): the
 // browser holds a random token in an HttpOnly cookie; the store holds its SHA-256, the user, the
 // CSRF token the browser must echo on every change, and the session's absolute and idle limits.
-// Thread-safe (every call runs its own store transaction).
+// Starting and ending sessions is audited in the partner chain (governance::kPartnerAuditChain),
+// in the same transaction; the trail never holds a token or its hash. Thread-safe (every call runs
+// its own store transaction).
 #pragma once
 
 #include <chrono>
@@ -36,15 +38,18 @@ class SessionStore {
  public:
   SessionStore(store::Store& store, const Clock& clock, SessionLimits limits = {});
 
-  // Opens a session for `user_id`.
+  // Opens a session for `user_id` (audited as session.start), and drops that user's expired
+  // sessions.
   Result<NewSession> Create(const std::string& user_id);
   // The live session of a cookie token: kUnauthenticated when unknown, expired or idle too long
   // (an expired row is deleted). Refreshes last_seen_at (at most once a minute).
   Result<SessionInfo> Lookup(std::string_view token);
-  // Ends one session (no error when it is already gone).
-  Status End(std::string_view token);
-  // Ends every session of a user ("sign out everywhere"); returns how many ended.
-  Result<int64_t> EndAllOf(const std::string& user_id);
+  // Ends one session (no error when it is already gone); audited as session.end by `actor`
+  // ("user:<id>").
+  Status End(std::string_view token, const std::string& actor);
+  // Ends every session of a user ("sign out everywhere"; audited as session.end_all by `actor`,
+  // "user:<id>" or "token:<id>"); returns how many ended.
+  Result<int64_t> EndAllOf(const std::string& user_id, const std::string& actor);
 
  private:
   store::Store& store_;

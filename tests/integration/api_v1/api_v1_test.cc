@@ -16,6 +16,7 @@
 #include "api/v1/console.h"
 #include "governance/access.h"
 #include "governance/approvals.h"
+#include "governance/audit.h"
 #include "governance/directory.h"
 #include "integration/api_v1/http_client.h"
 #include "unit/governance/governance_store_test.h"
@@ -183,8 +184,9 @@ TEST_P(ApiV1Test, SessionCookieIsSecureWhenTlsIsOn) {
   ASSERT_TRUE(handler.ok());
   auto server = api::HttpServer::Start({}, *handler);
   ASSERT_TRUE(server.ok());
-  TestResponse r = Fetch((*server)->port(), "POST", "/api/v1/session", {},
-                         Json({{"email", "ana@acme.example"}, {"password", kAnaPassword}}));
+  TestResponse r =
+      Fetch((*server)->port(), "POST", "/api/v1/session", {"Content-Type: application/json"},
+            Json({{"email", "ana@acme.example"}, {"password", kAnaPassword}}));
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_NE(r.Header("Set-Cookie").find("; Secure"), std::string::npos) << r.Header("Set-Cookie");
 }
@@ -198,12 +200,51 @@ TEST_P(ApiV1Test, WrongPasswordGets401ProblemJsonAndNoCookie) {
 }
 
 TEST_P(ApiV1Test, MissingPasswordIs400NamingTheField) {
-  TestResponse r =
-      Fetch(server_->port(), "POST", "/api/v1/session", {}, Json({{"email", "ana@acme.example"}}));
+  TestResponse r = Fetch(server_->port(), "POST", "/api/v1/session",
+                         {"Content-Type: application/json"}, Json({{"email", "ana@acme.example"}}));
   EXPECT_EQ(r.status, 400);
   json::value v = Parse(r.body);
   ASSERT_TRUE(v.is_object()) << r.body;
   EXPECT_EQ(v.at("invalid-params").at(0).at("name").as_string(), "password");
+}
+
+TEST_P(ApiV1Test, SignInAcceptsOnlyJsonSoCrossSiteFormsCannotSignAnyoneIn) {
+  TestResponse r = Fetch(server_->port(), "POST", "/api/v1/session",
+                         {"Content-Type: application/x-www-form-urlencoded"},
+                         "email=ana%40acme.example&password=ana-password-123");
+  EXPECT_EQ(r.status, 415) << r.body;
+  EXPECT_EQ(r.Header("Set-Cookie"), "");
+  EXPECT_NE(r.body.find("Content-Type"), std::string::npos) << r.body;
+}
+
+TEST_P(ApiV1Test, SessionStartAndEndAreAuditedInThePartnerChainWithoutTheToken) {
+  Session s = SignedIn("ana@acme.example", kAnaPassword);
+  ASSERT_EQ(Fetch(server_->port(), "DELETE", "/api/v1/session",
+                  {"Cookie: " + s.cookie, "X-CSRF-Token: " + s.csrf})
+                .status,
+            204);
+  ASSERT_EQ(
+      Fetch(server_->port(), "DELETE", "/api/v1/sessions", {"Authorization: Bearer " + ana_token_})
+          .status,
+      204);
+  std::vector<std::string> actions;
+  InTxn([&](store::Txn& txn) -> Status {
+    GOVFLOW_ASSIGN_OR_RETURN(
+        auto events, gov::ReadStoredAuditEvents(txn, TenantId(std::string(gov::kPartnerAuditChain)),
+                                                1, 0, 1000));
+    for (const auto& e : events) {
+      if (!e.record.action.starts_with("session.")) continue;
+      actions.push_back(e.record.action + " " + e.record.actor + " " + e.record.object_id);
+      const std::string all = e.record.details_json + e.record.reason + e.record.object_id;
+      EXPECT_EQ(all.find(s.cookie.substr(8)), std::string::npos) << "the token leaked";
+      EXPECT_EQ(all.find(s.csrf), std::string::npos) << "the CSRF token leaked";
+    }
+    return Status::Ok();
+  });
+  ASSERT_EQ(actions.size(), 3u);
+  EXPECT_EQ(actions[0], "session.start user:" + ana_ + " " + ana_);
+  EXPECT_EQ(actions[1], "session.end user:" + ana_ + " " + ana_);
+  EXPECT_TRUE(actions[2].starts_with("session.end_all token:")) << actions[2];
 }
 
 TEST_P(ApiV1Test, LocksTheAccountAfterRepeatedWrongPasswordsEvenForTheRightOne) {
