@@ -65,6 +65,9 @@ constexpr std::string_view kAuditor[] = {
 };
 // Default approver roles (seeded as data).
 constexpr std::string_view kApprover[] = {kTenantsRead, kApprovalsRead, kApprovalsDecide};
+// Decides document promotions (dev -> staging -> prod); reads the documents it promotes.
+constexpr std::string_view kReleaseManager[] = {kTenantsRead, kApprovalsRead, kApprovalsDecide,
+                                                kDocumentsRead};
 
 constexpr BuiltinRole kPartnerRoles[] = {
     {"partner_admin", "the partner's administrators: everything, on every tenant", kAll},
@@ -86,6 +89,7 @@ constexpr BuiltinRole kTenantRoles[] = {
 constexpr BuiltinRole kApproverRoles[] = {
     {"pricing_manager", "decides price-change approvals", kApprover},
     {"finance_controller", "decides financial approvals", kApprover},
+    {"release_manager", "decides promotions of governed documents", kReleaseManager},
 };
 
 const BuiltinRole* Find(std::span<const BuiltinRole> roles, std::string_view name) {
