@@ -25,7 +25,7 @@ Result<SlaPolicy> ParseSlaPolicy(std::string_view yaml, std::string_view file_na
       continue;
     }
     std::string what = "target " + key;
-    const YAML::Node& tn = it->second;
+    const YAML::Node tn = it->second;  // a copy: `it->second` belongs to a temporary
     if (!tn.IsMap()) {
       r.Error(tn, what + " must be a mapping with acknowledge and resolve");
       continue;
