@@ -144,3 +144,22 @@ test("a branding change shows on the next load without a restart", async () => {
   await page.context().close();
   writeBranding(server.dataDir, kBrand);
 });
+
+test("the inboxes load the signed-in person's tenant through the API and say when they are empty", async () => {
+  const page = await newPage(browser);
+  await page.goto(server.baseUrl);
+  await page.waitForSelector("#signin-title");
+  await signIn(page, kAna);
+  await page.waitForSelector("#product-name");
+  for (const [section, empty] of [["approvals", /Nothing waits for approval/],
+    ["exceptions", /No exceptions/]]) {
+    const answered = page.waitForResponse((r) => r.url().includes(`/api/v1/tenants/acme/${section}`));
+    await page.click(`nav.sections a[href="#/${section}"]`);
+    assert.equal((await answered).status(), 200);
+    await page.waitForFunction(() => document.querySelector("#inbox-status")?.textContent !== "Loading…");
+    assert.match(await page.textContent("#inbox-status"), empty);
+    await screenshot(page, `inbox-${section}-empty`);
+  }
+  assert.deepEqual(unexpectedErrors(page), []);
+  await page.context().close();
+});

@@ -3,6 +3,7 @@
 import { api, type Me } from "../api";
 import { branding } from "../branding";
 import { h } from "../dom";
+import { renderApprovals, renderExceptions } from "./inbox";
 
 export interface Section {
   id: string;
@@ -14,8 +15,10 @@ export interface Section {
 export const kSections: Section[] = [
   { id: "portfolio", title: "Portfolio" },
   { id: "overview", title: "Overview", permission: "metrics.read" },
-  { id: "exceptions", title: "Exceptions", permission: "exceptions.read" },
-  { id: "approvals", title: "Approvals", permission: "approvals.read" },
+  { id: "exceptions", title: "Exceptions", permission: "exceptions.read",
+    render: (main, _me, tenant) => renderExceptions(main, tenant) },
+  { id: "approvals", title: "Approvals", permission: "approvals.read",
+    render: (main, _me, tenant) => renderApprovals(main, tenant) },
   { id: "runs", title: "Runs", permission: "runs.read" },
   { id: "documents", title: "Documents", permission: "documents.read" },
   { id: "audit", title: "Audit log", permission: "audit.read" },
