@@ -17,6 +17,7 @@
 #include "governance/access.h"
 #include "governance/documents/kind_registry.h"
 #include "governance/documents/lifecycle.h"
+#include "workflow/document_kind.h"
 #include "workflow/loader.h"
 
 namespace govflow::cli {
@@ -55,16 +56,7 @@ std::string Time(TimePoint t) {
 }
 
 // The workflow layer's validator for kind "workflow" (the server registers the same at startup).
-void RegisterWorkflowValidator() {
-  docs::RegisterDocumentValidator(docs::DocumentKind::kWorkflow,
-                                  [](std::string_view text, DiagnosticList& diagnostics) {
-                                    auto report = workflow::LoadWorkflowWithDiagnostics(text, "");
-                                    for (const Diagnostic& d : report.diagnostics) {
-                                      if (d.severity == Diagnostic::Severity::kError)
-                                        diagnostics.Error(d.location, d.message);
-                                    }
-                                  });
-}
+void RegisterWorkflowValidator() { workflow::RegisterWorkflowDocumentKind(); }
 
 // Authenticates --as and authorises `permission` on --tenant.
 Result<governance::TenantScope> ScopeFor(store::Store& store, const DocumentsArgs& args,

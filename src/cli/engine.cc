@@ -22,6 +22,7 @@
 #include "governance/price_publisher.h"
 #include "governance/retention.h"
 #include "governance/sla_monitor.h"
+#include "workflow/document_kind.h"
 #include "workflow/runtime/http_adapter.h"
 
 namespace govflow::cli {
@@ -144,6 +145,8 @@ Result<std::unique_ptr<Engine>> Engine::Start(store::Store& store, std::string m
                                               EngineOptions options) {
   auto impl = std::make_unique<Impl>();
   impl->store = &store;
+  // Governed workflow documents are checked by the workflow language's own loader.
+  workflow::RegisterWorkflowDocumentKind();
   GOVFLOW_ASSIGN_OR_RETURN(std::vector<StoredTenant> tenants, ReadStoredConfig(store, master_key));
   GOVFLOW_ASSIGN_OR_RETURN(impl->http, connect::CurlHttpClient::Create());
 

@@ -1,5 +1,7 @@
 #include "workflow/runtime/catalog.h"
 
+#include "governance/access.h"
+#include "governance/documents/lifecycle.h"
 #include "workflow/loader.h"
 
 namespace govflow::workflow::runtime {
@@ -40,9 +42,19 @@ Status Catalog::Activate(const TenantId& tenant, std::string_view name) {
   int64_t version = 0;
   {
     GOVFLOW_ASSIGN_OR_RETURN(store::Txn txn, store_.Begin(store::sql::TxnMode::kReadOnly));
-    GOVFLOW_ASSIGN_OR_RETURN(store::WorkflowVersion latest,
-                             txn.GetLatestWorkflowVersion(tenant, name));
-    version = latest.version;
+    // A workflow governed as a document runs the version published (or rolled back) to prod;
+    // one published directly (`govflow apply`, tests) runs its latest version.
+    GOVFLOW_ASSIGN_OR_RETURN(
+        std::optional<int64_t> prod,
+        governance::documents::ProdWorkflowRuntimeVersion(
+            txn, governance::TenantScope::ForSystem(tenant, "runtime"), name));
+    if (prod) {
+      version = *prod;
+    } else {
+      GOVFLOW_ASSIGN_OR_RETURN(store::WorkflowVersion latest,
+                               txn.GetLatestWorkflowVersion(tenant, name));
+      version = latest.version;
+    }
   }
   GOVFLOW_ASSIGN_OR_RETURN(std::shared_ptr<const WorkflowDefinition> definition,
                            Get(tenant, name, version));

@@ -87,11 +87,8 @@ class DocumentsTest : public testing::GovernanceStoreTest {
     CreateTenant(kB);
     InTxn([](store::Txn& txn) -> Status {
       GOVFLOW_RETURN_IF_ERROR(SeedDefaultRoles(txn, kA));
-      GOVFLOW_RETURN_IF_ERROR(SeedDefaultRoles(txn, kB));
-      // Who decides promotions: a custom approver role.
-      return CreateRole(txn, TenantScope::ForSystem(kA, "test"), "release_manager",
-                        "decides promotions",
-                        {std::string(perm::kApprovalsRead), std::string(perm::kApprovalsDecide)});
+      // Who decides promotions: release_manager, one of the seeded default approver roles.
+      return SeedDefaultRoles(txn, kB);
     });
     AddUser("alice@acme.test", kA, {"process_owner"});
     AddUser("bob@acme.test", kA, {"process_owner"});

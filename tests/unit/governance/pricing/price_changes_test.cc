@@ -343,8 +343,7 @@ TEST_P(PriceChangesTest, TenantPolicyIsThePublishedMatrixElseTheBaseline) {
   // acme publishes a stricter matrix to prod: any cut of 5% or more needs a finance controller.
   namespace docs = documents;
   InTxn([](store::Txn& txn) -> Status {
-    return CreateRole(txn, TenantScope::ForSystem(kAcme, "test"), "release_manager", "",
-                      {"approvals.read", "approvals.decide"});
+    return SeedDefaultRoles(txn, kAcme);  // release_manager decides promotions
   });
   AddUser("rita@acme.test", kAcme, {"release_manager"});
   const docs::DocumentRef ref{docs::DocumentKind::kApprovalMatrix, "pricing"};

@@ -38,10 +38,8 @@ class RetentionDocumentTest : public testing::GovernanceStoreTest {
     access_ = std::make_unique<AccessControl>(*store_, clock_);
     CreateTenant(kA);
     InTxn([](store::Txn& txn) -> Status {
-      GOVFLOW_RETURN_IF_ERROR(SeedDefaultRoles(txn, kA));
-      return CreateRole(txn, TenantScope::ForSystem(kA, "test"), "release_manager",
-                        "decides promotions",
-                        {std::string(perm::kApprovalsRead), std::string(perm::kApprovalsDecide)});
+      // release_manager (decides promotions) is one of the seeded default approver roles.
+      return SeedDefaultRoles(txn, kA);
     });
     AddUser("alice@acme.test", {"process_owner"});
     AddUser("bob@acme.test", {"process_owner"});
