@@ -1,24 +1,38 @@
-// `govflow demo`: one command that shows the engine at work. In one process: the ERP simulator
-// with faults, a fresh embedded SQLite store in --data DIR, the quickstart configuration applied
-// (SHOPIFY_SECRET and ERP_URL set for it), the engine (engine.h) on a free port, and the Shopify
-// sender streaming signed orders (a few with unknown SKUs, some redelivered). Prints counts every
-// two seconds and a summary with where to look. Ends after the stream unless --forever.
+// `govflow demo`: a console full of life in one process (docs: README "Quick start").
+// Seeds, through the governance functions (idempotent on an existing --data DIR): the partner
+// Northwind Digital with its branding (examples/demo/branding.json -> DIR/branding.json), two
+// tenants from examples/demo/govflow.yaml (harbor: a multi-brand retailer on Shopify with a cloud
+// ERP and a storefront Admin connection; forge: a manufacturer with its own ERP) and one user per
+// role with a printed demo password. Then runs: the ERP simulator with faults (unknown items,
+// blocked customers, timeouts), the storefront Admin simulator, the engine with /api/v1 and the
+// console, a stream of signed orders for both tenants, and a price change every --price-every
+// (some within the approval threshold, published; some beyond it, waiting for the pricing
+// manager). Prints counts every two seconds; ends on SIGINT/SIGTERM or after --duration.
 #include <pthread.h>
 #include <signal.h>
 
 #include <atomic>
+#include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <iomanip>
 #include <iostream>
 #include <map>
 #include <sstream>
 #include <thread>
 
+#include "api/v1/console.h"
+#include "base/clock.h"
 #include "cli/commands.h"
 #include "cli/config_file.h"
 #include "cli/engine.h"
 #include "cli/store_options.h"
+#include "governance/access.h"
+#include "governance/directory.h"
+#include "governance/price_changes.h"
 #include "sim/erp_simulator.h"
+#include "sim/shopify_admin_simulator.h"
 #include "sim/shopify_sender.h"
 
 #ifndef GOVFLOW_SOURCE_DIR
@@ -28,23 +42,81 @@
 namespace govflow::cli {
 namespace {
 
+namespace gov = governance;
+
 struct DemoArgs {
   std::string data_dir = "demo-data";
-  uint64_t orders = 300;
-  double rate = 50;
-  bool forever = false;
-  uint64_t seed = 1;
+  double rate = 4;  // orders per second, per tenant
+  std::string duration;  // "" = until interrupted; "20s", "5m"
+  uint64_t seed = 0;     // 0 = from the clock (a re-run sends new orders)
   std::string faults =
-      "error=0.03,throttle=0.02,timeout=0.01,timeout_after_create=0.5,timeout_hold=2s,"
-      "latency=2ms..40ms";
+      "error=0.02,throttle=0.02,timeout=0.01,timeout_after_create=0.5,timeout_hold=2s,"
+      "latency=2ms..40ms,unknown_item=0.03,blocked_customer=0.02";
   double bad_sku = 0.03;
+  double blocked_customer = 0.02;
   double redeliver = 0.05;
-  std::string config = std::string(GOVFLOW_SOURCE_DIR) + "/examples/quickstart/govflow.yaml";
-  std::string listen = "127.0.0.1:0";
+  int price_every_s = 20;
+  std::string config = std::string(GOVFLOW_SOURCE_DIR) + "/examples/demo/govflow.yaml";
+  std::string branding = std::string(GOVFLOW_SOURCE_DIR) + "/examples/demo/branding.json";
+  std::string web_root;  // "" = the source tree's web/dist when built
+  std::string listen = "127.0.0.1:8080";
 };
 
+// The people of the demo. Passwords are printed at start: demo data only.
+struct DemoUser {
+  std::string email;
+  std::string name;
+  std::string role;
+  std::string tenant;  // "" = a partner role
+  std::string password;
+};
+
+const char* const kPartnerId = "northwind";
+const char* const kPartnerName = "Northwind Digital";
+const char* const kRetailer = "harbor";
+const char* const kRetailerName = "Harbor & Pine Brands";
+const char* const kManufacturer = "forge";
+const char* const kManufacturerName = "Forge Works Manufacturing";
+
+std::vector<DemoUser> DemoUsers() {
+  auto u = [](std::string email, std::string name, std::string role, std::string tenant) {
+    return DemoUser{email, name, role, tenant, "demo-" + role + "-pw"};
+  };
+  return {
+      u("admin@northwind.example", "Lee Admin", "partner_admin", ""),
+      u("ops@northwind.example", "Olu Operator", "partner_operator", ""),
+      u("audit@northwind.example", "Ada Auditor", "partner_auditor", ""),
+      u("tenant.admin@harbor.example", "Tara Admin", "tenant_admin", kRetailer),
+      u("owner@harbor.example", "Pat Owner", "process_owner", kRetailer),
+      u("operator@harbor.example", "Omar Operator", "operator", kRetailer),
+      u("pricing@harbor.example", "Priya Pricing", "pricing_manager", kRetailer),
+      u("finance@harbor.example", "Fred Finance", "finance_controller", kRetailer),
+      u("release@harbor.example", "Rita Release", "release_manager", kRetailer),
+      u("viewer@harbor.example", "Vic Viewer", "viewer", kRetailer),
+      u("auditor@harbor.example", "Aki Auditor", "auditor", kRetailer),
+      u("admin@forge.example", "Fay Admin", "tenant_admin", kManufacturer),
+      u("operator@forge.example", "Otto Operator", "operator", kManufacturer),
+      u("viewer@forge.example", "Val Viewer", "viewer", kManufacturer),
+  };
+}
+
+// "20s", "5m", "1h", "500ms" -> milliseconds; kInvalidArgument otherwise.
+Result<std::chrono::milliseconds> ParseDurationFlag(const std::string& text) {
+  size_t digits = 0;
+  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
+  if (digits == 0) return InvalidArgument("--duration: expected e.g. 20s, 5m, 1h: " + text);
+  const int64_t n = std::stoll(text.substr(0, digits));
+  const std::string unit = text.substr(digits);
+  if (unit == "ms") return std::chrono::milliseconds(n);
+  if (unit == "s" || unit.empty()) return std::chrono::milliseconds(n * 1000);
+  if (unit == "m") return std::chrono::milliseconds(n * 60'000);
+  if (unit == "h") return std::chrono::milliseconds(n * 3'600'000);
+  return InvalidArgument("--duration: unknown unit '" + unit + "' (ms, s, m, h)");
+}
+
+// Kept as a value so the last good one is printed when the store is briefly busy.
 struct Snapshot {
-  int64_t accepted = 0, duplicates = 0, rejected = 0;
+  int64_t accepted = 0, duplicates = 0;
   int64_t succeeded = 0, in_flight = 0, failed = 0;
   std::map<std::string, int64_t> open_by_class;
   int64_t open = 0;
@@ -56,7 +128,6 @@ Result<Snapshot> Take(store::Store& store, const TenantId& tenant) {
   GOVFLOW_ASSIGN_OR_RETURN(auto deliveries, txn.CountDeliveriesByStatus(tenant));
   s.accepted = deliveries[store::DeliveryStatus::kAccepted];
   s.duplicates = deliveries[store::DeliveryStatus::kDuplicate];
-  s.rejected = deliveries[store::DeliveryStatus::kRejected];
   GOVFLOW_ASSIGN_OR_RETURN(auto runs, txn.CountRunsByState(tenant));
   for (auto [state, n] : runs) {
     if (state == store::RunState::kSucceeded)
@@ -73,13 +144,11 @@ Result<Snapshot> Take(store::Store& store, const TenantId& tenant) {
   return s;
 }
 
-std::string Line(const Snapshot& s, const sim::ErpStats& erp, double seconds,
-                 const sim::ShopifySendReport& sent) {
+std::string Line(const std::string& tenant, const Snapshot& s) {
   std::ostringstream out;
-  out << "[" << static_cast<int>(seconds) << "s] shopify sent=" << sent.sent
-      << " acked=" << sent.acked << " | webhooks accepted=" << s.accepted
-      << " redelivered=" << s.duplicates << " | runs succeeded=" << s.succeeded
-      << " in_flight=" << s.in_flight << " | exceptions open=" << s.open;
+  out << tenant << ": orders " << s.accepted << " (+" << s.duplicates
+      << " redelivered) runs ok=" << s.succeeded << " in_flight=" << s.in_flight
+      << " exceptions open=" << s.open;
   if (!s.open_by_class.empty()) {
     out << " (";
     bool first = true;
@@ -89,28 +158,109 @@ std::string Line(const Snapshot& s, const sim::ErpStats& erp, double seconds,
     }
     out << ")";
   }
-  out << " | ERP sales orders=" << erp.sales_orders
-      << " duplicates=" << erp.duplicate_external_document_numbers;
   return out.str();
 }
 
-// Refuses to wipe a directory that is not a govflow data directory.
-Status FreshDataDir(const std::filesystem::path& dir) {
-  std::error_code ec;
-  if (std::filesystem::exists(dir, ec)) {
-    const bool ours = std::filesystem::exists(dir / "govflow.db", ec) ||
-                      std::filesystem::exists(dir / "master.key", ec) ||
-                      std::filesystem::is_empty(dir, ec);
-    if (!ours) {
-      return FailedPrecondition(
-          dir.string() + " exists and is not a govflow data directory; choose another --data");
+// Creates what is missing: the partner, the tenants, the users and their grants. An existing
+// demo directory keeps its data (and its users' passwords).
+Status Seed(store::Store& store, const std::vector<DemoUser>& users) {
+  const DemoUser& admin = users.front();
+  {
+    GOVFLOW_ASSIGN_OR_RETURN(store::Txn txn, store.Begin());
+    if (!gov::GetPartner(txn).ok()) {
+      gov::PartnerInit init{kPartnerId, kPartnerName, admin.email, admin.name, admin.password};
+      GOVFLOW_RETURN_IF_ERROR(gov::InitPartner(txn, init).status());
+      GOVFLOW_RETURN_IF_ERROR(txn.Commit());
     }
-    std::filesystem::remove_all(dir, ec);
-    if (ec) return Unavailable("cannot clear " + dir.string() + ": " + ec.message());
   }
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return Unavailable("cannot create " + dir.string() + ": " + ec.message());
+  gov::AccessControl access(store, SystemClock::Get());
+  GOVFLOW_ASSIGN_OR_RETURN(gov::Principal lee, access.PrincipalForEmail(admin.email));
+  GOVFLOW_ASSIGN_OR_RETURN(gov::PartnerScope tenants_scope,
+                           access.AuthorizePartner(lee, gov::perm::kTenantsManage));
+  for (auto [id, name] : {std::pair{kRetailer, kRetailerName}, {kManufacturer, kManufacturerName}}) {
+    GOVFLOW_ASSIGN_OR_RETURN(store::Txn txn, store.Begin());
+    Status created = gov::CreateTenant(txn, tenants_scope, TenantId(id), name);
+    if (created.code() == StatusCode::kAlreadyExists) continue;
+    GOVFLOW_RETURN_IF_ERROR(created);
+    GOVFLOW_RETURN_IF_ERROR(txn.Commit());
+  }
+  GOVFLOW_ASSIGN_OR_RETURN(gov::PartnerScope users_scope,
+                           access.AuthorizePartner(lee, gov::perm::kUsersManage));
+  for (const DemoUser& u : users) {
+    if (&u == &admin) continue;
+    std::string user_id;
+    {
+      GOVFLOW_ASSIGN_OR_RETURN(store::Txn txn, store.Begin());
+      auto existing = gov::FindUserIdByEmail(txn, u.email);
+      if (existing.ok()) {
+        user_id = *existing;
+      } else {
+        GOVFLOW_ASSIGN_OR_RETURN(user_id,
+                                 gov::CreateUser(txn, users_scope, {u.email, u.name, u.password}));
+        GOVFLOW_RETURN_IF_ERROR(txn.Commit());
+      }
+    }
+    GOVFLOW_ASSIGN_OR_RETURN(store::Txn txn, store.Begin());
+    Status granted;
+    if (u.tenant.empty()) {
+      granted = gov::GrantPartnerRole(txn, users_scope, user_id, u.role);
+    } else {
+      GOVFLOW_ASSIGN_OR_RETURN(gov::TenantScope scope,
+                               access.Authorize(lee, TenantId(u.tenant), gov::perm::kUsersManage));
+      granted = gov::GrantTenantRole(txn, scope, user_id, u.role);
+    }
+    if (granted.code() == StatusCode::kAlreadyExists) continue;
+    GOVFLOW_RETURN_IF_ERROR(granted);
+    GOVFLOW_RETURN_IF_ERROR(txn.Commit());
+  }
   return Status::Ok();
+}
+
+// One price change on the retailer's storefront, requested by its operator. The approval matrix
+// of the tenant decides: within the threshold it is released at once (and published by the
+// engine's price job); beyond it, it waits for the pricing manager.
+Result<gov::PriceChange> RequestPrice(store::Store& store, gov::AccessControl& access,
+                                      const sim::ShopifyAdminSimulator& storefront, uint64_t n,
+                                      const std::string& requester) {
+  static const int kPercents[] = {-35, -8, 12, -25, -5, 40};
+  const int percent = kPercents[n % (sizeof(kPercents) / sizeof(kPercents[0]))];
+  const auto variants = storefront.Variants();
+  if (variants.empty()) return NotFound("the storefront simulator has no variants");
+  const sim::SimVariant& v = variants[(n * 7) % variants.size()];
+  const int64_t to = std::max<int64_t>(
+      1, static_cast<int64_t>(std::llround(v.price_cents * (100.0 + percent) / 100.0)));
+  gov::PriceChangeRequest r;
+  r.connection = ConnectionId("storefront");
+  r.sku = v.sku;
+  r.variant_id = v.id;
+  r.old_price = gov::FormatPriceCents(v.price_cents);
+  r.new_price = gov::FormatPriceCents(to);
+  if (percent < 0) r.compare_at_price = r.old_price;
+  r.reason = percent < -15   ? "Clearance promotion"
+             : percent < 0   ? "Weekend promotion"
+                             : "Supplier cost increase";
+  GOVFLOW_ASSIGN_OR_RETURN(gov::Principal who, access.PrincipalForEmail(requester));
+  GOVFLOW_ASSIGN_OR_RETURN(gov::TenantScope scope,
+                           access.Authorize(who, TenantId(kRetailer), gov::perm::kApprovalsRequest));
+  GOVFLOW_ASSIGN_OR_RETURN(store::Txn txn, store.Begin());
+  GOVFLOW_ASSIGN_OR_RETURN(gov::PriceApprovalPolicy policy,
+                           gov::TenantPriceApprovalPolicy(txn, TenantId(kRetailer)));
+  GOVFLOW_ASSIGN_OR_RETURN(gov::PriceChange change,
+                           gov::RequestPriceChange(txn, scope, r, policy));
+  GOVFLOW_RETURN_IF_ERROR(txn.Commit());
+  return change;
+}
+
+void PrintUsers(const std::vector<DemoUser>& users) {
+  std::cout << "\nDemo users (demo data only: these passwords are printed for you to sign in;\n"
+               "never print or reuse passwords like this outside a demo):\n\n";
+  std::cout << "  " << std::left << std::setw(30) << "e-mail" << std::setw(20) << "role"
+            << std::setw(9) << "tenant" << "password\n";
+  for (const auto& u : users) {
+    std::cout << "  " << std::left << std::setw(30) << u.email << std::setw(20) << u.role
+              << std::setw(9) << (u.tenant.empty() ? "(all)" : u.tenant) << u.password << "\n";
+  }
+  std::cout << std::right << std::endl;
 }
 
 int RunDemo(const DemoArgs& args) {
@@ -124,111 +274,171 @@ int RunDemo(const DemoArgs& args) {
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  if (Status s = FreshDataDir(args.data_dir); !s.ok()) return fail(s);
+  std::optional<std::chrono::milliseconds> duration;
+  if (!args.duration.empty()) {
+    auto d = ParseDurationFlag(args.duration);
+    if (!d.ok()) return fail(d.status());
+    duration = *d;
+  }
+  namespace fs = std::filesystem;
+  const fs::path dir(args.data_dir);
+  std::error_code ec;
+  if (fs::exists(dir, ec) && !fs::is_empty(dir, ec) && !fs::exists(dir / "govflow.db", ec)) {
+    return fail(FailedPrecondition(dir.string() +
+                                   " exists and is not a govflow data directory; choose another --data"));
+  }
+  fs::create_directories(dir, ec);
+  // The partner's brand: the console re-reads DIR/branding.json, so edits show on reload.
+  if (!fs::exists(dir / "branding.json", ec)) {
+    fs::copy_file(args.branding, dir / "branding.json", ec);
+    if (ec) return fail(Unavailable("cannot copy " + args.branding + ": " + ec.message()));
+  }
+  const uint64_t seed =
+      args.seed != 0 ? args.seed
+                     : static_cast<uint64_t>(
+                           std::chrono::system_clock::now().time_since_epoch().count());
 
   sim::ErpSimulatorOptions erp_options;
   auto faults = sim::FaultSpec::Parse(args.faults);
   if (!faults.ok()) return fail(faults.status());
   erp_options.faults = *faults;
-  erp_options.seed = args.seed;
+  erp_options.seed = seed;
   auto erp = sim::ErpSimulator::Start(erp_options);
   if (!erp.ok()) return fail(erp.status());
-  std::cout << "ERP simulator   " << (*erp)->base_url() << "  faults: " << args.faults << "\n";
+  sim::ShopifyAdminOptions admin_options;
+  admin_options.access_token = "shpat_demo_harbor_storefront";
+  admin_options.seed = seed;
+  auto storefront = sim::ShopifyAdminSimulator::Start(admin_options);
+  if (!storefront.ok()) return fail(storefront.status());
+  std::cout << "ERP simulator         " << (*erp)->base_url() << "  faults: " << args.faults
+            << "\nstorefront simulator  " << (*storefront)->shop_url() << " (Shopify Admin API)\n";
 
   const std::string secret = "demo-shopify-secret";
   ::setenv("SHOPIFY_SECRET", secret.c_str(), 1);
   ::setenv("ERP_URL", (*erp)->base_url().c_str(), 1);
-  auto config = LoadConfigFile(args.config);
-  if (!config.ok()) return fail(config.status());
+  ::setenv("STOREFRONT_URL", (*storefront)->shop_url().c_str(), 1);
   StoreFlags flags{args.data_dir, ""};
   auto store = OpenStore(flags);
   if (!store.ok()) return fail(store.status());
   auto key = LoadMasterKey(flags, /*create=*/true);
   if (!key.ok()) return fail(key.status());
+  const std::vector<DemoUser> users = DemoUsers();
+  if (Status s = Seed(**store, users); !s.ok()) return fail(s);
+  auto config = LoadConfigFile(args.config);
+  if (!config.ok()) return fail(config.status());
+  // Re-applied on every start: the simulators' addresses change.
   auto applied = ApplyConfig(**store, *config, *key);
   if (!applied.ok()) return fail(applied.status());
-  std::cout << "applied " << args.config << "\n";
+  std::cout << "seeded partner " << kPartnerName << "; applied " << args.config << "\n";
   for (const auto& line : applied->lines) std::cout << "  " << line << "\n";
 
   EngineOptions engine_options;
   engine_options.listen = args.listen;
   engine_options.data_dir = args.data_dir;
+  engine_options.jobs.approvals = std::chrono::seconds(2);
+  engine_options.jobs.prices = std::chrono::seconds(2);
+  api::v1::ConsoleOptions console;
+  console.web_root = args.web_root;
+  if (console.web_root.empty()) {
+    const fs::path dist = fs::path(GOVFLOW_SOURCE_DIR) / "web" / "dist";
+    if (fs::exists(dist / "index.html", ec)) console.web_root = dist;
+  }
+  console.api.branding_file = dir / "branding.json";
+  store::Store& store_ref = **store;
+  engine_options.mount_http = [&store_ref, console](std::shared_ptr<api::Router> router) {
+    return api::v1::MountConsole(std::move(router), store_ref, SystemClock::Get(), console);
+  };
   auto engine = Engine::Start(**store, *key, engine_options);
   if (!engine.ok()) return fail(engine.status());
-  std::cout << "govflow listening on " << (*engine)->address()
-            << "  (store: " << std::filesystem::absolute(args.data_dir).string() << "/govflow.db)"
-            << std::endl;
+  const std::string url = "http://" + (*engine)->address() + "/";
 
-  sim::ShopifySenderOptions so;
-  so.target_url = "http://" + (*engine)->address() + "/hooks/acme/shop";
-  so.secret = secret;
-  so.orders = args.forever ? uint64_t{1} << 40 : args.orders;
-  so.rate_per_second = args.rate;
-  so.seed = args.seed;
-  so.bad_sku = args.bad_sku;
-  so.redeliver = args.redeliver;
-  auto sender = sim::ShopifySender::Start(so);
-  if (!sender.ok()) return fail(sender.status());
-  std::cout << "Shopify sender  "
-            << (args.forever ? std::string("forever") : std::to_string(args.orders))
-            << " orders at " << args.rate << "/s to " << so.target_url << std::endl;
+  std::vector<std::unique_ptr<sim::ShopifySender>> senders;
+  for (const char* tenant : {kRetailer, kManufacturer}) {
+    sim::ShopifySenderOptions so;
+    so.target_url = "http://" + (*engine)->address() + "/hooks/" + tenant + "/shop";
+    so.secret = secret;
+    so.orders = uint64_t{1} << 40;
+    so.rate_per_second = args.rate;
+    so.seed = seed + (tenant == kRetailer ? 0 : 1);
+    so.bad_sku = args.bad_sku;
+    so.blocked_customer = args.blocked_customer;
+    so.redeliver = args.redeliver;
+    so.concurrency = 8;
+    auto sender = sim::ShopifySender::Start(so);
+    if (!sender.ok()) return fail(sender.status());
+    senders.push_back(std::move(*sender));
+  }
 
-  std::atomic<bool> sent_all{false};
-  sim::ShopifySendReport final_report;
-  std::thread waiter([&] {
-    final_report = (*sender)->Wait();
-    sent_all = true;
-  });
+  PrintUsers(users);
+  std::cout << "The console: " << url
+            << (console.web_root.empty() ? "  (not built: run `make web`; the API is there)" : "")
+            << "\n"
+            << "  - sign in as operator@harbor.example: the exceptions inbox fills with unknown\n"
+               "    items and blocked customers; edit a case's payload and retry it\n"
+            << "  - every " << args.price_every_s
+            << "s the operator asks for a price change; small ones are published to the\n"
+               "    storefront, big ones (e.g. -35%) wait: sign in as pricing@harbor.example and\n"
+               "    approve one in the approvals inbox (the operator cannot approve their own)\n"
+            << "  - admin@northwind.example sees both customers; viewer@forge.example only Forge\n"
+            << "  - the brand comes from " << (dir / "branding.json").string()
+            << " (edit it, reload the page)\n"
+            << "Stop with Ctrl-C; run again to continue with the same data.\n"
+            << "govflow listening on " << (*engine)->address() << std::endl;
 
-  const TenantId tenant("acme");
+  gov::AccessControl access(**store, SystemClock::Get());
   const auto start = std::chrono::steady_clock::now();
-  auto elapsed = [&] {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  };
+  auto elapsed = [&] { return std::chrono::steady_clock::now() - start; };
+  std::map<std::string, Snapshot> last;
+  uint64_t prices_requested = 0;
+  auto next_price = std::chrono::seconds(4);
   bool interrupted = false;
-  std::optional<std::chrono::steady_clock::time_point> drained_since;
-  Snapshot last;
   while (true) {
     timespec tick{2, 0};
     if (sigtimedwait(&stop_signals, nullptr, &tick) > 0) {
       interrupted = true;
       break;
     }
-    auto snap = Take(**store, tenant);
-    if (snap.ok()) last = *snap;
-    std::cout << Line(last, (*erp)->stats(), elapsed(), (*sender)->Progress()) << std::endl;
-    if (sent_all && last.in_flight == 0) break;
-    if (sent_all) {
-      if (!drained_since) drained_since = std::chrono::steady_clock::now();
-      // Runs still settling unknown outcomes after a minute are left to the next start.
-      if (std::chrono::steady_clock::now() - *drained_since > std::chrono::seconds(60)) break;
+    if (elapsed() >= next_price) {
+      next_price += std::chrono::seconds(std::max(1, args.price_every_s));
+      auto change = RequestPrice(**store, access, **storefront, prices_requested,
+                                 "operator@harbor.example");
+      ++prices_requested;
+      if (change.ok()) {
+        std::cout << "price change " << change->id << " " << change->sku << " "
+                  << change->old_price << " -> " << change->new_price << ": "
+                  << gov::PriceChangeStateName(change->state)
+                  << (change->state == gov::PriceChangeState::kPendingApproval
+                          ? " (waiting for the pricing manager)"
+                          : "")
+                  << std::endl;
+      } else {
+        std::cout << "price change not requested: " << change.status().message() << std::endl;
+      }
     }
+    const int secs = static_cast<int>(
+        std::chrono::duration_cast<std::chrono::seconds>(elapsed()).count());
+    std::cout << "[" << secs << "s]";
+    for (const char* tenant : {kRetailer, kManufacturer}) {
+      if (auto snap = Take(**store, TenantId(tenant)); snap.ok()) last[tenant] = *snap;
+      std::cout << " | " << Line(tenant, last[tenant]);
+    }
+    std::cout << " | ERP sales orders=" << (*erp)->stats().sales_orders
+              << " | storefront prices set=" << (*storefront)->stats().price_updates << std::endl;
+    if (duration && elapsed() >= *duration) break;
   }
-  (*sender)->Cancel();
-  waiter.join();
+  for (auto& sender : senders) sender->Cancel();
+  for (auto& sender : senders) sender->Wait();
   (*engine)->Stop();
-  if (auto snap = Take(**store, tenant); snap.ok()) last = *snap;
   const sim::ErpStats erp_stats = (*erp)->stats();
-
-  std::cout << "\n== summary" << (interrupted ? " (interrupted)" : "") << " ==\n"
-            << "orders sent " << final_report.sent << ", acknowledged " << final_report.acked
-            << ", redeliveries " << final_report.redeliveries
-            << " (recorded as duplicates: " << last.duplicates << ", started nothing)\n"
-            << "runs succeeded " << last.succeeded << ", failed into exceptions " << last.failed
-            << ", still in flight " << last.in_flight << "\n"
+  std::cout << "\n== demo stopped" << (interrupted ? " (interrupted)" : "") << " ==\n"
             << "ERP sales orders " << erp_stats.sales_orders << ", duplicate business keys "
-            << erp_stats.duplicate_external_document_numbers << "\n"
-            << "ERP answers: " << erp_stats.validation_errors << " validation errors, "
-            << erp_stats.throttled << " throttled, " << erp_stats.timeouts << " timeouts ("
-            << erp_stats.timeouts_after_create << " after create)\n"
-            << "exceptions open " << last.open;
-  for (const auto& [cls, n] : last.open_by_class) std::cout << "  " << cls << "=" << n;
-  std::cout << "\n\nwhere to look:\n"
-            << "  govflow exceptions list --data " << args.data_dir << "\n"
-            << "  govflow exceptions show ID --data " << args.data_dir << "\n"
-            << "  ERP simulator stats: " << (*erp)->base_url() << "/_sim/stats"
-            << " (only while the demo runs; --forever keeps it up)\n"
-            << "  ERP stats at the end: " << erp_stats.ToJson() << "\n";
+            << erp_stats.duplicate_external_document_numbers << "; unknown items "
+            << erp_stats.unknown_item << ", blocked customers " << erp_stats.blocked_customer
+            << "\nstorefront prices set " << (*storefront)->stats().price_updates
+            << ", price changes requested " << prices_requested << "\n"
+            << "the data stays in " << args.data_dir << ": `govflow demo --data "
+            << args.data_dir << "` continues, `govflow serve --data " << args.data_dir
+            << "` shows it without the simulators\n";
   return erp_stats.duplicate_external_document_numbers == 0 ? 0 : 1;
 }
 
@@ -237,17 +447,24 @@ int RunDemo(const DemoArgs& args) {
 void RegisterDemoCommands(CLI::App& app, CommandResult& result) {
   auto args = std::make_shared<DemoArgs>();
   CLI::App* demo = app.add_subcommand(
-      "demo", "run the engine with an ERP simulator and a stream of Shopify orders");
-  demo->add_option("--data", args->data_dir, "data directory (wiped and created fresh)");
-  demo->add_option("--orders", args->orders, "orders to send");
-  demo->add_option("--rate", args->rate, "orders per second");
-  demo->add_flag("--forever", args->forever, "keep sending until interrupted");
-  demo->add_option("--seed", args->seed, "seed of the simulators");
+      "demo",
+      "a partner, two tenants, users for every role, simulators, a stream of orders, faults and "
+      "price changes, and the console");
+  demo->add_option("--data", args->data_dir, "data directory (created, or continued)");
+  demo->add_option("--listen", args->listen, "HOST:PORT of the console and API");
+  demo->add_option("--duration", args->duration, "stop after this long (20s, 5m); default: Ctrl-C");
+  demo->add_option("--rate", args->rate, "orders per second, per tenant");
+  demo->add_option("--seed", args->seed, "seed of the simulators (default: from the clock)");
   demo->add_option("--faults", args->faults, "ERP simulator fault spec");
   demo->add_option("--bad-sku", args->bad_sku, "fraction of orders with an unknown SKU");
+  demo->add_option("--blocked-customer", args->blocked_customer,
+                   "fraction of orders from a customer the ERP has blocked");
   demo->add_option("--redeliver", args->redeliver, "fraction of orders Shopify redelivers");
-  demo->add_option("--config", args->config, "configuration applied (the quickstart)");
-  demo->add_option("--listen", args->listen, "HOST:PORT of the server");
+  demo->add_option("--price-every", args->price_every_s, "seconds between price change requests");
+  demo->add_option("--config", args->config, "the tenants' configuration (examples/demo)");
+  demo->add_option("--branding", args->branding,
+                   "branding copied to DIR/branding.json when it has none");
+  demo->add_option("--web-root", args->web_root, "the built console (default: web/dist)");
   demo->callback([args, &result] { result.exit_code = RunDemo(*args); });
 }
 
