@@ -47,9 +47,10 @@ bench:
 	@$(MAKE) --no-print-directory build PRESET=release
 	@build/release/bench/expr/expr_bench
 
-# The engine on embedded SQLite with the ERP simulator (faults on) and a stream of signed Shopify
-# orders; prints progress and where to look. Builds only what it runs.
-demo: configure
+# The console (built by `web`) on embedded SQLite with a seeded partner, two tenants, users for
+# every role, the ERP and storefront simulators (faults on), orders and price changes; prints the
+# console URL, the users and their demo passwords, and what to try. Builds only what it runs.
+demo: configure web
 	@cmake --build $(BUILD_DIR) -j $(JOBS) --target govflow govflow-sim
 	@$(BUILD_DIR)/src/cli/govflow demo --data demo-data
 
