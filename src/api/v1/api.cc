@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include <boost/json.hpp>
+#include <algorithm>
 #include <charconv>
 #include <ctime>
 #include <deque>
@@ -17,6 +18,7 @@
 #include "governance/approvals.h"
 #include "governance/exceptions/cases.h"
 #include "governance/permissions.h"
+#include "workflow/runtime/exceptions.h"
 
 namespace govflow::api::v1 {
 
@@ -57,6 +59,13 @@ class Api::Impl {
   HttpResponse GetMe(const Context& ctx);
   HttpResponse ListExceptions(const Context& ctx);
   HttpResponse ListApprovals(const Context& ctx);
+  HttpResponse GetException(const Context& ctx);
+  HttpResponse GetExceptionPayload(const Context& ctx);
+  HttpResponse EditAndRetryException(const Context& ctx);
+  HttpResponse ExceptionActions(const Context& ctx);
+  HttpResponse ListExceptionGroups(const Context& ctx);
+  HttpResponse GetApproval(const Context& ctx);
+  HttpResponse DecideApproval(const Context& ctx);
 
   // Authenticates, checks CSRF and the route's permission, then runs the handler.
   HttpResponse Run(const RouteSpec& spec, Handler handler, const HttpRequest& request);
@@ -112,6 +121,30 @@ const RouteEntry kRouteTable[] = {
     {{"GET", "/api/v1/tenants/{tenant}/approvals", Access::kTenant,
       governance::perm::kApprovalsRead, "the approvals inbox, one page"},
      &Api::Impl::ListApprovals},
+    {{"GET", "/api/v1/tenants/{tenant}/exceptions/{id}", Access::kTenant,
+      governance::perm::kExceptionsRead,
+      "one exception case with its payload, the run's history and the payload edits"},
+     &Api::Impl::GetException},
+    {{"GET", "/api/v1/tenants/{tenant}/exceptions/{id}/payload", Access::kTenant,
+      governance::perm::kExceptionsRead, "the editable payload of a case ({input, steps})"},
+     &Api::Impl::GetExceptionPayload},
+    {{"POST", "/api/v1/tenants/{tenant}/exceptions/{id}/edit-and-retry", Access::kTenant,
+      governance::perm::kExceptionsAct,
+      "apply a JSON Patch to the case's payload and retry its run (the diff is kept)"},
+     &Api::Impl::EditAndRetryException},
+    {{"POST", "/api/v1/tenants/{tenant}/exceptions/actions", Access::kTenant,
+      governance::perm::kExceptionsAct,
+      "acknowledge, assign, retry, resolve, skip or cancel cases (by ids or root-cause group)"},
+     &Api::Impl::ExceptionActions},
+    {{"GET", "/api/v1/tenants/{tenant}/exception-groups", Access::kTenant,
+      governance::perm::kExceptionsRead, "exception cases grouped by root cause"},
+     &Api::Impl::ListExceptionGroups},
+    {{"GET", "/api/v1/tenants/{tenant}/approvals/{id}", Access::kTenant,
+      governance::perm::kApprovalsRead, "one approval task with its request and decisions"},
+     &Api::Impl::GetApproval},
+    {{"POST", "/api/v1/tenants/{tenant}/approvals/{id}/decision", Access::kTenant,
+      governance::perm::kApprovalsDecide, "approve or reject an approval task, with a comment"},
+     &Api::Impl::DecideApproval},
 };
 
 const std::vector<RouteSpec>& SpecList() {
@@ -237,6 +270,70 @@ Result<int> ParseLimit(const HttpRequest& request, int fallback, int max) {
 
 bool IsChange(std::string_view method) {
   return method != "GET" && method != "HEAD" && method != "OPTIONS";
+}
+
+
+// The request body as a JSON object, or a problem naming "(body)".
+Result<json::object> BodyObject(const HttpRequest& request) {
+  boost::system::error_code ec;
+  json::value body = json::parse(request.body, ec);
+  if (ec || !body.is_object()) return InvalidArgument("must be a JSON object");
+  return std::move(body.as_object());
+}
+
+// An optional string member: "" when absent; an error when present and not a string.
+Result<std::string> OptionalString(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  if (v == nullptr || v->is_null()) return std::string();
+  if (!v->is_string()) return InvalidArgument("must be a string");
+  return std::string(v->as_string());
+}
+
+json::value ParseOr(std::string_view text, json::value fallback) {
+  boost::system::error_code ec;
+  json::value v = json::parse(text, ec);
+  return ec ? fallback : v;
+}
+
+json::object OutcomeJson(const governance::exceptions::BulkOutcome& outcome) {
+  json::array done;
+  for (const ExceptionCaseId& id : outcome.done) done.emplace_back(id.value());
+  json::array skipped;
+  for (const auto& [id, status] : outcome.skipped) {
+    skipped.emplace_back(json::object{{"id", id.value()}, {"reason", status.message()}});
+  }
+  return json::object{{"done", std::move(done)}, {"skipped", std::move(skipped)}};
+}
+
+json::object ApprovalJson(const governance::ApprovalTask& t) {
+  json::array roles;
+  for (const std::string& r : t.request.required_roles) roles.emplace_back(r);
+  json::array decisions;
+  for (const governance::ApprovalDecision& d : t.decisions) {
+    decisions.emplace_back(json::object{{"actor", d.actor},
+                                        {"approve", d.approve},
+                                        {"comment", d.comment},
+                                        {"at", FormatTime(d.at)},
+                                        {"on_behalf_of", d.on_behalf_of}});
+  }
+  return json::object{
+      {"id", t.id},
+      {"subject_type", t.request.subject_type},
+      {"subject_id", t.request.subject_id},
+      {"title", t.request.title},
+      {"state", governance::ApprovalStateName(t.state)},
+      {"required_roles", std::move(roles)},
+      {"quorum", t.request.quorum},
+      {"approvals", t.approvals()},
+      {"requested_by", t.request.requested_by},
+      {"rule", t.request.rule},
+      {"changes", ParseOr(t.request.changes_json.empty() ? "{}" : t.request.changes_json,
+                          json::object())},
+      {"expires_at", OptionalTime(t.request.expires_at)},
+      {"decisions", std::move(decisions)},
+      {"created_at", FormatTime(t.created_at)},
+      {"updated_at", FormatTime(t.updated_at)},
+  };
 }
 
 }  // namespace
@@ -595,6 +692,212 @@ HttpResponse Api::Impl::ListApprovals(const Context& ctx) {
   }
   return JsonResponse(
       200, json::object{{"items", std::move(items)}, {"next_cursor", page->next_cursor}});
+}
+
+// ---- Exceptions --------------------------------------------------------------------------------
+
+namespace gx = governance::exceptions;
+namespace rt = workflow::runtime;
+
+HttpResponse Api::Impl::GetException(const Context& ctx) {
+  const ExceptionCaseId id{std::string(ctx.request.Param("id"))};
+  Result<gx::CaseView> view = gx::GetCase(store_, *ctx.scope, id);
+  if (!view.ok()) return FromStatus(view.status(), "id");
+  Result<rt::ExceptionDetail> detail = rt::ShowException(store_, ctx.scope->tenant(), id);
+  if (!detail.ok()) return FromStatus(detail.status(), "id");
+  Result<std::vector<gx::PayloadEdit>> edits = gx::ListPayloadEdits(store_, *ctx.scope, id);
+  if (!edits.ok()) return FromStatus(edits.status(), "id");
+  json::value out = ParseOr(gx::CaseViewToJson(*view, /*with_payload=*/true), json::object());
+  if (!out.is_object()) return Problem(500).Detail("internal error").ToResponse();
+  json::array history;
+  for (const store::RunEvent& e : detail->history) {
+    history.emplace_back(json::object{{"seq", e.seq},
+                                      {"kind", e.kind},
+                                      {"step", e.step},
+                                      {"attempt", e.attempt},
+                                      {"payload", ParseOr(e.payload_json, json::object())},
+                                      {"at", FormatTime(e.at)}});
+  }
+  json::array edit_list;
+  for (const gx::PayloadEdit& e : *edits) {
+    edit_list.emplace_back(json::object{{"seq", e.seq},
+                                        {"actor", e.actor},
+                                        {"diff", ParseOr(e.diff_json, json::array())},
+                                        {"before_digest", e.before_digest},
+                                        {"after_digest", e.after_digest},
+                                        {"at", FormatTime(e.at)}});
+  }
+  out.as_object()["history"] = std::move(history);
+  out.as_object()["edits"] = std::move(edit_list);
+  return JsonResponse(200, out);
+}
+
+HttpResponse Api::Impl::GetExceptionPayload(const Context& ctx) {
+  const ExceptionCaseId id{std::string(ctx.request.Param("id"))};
+  Result<std::string> payload = rt::EditablePayload(store_, *ctx.scope, id);
+  if (!payload.ok()) return FromStatus(payload.status(), "id");
+  return JsonResponse(200, ParseOr(*payload, json::object()));
+}
+
+HttpResponse Api::Impl::EditAndRetryException(const Context& ctx) {
+  const ExceptionCaseId id{std::string(ctx.request.Param("id"))};
+  Result<json::object> body = BodyObject(ctx.request);
+  if (!body.ok()) return FieldProblem("(body)", body.status().message());
+  const json::value* patch = body->if_contains("patch");
+  if (patch == nullptr || !patch->is_array() || patch->as_array().empty()) {
+    return FieldProblem("patch", "required: a non-empty JSON Patch (RFC 6902) array");
+  }
+  Result<std::string> comment = OptionalString(*body, "comment");
+  if (!comment.ok()) return FieldProblem("comment", comment.status().message());
+  Result<gx::BulkOutcome> outcome =
+      rt::EditAndRetryException(store_, *ctx.scope, id, json::serialize(*patch), *comment);
+  if (!outcome.ok()) {
+    const StatusCode code = outcome.status().code();
+    return FromStatus(outcome.status(), code == StatusCode::kInvalidArgument ? "patch"
+                                        : code == StatusCode::kNotFound      ? "id"
+                                                                             : "");
+  }
+  return JsonResponse(200, OutcomeJson(*outcome));
+}
+
+HttpResponse Api::Impl::ExceptionActions(const Context& ctx) {
+  Result<json::object> body = BodyObject(ctx.request);
+  if (!body.ok()) return FieldProblem("(body)", body.status().message());
+  Result<std::string> action = OptionalString(*body, "action");
+  if (!action.ok() || action->empty()) {
+    return FieldProblem("action",
+                        "required: one of acknowledge, assign, retry, resolve, skip, cancel");
+  }
+  static constexpr std::string_view kTextFields[4] = {"comment", "reason", "team", "assignee"};
+  std::string text[4];
+  for (int i = 0; i < 4; ++i) {
+    Result<std::string> v = OptionalString(*body, kTextFields[i]);
+    if (!v.ok()) return FieldProblem(kTextFields[i], v.status().message());
+    text[i] = std::move(*v);
+  }
+  // "comment" and "reason" are one note; each action takes whichever was given.
+  const std::string& comment = text[0].empty() ? text[1] : text[0];
+  const std::string& reason = text[1].empty() ? text[0] : text[1];
+  const json::value* ids_value = body->if_contains("ids");
+  Result<std::string> group = OptionalString(*body, "group");
+  if (!group.ok()) return FieldProblem("group", group.status().message());
+  if ((ids_value != nullptr) == !group->empty()) {
+    return FieldProblem("ids", "give either \"ids\" (an array of case ids) or \"group\"");
+  }
+  static constexpr std::string_view kActions[] = {"acknowledge", "assign", "retry",
+                                                  "resolve",     "skip",   "cancel"};
+  if (std::find(std::begin(kActions), std::end(kActions), *action) == std::end(kActions)) {
+    return FieldProblem("action", "one of acknowledge, assign, retry, resolve, skip, cancel");
+  }
+  if (*action == "assign" && text[2].empty() && text[3].empty()) {
+    return FieldProblem("team", "assign needs \"team\" and/or \"assignee\"");
+  }
+  if ((*action == "resolve" || *action == "skip" || *action == "cancel") && reason.empty()) {
+    return FieldProblem("reason", *action + " needs a reason");
+  }
+  std::vector<ExceptionCaseId> ids;
+  if (ids_value != nullptr) {
+    if (!ids_value->is_array() || ids_value->as_array().empty()) {
+      return FieldProblem("ids", "must be a non-empty array of case ids");
+    }
+    for (const json::value& v : ids_value->as_array()) {
+      if (!v.is_string() || v.as_string().empty()) {
+        return FieldProblem("ids", "must be a non-empty array of case ids");
+      }
+      ids.emplace_back(std::string(v.as_string()));
+    }
+  } else {
+    Result<std::vector<ExceptionCaseId>> members =
+        gx::GroupMembers(store_, *ctx.scope, *group, /*unresolved_only=*/true);
+    if (!members.ok()) return FromStatus(members.status(), "group");
+    if (members->empty()) return FieldProblem("group", "no unresolved cases in this group", 404);
+    ids = std::move(*members);
+  }
+  Result<gx::BulkOutcome> outcome = gx::BulkOutcome{};
+  if (*action == "acknowledge") {
+    outcome = gx::Acknowledge(store_, *ctx.scope, ids, comment);
+  } else if (*action == "assign") {
+    outcome = gx::Assign(store_, *ctx.scope, ids, text[2], text[3], comment);
+  } else if (*action == "retry") {
+    outcome = rt::RetryExceptions(store_, *ctx.scope, ids, comment);
+  } else if (*action == "resolve") {
+    outcome = gx::Resolve(store_, *ctx.scope, ids, reason);
+  } else if (*action == "skip") {
+    outcome = rt::SkipExceptionSteps(store_, *ctx.scope, ids, reason);
+  } else {
+    outcome = rt::CancelExceptionRuns(store_, *ctx.scope, ids, reason);
+  }
+  if (!outcome.ok()) {
+    return FromStatus(outcome.status(),
+                      outcome.status().code() == StatusCode::kNotFound ? "ids" : "");
+  }
+  return JsonResponse(200, OutcomeJson(*outcome));
+}
+
+HttpResponse Api::Impl::ListExceptionGroups(const Context& ctx) {
+  gx::GroupFilter filter;
+  Result<int> limit = ParseLimit(ctx.request, 100, 1000);
+  if (!limit.ok()) return FieldProblem("limit", limit.status().message());
+  filter.limit = *limit;
+  if (auto team = ctx.request.QueryParam("team")) filter.team = std::string(*team);
+  if (auto unresolved = ctx.request.QueryParam("unresolved_only")) {
+    if (*unresolved != "true" && *unresolved != "false") {
+      return FieldProblem("unresolved_only", "true or false");
+    }
+    filter.unresolved_only = *unresolved == "true";
+  }
+  Result<std::vector<gx::GroupView>> groups = gx::ListGroups(store_, *ctx.scope, filter);
+  if (!groups.ok()) return FromStatus(groups.status());
+  json::array items;
+  for (const gx::GroupView& g : *groups) {
+    items.emplace_back(ParseOr(gx::GroupViewToJson(g), json::object()));
+  }
+  return JsonResponse(200, json::object{{"items", std::move(items)}});
+}
+
+// ---- Approvals ---------------------------------------------------------------------------------
+
+HttpResponse Api::Impl::GetApproval(const Context& ctx) {
+  const std::string id(ctx.request.Param("id"));
+  std::optional<governance::ApprovalTask> task;
+  Status status = store_.Transact([&](store::Txn& txn) -> Status {
+    GOVFLOW_ASSIGN_OR_RETURN(task, governance::GetApproval(txn, *ctx.scope, id));
+    return Status::Ok();
+  });
+  if (!status.ok()) return FromStatus(status, "id");
+  return JsonResponse(200, ApprovalJson(*task));
+}
+
+HttpResponse Api::Impl::DecideApproval(const Context& ctx) {
+  const std::string id(ctx.request.Param("id"));
+  Result<json::object> body = BodyObject(ctx.request);
+  if (!body.ok()) return FieldProblem("(body)", body.status().message());
+  const json::value* approve = body->if_contains("approve");
+  if (approve == nullptr || !approve->is_bool()) return FieldProblem("approve", "true or false");
+  Result<std::string> comment = OptionalString(*body, "comment");
+  if (!comment.ok()) return FieldProblem("comment", comment.status().message());
+  if (comment->empty()) return FieldProblem("comment", "required: say why");
+  std::optional<governance::ApprovalTask> task;
+  bool own_request = false;
+  Status status = store_.Transact([&](store::Txn& txn) -> Status {
+    GOVFLOW_ASSIGN_OR_RETURN(governance::ApprovalTask current,
+                             governance::GetApproval(txn, *ctx.scope, id));
+    own_request = current.request.requested_by == "user:" + ctx.principal->user_id;
+    GOVFLOW_ASSIGN_OR_RETURN(task, governance::DecideApproval(txn, *ctx.scope, id,
+                                                              approve->as_bool(), *comment));
+    return Status::Ok();
+  });
+  if (!status.ok()) {
+    if (own_request && status.code() == StatusCode::kPermissionDenied) {
+      return Problem(403)
+          .Type("urn:govflow:problem:own-request")
+          .Detail("you cannot decide your own request: another person must approve or reject it")
+          .InvalidParam("id", "requested by you")
+          .ToResponse();
+    }
+    return FromStatus(status, status.code() == StatusCode::kNotFound ? "id" : "");
+  }
+  return JsonResponse(200, ApprovalJson(*task));
 }
 
 // ---- Api ---------------------------------------------------------------------------------------

@@ -388,9 +388,12 @@ TEST_P(ApiV1Test, EveryTenantRouteAsAnotherTenantsUserGets403Or404) {
     }
     // A tenant token never reaches another tenant, not even through a role its user holds.
     // And the tenant's own user does get through (so the refusal above is the check's doing).
+    // Routes naming an object ({id}, ...) are called with the placeholder itself, which names
+    // no object: the tenant's own user gets 404 there, not 403.
     if (route.method == "GET") {
       TestResponse own = Fetch(server_->port(), "GET", target, {"Cookie: " + ana.cookie});
-      EXPECT_EQ(own.status, 200) << target << " " << own.body;
+      const bool names_object = target.find('{') != std::string::npos;
+      EXPECT_EQ(own.status, names_object ? 404 : 200) << target << " " << own.body;
     }
     ++checked;
   }
