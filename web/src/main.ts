@@ -8,6 +8,7 @@ import { renderSignIn } from "./views/signin";
 
 const root = document.getElementById("app") as HTMLElement;
 let me: Me | null = null;
+let lastRoute: string | null = null;
 
 async function whoAmI(): Promise<Me | null> {
   try {
@@ -29,13 +30,17 @@ async function route(): Promise<void> {
     });
     return;
   }
-  const section = location.hash.replace(/^#\/?/, "").split("/")[0] ?? "";
-  renderShell(root, me, section, () => {
+  const [section = "", ...rest] = location.hash.replace(/^#\/?/, "").split("?")[0]!.split("/");
+  const changed = lastRoute !== null && lastRoute !== location.hash;
+  lastRoute = location.hash;
+  renderShell(root, me, section, rest.filter((s) => s !== ""), () => {
     me = null;
     setCsrfToken("");
     location.hash = "";
     void route();
   });
+  // A new page: move focus to it (the pages move it again to their heading once loaded).
+  if (changed) document.getElementById("main")?.focus();
 }
 
 window.addEventListener("hashchange", () => void route());

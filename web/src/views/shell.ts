@@ -3,29 +3,33 @@
 import { api, type Me } from "../api";
 import { branding } from "../branding";
 import { h } from "../dom";
-import { renderApprovals, renderExceptions } from "./inbox";
+import { renderApprovals } from "./approvals";
+import { renderDocuments } from "./documents";
+import { renderExceptions } from "./exceptions";
 
 export interface Section {
   id: string;
   title: string;
   permission?: string;  // shown only to people who hold it on the selected tenant
-  render?: (main: HTMLElement, me: Me, tenant: string) => void;
+  // `rest`: the route's segments after the section (#/exceptions/42 -> ["42"]).
+  render?: (main: HTMLElement, me: Me, tenant: string, rest: string[]) => void;
 }
 
 export const kSections: Section[] = [
   { id: "portfolio", title: "Portfolio" },
   { id: "overview", title: "Overview", permission: "metrics.read" },
   { id: "exceptions", title: "Exceptions", permission: "exceptions.read",
-    render: (main, _me, tenant) => renderExceptions(main, tenant) },
+    render: (main, _me, tenant, rest) => renderExceptions(main, tenant, rest) },
   { id: "approvals", title: "Approvals", permission: "approvals.read",
-    render: (main, _me, tenant) => renderApprovals(main, tenant) },
+    render: (main, _me, tenant, rest) => renderApprovals(main, tenant, rest) },
   { id: "runs", title: "Runs", permission: "runs.read" },
-  { id: "documents", title: "Documents", permission: "documents.read" },
+  { id: "documents", title: "Documents", permission: "documents.read",
+    render: (main, _me, tenant, rest) => renderDocuments(main, tenant, rest) },
   { id: "audit", title: "Audit log", permission: "audit.read" },
   { id: "admin", title: "Administration", permission: "users.read" },
 ];
 
-export function renderShell(root: HTMLElement, me: Me, sectionId: string,
+export function renderShell(root: HTMLElement, me: Me, sectionId: string, rest: string[],
                             onSignedOut: () => void): void {
   const b = branding();
   const tenants = me.tenants;
@@ -61,7 +65,7 @@ export function renderShell(root: HTMLElement, me: Me, sectionId: string,
 
   const main = h("main", { id: "main", tabindex: "-1" });
   if (section?.render) {
-    section.render(main, me, tenant);
+    section.render(main, me, tenant, section.id === sectionId ? rest : []);
   } else {
     main.append(
       h("h1", {}, section?.title ?? "Welcome"),

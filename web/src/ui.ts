@@ -1,0 +1,119 @@
+// Shared pieces of the console's pages: a modal confirmation (a real <dialog>: focus moves into
+// it, Escape cancels, focus returns to the button that opened it), times and countdowns, money in
+// minor units, and a problem message for a failed call.
+import { ApiError } from "./api";
+import { h } from "./dom";
+
+export interface ConfirmOptions {
+  title: string;
+  message: string | Node;
+  confirmLabel: string;
+  // When set, the dialog asks for a comment and refuses to confirm without one.
+  commentLabel?: string;
+  danger?: boolean;
+}
+
+// Resolves to the comment ("" when none was asked) or null when cancelled.
+export function confirmDialog(opts: ConfirmOptions): Promise<string | null> {
+  const opener = document.activeElement as HTMLElement | null;
+  return new Promise((resolve) => {
+    const comment = opts.commentLabel
+      ? h("textarea", { id: "confirm-comment", rows: "3", required: true })
+      : null;
+    const error = h("p", { class: "form-error", role: "alert", id: "confirm-error" });
+    const ok = h("button", { type: "submit", class: opts.danger ? "danger" : "primary",
+      id: "confirm-ok" }, opts.confirmLabel);
+    const cancel = h("button", { type: "button", id: "confirm-cancel" }, "Cancel");
+    const form = h("form", { method: "dialog", class: "dialog-form" },
+      h("h2", { id: "confirm-title" }, opts.title),
+      typeof opts.message === "string" ? h("p", { id: "confirm-message" }, opts.message)
+        : h("div", { id: "confirm-message" }, opts.message),
+      comment ? h("label", { for: "confirm-comment" }, opts.commentLabel ?? "") : null,
+      comment, error,
+      h("div", { class: "actions" }, ok, cancel));
+    const dialog = h("dialog", { class: "confirm", "aria-labelledby": "confirm-title" }, form);
+    let settled = false;
+    const finish = (value: string | null) => {
+      if (settled) return;
+      settled = true;
+      dialog.close();
+      dialog.remove();
+      opener?.focus();
+      resolve(value);
+    };
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const text = comment?.value.trim() ?? "";
+      if (comment && !text) {
+        error.textContent = "A comment is required: say why, for the audit trail.";
+        comment.focus();
+        return;
+      }
+      finish(text);
+    });
+    cancel.addEventListener("click", () => finish(null));
+    dialog.addEventListener("cancel", (event) => {
+      event.preventDefault();
+      finish(null);
+    });
+    document.body.append(dialog);
+    dialog.showModal();
+    (comment ?? ok).focus();
+  });
+}
+
+export function formatTime(iso: string | null | undefined): string {
+  if (!iso) return "—";
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();
+}
+
+// "in 1 h 05 min" / "overdue by 12 min", from now to `iso`.
+export function countdown(iso: string, now = Date.now()): { text: string; overdue: boolean } {
+  const ms = new Date(iso).getTime() - now;
+  const overdue = ms < 0;
+  let minutes = Math.floor(Math.abs(ms) / 60000);
+  const days = Math.floor(minutes / 1440);
+  minutes -= days * 1440;
+  const hours = Math.floor(minutes / 60);
+  minutes -= hours * 60;
+  const parts = [days ? `${days} d` : "", hours ? `${hours} h` : "", `${minutes} min`]
+    .filter(Boolean).join(" ");
+  return { text: overdue ? `overdue by ${parts}` : `in ${parts}`, overdue };
+}
+
+export function money(minor: number, currency: string): string {
+  if (!currency) return minor === 0 ? "—" : String(minor);
+  try {
+    const digits = new Intl.NumberFormat(undefined, { style: "currency", currency })
+      .resolvedOptions().maximumFractionDigits ?? 2;
+    return new Intl.NumberFormat(undefined, { style: "currency", currency })
+      .format(minor / 10 ** digits);
+  } catch {
+    return `${(minor / 100).toFixed(2)} ${currency}`;
+  }
+}
+
+export function problemText(e: unknown, fallback: string): string {
+  if (e instanceof ApiError) {
+    if (e.status === 403) return `Not allowed: ${e.message}`;
+    if (e.status === 404) return "Not found, or not on this tenant.";
+    if (e.status === 409) return `Conflict: ${e.message}`;
+    return e.message || fallback;
+  }
+  return fallback;
+}
+
+// Moves focus to a page's heading after it changes, so keyboard and screen-reader users land on
+// the new content.
+export function focusHeading(main: HTMLElement): void {
+  const heading = main.querySelector("h1");
+  if (heading) {
+    heading.setAttribute("tabindex", "-1");
+    heading.focus();
+  }
+}
+
+export function tenantPath(tenant: string, rest: string): string {
+  return `/tenants/${encodeURIComponent(tenant)}${rest}`;
+}
