@@ -1,0 +1,327 @@
+// The governance routes of /api/v1 over real HTTP on 127.0.0.1 (port 0), on SQLite and
+// PostgreSQL, as the console calls them (session cookie + CSRF token): an exception case's
+// detail, edit-and-retry (the run changes, the diff is kept), bulk actions on a root-cause group,
+// and approval decisions (the requester may not decide their own request; a pricing manager may).
+// A refused request (4xx) changes nothing.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "api/http_server.h"
+#include "api/router.h"
+#include "api/v1/api.h"
+#include "api/v1/console.h"
+#include "governance/access.h"
+#include "governance/approvals.h"
+#include "governance/directory.h"
+#include "integration/api_v1/http_client.h"
+#include "unit/governance/exceptions/exception_fixture.h"
+
+namespace govflow::testing {
+namespace {
+
+namespace json = boost::json;
+namespace gov = governance;
+
+constexpr char kAnaPassword[] = "ana-password-123";
+constexpr char kPamPassword[] = "pam-password-123";
+
+json::value Parse(const std::string& body) {
+  boost::system::error_code ec;
+  json::value v = json::parse(body, ec);
+  return ec ? json::value() : v;
+}
+
+// The names of a problem's invalid-params.
+std::vector<std::string> InvalidParams(const TestResponse& r) {
+  std::vector<std::string> names;
+  json::value v = Parse(r.body);
+  if (!v.is_object()) return names;
+  if (const json::value* params = v.as_object().if_contains("invalid-params")) {
+    for (const json::value& p : params->as_array()) {
+      names.emplace_back(p.at("name").as_string());
+    }
+  }
+  return names;
+}
+
+class GovernanceRoutesTest : public ExceptionFixture {
+ protected:
+  void SetUp() override {
+    ExceptionFixture::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    InTxn([&](store::Txn& txn) -> Status {
+      GOVFLOW_RETURN_IF_ERROR(
+          gov::InitPartner(txn, {"northwind", "Northwind", "lee@nw.example", "Lee", "lee-pw-12345"})
+              .status());
+      const auto partner = gov::PartnerScope::ForSystem("test");
+      GOVFLOW_RETURN_IF_ERROR(gov::CreateTenant(txn, partner, tenant_, "Acme Retail"));
+      GOVFLOW_ASSIGN_OR_RETURN(ana_,
+                               gov::CreateUser(txn, partner, {"ana@acme.example", "Ana", kAnaPassword}));
+      GOVFLOW_ASSIGN_OR_RETURN(pam_,
+                               gov::CreateUser(txn, partner, {"pam@acme.example", "Pam", kPamPassword}));
+      const auto acme = gov::TenantScope::ForSystem(tenant_, "test");
+      // Ana works exceptions and also holds the pricing role, so that only the rule that nobody
+      // decides their own request stands between her and her own approval.
+      GOVFLOW_RETURN_IF_ERROR(gov::GrantTenantRole(txn, acme, ana_, "operator"));
+      GOVFLOW_RETURN_IF_ERROR(gov::GrantTenantRole(txn, acme, ana_, "pricing_manager"));
+      GOVFLOW_RETURN_IF_ERROR(gov::GrantTenantRole(txn, acme, pam_, "pricing_manager"));
+      store::WorkflowVersion v;
+      v.tenant = tenant_;
+      v.name = "order-capture";
+      v.version = 1;
+      v.content_hash = "h1";
+      v.source_yaml = OrderCaptureYaml();
+      v.published_at = txn.Now();
+      return txn.PublishWorkflowVersion(v);
+    });
+    if (HasFatalFailure()) return;
+    auto router = std::make_shared<api::Router>();
+    auto handler = api::v1::MountConsole(router, *store_, clock_, {});
+    ASSERT_TRUE(handler.ok()) << handler.status().ToString();
+    auto server = api::HttpServer::Start({}, *handler);
+    ASSERT_TRUE(server.ok()) << server.status().ToString();
+    server_ = std::move(*server);
+    ana_session_ = SignIn("ana@acme.example", kAnaPassword);
+    pam_session_ = SignIn("pam@acme.example", kPamPassword);
+  }
+
+  void TearDown() override {
+    if (server_) server_->Stop(std::chrono::seconds(2));
+    server_.reset();
+    ExceptionFixture::TearDown();
+  }
+
+  struct Session {
+    std::string cookie;
+    std::string csrf;
+  };
+  Session SignIn(const std::string& email, const std::string& password) {
+    json::object body{{"email", email}, {"password", password}};
+    TestResponse r = Fetch(server_->port(), "POST", "/api/v1/session",
+                           {"Content-Type: application/json"}, json::serialize(body));
+    EXPECT_EQ(r.status, 200) << r.body;
+    const std::string set = r.Header("Set-Cookie");
+    json::value v = Parse(r.body);
+    return {set.substr(0, set.find(';')),
+            v.is_object() ? std::string(v.at("csrf_token").as_string()) : ""};
+  }
+
+  TestResponse Get(const Session& s, const std::string& path) {
+    return Fetch(server_->port(), "GET", "/api/v1/tenants/acme" + path, {"Cookie: " + s.cookie});
+  }
+  TestResponse Post(const Session& s, const std::string& path, const json::value& body) {
+    return Fetch(server_->port(), "POST", "/api/v1/tenants/acme" + path,
+                 {"Cookie: " + s.cookie, "X-CSRF-Token: " + s.csrf,
+                  "Content-Type: application/json"},
+                 json::serialize(body));
+  }
+
+  store::Run RunOf(const ExceptionCaseId& id) {
+    store::Run run;
+    InTxn([&](store::Txn& txn) -> Status {
+      GOVFLOW_ASSIGN_OR_RETURN(store::ExceptionCase c, txn.GetExceptionCase(tenant_, id));
+      GOVFLOW_ASSIGN_OR_RETURN(run, txn.GetRun(tenant_, c.run));
+      return Status::Ok();
+    });
+    return run;
+  }
+
+  ExceptionCaseId OpenUnknownSku(int n, std::string_view sku) {
+    return OpenCase(tenant_, Order(n, "10.00", "c" + std::to_string(n)), "post_sales_order",
+                    "rejected", UnknownSku(sku));
+  }
+
+  const TenantId tenant_{"acme"};
+  std::string ana_, pam_;
+  Session ana_session_, pam_session_;
+  std::unique_ptr<api::HttpServer> server_;
+};
+
+// ---- Exceptions --------------------------------------------------------------------------------
+
+TEST_P(GovernanceRoutesTest, EditAndRetryChangesTheRunAndKeepsTheDiff) {
+  const ExceptionCaseId id = OpenUnknownSku(1, "SKU-404");
+  TestResponse payload = Get(ana_session_, "/exceptions/" + id.value() + "/payload");
+  ASSERT_EQ(payload.status, 200) << payload.body;
+  EXPECT_EQ(Parse(payload.body).at("input").at("line_items").at(0).at("sku").as_string(),
+            "SKU-404");
+
+  const json::value patch = json::parse(
+      R"([{"op":"test","path":"/input/line_items/0/sku","value":"SKU-404"},
+          {"op":"replace","path":"/input/line_items/0/sku","value":"SKU-1"}])");
+  TestResponse r = Post(ana_session_, "/exceptions/" + id.value() + "/edit-and-retry",
+                        json::object{{"patch", patch}, {"comment", "typo in the SKU"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  json::value outcome = Parse(r.body);
+  ASSERT_EQ(outcome.at("done").as_array().size(), 1u) << r.body;
+  EXPECT_EQ(outcome.at("done").at(0).as_string(), id.value());
+  EXPECT_TRUE(outcome.at("skipped").as_array().empty());
+
+  const store::Run run = RunOf(id);
+  EXPECT_EQ(run.state, store::RunState::kPending);
+  EXPECT_EQ(json::parse(run.input_json).at("line_items").at(0).at("sku").as_string(), "SKU-1");
+
+  TestResponse detail = Get(ana_session_, "/exceptions/" + id.value());
+  ASSERT_EQ(detail.status, 200) << detail.body;
+  json::value d = Parse(detail.body);
+  EXPECT_EQ(d.at("status").as_string(), "retrying");
+  ASSERT_TRUE(d.at("history").is_array());
+  const json::array& edits = d.at("edits").as_array();
+  ASSERT_EQ(edits.size(), 1u) << detail.body;
+  EXPECT_EQ(edits[0].at("actor").as_string(), "user:" + ana_);
+  EXPECT_EQ(edits[0].at("diff"),
+            json::parse(R"([{"op":"replace","path":"/input/line_items/0/sku",
+                             "value":"SKU-1","old":"SKU-404"}])"));
+}
+
+TEST_P(GovernanceRoutesTest, FailingPatchIs400NamingThePatchAndChangesNothing) {
+  const ExceptionCaseId id = OpenUnknownSku(1, "SKU-404");
+  const store::Run before = RunOf(id);
+  TestResponse r = Post(
+      ana_session_, "/exceptions/" + id.value() + "/edit-and-retry",
+      json::object{{"patch", json::parse(R"([{"op":"test","path":"/input/email","value":"x"}])")}});
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(r.Header("Content-Type"), "application/problem+json");
+  EXPECT_EQ(InvalidParams(r), std::vector<std::string>{"patch"});
+  TestResponse missing =
+      Post(ana_session_, "/exceptions/" + id.value() + "/edit-and-retry", json::object{});
+  EXPECT_EQ(missing.status, 400);
+  EXPECT_EQ(InvalidParams(missing), std::vector<std::string>{"patch"});
+
+  const store::Run after = RunOf(id);
+  EXPECT_EQ(after.state, store::RunState::kFailed);
+  EXPECT_EQ(after.input_json, before.input_json);
+  json::value d = Parse(Get(ana_session_, "/exceptions/" + id.value()).body);
+  EXPECT_EQ(d.at("status").as_string(), "open");
+  EXPECT_TRUE(d.at("edits").as_array().empty());
+}
+
+TEST_P(GovernanceRoutesTest, BulkRetryOfAGroupRetriesEveryUnresolvedMember) {
+  std::vector<ExceptionCaseId> group;
+  for (int i = 0; i < 3; ++i) group.push_back(OpenUnknownSku(i, "SKU-404"));
+  const ExceptionCaseId other = OpenUnknownSku(9, "SKU-7");
+
+  TestResponse groups = Get(ana_session_, "/exception-groups");
+  ASSERT_EQ(groups.status, 200) << groups.body;
+  const json::value listed = Parse(groups.body);
+  const json::array& items = listed.at("items").as_array();
+  ASSERT_EQ(items.size(), 2u) << groups.body;
+  EXPECT_EQ(items[0].at("root_cause").as_string(), "unknown_item:SKU-404");
+  EXPECT_EQ(items[0].at("members").as_int64(), 3);
+
+  TestResponse r = Post(ana_session_, "/exceptions/actions",
+                        json::object{{"action", "retry"},
+                                     {"group", "unknown_item:SKU-404"},
+                                     {"comment", "item SKU-404 created"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  json::value outcome = Parse(r.body);
+  EXPECT_EQ(outcome.at("done").as_array().size(), 3u) << r.body;
+  EXPECT_TRUE(outcome.at("skipped").as_array().empty());
+  for (const ExceptionCaseId& id : group) {
+    EXPECT_EQ(RunOf(id).state, store::RunState::kPending);
+  }
+  EXPECT_EQ(RunOf(other).state, store::RunState::kFailed);
+
+  // Retrying members are still unresolved: a second bulk retry passes over each, saying why.
+  TestResponse again = Post(ana_session_, "/exceptions/actions",
+                            json::object{{"action", "retry"}, {"group", "unknown_item:SKU-404"}});
+  ASSERT_EQ(again.status, 200) << again.body;
+  json::value second = Parse(again.body);
+  EXPECT_TRUE(second.at("done").as_array().empty());
+  ASSERT_EQ(second.at("skipped").as_array().size(), 3u);
+  EXPECT_FALSE(second.at("skipped").at(0).at("reason").as_string().empty());
+}
+
+TEST_P(GovernanceRoutesTest, ActionsByIdsCheckTheirFieldsAndRefusalsChangeNothing) {
+  const ExceptionCaseId a = OpenUnknownSku(1, "SKU-404");
+  const ExceptionCaseId b = OpenUnknownSku(2, "SKU-404");
+  const json::array ids{json::value(a.value()), json::value(b.value())};
+  // resolve needs a reason; "ids" and "group" are exclusive; actions are a closed list.
+  TestResponse no_reason =
+      Post(ana_session_, "/exceptions/actions", json::object{{"action", "resolve"}, {"ids", ids}});
+  EXPECT_EQ(no_reason.status, 400);
+  EXPECT_EQ(InvalidParams(no_reason), std::vector<std::string>{"reason"});
+  TestResponse both = Post(ana_session_, "/exceptions/actions",
+                           json::object{{"action", "acknowledge"}, {"ids", ids}, {"group", "x"}});
+  EXPECT_EQ(InvalidParams(both), std::vector<std::string>{"ids"});
+  TestResponse unknown = Post(ana_session_, "/exceptions/actions",
+                              json::object{{"action", "explode"}, {"ids", ids}});
+  EXPECT_EQ(InvalidParams(unknown), std::vector<std::string>{"action"});
+  for (const ExceptionCaseId& id : {a, b}) {
+    EXPECT_EQ(Parse(Get(ana_session_, "/exceptions/" + id.value()).body).at("status").as_string(),
+              "open");
+  }
+
+  TestResponse resolved = Post(
+      ana_session_, "/exceptions/actions",
+      json::object{{"action", "resolve"}, {"ids", ids}, {"reason", "fixed in the ERP by hand"}});
+  ASSERT_EQ(resolved.status, 200) << resolved.body;
+  EXPECT_EQ(Parse(resolved.body).at("done").as_array().size(), 2u);
+  EXPECT_EQ(Parse(Get(ana_session_, "/exceptions/" + a.value()).body).at("status").as_string(),
+            "resolved");
+  // A single case that cannot act is the error, not a silent pass-over.
+  TestResponse again = Post(ana_session_, "/exceptions/actions",
+                            json::object{{"action", "retry"}, {"ids", json::array{json::value(a.value())}}});
+  EXPECT_EQ(again.status, 409) << again.body;
+}
+
+TEST_P(GovernanceRoutesTest, UnknownCaseIs404) {
+  EXPECT_EQ(Get(ana_session_, "/exceptions/exc_missing").status, 404);
+  EXPECT_EQ(Get(ana_session_, "/exceptions/exc_missing/payload").status, 404);
+}
+
+// ---- Approvals ---------------------------------------------------------------------------------
+
+TEST_P(GovernanceRoutesTest, RequesterCannotDecideTheirOwnApprovalButThePricingManagerCan) {
+  std::string task_id;
+  InTxn([&](store::Txn& txn) -> Status {
+    gov::ApprovalRequest request;
+    request.subject_type = "price_change";
+    request.subject_id = "pc_1";
+    request.title = "SKU-1: 20.00 -> 10.00 EUR (-50%)";
+    request.changes_json = R"({"price":{"from":"20.00","to":"10.00"}})";
+    request.required_roles = {"pricing_manager"};
+    request.requested_by = "user:" + ana_;
+    request.rule = "any change beyond 20%";
+    GOVFLOW_ASSIGN_OR_RETURN(
+        gov::ApprovalTask task,
+        gov::RequestApproval(txn, gov::TenantScope::ForSystem(tenant_, "test"), request));
+    task_id = task.id;
+    return Status::Ok();
+  });
+
+  TestResponse shown = Get(pam_session_, "/approvals/" + task_id);
+  ASSERT_EQ(shown.status, 200) << shown.body;
+  json::value task = Parse(shown.body);
+  EXPECT_EQ(task.at("changes").at("price").at("to").as_string(), "10.00");
+  EXPECT_EQ(task.at("requested_by").as_string(), "user:" + ana_);
+  EXPECT_EQ(task.at("rule").as_string(), "any change beyond 20%");
+
+  TestResponse own = Post(ana_session_, "/approvals/" + task_id + "/decision",
+                          json::object{{"approve", true}, {"comment", "looks fine to me"}});
+  EXPECT_EQ(own.status, 403) << own.body;
+  EXPECT_NE(Parse(own.body).at("detail").as_string().find("your own request"), std::string::npos)
+      << own.body;
+  json::value unchanged = Parse(Get(pam_session_, "/approvals/" + task_id).body);
+  EXPECT_EQ(unchanged.at("state").as_string(), "pending");
+  EXPECT_TRUE(unchanged.at("decisions").as_array().empty());
+
+  TestResponse no_comment =
+      Post(pam_session_, "/approvals/" + task_id + "/decision", json::object{{"approve", true}});
+  EXPECT_EQ(InvalidParams(no_comment), std::vector<std::string>{"comment"});
+
+  TestResponse decided = Post(pam_session_, "/approvals/" + task_id + "/decision",
+                              json::object{{"approve", true}, {"comment", "margin is fine"}});
+  ASSERT_EQ(decided.status, 200) << decided.body;
+  json::value after = Parse(decided.body);
+  EXPECT_EQ(after.at("state").as_string(), "approved");
+  ASSERT_EQ(after.at("decisions").as_array().size(), 1u);
+  EXPECT_EQ(after.at("decisions").at(0).at("actor").as_string(), "user:" + pam_);
+  EXPECT_EQ(after.at("decisions").at(0).at("comment").as_string(), "margin is fine");
+}
+
+GOVFLOW_INSTANTIATE_ON_BOTH_STORES(GovernanceRoutesTest);
+
+}  // namespace
+}  // namespace govflow::testing
