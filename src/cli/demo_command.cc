@@ -46,7 +46,7 @@ namespace gov = governance;
 
 struct DemoArgs {
   std::string data_dir = "demo-data";
-  double rate = 4;  // orders per second, per tenant
+  double rate = 2;  // orders per second, per tenant: a few exceptions a minute, an hour stays small
   std::string duration;  // "" = until interrupted; "20s", "5m"
   uint64_t seed = 0;     // 0 = from the clock (a re-run sends new orders)
   std::string faults =
@@ -374,7 +374,8 @@ int RunDemo(const DemoArgs& args) {
             << (console.web_root.empty() ? "  (not built: run `make web`; the API is there)" : "")
             << "\n"
             << "  - sign in as operator@harbor.example: the exceptions inbox fills with unknown\n"
-               "    items and blocked customers; edit a case's payload and retry it\n"
+               "    items (SKUs like DISC-...) and blocked customers; open an unknown item, edit\n"
+               "    the line's SKU to one the ERP knows (e.g. TEE-ORG-BLK) and retry it\n"
             << "  - every " << args.price_every_s
             << "s the operator asks for a price change; small ones are published to the\n"
                "    storefront, big ones (e.g. -35%) wait: sign in as pricing@harbor.example and\n"
