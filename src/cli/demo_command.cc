@@ -177,7 +177,8 @@ Status Seed(store::Store& store, const std::vector<DemoUser>& users) {
   GOVFLOW_ASSIGN_OR_RETURN(gov::Principal lee, access.PrincipalForEmail(admin.email));
   GOVFLOW_ASSIGN_OR_RETURN(gov::PartnerScope tenants_scope,
                            access.AuthorizePartner(lee, gov::perm::kTenantsManage));
-  for (auto [id, name] : {std::pair{kRetailer, kRetailerName}, {kManufacturer, kManufacturerName}}) {
+  for (auto [id, name] :
+       {std::pair{kRetailer, kRetailerName}, {kManufacturer, kManufacturerName}}) {
     GOVFLOW_ASSIGN_OR_RETURN(store::Txn txn, store.Begin());
     Status created = gov::CreateTenant(txn, tenants_scope, TenantId(id), name);
     if (created.code() == StatusCode::kAlreadyExists) continue;
@@ -236,17 +237,16 @@ Result<gov::PriceChange> RequestPrice(store::Store& store, gov::AccessControl& a
   r.old_price = gov::FormatPriceCents(v.price_cents);
   r.new_price = gov::FormatPriceCents(to);
   if (percent < 0) r.compare_at_price = r.old_price;
-  r.reason = percent < -15   ? "Clearance promotion"
-             : percent < 0   ? "Weekend promotion"
-                             : "Supplier cost increase";
+  r.reason = percent < -15 ? "Clearance promotion"
+             : percent < 0 ? "Weekend promotion"
+                           : "Supplier cost increase";
   GOVFLOW_ASSIGN_OR_RETURN(gov::Principal who, access.PrincipalForEmail(requester));
-  GOVFLOW_ASSIGN_OR_RETURN(gov::TenantScope scope,
-                           access.Authorize(who, TenantId(kRetailer), gov::perm::kApprovalsRequest));
+  GOVFLOW_ASSIGN_OR_RETURN(gov::TenantScope scope, access.Authorize(who, TenantId(kRetailer),
+                                                                    gov::perm::kApprovalsRequest));
   GOVFLOW_ASSIGN_OR_RETURN(store::Txn txn, store.Begin());
   GOVFLOW_ASSIGN_OR_RETURN(gov::PriceApprovalPolicy policy,
                            gov::TenantPriceApprovalPolicy(txn, TenantId(kRetailer)));
-  GOVFLOW_ASSIGN_OR_RETURN(gov::PriceChange change,
-                           gov::RequestPriceChange(txn, scope, r, policy));
+  GOVFLOW_ASSIGN_OR_RETURN(gov::PriceChange change, gov::RequestPriceChange(txn, scope, r, policy));
   GOVFLOW_RETURN_IF_ERROR(txn.Commit());
   return change;
 }
@@ -255,7 +255,8 @@ void PrintUsers(const std::vector<DemoUser>& users) {
   std::cout << "\nDemo users (demo data only: these passwords are printed for you to sign in;\n"
                "never print or reuse passwords like this outside a demo):\n\n";
   std::cout << "  " << std::left << std::setw(30) << "e-mail" << std::setw(20) << "role"
-            << std::setw(9) << "tenant" << "password\n";
+            << std::setw(9) << "tenant"
+            << "password\n";
   for (const auto& u : users) {
     std::cout << "  " << std::left << std::setw(30) << u.email << std::setw(20) << u.role
               << std::setw(9) << (u.tenant.empty() ? "(all)" : u.tenant) << u.password << "\n";
@@ -284,8 +285,8 @@ int RunDemo(const DemoArgs& args) {
   const fs::path dir(args.data_dir);
   std::error_code ec;
   if (fs::exists(dir, ec) && !fs::is_empty(dir, ec) && !fs::exists(dir / "govflow.db", ec)) {
-    return fail(FailedPrecondition(dir.string() +
-                                   " exists and is not a govflow data directory; choose another --data"));
+    return fail(FailedPrecondition(
+        dir.string() + " exists and is not a govflow data directory; choose another --data"));
   }
   fs::create_directories(dir, ec);
   // The partner's brand: the console re-reads DIR/branding.json, so edits show on reload.
@@ -294,9 +295,9 @@ int RunDemo(const DemoArgs& args) {
     if (ec) return fail(Unavailable("cannot copy " + args.branding + ": " + ec.message()));
   }
   const uint64_t seed =
-      args.seed != 0 ? args.seed
-                     : static_cast<uint64_t>(
-                           std::chrono::system_clock::now().time_since_epoch().count());
+      args.seed != 0
+          ? args.seed
+          : static_cast<uint64_t>(std::chrono::system_clock::now().time_since_epoch().count());
 
   sim::ErpSimulatorOptions erp_options;
   auto faults = sim::FaultSpec::Parse(args.faults);
@@ -401,13 +402,12 @@ int RunDemo(const DemoArgs& args) {
     }
     if (elapsed() >= next_price) {
       next_price += std::chrono::seconds(std::max(1, args.price_every_s));
-      auto change = RequestPrice(**store, access, **storefront, prices_requested,
-                                 "operator@harbor.example");
+      auto change =
+          RequestPrice(**store, access, **storefront, prices_requested, "operator@harbor.example");
       ++prices_requested;
       if (change.ok()) {
-        std::cout << "price change " << change->id << " " << change->sku << " "
-                  << change->old_price << " -> " << change->new_price << ": "
-                  << gov::PriceChangeStateName(change->state)
+        std::cout << "price change " << change->id << " " << change->sku << " " << change->old_price
+                  << " -> " << change->new_price << ": " << gov::PriceChangeStateName(change->state)
                   << (change->state == gov::PriceChangeState::kPendingApproval
                           ? " (waiting for the pricing manager)"
                           : "")
@@ -416,8 +416,8 @@ int RunDemo(const DemoArgs& args) {
         std::cout << "price change not requested: " << change.status().message() << std::endl;
       }
     }
-    const int secs = static_cast<int>(
-        std::chrono::duration_cast<std::chrono::seconds>(elapsed()).count());
+    const int secs =
+        static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(elapsed()).count());
     std::cout << "[" << secs << "s]";
     for (const char* tenant : {kRetailer, kManufacturer}) {
       if (auto snap = Take(**store, TenantId(tenant)); snap.ok()) last[tenant] = *snap;
@@ -437,8 +437,8 @@ int RunDemo(const DemoArgs& args) {
             << erp_stats.unknown_item << ", blocked customers " << erp_stats.blocked_customer
             << "\nstorefront prices set " << (*storefront)->stats().price_updates
             << ", price changes requested " << prices_requested << "\n"
-            << "the data stays in " << args.data_dir << ": `govflow demo --data "
-            << args.data_dir << "` continues, `govflow serve --data " << args.data_dir
+            << "the data stays in " << args.data_dir << ": `govflow demo --data " << args.data_dir
+            << "` continues, `govflow serve --data " << args.data_dir
             << "` shows it without the simulators\n";
   return erp_stats.duplicate_external_document_numbers == 0 ? 0 : 1;
 }

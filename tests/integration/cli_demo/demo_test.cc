@@ -53,16 +53,14 @@ int64_t ErpSalesOrders(const std::string& out) {
 class DemoTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("govflow-demo-" + std::to_string(::getpid()));
+    dir_ = std::filesystem::temp_directory_path() / ("govflow-demo-" + std::to_string(::getpid()));
     std::filesystem::remove_all(dir_);
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
   RunOutput RunDemo(const std::string& duration) {
-    return RunProgram({GOVFLOW_BINARY, "demo", "--data", dir_.string(), "--listen",
-                       "127.0.0.1:0", "--duration", duration, "--price-every", "5", "--seed",
-                       "11"},
+    return RunProgram({GOVFLOW_BINARY, "demo", "--data", dir_.string(), "--listen", "127.0.0.1:0",
+                       "--duration", duration, "--price-every", "5", "--rate", "5", "--seed", "11"},
                       {});
   }
 
@@ -116,9 +114,11 @@ TEST_F(DemoTest, SeedsEveryRoleAndShowsExceptionsWaitingApprovalsAndOrdersInTheE
       for (const auto& m : members.value()) tenant_roles[t.value()][m.user.email] = m.roles;
     }
     for (const auto& u : printed) {
-      const auto& held = u.tenant.empty() ? partner_roles[u.email] : tenant_roles[u.tenant][u.email];
+      const auto& held =
+          u.tenant.empty() ? partner_roles[u.email] : tenant_roles[u.tenant][u.email];
       EXPECT_NE(std::find(held.begin(), held.end(), u.role), held.end())
-          << u.email << " lacks " << u.role << " on " << (u.tenant.empty() ? "the partner" : u.tenant);
+          << u.email << " lacks " << u.role << " on "
+          << (u.tenant.empty() ? "the partner" : u.tenant);
     }
 
     auto cases = txn->ListExceptionCases(harbor, store::ExceptionState::kOpen, 1000);
@@ -127,8 +127,8 @@ TEST_F(DemoTest, SeedsEveryRoleAndShowsExceptionsWaitingApprovalsAndOrdersInTheE
     for (const TenantId& t : {harbor, forge}) {
       auto runs = txn->CountRunsByState(t);
       ASSERT_TRUE(runs.ok());
-      EXPECT_GT((*runs)[store::RunState::kSucceeded], 0) << "no order of " << t.value()
-                                                          << " reached the ERP";
+      EXPECT_GT((*runs)[store::RunState::kSucceeded], 0)
+          << "no order of " << t.value() << " reached the ERP";
     }
     auto pending = gov::ListPriceChanges(*txn, gov::TenantScope::ForSystem(harbor, "demo_test"),
                                          gov::PriceChangeState::kPendingApproval);
