@@ -321,6 +321,68 @@ TEST_P(GovernanceRoutesTest, RequesterCannotDecideTheirOwnApprovalButThePricingM
   EXPECT_EQ(after.at("decisions").at(0).at("comment").as_string(), "margin is fine");
 }
 
+// ---- Price changes -----------------------------------------------------------------------------
+
+TEST_P(GovernanceRoutesTest, PriceChangeBeyondTheThresholdWaitsForThePricingManager) {
+  InTxn([&](store::Txn& txn) -> Status {
+    store::Connection c;
+    c.tenant = tenant_;
+    c.id = ConnectionId("shop");
+    c.kind = "shopify.admin";
+    c.config_json = R"({"shop_url":"http://127.0.0.1:1","access_token":"shpat_test"})";
+    c.created_at = clock_.Now();
+    c.updated_at = clock_.Now();
+    return txn.PutConnection(c);
+  });
+  auto change = [](std::string_view new_price) {
+    return json::object{{"connection", "shop"},   {"sku", "BEANIE-MER-NAV"},
+                        {"variant_id", 4530017},  {"old_price", "24.00"},
+                        {"new_price", new_price}, {"currency", "EUR"},
+                        {"reason", "winter promotion"}};
+  };
+  // -5%: below the baseline matrix's threshold, released at once.
+  TestResponse small = Post(ana_session_, "/price-changes", change("22.80"));
+  ASSERT_EQ(small.status, 201) << small.body;
+  EXPECT_EQ(Parse(small.body).at("state").as_string(), "released");
+  EXPECT_TRUE(Parse(small.body).at("approval_ids").as_array().empty());
+
+  // -25%: waits for a pricing manager; the task shows exactly what changes.
+  TestResponse big = Post(ana_session_, "/price-changes", change("18.00"));
+  ASSERT_EQ(big.status, 201) << big.body;
+  json::value held = Parse(big.body);
+  EXPECT_EQ(held.at("state").as_string(), "pending_approval");
+  EXPECT_EQ(held.at("rule").as_string(), "price-change-beyond-threshold");
+  ASSERT_EQ(held.at("approval_ids").as_array().size(), 1u);
+  const std::string task(held.at("approval_ids").at(0).as_string());
+  json::value shown = Parse(Get(pam_session_, "/approvals/" + task).body);
+  EXPECT_EQ(shown.at("changes").at("price").at("to").as_string(), "18.00");
+  EXPECT_EQ(shown.at("requested_by").as_string(), "user:" + ana_);
+
+  // Refused requests name the field and record nothing.
+  json::object bad = change("abc");
+  TestResponse refused = Post(ana_session_, "/price-changes", bad);
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_EQ(InvalidParams(refused), std::vector<std::string>{"new_price"});
+  bad = change("20.00");
+  bad.erase("reason");
+  EXPECT_EQ(InvalidParams(Post(ana_session_, "/price-changes", bad)),
+            std::vector<std::string>{"reason"});
+  TestResponse listed = Get(ana_session_, "/price-changes");
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  EXPECT_EQ(Parse(listed.body).at("items").as_array().size(), 2u);
+
+  EXPECT_EQ(Post(ana_session_, "/approvals/" + task + "/decision",
+                 json::object{{"approve", true}, {"comment", "mine"}})
+                .status,
+            403);
+  TestResponse approved = Post(pam_session_, "/approvals/" + task + "/decision",
+                               json::object{{"approve", true}, {"comment", "within margin"}});
+  ASSERT_EQ(approved.status, 200) << approved.body;
+  TestResponse after = Get(ana_session_, "/price-changes?state=released");
+  ASSERT_EQ(after.status, 200) << after.body;
+  EXPECT_EQ(Parse(after.body).at("items").as_array().size(), 2u) << after.body;
+}
+
 GOVFLOW_INSTANTIATE_ON_BOTH_STORES(GovernanceRoutesTest);
 
 }  // namespace
