@@ -18,13 +18,14 @@ export function confirmDialog(opts: ConfirmOptions): Promise<string | null> {
   const opener = document.activeElement as HTMLElement | null;
   return new Promise((resolve) => {
     const comment = opts.commentLabel
-      ? h("textarea", { id: "confirm-comment", rows: "3", required: true })
+      ? h("textarea", { id: "confirm-comment", rows: "3", "aria-required": "true" })
       : null;
     const error = h("p", { class: "form-error", role: "alert", id: "confirm-error" });
     const ok = h("button", { type: "submit", class: opts.danger ? "danger" : "primary",
       id: "confirm-ok" }, opts.confirmLabel);
     const cancel = h("button", { type: "button", id: "confirm-cancel" }, "Cancel");
-    const form = h("form", { method: "dialog", class: "dialog-form" },
+    // novalidate: the comment check below says what is missing in words.
+    const form = h("form", { method: "dialog", class: "dialog-form", novalidate: true },
       h("h2", { id: "confirm-title" }, opts.title),
       typeof opts.message === "string" ? h("p", { id: "confirm-message" }, opts.message)
         : h("div", { id: "confirm-message" }, opts.message),

@@ -83,3 +83,59 @@ export async function startGovflow(setup) {
 export function writeBranding(dataDir, branding) {
   writeFileSync(path.join(dataDir, "branding.json"), JSON.stringify(branding, null, 2));
 }
+
+// The simulators (sim/, docs/simulators.md), next to the govflow binary in the same build dir.
+export const simBin =
+  process.env.GOVFLOW_SIM_BIN ?? path.join(path.dirname(govflowBin), "..", "..", "sim", "govflow-sim");
+
+// Starts `govflow-sim erp` (Business Central stand-in) on a free loopback port:
+// { baseUrl, stop() }.
+export async function startErp(args = []) {
+  if (!existsSync(simBin)) throw new Error(`no govflow-sim binary at ${simBin} (GOVFLOW_SIM_BIN)`);
+  const child = spawn(simBin, ["erp", "--listen", "127.0.0.1:0", ...args],
+    { stdio: ["ignore", "pipe", "pipe"] });
+  const address = await new Promise((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new Error("govflow-sim erp did not start")), 15000);
+    child.stdout.on("data", (d) => {
+      out += d;
+      const m = out.match(/listening on (\S+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`govflow-sim erp exited with ${code}`));
+    });
+  });
+  return {
+    baseUrl: `http://${address}`,
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once("exit", resolve));
+        child.kill("SIGTERM");
+        await exited;
+      }
+    },
+  };
+}
+
+// Sends signed Shopify orders/create webhooks with `govflow-sim shopify` (e.g. ["--orders", "1",
+// "--bad-sku", "1"]).
+export function sendShopifyOrders(target, secret, args) {
+  return execFileSync(simBin, ["shopify", "--target", target, "--secret", secret, "--quiet", ...args],
+    { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+}
+
+// `govflow apply -f FILE --data DIR` with extra environment (secrets, URLs).
+export function apply(dataDir, configText, env = {}) {
+  const file = path.join(dataDir, "e2e-config.yaml");
+  writeFileSync(file, configText);
+  return execFileSync(govflowBin, ["apply", "-f", file, "--data", dataDir], {
+    encoding: "utf8",
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+}

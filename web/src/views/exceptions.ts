@@ -370,10 +370,13 @@ function eventLine(e: Raw): HTMLElement {
       h("pre", {}, JSON.stringify(e[k], null, 2)))));
 }
 
-function renderCase(main: HTMLElement, tenant: string, id: string): void {
+// `refresh`: the same case again (a retry in flight): keep focus and skip the loading state.
+function renderCase(main: HTMLElement, tenant: string, id: string, refresh = false): void {
   const status = h("p", { class: "empty", id: "case-status", role: "status" }, "Loading…");
-  main.replaceChildren(h("p", {}, h("a", { href: "#/exceptions" }, "← Exceptions")),
-    h("h1", {}, `Case ${id}`), status);
+  if (!refresh) {
+    main.replaceChildren(h("p", {}, h("a", { href: "#/exceptions" }, "← Exceptions")),
+      h("h1", {}, `Case ${id}`), status);
+  }
   const path = `${base(tenant)}/exceptions/${encodeURIComponent(id)}`;
   void (async () => {
     let c: ExceptionCase;
@@ -385,6 +388,8 @@ function renderCase(main: HTMLElement, tenant: string, id: string): void {
     }
     const result = h("p", { class: "result", id: "action-result", role: "status" });
     const open = kUnresolved.has(c.state);
+    // The payload can be edited while nothing is in flight.
+    const editable = c.state === "open" || c.state === "acknowledged";
 
     // SLA: a live countdown to each deadline that still matters.
     const sla = h("div", { class: "card", id: "sla" }, h("h2", {}, "SLA"));
@@ -445,10 +450,17 @@ function renderCase(main: HTMLElement, tenant: string, id: string): void {
       result, actions,
       h("div", { class: "cards" }, facts, sla, impact),
       list("Timeline", "timeline", c.history, "The run has no recorded events."),
-      payloadEditor(tenant, c, open, result, () => renderCase(main, tenant, id)),
+      payloadEditor(tenant, c, editable, result, () => renderCase(main, tenant, id)),
       list("Payload edits", "edits", c.edits, "The payload has not been edited."),
       ...(c.audit ? [list("Audit trail", "audit", c.audit, "No audit events for this case.")] : []));
-    focusHeading(main);
+    if (!refresh) focusHeading(main);
+    // A retry is running: show its outcome when it lands, while this page is still shown.
+    if (c.state === "retrying") {
+      const marker = main.querySelector("#facts");
+      window.setTimeout(() => {
+        if (marker?.isConnected) renderCase(main, tenant, id, true);
+      }, 2000);
+    }
   })();
 }
 
@@ -515,6 +527,7 @@ function payloadEditor(tenant: string, c: ExceptionCase, open: boolean, result: 
     status.remove();
     section.append(
       h("p", { class: "hint" }, open ? "Edit the JSON, then review the changes before the run is retried."
+        : c.state === "retrying" ? "A retry is running: the payload is read-only until it ends."
         : "The case is closed: the payload is read-only."),
       area, error, h("div", { class: "actions" }, review, reset));
   })();
