@@ -416,6 +416,12 @@ int RunDemo(const DemoArgs& args) {
         std::cout << "price change not requested: " << change.status().message() << std::endl;
       }
     }
+    // Changes whose approval was decided (in the console, or by `govflow approvals approve`,
+    // which does not apply the outcome itself) are released here; the engine's price job then
+    // publishes them. The engine's job loop runs only the publisher (engine.cc).
+    if (auto moved = gov::ReleaseDecidedPriceChanges(**store); moved.ok() && *moved > 0) {
+      std::cout << *moved << " decided price change(s) released or rejected" << std::endl;
+    }
     const int secs =
         static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(elapsed()).count());
     std::cout << "[" << secs << "s]";
