@@ -1,10 +1,12 @@
 // `govflow demo --duration` as a child process on a fresh data directory, then the store it left:
 // the partner, both tenants and a user for every role exist and sign in with the password the
 // demo printed; exceptions were opened, a price change waits for approval, orders reached the
-// ERP simulator; a second run on the same directory continues without re-creating anything.
+// ERP simulator; after the pricing manager approves a waiting change, a second run on the same
+// directory publishes it to the storefront and re-creates nothing.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <regex>
@@ -13,6 +15,7 @@
 
 #include "base/clock.h"
 #include "governance/access.h"
+#include "governance/approvals.h"
 #include "governance/directory.h"
 #include "governance/price_changes.h"
 #include "integration/cli_engine/process.h"
@@ -147,10 +150,39 @@ TEST_F(DemoTest, SeedsEveryRoleAndShowsExceptionsWaitingApprovalsAndOrdersInTheE
     ASSERT_TRUE(txn.ok());
     users_after_first = gov::ListUsers(*txn, gov::PartnerScope::ForSystem("demo_test"))->size();
   }
+  // The story the demo tells: the pricing manager approves a change the operator asked for (the
+  // operator may not); the next run releases it and the engine publishes it to the storefront.
+  std::string approved_change;
+  {
+    auto pricing = std::find_if(printed.begin(), printed.end(),
+                                [](const PrintedUser& u) { return u.role == "pricing_manager"; });
+    auto op = std::find_if(printed.begin(), printed.end(), [](const PrintedUser& u) {
+      return u.role == "operator" && u.tenant == "harbor";
+    });
+    ASSERT_NE(pricing, printed.end());
+    ASSERT_NE(op, printed.end());
+    auto operator_principal = access.AuthenticatePassword(op->email, op->password);
+    ASSERT_TRUE(operator_principal.ok());
+    EXPECT_FALSE(access.Authorize(*operator_principal, harbor, gov::perm::kApprovalsDecide).ok());
+    auto principal = access.AuthenticatePassword(pricing->email, pricing->password);
+    ASSERT_TRUE(principal.ok()) << principal.status().ToString();
+    auto scope = access.Authorize(*principal, harbor, gov::perm::kApprovalsDecide);
+    ASSERT_TRUE(scope.ok()) << scope.status().ToString();
+    auto txn = store->Begin();
+    ASSERT_TRUE(txn.ok());
+    auto pending = gov::ListPriceChanges(*txn, *scope, gov::PriceChangeState::kPendingApproval);
+    ASSERT_TRUE(pending.ok() && !pending->empty());
+    const gov::PriceChange& change = pending->front();
+    ASSERT_EQ(change.approval_ids.size(), 1u);
+    auto decided = gov::DecideApproval(*txn, *scope, change.approval_ids[0], true, "approved");
+    ASSERT_TRUE(decided.ok()) << decided.status().ToString();
+    ASSERT_TRUE(txn->Commit().ok());
+    approved_change = change.id;
+  }
   store.reset();
 
   // Continues on the same directory: same people, same passwords, nothing created twice.
-  RunOutput second = RunDemo("2s");
+  RunOutput second = RunDemo("8s");
   ASSERT_EQ(second.exit_code, 0) << second.out << second.err;
   store = OpenStore();
   ASSERT_NE(store, nullptr);
@@ -159,6 +191,16 @@ TEST_F(DemoTest, SeedsEveryRoleAndShowsExceptionsWaitingApprovalsAndOrdersInTheE
     ASSERT_TRUE(txn.ok());
     EXPECT_EQ(gov::ListUsers(*txn, gov::PartnerScope::ForSystem("demo_test"))->size(),
               users_after_first);
+  }
+  {
+    auto txn = store->Begin(store::sql::TxnMode::kReadOnly);
+    ASSERT_TRUE(txn.ok());
+    auto change = gov::GetPriceChange(*txn, gov::TenantScope::ForSystem(harbor, "demo_test"),
+                                      approved_change);
+    ASSERT_TRUE(change.ok()) << change.status().ToString();
+    EXPECT_EQ(change->state, gov::PriceChangeState::kPublished)
+        << gov::PriceChangeStateName(change->state) << "\n"
+        << second.out;
   }
   gov::AccessControl again(*store, SystemClock::Get());
   for (const auto& u : PrintedUsers(second.out)) {
