@@ -243,9 +243,12 @@ test("a price change is refused to its requester and approved by a pricing manag
   await screenshot(pia, "approval-approved");
   assert.deepEqual(unexpectedErrors(pia), []);
   await pia.context().close();
-  // The task is decided (the change is released by the pricing job, off in this server).
+  // The task is decided, and the change released in the same transaction (publishing to the
+  // storefront is the pricing job's, off in this server).
   const tasks = cli(server.dataDir, ["approvals", "list", "--as", kPia.email, "--tenant", "acme"]);
   assert.match(tasks, new RegExp(`${taskId}\\s+approved`), `the task is approved: ${tasks}`);
+  const priceChanges = cli(server.dataDir, ["prices", "list", "--as", kPia.email, "--tenant", "acme"]);
+  assert.match(priceChanges, /\breleased\b/, `the change is released: ${priceChanges}`);
 });
 
 test("a published workflow is promoted from dev to staging through its approval", async (t) => {

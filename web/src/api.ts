@@ -26,8 +26,10 @@ export function setCsrfToken(token: string): void {
   csrfToken = token;
 }
 
-async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = { Accept: "application/json" };
+async function request<T>(method: string, path: string, body?: unknown,
+                          extra: Record<string, string> = {},
+                          seen?: (response: Response) => void): Promise<T> {
+  const headers: Record<string, string> = { Accept: "application/json", ...extra };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (method !== "GET" && csrfToken) headers["X-CSRF-Token"] = csrfToken;
   const response = await fetch(`/api/v1${path}`, {
@@ -36,6 +38,7 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
     credentials: "same-origin",
     body: body === undefined ? undefined : JSON.stringify(body),
   });
+  seen?.(response);
   if (response.status === 204) return undefined as T;
   const text = await response.text();
   let parsed: unknown = undefined;
@@ -52,7 +55,14 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
 
 export const api = {
   get: <T>(path: string) => request<T>("GET", path),
-  post: <T>(path: string, body?: unknown) => request<T>("POST", path, body ?? {}),
+  post: <T>(path: string, body?: unknown, headers?: Record<string, string>) =>
+    request<T>("POST", path, body ?? {}, headers),
+  // A GET that also answers the ETag (governed documents: sent back as If-Match on a change).
+  getTagged: async <T>(path: string): Promise<{ body: T; etag: string }> => {
+    let etag = "";
+    const body = await request<T>("GET", path, undefined, {}, (r) => { etag = r.headers.get("ETag") ?? ""; });
+    return { body, etag };
+  },
   del: <T>(path: string) => request<T>("DELETE", path),
 };
 

@@ -28,20 +28,12 @@ function when(raw: Raw, name: string): string {
 
 const kEnvs = ["dev", "staging", "prod"] as const;
 
-// Which version each environment runs: {"dev": 3, ...} or [{"env"|"environment", "version"}].
-function environments(raw: Raw): Record<string, number | null> {
+// Which version each environment runs, from the versions' "live_in" lists.
+function environments(versions: Raw[]): Record<string, number | null> {
   const out: Record<string, number | null> = { dev: null, staging: null, prod: null };
-  const e = raw.environments ?? raw.publications;
-  if (Array.isArray(e)) {
-    for (const item of e as Raw[]) {
-      const env = str(item.env ?? item.environment);
-      if (env in out) out[env] = typeof item.version === "number" ? item.version : null;
-    }
-  } else if (e && typeof e === "object") {
-    for (const env of kEnvs) {
-      const v = (e as Raw)[env];
-      out[env] = typeof v === "number" ? v
-        : v && typeof v === "object" && typeof (v as Raw).version === "number" ? (v as Raw).version as number : null;
+  for (const v of versions) {
+    for (const env of Array.isArray(v.live_in) ? v.live_in : []) {
+      if (typeof env === "string" && env in out) out[env] = Number(v.version);
     }
   }
   return out;
@@ -59,7 +51,7 @@ export function renderDocuments(main: HTMLElement, tenant: string, rest: string[
   const status = h("p", { class: "empty", id: "inbox-status", role: "status" }, "Loading…");
   const tbody = h("tbody");
   const table = h("table", { class: "list", id: "documents-table" },
-    h("thead", {}, h("tr", {}, ...["Document", "Kind", "Latest version", "State", "dev", "staging", "prod"]
+    h("thead", {}, h("tr", {}, ...["Document", "Kind", "Latest version", "State", "Latest runs in", "Drafted"]
       .map((t) => h("th", { scope: "col" }, t)))), tbody);
   table.hidden = true;
   main.replaceChildren(h("h1", {}, "Documents"), status, table);
@@ -70,13 +62,14 @@ export function renderDocuments(main: HTMLElement, tenant: string, rest: string[
       for (const d of items) {
         const kind = str(d.kind);
         const name = str(d.name);
-        const envs = environments(d);
+        const live = Array.isArray(d.live_in) ? d.live_in.map(str) : [];
         tbody.append(h("tr", { "data-document": `${kind}/${name}` },
           h("td", {}, h("a", { href: `#/documents/${encodeURIComponent(kind)}/${encodeURIComponent(name)}` }, name)),
           h("td", {}, kind.replace(/_/g, " ")),
-          h("td", {}, str(d.version ?? d.latest_version)),
-          h("td", {}, str(d.state ?? d.review_state)),
-          ...kEnvs.map((env) => h("td", {}, envs[env] === null ? "—" : `v${envs[env]}`))));
+          h("td", {}, `v${str(d.version)}`),
+          h("td", {}, str(d.state)),
+          h("td", {}, live.join(", ") || "—"),
+          h("td", {}, formatTime(str(d.created_at)))));
       }
       table.hidden = items.length === 0;
       status.textContent = items.length ? "" :
@@ -98,15 +91,18 @@ function renderDocument(main: HTMLElement, tenant: string, kind: string, name: s
     `#/documents/${encodeURIComponent(kind)}/${encodeURIComponent(name)}/${v}`;
   void (async () => {
     let doc: Raw;
+    let etag = "";
     try {
-      doc = await api.get<Raw>(docPath(tenant, kind, name));
+      const tagged = await api.getTagged<Raw>(docPath(tenant, kind, name));
+      doc = tagged.body;
+      etag = tagged.etag;
     } catch (e) {
       status.textContent = problemText(e, "The document could not be loaded. Try again in a moment.");
       return;
     }
     const versions = (Array.isArray(doc.versions) ? doc.versions as Raw[] : [])
       .slice().sort((a, b) => Number(b.version) - Number(a.version));
-    const envs = environments(doc);
+    const envs = environments(versions);
     const current = selected ?? (versions[0] ? Number(versions[0].version) : undefined);
     const result = h("p", { class: "result", id: "action-result", role: "status", tabindex: "-1" }, note);
 
@@ -118,7 +114,7 @@ function renderDocument(main: HTMLElement, tenant: string, kind: string, name: s
         h("td", {}, h("a", { href: href(n), "aria-current": n === current ? "true" : undefined }, `v${n}`)),
         h("td", {}, str(v.state ?? v.review_state)),
         h("td", {}, running.join(", ") || "—"),
-        h("td", {}, str(v.created_by ?? v.author)),
+        h("td", {}, str(v.author)),
         h("td", {}, formatTime(when(v, "created_at")))));
     }
     const versionsTable = h("table", { class: "list", id: "versions" },
@@ -175,14 +171,23 @@ function renderDocument(main: HTMLElement, tenant: string, kind: string, name: s
     };
     const act = async (rest: string, body: Raw, label: string) => {
       try {
-        const out = await api.post<Raw>(docPath(tenant, kind, name, rest), body);
-        const approval = out && typeof out === "object" ? (out.approval_id ?? out.approval ?? out.task_id) : undefined;
-        const state = out && typeof out === "object" ? str(out.state ?? out.status) : "";
-        const note = approval ? `${label}: waiting for approval (${str(approval as Json)}).`
-          : `${label}: done${state ? ` (${state})` : ""}.`;
+        // If-Match: the change applies only to the document as this page showed it.
+        const out = await api.post<Raw>(docPath(tenant, kind, name, rest), body,
+          etag ? { "If-Match": etag } : {});
+        let note: string;
+        if (out.promoted === false) {
+          note = `${label}: waiting for approval ${str(out.approval_id)} (${str(out.approval_state)})` +
+            `${out.note ? `: ${str(out.note)}` : ""}.`;
+        } else if (out.promoted === true) {
+          note = `${label}: done, ${str(out.to)} runs v${str((out.version as Raw | undefined)?.version)}.`;
+        } else {
+          note = `${label}: done (${str(out.state)}).`;
+        }
         renderDocument(main, tenant, kind, name, current, note);
       } catch (e) {
-        result.textContent = problemText(e, `${label} failed. Try again in a moment.`);
+        result.textContent = e instanceof ApiError && e.status === 412
+          ? "The document changed since this page loaded it. Reload the page and try again."
+          : problemText(e, `${label} failed. Try again in a moment.`);
         result.focus();
       }
     };
