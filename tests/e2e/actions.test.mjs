@@ -10,6 +10,7 @@
 //   staging from the documents page, through the promotion approval.
 // Screenshots go to the artifacts directory.
 import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { launchBrowser, newPage, repoRoot, screenshot } from "./lib/browser.mjs";
@@ -287,7 +288,24 @@ test("a published workflow is promoted from dev to staging through its approval"
   await page.click("#promote-dev");
   await page.click("#confirm-ok");
   await page.waitForFunction(() => /staging\s*v1/.test(document.querySelector("#environments")?.textContent ?? ""));
+  assert.equal(await page.$eval("#promote-dev", (b) => b.disabled), true, "staging runs what dev runs");
   await screenshot(page, "document-promoted");
+
+  // A second version: the page compares it with the first.
+  const v2 = path.join(d, "order-capture-v2.yaml");
+  writeFileSync(v2, readFileSync(workflowTemplate, "utf8").replace("as business key.",
+    "as business key (reviewed in e2e)."));
+  cli(d, ["documents", "draft", ...doc, "-f", v2, "--as", kAna.email]);
+  await page.reload();
+  await page.waitForSelector("#yaml");
+  assert.match(await page.textContent("h2"), /Version 2 · draft/);
+  assert.equal(await page.$eval("#submit-version", (b) => b.disabled), false, "a draft can be submitted");
+  await page.selectOption("#diff-from", "1");
+  await page.selectOption("#diff-to", "2");
+  await page.click("#show-diff");
+  await page.waitForFunction(() => /description/.test(document.querySelector("#diff-output")?.textContent ?? ""));
+  assert.match(await page.textContent("#diff-output"), /~ metadata\.description: .*reviewed in e2e/);
+  await screenshot(page, "document-diff");
   assert.deepEqual(unexpectedErrors(page), []);
   await page.context().close();
 });

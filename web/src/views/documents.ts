@@ -230,7 +230,7 @@ function renderDocument(main: HTMLElement, tenant: string, kind: string, name: s
             button("submit", "Submit for review…", state === "draft", false),
             button("approve", "Approve…", state === "submitted", true),
             button("reject", "Reject…", state === "submitted", true),
-            button("publish", "Publish to dev…", state === "approved", false)),
+            button("publish", "Publish to dev…", state === "approved" && envs.dev !== current, false)),
           h("pre", { class: "yaml", id: "yaml", tabindex: "0", "aria-label": `YAML of version ${current}` },
             str(v.yaml) || "(no YAML)"));
       } catch (e) {
