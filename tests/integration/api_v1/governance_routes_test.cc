@@ -14,6 +14,7 @@
 #include "governance/access.h"
 #include "governance/approvals.h"
 #include "governance/directory.h"
+#include "governance/documents/lifecycle.h"
 #include "integration/api_v1/http_client.h"
 #include "unit/governance/exceptions/exception_fixture.h"
 
@@ -383,7 +384,169 @@ TEST_P(GovernanceRoutesTest, PriceChangeBeyondTheThresholdWaitsForThePricingMana
   EXPECT_EQ(Parse(after.body).at("items").as_array().size(), 2u) << after.body;
 }
 
+// ---- Governed documents ------------------------------------------------------------------------
+
+constexpr char kRulesV1[] = R"(apiVersion: govflow/v1
+kind: ValidationRules
+metadata:
+  name: price-rules
+rules:
+  - name: price_positive
+    applies_to: master_data:price
+    condition: record.price > 0.0
+    message: the price must be positive
+)";
+
+constexpr char kRulesV2[] = R"(apiVersion: govflow/v1
+kind: ValidationRules
+metadata:
+  name: price-rules
+rules:
+  - name: price_positive
+    applies_to: master_data:price
+    condition: record.price >= 0.01
+    message: the price must be positive
+  - name: sku_present
+    applies_to: master_data:price
+    condition: has(record.sku)
+    message: no SKU
+    severity: warning
+)";
+
+class DocumentRoutesTest : public GovernanceRoutesTest {
+ protected:
+  void SetUp() override {
+    GovernanceRoutesTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    InTxn([&](store::Txn& txn) -> Status {
+      const auto partner = gov::PartnerScope::ForSystem("test");
+      const auto acme = gov::TenantScope::ForSystem(tenant_, "test");
+      for (const auto& [email, role] : {std::pair{"olga@acme.example", "process_owner"},
+                                        std::pair{"bob@acme.example", "process_owner"},
+                                        std::pair{"rita@acme.example", "release_manager"}}) {
+        GOVFLOW_ASSIGN_OR_RETURN(std::string id,
+                                 gov::CreateUser(txn, partner, {email, email, "doc-password-123"}));
+        GOVFLOW_RETURN_IF_ERROR(gov::GrantTenantRole(txn, acme, id, role));
+      }
+      return Status::Ok();
+    });
+    olga_ = SignIn("olga@acme.example", "doc-password-123");
+    bob_ = SignIn("bob@acme.example", "doc-password-123");
+    rita_ = SignIn("rita@acme.example", "doc-password-123");
+  }
+
+  // Olga drafts a version (drafting has no route yet; the CLI and the governance API do it).
+  void Draft(const char* yaml) {
+    gov::AccessControl access(*store_, clock_);
+    auto principal = access.PrincipalForEmail("olga@acme.example");
+    ASSERT_TRUE(principal.ok());
+    auto scope = access.Authorize(*principal, tenant_, gov::perm::kDocumentsEdit);
+    ASSERT_TRUE(scope.ok()) << scope.status().ToString();
+    InTxn([&](store::Txn& txn) {
+      return gov::documents::CreateDraft(txn, *scope, {kKind, "price-rules"}, yaml, "rules.yaml")
+          .status();
+    });
+  }
+
+  TestResponse PostIfMatch(const Session& s, const std::string& path, const json::value& body,
+                           const std::string& etag) {
+    return Fetch(server_->port(), "POST", "/api/v1/tenants/acme" + path,
+                 {"Cookie: " + s.cookie, "X-CSRF-Token: " + s.csrf,
+                  "Content-Type: application/json", "If-Match: " + etag},
+                 json::serialize(body));
+  }
+
+  static constexpr gov::documents::DocumentKind kKind =
+      gov::documents::DocumentKind::kValidationRules;
+  const std::string doc_ =
+      "/documents/" + std::string(gov::documents::DocumentKindName(kKind)) + "/price-rules";
+  Session olga_, bob_, rita_;
+};
+
+TEST_P(DocumentRoutesTest, PromotionNeedsAnotherPersonsApprovalThenPublishes) {
+  Draft(kRulesV1);
+  const json::object comment{{"comment", "ok"}};
+  ASSERT_EQ(Post(olga_, doc_ + "/versions/1/submit", comment).status, 200);
+  // The author does not approve their own version; another process owner does.
+  EXPECT_EQ(Post(olga_, doc_ + "/versions/1/approve", comment).status, 403);
+  ASSERT_EQ(Post(bob_, doc_ + "/versions/1/approve", comment).status, 200);
+  TestResponse published = Post(olga_, doc_ + "/versions/1/publish",
+                                json::object{{"environment", "dev"}});
+  ASSERT_EQ(published.status, 200) << published.body;
+
+  TestResponse asked = Post(olga_, doc_ + "/promote", json::object{{"from", "dev"}});
+  ASSERT_EQ(asked.status, 200) << asked.body;
+  json::value first = Parse(asked.body);
+  EXPECT_FALSE(first.at("promoted").as_bool());
+  EXPECT_EQ(first.at("to").as_string(), "staging");
+  const std::string task(first.at("approval_id").as_string());
+  ASSERT_FALSE(task.empty());
+  // Asking again before anyone decided neither promotes nor opens a second approval.
+  json::value again = Parse(Post(olga_, doc_ + "/promote", json::object{{"from", "dev"}}).body);
+  EXPECT_FALSE(again.at("promoted").as_bool());
+  EXPECT_EQ(again.at("approval_id").as_string(), task);
+  json::value staging = Parse(Get(olga_, doc_).body).at("publications").at("staging");
+  EXPECT_TRUE(staging.as_array().empty());
+
+  // The promoter cannot decide it; the release manager can, and then the promotion publishes.
+  EXPECT_EQ(Post(olga_, "/approvals/" + task + "/decision",
+                 json::object{{"approve", true}, {"comment", "mine"}})
+                .status,
+            403);
+  ASSERT_EQ(Post(rita_, "/approvals/" + task + "/decision",
+                 json::object{{"approve", true}, {"comment", "release it"}})
+                .status,
+            200);
+  TestResponse promoted = Post(olga_, doc_ + "/promote", json::object{{"from", "dev"}});
+  ASSERT_EQ(promoted.status, 200) << promoted.body;
+  EXPECT_TRUE(Parse(promoted.body).at("promoted").as_bool());
+  TestResponse shown = Get(olga_, doc_);
+  ASSERT_EQ(shown.status, 200);
+  json::value doc = Parse(shown.body);
+  ASSERT_EQ(doc.at("publications").at("staging").as_array().size(), 1u) << shown.body;
+  EXPECT_EQ(doc.at("publications").at("staging").at(0).at("approval_id").as_string(), task);
+  const json::array& live = doc.at("versions").at(0).at("live_in").as_array();
+  EXPECT_EQ(live.size(), 2u) << shown.body;  // dev and staging
+}
+
+TEST_P(DocumentRoutesTest, ChangesHonourIfMatchAndAStaleETagIs412ChangingNothing) {
+  Draft(kRulesV1);
+  TestResponse v1 = Get(olga_, doc_);
+  ASSERT_EQ(v1.status, 200) << v1.body;
+  const std::string etag1 = v1.Header("ETag");
+  ASSERT_FALSE(etag1.empty());
+  EXPECT_NE(etag1.find(std::string(Parse(v1.body).at("versions").at(0).at("content_hash").as_string())),
+            std::string::npos);
+
+  // Someone drafts v2 meanwhile: the ETag Olga holds is stale now.
+  Draft(kRulesV2);
+  TestResponse stale = PostIfMatch(olga_, doc_ + "/versions/1/submit", json::object{}, etag1);
+  EXPECT_EQ(stale.status, 412) << stale.body;
+  EXPECT_EQ(stale.Header("Content-Type"), "application/problem+json");
+  TestResponse now = Get(olga_, doc_);
+  EXPECT_EQ(Parse(now.body).at("versions").at(0).at("state").as_string(), "draft");
+  const std::string etag2 = now.Header("ETag");
+  EXPECT_NE(etag2, etag1);
+  EXPECT_EQ(PostIfMatch(olga_, doc_ + "/versions/1/submit", json::object{}, etag2).status, 200);
+  EXPECT_EQ(Parse(Get(olga_, doc_).body).at("versions").at(0).at("state").as_string(),
+            "submitted");
+
+  // Reading: one version's YAML, and the diff between two.
+  TestResponse version = Get(olga_, doc_ + "/versions/2");
+  ASSERT_EQ(version.status, 200) << version.body;
+  EXPECT_EQ(Parse(version.body).at("yaml").as_string(), kRulesV2);
+  TestResponse diff = Get(olga_, doc_ + "/diff?from=1&to=2");
+  ASSERT_EQ(diff.status, 200) << diff.body;
+  EXPECT_NE(Parse(diff.body).at("text").as_string().find("sku_present"), std::string::npos)
+      << diff.body;
+  EXPECT_EQ(InvalidParams(Get(olga_, doc_ + "/diff?from=1")), std::vector<std::string>{"to"});
+  TestResponse listed = Get(olga_, "/documents");
+  ASSERT_EQ(listed.status, 200);
+  EXPECT_EQ(Parse(listed.body).at("items").as_array().size(), 1u);
+}
+
 GOVFLOW_INSTANTIATE_ON_BOTH_STORES(GovernanceRoutesTest);
+GOVFLOW_INSTANTIATE_ON_BOTH_STORES(DocumentRoutesTest);
 
 }  // namespace
 }  // namespace govflow::testing
