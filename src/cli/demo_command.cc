@@ -16,6 +16,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <map>
@@ -30,6 +31,7 @@
 #include "cli/store_options.h"
 #include "governance/access.h"
 #include "governance/directory.h"
+#include "governance/documents/lifecycle.h"
 #include "governance/price_changes.h"
 #include "sim/erp_simulator.h"
 #include "sim/shopify_admin_simulator.h"
@@ -58,6 +60,8 @@ struct DemoArgs {
   int price_every_s = 20;
   std::string config = std::string(GOVFLOW_SOURCE_DIR) + "/examples/demo/govflow.yaml";
   std::string branding = std::string(GOVFLOW_SOURCE_DIR) + "/examples/demo/branding.json";
+  std::string matrix =
+      std::string(GOVFLOW_SOURCE_DIR) + "/examples/demo/policies/approval_matrix.yaml";
   std::string web_root;  // "" = the source tree's web/dist when built
   std::string listen = "127.0.0.1:8080";
 };
@@ -217,6 +221,47 @@ Status Seed(store::Store& store, const std::vector<DemoUser>& users) {
   return Status::Ok();
 }
 
+// A governed document in flight, once: the retailer's proposed approval matrix drafted and
+// submitted by the process owner, approved by the tenant admin (not the author), published to dev,
+// and its promotion to staging asked for, which waits for the release manager. Each step as the
+// person who would take it (AccessControl::Authorize), through the document lifecycle.
+Status SeedMatrixDocument(store::Store& store, const std::string& path) {
+  namespace docs = gov::documents;
+  std::ifstream in(path);
+  if (!in) return NotFound("cannot read " + path);
+  std::stringstream text;
+  text << in.rdbuf();
+  const TenantId tenant(kRetailer);
+  const docs::DocumentRef ref{docs::DocumentKind::kApprovalMatrix, "harbor-pricing"};
+  gov::AccessControl access(store, SystemClock::Get());
+  auto scope_of = [&](const char* email, std::string_view permission) -> Result<gov::TenantScope> {
+    GOVFLOW_ASSIGN_OR_RETURN(gov::Principal who, access.PrincipalForEmail(email));
+    return access.Authorize(who, tenant, permission);
+  };
+  GOVFLOW_ASSIGN_OR_RETURN(gov::TenantScope owner,
+                           scope_of("owner@harbor.example", gov::perm::kDocumentsEdit));
+  {
+    GOVFLOW_ASSIGN_OR_RETURN(store::Txn txn, store.Begin(store::sql::TxnMode::kReadOnly));
+    auto history = docs::History(txn, owner, ref);               // kNotFound: never drafted
+    if (history.ok() && !history->empty()) return Status::Ok();  // seeded by an earlier run
+    if (!history.ok() && history.status().code() != StatusCode::kNotFound) return history.status();
+  }
+  GOVFLOW_ASSIGN_OR_RETURN(store::Txn txn, store.Begin());
+  GOVFLOW_ASSIGN_OR_RETURN(docs::DocumentVersion v,
+                           docs::CreateDraft(txn, owner, ref, text.str(), path));
+  GOVFLOW_RETURN_IF_ERROR(docs::Submit(txn, owner, ref, v.version).status());
+  GOVFLOW_ASSIGN_OR_RETURN(gov::TenantScope admin,
+                           scope_of("tenant.admin@harbor.example", gov::perm::kDocumentsApprove));
+  GOVFLOW_RETURN_IF_ERROR(
+      docs::Approve(txn, admin, ref, v.version, "tighter threshold for the season").status());
+  GOVFLOW_ASSIGN_OR_RETURN(gov::TenantScope publisher,
+                           scope_of("owner@harbor.example", gov::perm::kDocumentsPublish));
+  GOVFLOW_RETURN_IF_ERROR(
+      docs::Publish(txn, publisher, ref, v.version, docs::Environment::kDev).status());
+  GOVFLOW_RETURN_IF_ERROR(docs::Promote(txn, publisher, ref, docs::Environment::kDev).status());
+  return txn.Commit();
+}
+
 // One price change on the retailer's storefront, requested by its operator. The approval matrix
 // of the tenant decides: within the threshold it is released at once (and published by the
 // engine's price job); beyond it, it waits for the pricing manager.
@@ -330,6 +375,10 @@ int RunDemo(const DemoArgs& args) {
   // Re-applied on every start: the simulators' addresses change.
   auto applied = ApplyConfig(**store, *config, *key);
   if (!applied.ok()) return fail(applied.status());
+  if (Status s = SeedMatrixDocument(**store, args.matrix); !s.ok()) {
+    // The demo runs without it: the console just has no document in flight.
+    std::cout << "note: the demo approval matrix was not seeded: " << s.message() << "\n";
+  }
   std::cout << "seeded partner " << kPartnerName << "; applied " << args.config << "\n";
   for (const auto& line : applied->lines) std::cout << "  " << line << "\n";
 
@@ -381,6 +430,8 @@ int RunDemo(const DemoArgs& args) {
             << "s the operator asks for a price change; small ones are published to the\n"
                "    storefront, big ones (e.g. -35%) wait: sign in as pricing@harbor.example and\n"
                "    approve one in the approvals inbox (the operator cannot approve their own)\n"
+            << "  - release@harbor.example: promoting the proposed pricing approval matrix\n"
+               "    (harbor-pricing) from dev to staging waits for you\n"
             << "  - admin@northwind.example sees both customers; viewer@forge.example only Forge\n"
             << "  - the brand comes from " << (dir / "branding.json").string()
             << " (edit it, reload the page)\n"
@@ -471,6 +522,8 @@ void RegisterDemoCommands(CLI::App& app, CommandResult& result) {
   demo->add_option("--config", args->config, "the tenants' configuration (examples/demo)");
   demo->add_option("--branding", args->branding,
                    "branding copied to DIR/branding.json when it has none");
+  demo->add_option("--matrix", args->matrix,
+                   "the approval matrix drafted and sent for promotion on the retailer");
   demo->add_option("--web-root", args->web_root, "the built console (default: web/dist)");
   demo->callback([args, &result] { result.exit_code = RunDemo(*args); });
 }
