@@ -152,7 +152,7 @@ test("the inboxes load the signed-in person's tenant through the API and say whe
   await signIn(page, kAna);
   await page.waitForSelector("#product-name");
   for (const [section, empty] of [["approvals", /Nothing waits for approval/],
-    ["exceptions", /No exceptions/]]) {
+    ["exceptions", /No unresolved exceptions/]]) {
     const answered = page.waitForResponse((r) => r.url().includes(`/api/v1/tenants/acme/${section}`));
     await page.click(`nav.sections a[href="#/${section}"]`);
     assert.equal((await answered).status(), 200);

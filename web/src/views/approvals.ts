@@ -50,14 +50,31 @@ export function renderApprovals(main: HTMLElement, tenant: string, rest: string[
     tbody);
   const status = h("p", { class: "empty", id: "inbox-status", role: "status" }, "Loading…");
   const more = h("button", { type: "button", id: "load-more", hidden: true }, "Load more");
-  main.replaceChildren(h("h1", {}, "Approvals"), status, table, more);
+  // "Waiting for me": pending tasks the person may decide now (the API's decidable_by_me).
+  const view = h("select", { id: "filter-approvals", "aria-label": "Show" },
+    h("option", { value: "" }, "All requests"),
+    h("option", { value: "pending" }, "Pending"),
+    h("option", { value: "mine" }, "Waiting for my decision"));
+  view.value = sessionStorage.getItem("approvals.filter") ?? "";
+  view.addEventListener("change", () => {
+    sessionStorage.setItem("approvals.filter", view.value);
+    cursor = "";
+    clear(tbody);
+    void load();
+  });
+  main.replaceChildren(h("h1", {}, "Approvals"),
+    h("div", { class: "actions filters" }, h("label", { for: "filter-approvals" }, "Show"), view),
+    status, table, more);
   table.hidden = true;
   let cursor = "";
   const load = async (): Promise<void> => {
     more.disabled = true;
     try {
-      const query = cursor ? `?cursor=${encodeURIComponent(cursor)}` : "";
-      const page = await api.get<Page<ApprovalTask>>(`${path(tenant)}${query}`);
+      const params = new URLSearchParams();
+      if (view.value === "pending") params.set("state", "pending");
+      if (view.value === "mine") params.set("decidable_by_me", "true");
+      if (cursor) params.set("cursor", cursor);
+      const page = await api.get<Page<ApprovalTask>>(`${path(tenant)}?${params.toString()}`);
       for (const a of page.items) {
         tbody.append(h("tr", { "data-task": a.id },
           h("td", {}, h("a", { href: `#/approvals/${encodeURIComponent(a.id)}` }, a.title)),
@@ -70,7 +87,9 @@ export function renderApprovals(main: HTMLElement, tenant: string, rest: string[
       cursor = page.next_cursor;
       const any = tbody.childElementCount > 0;
       table.hidden = !any;
-      status.textContent = any ? "" : "Nothing waits for approval. Requests that need a decision appear here.";
+      status.textContent = any ? "" : view.value === "mine"
+        ? "Nothing waits for your decision. Requests you may decide appear here."
+        : "Nothing waits for approval. Requests that need a decision appear here.";
       more.hidden = cursor === "";
     } catch (e) {
       status.textContent = e instanceof ApiError && e.status === 403

@@ -224,7 +224,26 @@ function renderCaseList(main: HTMLElement, tenant: string): void {
     "Apply to 0 selected");
   const bar = h("div", { class: "bulkbar", role: "group", "aria-label": "Bulk actions" },
     h("span", { id: "selected-count" }, "0 selected"), actionSelect, apply);
-  main.replaceChildren(h("h1", {}, "Exceptions"), tabs(tenant, "cases"), bar, result, status, table, more);
+  // Filters: the API's own (state, severity, sort); kept in sessionStorage for this tab.
+  const select = (id: string, label: string, options: [string, string][]) => {
+    const el = h("select", { id, "aria-label": label },
+      ...options.map(([value, text]) => h("option", { value }, text)));
+    el.value = sessionStorage.getItem(`exceptions.${id}`) ?? options[0]![0];
+    el.addEventListener("change", () => {
+      sessionStorage.setItem(`exceptions.${id}`, el.value);
+      void load(true);
+    });
+    return el;
+  };
+  const stateFilter = select("filter-state", "State", [["unresolved", "Unresolved"], ["", "All states"],
+    ["open", "Open"], ["acknowledged", "Acknowledged"], ["retrying", "Retrying"], ["resolved", "Resolved"]]);
+  const severityFilter = select("filter-severity", "Severity", [["", "Any severity"], ["P1", "P1"],
+    ["P2", "P2"], ["P3", "P3"], ["P4", "P4"]]);
+  const sortFilter = select("filter-sort", "Sort", [["sla_risk", "Nearest deadline first"],
+    ["business_impact", "Largest order value first"], ["oldest", "Oldest first"]]);
+  const filters = h("div", { class: "actions filters", role: "group", "aria-label": "Filters" },
+    h("label", { for: "filter-state" }, "Show"), stateFilter, severityFilter, sortFilter);
+  main.replaceChildren(h("h1", {}, "Exceptions"), tabs(tenant, "cases"), filters, bar, result, status, table, more);
   table.hidden = true;
 
   const refreshBar = () => {
@@ -254,8 +273,12 @@ function renderCaseList(main: HTMLElement, tenant: string): void {
       refreshBar();
     }
     try {
-      const query = cursor ? `?cursor=${encodeURIComponent(cursor)}` : "";
-      const page = await api.get<Page<Raw>>(`${base(tenant)}/exceptions${query}`);
+      const params = new URLSearchParams();
+      if (stateFilter.value) params.set("state", stateFilter.value);
+      if (severityFilter.value) params.set("severity", severityFilter.value);
+      params.set("sort", sortFilter.value);
+      if (cursor) params.set("cursor", cursor);
+      const page = await api.get<Page<Raw>>(`${base(tenant)}/exceptions?${params.toString()}`);
       for (const c of page.items.map(normalizeCase)) {
         states.set(c.id, c.state);
         const box = h("input", { type: "checkbox", value: c.id, "aria-label": `Select case ${c.id}` });
@@ -282,8 +305,13 @@ function renderCaseList(main: HTMLElement, tenant: string): void {
       const any = tbody.childElementCount > 0;
       table.hidden = !any;
       bar.hidden = !any;
-      status.textContent = any ? "" :
-        "No exceptions. When a run fails, its case appears here with its SLA and owner.";
+      const onlyUnresolved = stateFilter.value === "unresolved" && severityFilter.value === "";
+      const filtered = stateFilter.value !== "" || severityFilter.value !== "";
+      status.textContent = any ? "" : onlyUnresolved
+        ? "No unresolved exceptions. When a run fails, its case appears here with its SLA and owner; choose \u201cAll states\u201d to see closed cases."
+        : filtered
+          ? "No exceptions match these filters. Choose \u201cAll states\u201d and \u201cAny severity\u201d to see every case."
+          : "No exceptions. When a run fails, its case appears here with its SLA and owner.";
       more.hidden = cursor === "";
       refreshBar();
     } catch (e) {
