@@ -214,6 +214,13 @@ test("a price change is refused to its requester and approved by a pricing manag
   const olivia = await signedIn(kOlivia);
   await olivia.click('nav.sections a[href="#/approvals"]');
   await olivia.waitForSelector(`tr[data-task="${taskId}"]`);
+  // Her own request is not waiting for her decision.
+  const mine = olivia.waitForResponse((r) => r.url().includes("decidable_by_me=true"));
+  await olivia.selectOption("#filter-approvals", "mine");
+  await mine;
+  await olivia.waitForFunction(() => /Nothing waits for your decision/.test(document.querySelector("#inbox-status")?.textContent ?? ""));
+  await olivia.selectOption("#filter-approvals", "");
+  await olivia.waitForSelector(`tr[data-task="${taskId}"]`);
   await olivia.click(`tr[data-task="${taskId}"] a`);
   await olivia.waitForSelector("#changes");
   const changes = await olivia.textContent("#changes");
@@ -233,6 +240,14 @@ test("a price change is refused to its requester and approved by a pricing manag
   await olivia.context().close();
 
   const pia = await signedIn(kPia);
+  // "Waiting for my decision" lists it for the pricing manager.
+  await pia.click('nav.sections a[href="#/approvals"]');
+  await pia.waitForSelector(`tr[data-task="${taskId}"]`);
+  const forPia = pia.waitForResponse((r) => r.url().includes("decidable_by_me=true"));
+  await pia.selectOption("#filter-approvals", "mine");
+  assert.equal((await forPia).status(), 200);
+  await pia.waitForSelector(`tr[data-task="${taskId}"]`);
+  await screenshot(pia, "approvals-waiting-for-me");
   await pia.goto(`${server.baseUrl}/#/approvals/${taskId}`);
   await pia.waitForSelector("#approve:not([disabled])");
   await pia.click("#approve");
