@@ -8,8 +8,10 @@ export interface ConfirmOptions {
   title: string;
   message: string | Node;
   confirmLabel: string;
-  // When set, the dialog asks for a comment and refuses to confirm without one.
+  // When set, the dialog asks for a comment; it refuses to confirm without one unless
+  // commentOptional.
   commentLabel?: string;
+  commentOptional?: boolean;
   danger?: boolean;
 }
 
@@ -18,7 +20,8 @@ export function confirmDialog(opts: ConfirmOptions): Promise<string | null> {
   const opener = document.activeElement as HTMLElement | null;
   return new Promise((resolve) => {
     const comment = opts.commentLabel
-      ? h("textarea", { id: "confirm-comment", rows: "3", "aria-required": "true" })
+      ? h("textarea", { id: "confirm-comment", rows: "3",
+          "aria-required": opts.commentOptional ? undefined : "true" })
       : null;
     const error = h("p", { class: "form-error", role: "alert", id: "confirm-error" });
     const ok = h("button", { type: "submit", class: opts.danger ? "danger" : "primary",
@@ -45,7 +48,7 @@ export function confirmDialog(opts: ConfirmOptions): Promise<string | null> {
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       const text = comment?.value.trim() ?? "";
-      if (comment && !text) {
+      if (comment && !text && !opts.commentOptional) {
         error.textContent = "A comment is required: say why, for the audit trail.";
         comment.focus();
         return;

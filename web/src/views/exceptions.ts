@@ -171,14 +171,15 @@ async function runAction(tenant: string, action: string, target: { ids?: string[
     title: `${spec.label} ${count} case${count === 1 ? "" : "s"}?`,
     message: `This will ${spec.label.toLowerCase()} ${what}. Cases that cannot take this action are passed over and listed.`,
     confirmLabel: `${spec.label} ${count} case${count === 1 ? "" : "s"}`,
-    commentLabel: spec.reason ? "Reason (required)" : "Comment (required)",
+    commentLabel: spec.reason ? "Reason (required)" : "Comment (optional)",
+    commentOptional: !spec.reason,
     danger: action === "cancel" || action === "skip",
   });
   if (comment === null) return false;
   try {
     const body: Record<string, unknown> = { action, ...target };
     if (spec.reason) body.reason = comment;
-    body.comment = comment;
+    else if (comment) body.comment = comment;
     const out = await api.post<ActionOutcome>(`${base(tenant)}/exceptions/actions`, body);
     const skipped = out.skipped ?? [];
     status.textContent = `${spec.label}: ${out.done?.length ?? 0} done` +
@@ -212,7 +213,7 @@ function renderCaseList(main: HTMLElement, tenant: string): void {
   const table = h("table", { class: "list", id: "inbox-table" },
     h("thead", {}, h("tr", {},
       h("th", { scope: "col", class: "check" }, all),
-      ...["Case", "Severity", "State", "Category", "Message", "Team", "SLA", "Impact", "Opened"]
+      ...["Case", "Severity", "State", "Category", "Team", "SLA", "Impact", "Opened"]
         .map((t) => h("th", { scope: "col" }, t)))),
     tbody);
   const status = h("p", { class: "empty", id: "inbox-status", role: "status" }, "Loading…");
@@ -290,11 +291,12 @@ function renderCaseList(main: HTMLElement, tenant: string): void {
         const sla = c.next_due_at && kUnresolved.has(c.state) ? countdown(c.next_due_at) : null;
         tbody.append(h("tr", { "data-case": c.id },
           h("td", { class: "check" }, box),
-          h("td", {}, h("a", { href: `#/exceptions/${encodeURIComponent(c.id)}` }, c.id)),
+          // The message names the case (clamped to two lines; the id is the link's title).
+          h("td", { class: "message" }, h("a", { href: `#/exceptions/${encodeURIComponent(c.id)}`,
+            title: c.id }, c.message || c.id)),
           h("td", {}, h("span", { class: `sev sev-${c.severity}` }, c.severity)),
           h("td", {}, c.state),
           h("td", {}, c.category),
-          h("td", { class: "message" }, c.message),
           h("td", {}, c.owner_team),
           h("td", { class: `risk risk-${c.sla_risk}` },
             c.sla_risk.replace("_", " ") + (sla ? ` (${sla.text})` : "")),
