@@ -2,7 +2,8 @@
 // the partner, both tenants and a user for every role exist and sign in with the password the
 // demo printed; exceptions were opened, a price change waits for approval, orders reached the
 // ERP simulator; after the pricing manager approves a waiting change, a second run on the same
-// directory publishes it to the storefront and re-creates nothing.
+// directory publishes it to the storefront and re-creates nothing. The release manager has a
+// promotion of the demo approval matrix to decide.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -137,6 +138,18 @@ TEST_F(DemoTest, SeedsEveryRoleAndShowsExceptionsWaitingApprovalsAndOrdersInTheE
                                          gov::PriceChangeState::kPendingApproval);
     ASSERT_TRUE(pending.ok()) << pending.status().ToString();
     EXPECT_FALSE(pending->empty()) << "no price change waits for the pricing manager";
+
+    // The release manager has a promotion of the proposed approval matrix to decide.
+    gov::ApprovalFilter promotions;
+    promotions.state = gov::ApprovalState::kPending;
+    promotions.subject_type = "document_promotion";
+    auto waiting =
+        gov::ListApprovals(*txn, gov::TenantScope::ForSystem(harbor, "demo_test"), promotions);
+    ASSERT_TRUE(waiting.ok()) << waiting.status().ToString();
+    ASSERT_EQ(waiting->tasks.size(), 1u);
+    EXPECT_NE(std::find(waiting->tasks[0].request.required_roles.begin(),
+                        waiting->tasks[0].request.required_roles.end(), "release_manager"),
+              waiting->tasks[0].request.required_roles.end());
   }
 
   gov::AccessControl access(*store, SystemClock::Get());
@@ -201,6 +214,16 @@ TEST_F(DemoTest, SeedsEveryRoleAndShowsExceptionsWaitingApprovalsAndOrdersInTheE
     EXPECT_EQ(change->state, gov::PriceChangeState::kPublished)
         << gov::PriceChangeStateName(change->state) << "\n"
         << second.out;
+  }
+  {
+    auto txn = store->Begin(store::sql::TxnMode::kReadOnly);
+    ASSERT_TRUE(txn.ok());
+    gov::ApprovalFilter promotions;
+    promotions.subject_type = "document_promotion";
+    auto all =
+        gov::ListApprovals(*txn, gov::TenantScope::ForSystem(harbor, "demo_test"), promotions);
+    ASSERT_TRUE(all.ok());
+    EXPECT_EQ(all->tasks.size(), 1u) << "the matrix document was seeded twice";
   }
   gov::AccessControl again(*store, SystemClock::Get());
   for (const auto& u : PrintedUsers(second.out)) {
