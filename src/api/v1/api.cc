@@ -17,6 +17,8 @@
 #include "api/problem.h"
 #include "governance/access.h"
 #include "governance/approvals.h"
+#include "governance/audit.h"
+#include "governance/audit_verify.h"
 #include "governance/exceptions/cases.h"
 #include "governance/documents/lifecycle.h"
 #include "governance/permissions.h"
@@ -80,6 +82,10 @@ class Api::Impl {
   HttpResponse RejectDocumentVersion(const Context& ctx);
   HttpResponse PublishDocumentVersion(const Context& ctx);
   HttpResponse PromoteDocument(const Context& ctx);
+  HttpResponse ListRuns(const Context& ctx);
+  HttpResponse GetRun(const Context& ctx);
+  HttpResponse ListAudit(const Context& ctx);
+  HttpResponse VerifyAudit(const Context& ctx);
 
   // Authenticates, checks CSRF and the route's permission, then runs the handler.
   HttpResponse Run(const RouteSpec& spec, Handler handler, const HttpRequest& request);
@@ -200,6 +206,18 @@ const RouteEntry kRouteTable[] = {
     {{"POST", "/api/v1/tenants/{tenant}/documents/{kind}/{name}/promote", Access::kTenant, governance::perm::kDocumentsPublish,
       "promote to the next environment: opens the approval, publishes once another person approved"},
      &Api::Impl::PromoteDocument},
+    {{"GET", "/api/v1/tenants/{tenant}/runs", Access::kTenant, governance::perm::kRunsRead,
+      "runs, oldest first"},
+     &Api::Impl::ListRuns},
+    {{"GET", "/api/v1/tenants/{tenant}/runs/{id}", Access::kTenant, governance::perm::kRunsRead,
+      "one run with its input, context and history"},
+     &Api::Impl::GetRun},
+    {{"GET", "/api/v1/tenants/{tenant}/audit", Access::kTenant, governance::perm::kAuditRead,
+      "the tenant's audit trail, oldest first, filtered"},
+     &Api::Impl::ListAudit},
+    {{"POST", "/api/v1/tenants/{tenant}/audit/verify", Access::kTenant,
+      governance::perm::kAuditRead, "verify the tenant's audit chain as stored"},
+     &Api::Impl::VerifyAudit},
 };
 
 const std::vector<RouteSpec>& SpecList() {
@@ -1352,6 +1370,173 @@ HttpResponse Api::Impl::PromoteDocument(const Context& ctx) {
                             {"approval_state", r.approval_state},
                             {"note", r.note}};
       });
+}
+
+// ---- Runs and the audit trail ------------------------------------------------------------------
+
+namespace {
+
+json::object RunJson(const store::Run& r) {
+  return json::object{{"id", r.id.value()},
+                      {"workflow", r.workflow_name},
+                      {"workflow_version", r.workflow_version},
+                      {"state", store::RunStateName(r.state)},
+                      {"current_step", r.current_step},
+                      {"next_wake_at", OptionalTime(r.next_wake_at)},
+                      {"created_at", FormatTime(r.created_at)},
+                      {"updated_at", FormatTime(r.updated_at)}};
+}
+
+// "2026-11-28T05:43:36Z" or with fractional seconds ("...36.123Z"), UTC only.
+std::optional<TimePoint> ParseTime(std::string_view text) {
+  std::tm tm{};
+  int consumed = 0;
+  const std::string s(text);
+  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) != 6) {
+    return std::nullopt;
+  }
+  std::string_view rest = text.substr(static_cast<size_t>(consumed));
+  int64_t micros = 0;
+  if (rest.starts_with('.')) {
+    rest.remove_prefix(1);
+    int digits = 0;
+    while (!rest.empty() && rest.front() >= '0' && rest.front() <= '9') {
+      if (digits < 6) micros = micros * 10 + (rest.front() - '0');
+      ++digits;
+      rest.remove_prefix(1);
+    }
+    if (digits == 0) return std::nullopt;
+    for (int i = std::min(digits, 6); i < 6; ++i) micros *= 10;
+  }
+  if (rest != "Z") return std::nullopt;
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  const std::time_t secs = timegm(&tm);
+  if (secs == static_cast<std::time_t>(-1)) return std::nullopt;
+  return TimePoint(std::chrono::microseconds(static_cast<int64_t>(secs) * 1'000'000 + micros));
+}
+
+}  // namespace
+
+HttpResponse Api::Impl::ListRuns(const Context& ctx) {
+  Result<int> limit = ParseLimit(ctx.request, 100, 1000);
+  if (!limit.ok()) return FieldProblem("limit", limit.status().message());
+  std::optional<store::RunState> state;
+  if (auto text = ctx.request.QueryParam("state")) {
+    for (auto s : {store::RunState::kPending, store::RunState::kRunning, store::RunState::kWaiting,
+                   store::RunState::kSucceeded, store::RunState::kFailed,
+                   store::RunState::kCancelled}) {
+      if (store::RunStateName(s) == *text) state = s;
+    }
+    if (!state) {
+      return FieldProblem("state",
+                          "one of pending, running, waiting, succeeded, failed, cancelled");
+    }
+  }
+  std::vector<store::Run> runs;
+  Status status = store_.Transact([&](store::Txn& txn) -> Status {
+    GOVFLOW_ASSIGN_OR_RETURN(runs, txn.ListRuns(ctx.scope->tenant(), state, *limit));
+    return Status::Ok();
+  });
+  if (!status.ok()) return FromStatus(status);
+  json::array items;
+  for (const store::Run& r : runs) items.emplace_back(RunJson(r));
+  return JsonResponse(200, json::object{{"items", std::move(items)}});
+}
+
+HttpResponse Api::Impl::GetRun(const Context& ctx) {
+  const RunId id{std::string(ctx.request.Param("id"))};
+  std::optional<store::Run> run;
+  std::vector<store::RunEvent> events;
+  Status status = store_.Transact([&](store::Txn& txn) -> Status {
+    GOVFLOW_ASSIGN_OR_RETURN(run, txn.GetRun(ctx.scope->tenant(), id));
+    GOVFLOW_ASSIGN_OR_RETURN(events, txn.ListRunEvents(ctx.scope->tenant(), id));
+    return Status::Ok();
+  });
+  if (!status.ok()) return FromStatus(status, "id");
+  json::object out = RunJson(*run);
+  out["input"] = ParseOr(run->input_json, json::object());
+  out["context"] = ParseOr(run->context_json, json::object());
+  json::array history;
+  for (const store::RunEvent& e : events) {
+    history.emplace_back(json::object{{"seq", e.seq},
+                                      {"kind", e.kind},
+                                      {"step", e.step},
+                                      {"attempt", e.attempt},
+                                      {"payload", ParseOr(e.payload_json, json::object())},
+                                      {"at", FormatTime(e.at)}});
+  }
+  out["history"] = std::move(history);
+  return JsonResponse(200, out);
+}
+
+HttpResponse Api::Impl::ListAudit(const Context& ctx) {
+  governance::AuditQuery query;
+  Result<int> limit = ParseLimit(ctx.request, 100, 1000);
+  if (!limit.ok()) return FieldProblem("limit", limit.status().message());
+  query.limit = *limit;
+  if (auto v = ctx.request.QueryParam("object_type")) query.object_type = std::string(*v);
+  if (auto v = ctx.request.QueryParam("object_id")) query.object_id = std::string(*v);
+  if (auto v = ctx.request.QueryParam("actor")) query.actor = std::string(*v);
+  if (auto v = ctx.request.QueryParam("action")) query.action_prefix = std::string(*v);
+  for (std::string_view name : {std::string_view("from"), std::string_view("to")}) {
+    if (auto v = ctx.request.QueryParam(name)) {
+      std::optional<TimePoint> t = ParseTime(*v);
+      if (!t) return FieldProblem(name, "an RFC 3339 UTC time (2026-11-28T05:43:36Z)");
+      (name == "from" ? query.from : query.to) = *t;
+    }
+  }
+  if (auto cursor = ctx.request.QueryParam("cursor"); cursor && !cursor->empty()) {
+    int64_t after = 0;
+    auto [ptr, ec] = std::from_chars(cursor->data(), cursor->data() + cursor->size(), after);
+    if (ec != std::errc() || ptr != cursor->data() + cursor->size() || after < 0) {
+      return FieldProblem("cursor", "next_cursor of the previous page");
+    }
+    query.after_seq = after;
+  }
+  std::vector<governance::AuditEvent> events;
+  Status status = store_.Transact([&](store::Txn& txn) -> Status {
+    GOVFLOW_ASSIGN_OR_RETURN(events, governance::ListAuditEvents(txn, *ctx.scope, query));
+    return Status::Ok();
+  });
+  if (!status.ok()) return FromStatus(status);
+  json::array items;
+  for (const governance::AuditEvent& e : events) {
+    items.emplace_back(json::object{
+        {"seq", e.seq},
+        {"at", FormatTime(e.at)},
+        {"actor", e.record.actor},
+        {"action", e.record.action},
+        {"object_type", e.record.object_type},
+        {"object_id", e.record.object_id},
+        {"reason", e.record.reason},
+        {"before_digest", e.record.before_digest},
+        {"after_digest", e.record.after_digest},
+        {"details", ParseOr(e.record.details_json.empty() ? "{}" : e.record.details_json,
+                            json::object())},
+        {"hash", e.hash},
+    });
+  }
+  const std::string next = static_cast<int>(events.size()) == query.limit && !events.empty()
+                               ? std::to_string(events.back().seq)
+                               : std::string();
+  return JsonResponse(200, json::object{{"items", std::move(items)}, {"next_cursor", next}});
+}
+
+HttpResponse Api::Impl::VerifyAudit(const Context& ctx) {
+  Result<governance::AuditVerification> report =
+      governance::VerifyAuditChain(store_, ctx.scope->tenant(), options_.audit_public_key);
+  if (!report.ok()) return FromStatus(report.status());
+  return JsonResponse(200, json::object{{"ok", report->ok()},
+                                        {"fault", governance::AuditFaultName(report->fault)},
+                                        {"seq", report->seq},
+                                        {"message", report->message},
+                                        {"first_seq", report->first_seq},
+                                        {"last_seq", report->last_seq},
+                                        {"events", report->events},
+                                        {"checkpoints", report->checkpoints},
+                                        {"summary", report->Summary()}});
 }
 
 // ---- Api ---------------------------------------------------------------------------------------

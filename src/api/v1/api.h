@@ -54,6 +54,10 @@ struct ApiOptions {
   SessionLimits sessions;
   // The partner's branding file (branding.h); "" = neutral defaults.
   std::filesystem::path branding_file;
+  // The audit signer's public key (raw 32 bytes) that POST .../audit/verify checks signed
+  // checkpoints with; "" checks none (a chain with checkpoints then reports
+  // bad_checkpoint_signature).
+  std::string audit_public_key;
 };
 
 class Api {

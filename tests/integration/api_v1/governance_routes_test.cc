@@ -384,6 +384,82 @@ TEST_P(GovernanceRoutesTest, PriceChangeBeyondTheThresholdWaitsForThePricingMana
   EXPECT_EQ(Parse(after.body).at("items").as_array().size(), 2u) << after.body;
 }
 
+// ---- Runs and the audit trail ------------------------------------------------------------------
+
+TEST_P(GovernanceRoutesTest, RunsListAndShowTheTenantsRunWithItsInput) {
+  const ExceptionCaseId id = OpenUnknownSku(1, "SKU-404");
+  const store::Run run = RunOf(id);
+  TestResponse listed = Get(ana_session_, "/runs?state=failed");
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  json::value runs = Parse(listed.body);
+  ASSERT_EQ(runs.at("items").as_array().size(), 1u);
+  EXPECT_EQ(runs.at("items").at(0).at("id").as_string(), run.id.value());
+  EXPECT_TRUE(Parse(Get(ana_session_, "/runs?state=succeeded").body).at("items").as_array().empty());
+  EXPECT_EQ(InvalidParams(Get(ana_session_, "/runs?state=bogus")),
+            std::vector<std::string>{"state"});
+
+  TestResponse shown = Get(ana_session_, "/runs/" + run.id.value());
+  ASSERT_EQ(shown.status, 200) << shown.body;
+  json::value r = Parse(shown.body);
+  EXPECT_EQ(r.at("state").as_string(), "failed");
+  EXPECT_EQ(r.at("current_step").as_string(), "post_sales_order");
+  EXPECT_EQ(r.at("input").at("line_items").at(0).at("sku").as_string(), "SKU-404");
+  EXPECT_TRUE(r.at("history").is_array());
+  EXPECT_EQ(Get(ana_session_, "/runs/run_missing").status, 404);
+}
+
+TEST_P(GovernanceRoutesTest, AuditTrailIsSearchableAndVerifiesUntilTamperedWith) {
+  InTxn([&](store::Txn& txn) {
+    return gov::GrantTenantRole(txn, gov::TenantScope::ForSystem(tenant_, "test"), ana_,
+                                "auditor");
+  });
+  const ExceptionCaseId id = OpenUnknownSku(1, "SKU-404");
+  ASSERT_EQ(Post(ana_session_, "/exceptions/actions",
+                 json::object{{"action", "resolve"},
+                              {"ids", json::array{json::value(id.value())}},
+                              {"reason", "fixed by hand"}})
+                .status,
+            200);
+  TestResponse found = Get(ana_session_, "/audit?action=exception.&object_id=" + id.value());
+  ASSERT_EQ(found.status, 200) << found.body;
+  json::value page = Parse(found.body);
+  bool resolved = false;
+  for (const json::value& e : page.at("items").as_array()) {
+    EXPECT_EQ(e.at("object_id").as_string(), id.value());
+    if (e.at("action").as_string() == "exception.resolve") {
+      resolved = true;
+      EXPECT_EQ(e.at("actor").as_string(), "user:" + ana_);
+      EXPECT_EQ(e.at("reason").as_string(), "fixed by hand");
+    }
+  }
+  EXPECT_TRUE(resolved) << found.body;
+  EXPECT_EQ(InvalidParams(Get(ana_session_, "/audit?from=yesterday")),
+            std::vector<std::string>{"from"});
+  TestResponse later = Get(ana_session_, "/audit?from=2099-01-01T00:00:00Z");
+  ASSERT_EQ(later.status, 200);
+  EXPECT_TRUE(Parse(later.body).at("items").as_array().empty());
+  // Paging: one event per page, the cursor moves on.
+  json::value first = Parse(Get(ana_session_, "/audit?limit=1").body);
+  const std::string cursor(first.at("next_cursor").as_string());
+  ASSERT_FALSE(cursor.empty());
+  json::value second = Parse(Get(ana_session_, "/audit?limit=1&cursor=" + cursor).body);
+  EXPECT_GT(second.at("items").at(0).at("seq").as_int64(), first.at("items").at(0).at("seq").as_int64());
+
+  TestResponse verified = Post(ana_session_, "/audit/verify", json::object{});
+  ASSERT_EQ(verified.status, 200) << verified.body;
+  EXPECT_TRUE(Parse(verified.body).at("ok").as_bool()) << verified.body;
+  InTxn([&](store::Txn& txn) {
+    return txn.sql()
+        .Execute("UPDATE audit_events SET reason = 'nothing happened' WHERE tenant_id = ? AND "
+              "action = 'exception.resolve'",
+              {tenant_.value()})
+        .status();
+  });
+  json::value broken = Parse(Post(ana_session_, "/audit/verify", json::object{}).body);
+  EXPECT_FALSE(broken.at("ok").as_bool());
+  EXPECT_EQ(broken.at("fault").as_string(), "hash_mismatch");
+}
+
 // ---- Governed documents ------------------------------------------------------------------------
 
 constexpr char kRulesV1[] = R"(apiVersion: govflow/v1
