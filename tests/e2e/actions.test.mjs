@@ -176,6 +176,22 @@ test("an unknown-item order is grouped, acknowledged in bulk after a confirmatio
   assert.match(await page.textContent("#impact"), /Order value/);
   await screenshot(page, "exception-case");
 
+  // Assign, by keyboard only: Enter on the button opens the dialog with focus in it; a team or an
+  // assignee is required; Tab to the assignee, type, Enter confirms; focus returns.
+  await page.focus('#case-actions [data-action="assign"]');
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("dialog.confirm[open]");
+  assert.equal(await page.evaluate(() => document.activeElement?.id), "assign-team");
+  await page.keyboard.press("Enter");
+  assert.match(await page.textContent("#confirm-error"), /Name a team, an assignee, or both/);
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement?.id), "assign-assignee");
+  await page.keyboard.type(kAna.email);
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => /Assign: 1 done/.test(document.querySelector("#action-result")?.textContent ?? ""));
+  await page.waitForFunction((email) => (document.querySelector("#facts")?.textContent ?? "").includes(`Assignee${email}`), kAna.email);
+  await page.waitForSelector("#payload-editor");
+
   // Edit the payload: every mention of the unknown item becomes a catalogue item.
   const original = await page.inputValue("#payload-editor");
   assert.ok(original.includes(badSku));

@@ -12,7 +12,18 @@ export interface ConfirmOptions {
   // commentOptional.
   commentLabel?: string;
   commentOptional?: boolean;
+  // Extra one-line inputs (e.g. team and assignee), read with dialogValues() after confirming;
+  // `anyOf`: at least one of them must be filled in.
+  fields?: { id: string; label: string }[];
+  anyOf?: string;
   danger?: boolean;
+}
+
+const lastValues = new Map<string, string>();
+
+// The extra fields of the last confirmed dialog.
+export function dialogValues(): Map<string, string> {
+  return lastValues;
 }
 
 // Resolves to the comment ("" when none was asked) or null when cancelled.
@@ -24,6 +35,7 @@ export function confirmDialog(opts: ConfirmOptions): Promise<string | null> {
           "aria-required": opts.commentOptional ? undefined : "true" })
       : null;
     const error = h("p", { class: "form-error", role: "alert", id: "confirm-error" });
+    const inputs = (opts.fields ?? []).map((f) => ({ f, input: h("input", { id: f.id, type: "text" }) }));
     const ok = h("button", { type: "submit", class: opts.danger ? "danger" : "primary",
       id: "confirm-ok" }, opts.confirmLabel);
     const cancel = h("button", { type: "button", id: "confirm-cancel" }, "Cancel");
@@ -32,6 +44,7 @@ export function confirmDialog(opts: ConfirmOptions): Promise<string | null> {
       h("h2", { id: "confirm-title" }, opts.title),
       typeof opts.message === "string" ? h("p", { id: "confirm-message" }, opts.message)
         : h("div", { id: "confirm-message" }, opts.message),
+      ...inputs.flatMap(({ f, input }) => [h("label", { for: f.id }, f.label), input]),
       comment ? h("label", { for: "confirm-comment" }, opts.commentLabel ?? "") : null,
       comment, error,
       h("div", { class: "actions" }, ok, cancel));
@@ -48,6 +61,13 @@ export function confirmDialog(opts: ConfirmOptions): Promise<string | null> {
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       const text = comment?.value.trim() ?? "";
+      if (inputs.length && opts.anyOf && inputs.every(({ input }) => !input.value.trim())) {
+        error.textContent = opts.anyOf;
+        inputs[0]!.input.focus();
+        return;
+      }
+      lastValues.clear();
+      for (const { f, input } of inputs) lastValues.set(f.id, input.value.trim());
       if (comment && !text && !opts.commentOptional) {
         error.textContent = "A comment is required: say why, for the audit trail.";
         comment.focus();
@@ -62,7 +82,7 @@ export function confirmDialog(opts: ConfirmOptions): Promise<string | null> {
     });
     document.body.append(dialog);
     dialog.showModal();
-    (comment ?? ok).focus();
+    (inputs[0]?.input ?? comment ?? ok).focus();
   });
 }
 

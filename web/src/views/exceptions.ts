@@ -7,7 +7,7 @@
 import { api, ApiError } from "../api";
 import { clear, h } from "../dom";
 import { describeOp, diffJson, type Json } from "../lib/jsonpatch";
-import { confirmDialog, countdown, focusHeading, formatTime, money, problemText, tenantPath } from "../ui";
+import { confirmDialog, countdown, dialogValues, focusHeading, formatTime, money, problemText, tenantPath } from "../ui";
 
 export interface ExceptionCase {
   id: string;
@@ -148,6 +148,7 @@ interface ActionOutcome {
 // comment (the reason) is required.
 const kActions: { action: string; label: string; reason: boolean }[] = [
   { action: "acknowledge", label: "Acknowledge", reason: false },
+  { action: "assign", label: "Assign", reason: false },
   { action: "retry", label: "Retry", reason: false },
   { action: "resolve", label: "Resolve", reason: true },
   { action: "skip", label: "Skip", reason: true },
@@ -173,6 +174,10 @@ async function runAction(tenant: string, action: string, target: { ids?: string[
     confirmLabel: `${spec.label} ${count} case${count === 1 ? "" : "s"}`,
     commentLabel: spec.reason ? "Reason (required)" : "Comment (optional)",
     commentOptional: !spec.reason,
+    ...(action === "assign" ? {
+      fields: [{ id: "assign-team", label: "Team" }, { id: "assign-assignee", label: "Assignee (e-mail)" }],
+      anyOf: "Name a team, an assignee, or both.",
+    } : {}),
     danger: action === "cancel" || action === "skip",
   });
   if (comment === null) return false;
@@ -180,6 +185,11 @@ async function runAction(tenant: string, action: string, target: { ids?: string[
     const body: Record<string, unknown> = { action, ...target };
     if (spec.reason) body.reason = comment;
     else if (comment) body.comment = comment;
+    if (action === "assign") {
+      const values = dialogValues();
+      if (values.get("assign-team")) body.team = values.get("assign-team");
+      if (values.get("assign-assignee")) body.assignee = values.get("assign-assignee");
+    }
     const out = await api.post<ActionOutcome>(`${base(tenant)}/exceptions/actions`, body);
     const skipped = out.skipped ?? [];
     status.textContent = `${spec.label}: ${out.done?.length ?? 0} done` +
@@ -401,7 +411,8 @@ function eventLine(e: Raw): HTMLElement {
 }
 
 // `refresh`: the same case again (a retry in flight): keep focus and skip the loading state.
-function renderCase(main: HTMLElement, tenant: string, id: string, refresh = false): void {
+// `note`: what the last action did, shown on the re-read page.
+function renderCase(main: HTMLElement, tenant: string, id: string, refresh = false, note = ""): void {
   const status = h("p", { class: "empty", id: "case-status", role: "status" }, "Loading…");
   if (!refresh) {
     main.replaceChildren(h("p", {}, h("a", { href: "#/exceptions" }, "← Exceptions")),
@@ -416,7 +427,7 @@ function renderCase(main: HTMLElement, tenant: string, id: string, refresh = fal
       status.textContent = problemText(e, "The case could not be loaded. Try again in a moment.");
       return;
     }
-    const result = h("p", { class: "result", id: "action-result", role: "status" });
+    const result = h("p", { class: "result", id: "action-result", role: "status" }, note);
     const open = kUnresolved.has(c.state);
     // The payload can be edited while nothing is in flight.
     const editable = c.state === "open" || c.state === "acknowledged";
@@ -463,7 +474,9 @@ function renderCase(main: HTMLElement, tenant: string, id: string, refresh = fal
     for (const a of kActions) {
       const b = h("button", { type: "button", "data-action": a.action, disabled: !open }, a.label);
       b.addEventListener("click", async () => {
-        if (await runAction(tenant, a.action, { ids: [c.id] }, 1, result)) renderCase(main, tenant, id);
+        if (await runAction(tenant, a.action, { ids: [c.id] }, 1, result)) {
+          renderCase(main, tenant, id, true, result.textContent ?? "");
+        }
       });
       actions.append(b);
     }
@@ -480,7 +493,7 @@ function renderCase(main: HTMLElement, tenant: string, id: string, refresh = fal
       result, actions,
       h("div", { class: "cards" }, facts, sla, impact),
       list("Timeline", "timeline", c.history, "The run has no recorded events."),
-      payloadEditor(tenant, c, editable, result, () => renderCase(main, tenant, id)),
+      payloadEditor(tenant, c, editable, result, () => renderCase(main, tenant, id, true, result.textContent ?? "")),
       list("Payload edits", "edits", c.edits, "The payload has not been edited."),
       ...(c.audit ? [list("Audit trail", "audit", c.audit, "No audit events for this case.")] : []));
     if (!refresh) focusHeading(main);
@@ -488,7 +501,7 @@ function renderCase(main: HTMLElement, tenant: string, id: string, refresh = fal
     if (c.state === "retrying") {
       const marker = main.querySelector("#facts");
       window.setTimeout(() => {
-        if (marker?.isConnected) renderCase(main, tenant, id, true);
+        if (marker?.isConnected) renderCase(main, tenant, id, true, note);
       }, 2000);
     }
   })();
