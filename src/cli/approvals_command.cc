@@ -17,6 +17,7 @@
 #include "governance/approvals.h"
 #include "governance/directory.h"
 #include "governance/policies/approval_matrix.h"
+#include "governance/price_changes.h"
 
 namespace govflow::cli {
 namespace {
@@ -225,6 +226,12 @@ int RunDecide(const ApprovalsArgs& args, bool approve) {
   Status st = session->store->Transact([&](store::Txn& txn) -> Status {
     GOVFLOW_ASSIGN_OR_RETURN(
         task, gov::DecideApproval(txn, *session->scope, args.id, approve, args.comment));
+    // A decided price-change approval releases or rejects its change in the same transaction,
+    // as the API's decision route does.
+    if (task.request.subject_type == "price_change") {
+      GOVFLOW_RETURN_IF_ERROR(
+          gov::ApplyPriceApprovalOutcome(txn, session->scope->tenant(), task).status());
+    }
     return Status::Ok();
   });
   if (!st.ok()) return Fail(what, st);

@@ -19,6 +19,7 @@
 #include "governance/approvals.h"
 #include "governance/audit_checkpoint.h"
 #include "governance/audit_signer.h"
+#include "governance/price_changes.h"
 #include "governance/price_publisher.h"
 #include "governance/retention.h"
 #include "governance/sla_monitor.h"
@@ -102,7 +103,10 @@ void AddGovernanceJobs(Engine::Impl& impl, const Clock& clock, const std::string
     publisher.owner = owner;
     impl.price_publisher =
         std::make_unique<governance::PricePublisher>(store, *impl.storefronts, publisher);
-    jobs.Add("prices.publish", Micros(every.prices), [&impl]() -> Status {
+    jobs.Add("prices.publish", Micros(every.prices), [&impl, &store]() -> Status {
+      // Release (or reject) the changes whose approvals were decided outside the API's decision
+      // route (the CLI, expiry), then send what is released to the storefronts.
+      GOVFLOW_RETURN_IF_ERROR(governance::ReleaseDecidedPriceChanges(store).status());
       return impl.price_publisher->PublishDue().status();
     });
   }

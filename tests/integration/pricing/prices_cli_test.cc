@@ -97,9 +97,16 @@ TEST_F(PricesCliTest, PromotionWaitsForThePricingManagerThenReachesTheStorefront
   EXPECT_EQ(shop_->Variant(kBeanieNavy)->price_cents, 2400);
   MustRun({"approvals", "approve", "--as", "pam@acme.test", "--tenant", "acme", task,
            "--comment", "checked against the promo plan"});
+  // The decision released the change in its own transaction (no release sweep needed) ...
+  RunOutput released =
+      Govflow({"prices", "list", "--as", "pam@acme.test", "--state", "released"});
+  ASSERT_EQ(released.exit_code, 0) << released.err;
+  EXPECT_THAT(released.out, HasSubstr("BEANIE-MER-NAV"));
+  // ... and only the publisher sends it to the storefront.
+  EXPECT_EQ(shop_->Variant(kBeanieNavy)->price_cents, 2400);
   RunOutput pub = Govflow({"prices", "publish"});
   ASSERT_EQ(pub.exit_code, 0) << pub.err;
-  EXPECT_THAT(pub.out, HasSubstr("settled=1 published=1"));
+  EXPECT_THAT(pub.out, HasSubstr("published=1"));
   EXPECT_EQ(shop_->Variant(kBeanieNavy)->price_cents, 1560);
   EXPECT_EQ(shop_->Variant(kBeanieNavy)->compare_at_cents, 2400);
 
