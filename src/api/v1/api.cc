@@ -2,8 +2,8 @@
 
 #include <sodium.h>
 
-#include <boost/json.hpp>
 #include <algorithm>
+#include <boost/json.hpp>
 #include <charconv>
 #include <ctime>
 #include <deque>
@@ -19,8 +19,8 @@
 #include "governance/approvals.h"
 #include "governance/audit.h"
 #include "governance/audit_verify.h"
-#include "governance/exceptions/cases.h"
 #include "governance/documents/lifecycle.h"
+#include "governance/exceptions/cases.h"
 #include "governance/permissions.h"
 #include "governance/price_changes.h"
 #include "workflow/runtime/exceptions.h"
@@ -77,6 +77,7 @@ class Api::Impl {
   HttpResponse GetDocument(const Context& ctx);
   HttpResponse GetDocumentVersion(const Context& ctx);
   HttpResponse DiffDocument(const Context& ctx);
+  HttpResponse DraftDocumentVersion(const Context& ctx);
   HttpResponse SubmitDocumentVersion(const Context& ctx);
   HttpResponse ApproveDocumentVersion(const Context& ctx);
   HttpResponse RejectDocumentVersion(const Context& ctx);
@@ -102,10 +103,9 @@ class Api::Impl {
   int64_t LoginRetryAfter(std::string_view remote_address);
   std::string SessionCookie(std::string_view value, int64_t max_age_seconds) const;
   // Governed documents: If-Match, then `change` in one transaction (see api.cc).
-  HttpResponse ChangeDocument(
-      const Context& ctx,
-      const std::function<Result<boost::json::object>(
-          store::Txn&, const governance::documents::DocumentRef&)>& change);
+  HttpResponse ChangeDocument(const Context& ctx,
+                              const std::function<Result<boost::json::object>(
+                                  store::Txn&, const governance::documents::DocumentRef&)>& change);
   HttpResponse DocumentVersionAction(const Context& ctx, std::string_view action);
 
   store::Store& store_;
@@ -178,33 +178,42 @@ const RouteEntry kRouteTable[] = {
       governance::perm::kApprovalsRequest,
       "request a price change: released at once, or held for approval by the tenant's matrix"},
      &Api::Impl::RequestPriceChange},
-    {{"GET", "/api/v1/tenants/{tenant}/documents", Access::kTenant, governance::perm::kDocumentsRead,
-      "governed documents, the newest version of each"},
+    {{"GET", "/api/v1/tenants/{tenant}/documents", Access::kTenant,
+      governance::perm::kDocumentsRead, "governed documents, the newest version of each"},
      &Api::Impl::ListDocuments},
-    {{"GET", "/api/v1/tenants/{tenant}/documents/{kind}/{name}", Access::kTenant, governance::perm::kDocumentsRead,
+    {{"GET", "/api/v1/tenants/{tenant}/documents/{kind}/{name}", Access::kTenant,
+      governance::perm::kDocumentsRead,
       "a document's versions and publications; ETag = the newest version's content hash"},
      &Api::Impl::GetDocument},
     {{"GET", "/api/v1/tenants/{tenant}/documents/{kind}/{name}/versions/{version}", Access::kTenant,
       governance::perm::kDocumentsRead, "one version with its YAML"},
      &Api::Impl::GetDocumentVersion},
-    {{"GET", "/api/v1/tenants/{tenant}/documents/{kind}/{name}/diff", Access::kTenant, governance::perm::kDocumentsRead,
-      "the structural diff between two versions (?from=&to=)"},
+    {{"GET", "/api/v1/tenants/{tenant}/documents/{kind}/{name}/diff", Access::kTenant,
+      governance::perm::kDocumentsRead, "the structural diff between two versions (?from=&to=)"},
      &Api::Impl::DiffDocument},
-    {{"POST", "/api/v1/tenants/{tenant}/documents/{kind}/{name}/versions/{version}/submit", Access::kTenant,
-      governance::perm::kDocumentsEdit, "submit a draft for review (If-Match honoured)"},
+    {{"POST", "/api/v1/tenants/{tenant}/documents/{kind}/{name}/versions", Access::kTenant,
+      governance::perm::kDocumentsEdit,
+      "draft a new version from YAML (validated; If-Match honoured)"},
+     &Api::Impl::DraftDocumentVersion},
+    {{"POST", "/api/v1/tenants/{tenant}/documents/{kind}/{name}/versions/{version}/submit",
+      Access::kTenant, governance::perm::kDocumentsEdit,
+      "submit a draft for review (If-Match honoured)"},
      &Api::Impl::SubmitDocumentVersion},
-    {{"POST", "/api/v1/tenants/{tenant}/documents/{kind}/{name}/versions/{version}/approve", Access::kTenant,
-      governance::perm::kDocumentsApprove,
+    {{"POST", "/api/v1/tenants/{tenant}/documents/{kind}/{name}/versions/{version}/approve",
+      Access::kTenant, governance::perm::kDocumentsApprove,
       "approve a submitted version; not by its author or submitter (If-Match honoured)"},
      &Api::Impl::ApproveDocumentVersion},
-    {{"POST", "/api/v1/tenants/{tenant}/documents/{kind}/{name}/versions/{version}/reject", Access::kTenant,
-      governance::perm::kDocumentsApprove, "reject a submitted version, with a comment"},
+    {{"POST", "/api/v1/tenants/{tenant}/documents/{kind}/{name}/versions/{version}/reject",
+      Access::kTenant, governance::perm::kDocumentsApprove,
+      "reject a submitted version, with a comment"},
      &Api::Impl::RejectDocumentVersion},
-    {{"POST", "/api/v1/tenants/{tenant}/documents/{kind}/{name}/versions/{version}/publish", Access::kTenant,
-      governance::perm::kDocumentsPublish, "publish an approved version to dev"},
+    {{"POST", "/api/v1/tenants/{tenant}/documents/{kind}/{name}/versions/{version}/publish",
+      Access::kTenant, governance::perm::kDocumentsPublish, "publish an approved version to dev"},
      &Api::Impl::PublishDocumentVersion},
-    {{"POST", "/api/v1/tenants/{tenant}/documents/{kind}/{name}/promote", Access::kTenant, governance::perm::kDocumentsPublish,
-      "promote to the next environment: opens the approval, publishes once another person approved"},
+    {{"POST", "/api/v1/tenants/{tenant}/documents/{kind}/{name}/promote", Access::kTenant,
+      governance::perm::kDocumentsPublish,
+      "promote to the next environment: opens the approval, publishes once another person "
+      "approved"},
      &Api::Impl::PromoteDocument},
     {{"GET", "/api/v1/tenants/{tenant}/runs", Access::kTenant, governance::perm::kRunsRead,
       "runs, oldest first"},
@@ -345,7 +354,6 @@ bool IsChange(std::string_view method) {
   return method != "GET" && method != "HEAD" && method != "OPTIONS";
 }
 
-
 // The request body as a JSON object, or a problem naming "(body)".
 Result<json::object> BodyObject(const HttpRequest& request) {
   boost::system::error_code ec;
@@ -400,8 +408,8 @@ json::object ApprovalJson(const governance::ApprovalTask& t) {
       {"approvals", t.approvals()},
       {"requested_by", t.request.requested_by},
       {"rule", t.request.rule},
-      {"changes", ParseOr(t.request.changes_json.empty() ? "{}" : t.request.changes_json,
-                          json::object())},
+      {"changes",
+       ParseOr(t.request.changes_json.empty() ? "{}" : t.request.changes_json, json::object())},
       {"expires_at", OptionalTime(t.request.expires_at)},
       {"decisions", std::move(decisions)},
       {"created_at", FormatTime(t.created_at)},
@@ -956,8 +964,8 @@ HttpResponse Api::Impl::DecideApproval(const Context& ctx) {
     GOVFLOW_ASSIGN_OR_RETURN(governance::ApprovalTask current,
                              governance::GetApproval(txn, *ctx.scope, id));
     own_request = current.request.requested_by == "user:" + ctx.principal->user_id;
-    GOVFLOW_ASSIGN_OR_RETURN(task, governance::DecideApproval(txn, *ctx.scope, id,
-                                                              approve->as_bool(), *comment));
+    GOVFLOW_ASSIGN_OR_RETURN(
+        task, governance::DecideApproval(txn, *ctx.scope, id, approve->as_bool(), *comment));
     // A decided price change is released (or rejected) in the decision's own transaction, so
     // the console shows the outcome at once rather than after the serve loop's next sweep.
     if (task->request.subject_type == "price_change") {
@@ -1017,7 +1025,8 @@ std::string NamedField(std::string_view message) {
   if (at == std::string_view::npos) return {};
   const size_t start = at + kField.size();
   const size_t end = message.find('\'', start);
-  return end == std::string_view::npos ? std::string() : std::string(message.substr(start, end - start));
+  return end == std::string_view::npos ? std::string()
+                                       : std::string(message.substr(start, end - start));
 }
 
 }  // namespace
@@ -1027,19 +1036,20 @@ HttpResponse Api::Impl::ListPriceChanges(const Context& ctx) {
   if (!limit.ok()) return FieldProblem("limit", limit.status().message());
   std::optional<governance::PriceChangeState> state;
   if (auto text = ctx.request.QueryParam("state")) {
-    for (auto s : {governance::PriceChangeState::kPendingApproval,
-                   governance::PriceChangeState::kReleased, governance::PriceChangeState::kPublished,
-                   governance::PriceChangeState::kRejected, governance::PriceChangeState::kFailed}) {
+    for (auto s :
+         {governance::PriceChangeState::kPendingApproval, governance::PriceChangeState::kReleased,
+          governance::PriceChangeState::kPublished, governance::PriceChangeState::kRejected,
+          governance::PriceChangeState::kFailed}) {
       if (governance::PriceChangeStateName(s) == *text) state = s;
     }
     if (!state) {
-      return FieldProblem("state", "one of pending_approval, released, published, rejected, failed");
+      return FieldProblem("state",
+                          "one of pending_approval, released, published, rejected, failed");
     }
   }
   std::vector<governance::PriceChange> changes;
   Status status = store_.Transact([&](store::Txn& txn) -> Status {
-    GOVFLOW_ASSIGN_OR_RETURN(changes,
-                             governance::ListPriceChanges(txn, *ctx.scope, state, *limit));
+    GOVFLOW_ASSIGN_OR_RETURN(changes, governance::ListPriceChanges(txn, *ctx.scope, state, *limit));
     return Status::Ok();
   });
   if (!status.ok()) return FromStatus(status);
@@ -1058,11 +1068,10 @@ HttpResponse Api::Impl::RequestPriceChange(const Context& ctx) {
     bool required;
   };
   std::string connection;
-  for (const Text& f : {Text{"connection", &connection, true}, Text{"sku", &request.sku, true},
-                        Text{"old_price", &request.old_price, true},
-                        Text{"new_price", &request.new_price, true},
-                        Text{"currency", &request.currency, true},
-                        Text{"reason", &request.reason, true}}) {
+  for (const Text& f :
+       {Text{"connection", &connection, true}, Text{"sku", &request.sku, true},
+        Text{"old_price", &request.old_price, true}, Text{"new_price", &request.new_price, true},
+        Text{"currency", &request.currency, true}, Text{"reason", &request.reason, true}}) {
     Result<std::string> v = OptionalString(*body, f.name);
     if (!v.ok()) return FieldProblem(f.name, v.status().message());
     if (f.required && v->empty()) return FieldProblem(f.name, "required: a string");
@@ -1135,7 +1144,8 @@ bool IfMatchHolds(std::string_view header, std::string_view content_hash) {
     while (!tag.empty() && tag.back() == ' ') tag.remove_suffix(1);
     if (tag.starts_with("W/")) tag.remove_prefix(2);
     if (tag == "*") return true;
-    if (tag.size() >= 2 && tag.front() == '"' && tag.back() == '"') tag = tag.substr(1, tag.size() - 2);
+    if (tag.size() >= 2 && tag.front() == '"' && tag.back() == '"')
+      tag = tag.substr(1, tag.size() - 2);
     if (tag == content_hash) return true;
   }
   return false;
@@ -1265,9 +1275,8 @@ HttpResponse Api::Impl::DiffDocument(const Context& ctx) {
     return Status::Ok();
   });
   if (!status.ok()) return FromStatus(status);
-  return JsonResponse(200, json::object{{"from", range[0]},
-                                        {"to", range[1]},
-                                        {"text", docs::FormatDiff(entries)}});
+  return JsonResponse(
+      200, json::object{{"from", range[0]}, {"to", range[1]}, {"text", docs::FormatDiff(entries)}});
 }
 
 // A change to a document: checks If-Match against the newest version's content hash inside the
@@ -1284,7 +1293,8 @@ HttpResponse Api::Impl::ChangeDocument(
   bool precondition_failed = false;
   Status status = store_.Transact([&](store::Txn& txn) -> Status {
     precondition_failed = false;
-    GOVFLOW_ASSIGN_OR_RETURN(docs::DocumentVersion latest, docs::GetDocument(txn, *ctx.scope, *ref));
+    GOVFLOW_ASSIGN_OR_RETURN(docs::DocumentVersion latest,
+                             docs::GetDocument(txn, *ctx.scope, *ref));
     current_hash = latest.content_hash;
     if (if_match && !IfMatchHolds(*if_match, current_hash)) {
       precondition_failed = true;
@@ -1298,8 +1308,9 @@ HttpResponse Api::Impl::ChangeDocument(
   if (precondition_failed) {
     return Problem(412)
         .Type("urn:govflow:problem:stale-document")
-        .Detail("the document changed since you read it (If-Match names another version); "
-                "reload it and try again")
+        .Detail(
+            "the document changed since you read it (If-Match names another version); "
+            "reload it and try again")
         .InvalidParam("If-Match", "the current ETag is " + EntityTag(current_hash))
         .ToResponse()
         .WithHeader("ETag", EntityTag(current_hash));
@@ -1326,16 +1337,74 @@ HttpResponse Api::Impl::DocumentVersionAction(const Context& ctx, std::string_vi
     if (!parsed.ok()) return FieldProblem("environment", parsed.status().message());
     env = *parsed;
   }
-  return ChangeDocument(
-      ctx, [&](store::Txn& txn, const docs::DocumentRef& ref) -> Result<json::object> {
-        Result<docs::DocumentVersion> v = InvalidArgument("unknown action");
-        if (action == "submit") v = docs::Submit(txn, *ctx.scope, ref, *version);
-        if (action == "approve") v = docs::Approve(txn, *ctx.scope, ref, *version, *comment);
-        if (action == "reject") v = docs::Reject(txn, *ctx.scope, ref, *version, *comment);
-        if (action == "publish") v = docs::Publish(txn, *ctx.scope, ref, *version, *env);
-        if (!v.ok()) return v.status();
-        return VersionJson(*v);
-      });
+  return ChangeDocument(ctx,
+                        [&](store::Txn& txn, const docs::DocumentRef& ref) -> Result<json::object> {
+                          Result<docs::DocumentVersion> v = InvalidArgument("unknown action");
+                          if (action == "submit") v = docs::Submit(txn, *ctx.scope, ref, *version);
+                          if (action == "approve")
+                            v = docs::Approve(txn, *ctx.scope, ref, *version, *comment);
+                          if (action == "reject")
+                            v = docs::Reject(txn, *ctx.scope, ref, *version, *comment);
+                          if (action == "publish")
+                            v = docs::Publish(txn, *ctx.scope, ref, *version, *env);
+                          if (!v.ok()) return v.status();
+                          return VersionJson(*v);
+                        });
+}
+
+HttpResponse Api::Impl::DraftDocumentVersion(const Context& ctx) {
+  std::string bad;
+  Result<docs::DocumentRef> ref = RefOf(ctx.request, &bad);
+  if (!ref.ok()) return FieldProblem(bad, ref.status().message());
+  Result<json::object> body = BodyObject(ctx.request);
+  if (!body.ok()) return FieldProblem("(body)", body.status().message());
+  Result<std::string> yaml = OptionalString(*body, "yaml");
+  if (!yaml.ok() || yaml->empty()) return FieldProblem("yaml", "required: the document's YAML");
+  Result<std::string> file = OptionalString(*body, "file_name");
+  if (!file.ok()) return FieldProblem("file_name", file.status().message());
+  const std::string file_name = file->empty() ? ref->name + ".yaml" : *file;
+  const std::optional<std::string_view> if_match = ctx.request.Header("If-Match");
+  std::optional<docs::DocumentVersion> drafted;
+  std::string current_hash;
+  bool precondition_failed = false;
+  Status status = store_.Transact([&](store::Txn& txn) -> Status {
+    precondition_failed = false;
+    current_hash.clear();
+    Result<docs::DocumentVersion> latest = docs::GetDocument(txn, *ctx.scope, *ref);
+    if (latest.ok()) {
+      current_hash = latest->content_hash;
+    } else if (latest.status().code() != StatusCode::kNotFound) {
+      return latest.status();
+    }
+    // If-Match on a document that does not exist yet holds only for "*"... which RFC 9110
+    // says fails when there is no current representation: so any If-Match fails then.
+    if (if_match && (current_hash.empty() || !IfMatchHolds(*if_match, current_hash))) {
+      precondition_failed = true;
+      return Status(StatusCode::kAborted, "If-Match does not match");
+    }
+    GOVFLOW_ASSIGN_OR_RETURN(drafted, docs::CreateDraft(txn, *ctx.scope, *ref, *yaml, file_name));
+    return Status::Ok();
+  });
+  if (precondition_failed) {
+    HttpResponse r =
+        Problem(412)
+            .Type("urn:govflow:problem:stale-document")
+            .Detail(
+                "the document changed since you read it (If-Match names "
+                "another version, or the document does not exist)")
+            .InvalidParam("If-Match", current_hash.empty()
+                                          ? "the document has no version yet"
+                                          : "the current ETag is " + EntityTag(current_hash))
+            .ToResponse();
+    if (!current_hash.empty()) r.headers.Add("ETag", EntityTag(current_hash));
+    return r;
+  }
+  if (!status.ok()) {
+    // Diagnostics ("file:line:column: message") are the detail; the field is the YAML.
+    return FromStatus(status, status.code() == StatusCode::kInvalidArgument ? "yaml" : "");
+  }
+  return JsonResponse(201, VersionJson(*drafted))
+      .WithHeader("ETag", EntityTag(drafted->content_hash));
 }
 
 HttpResponse Api::Impl::SubmitDocumentVersion(const Context& ctx) {
@@ -1358,18 +1427,18 @@ HttpResponse Api::Impl::PromoteDocument(const Context& ctx) {
   if (!from.ok() || from->empty()) return FieldProblem("from", "required: dev or staging");
   Result<docs::Environment> env = docs::ParseEnvironment(*from);
   if (!env.ok()) return FieldProblem("from", env.status().message());
-  return ChangeDocument(
-      ctx, [&](store::Txn& txn, const docs::DocumentRef& ref) -> Result<json::object> {
-        GOVFLOW_ASSIGN_OR_RETURN(docs::PromotionResult r,
-                                 docs::Promote(txn, *ctx.scope, ref, *env));
-        return json::object{{"promoted", r.promoted},
-                            {"from", docs::EnvironmentName(r.from)},
-                            {"to", docs::EnvironmentName(r.to)},
-                            {"version", VersionJson(r.version)},
-                            {"approval_id", r.approval_id},
-                            {"approval_state", r.approval_state},
-                            {"note", r.note}};
-      });
+  return ChangeDocument(ctx,
+                        [&](store::Txn& txn, const docs::DocumentRef& ref) -> Result<json::object> {
+                          GOVFLOW_ASSIGN_OR_RETURN(docs::PromotionResult r,
+                                                   docs::Promote(txn, *ctx.scope, ref, *env));
+                          return json::object{{"promoted", r.promoted},
+                                              {"from", docs::EnvironmentName(r.from)},
+                                              {"to", docs::EnvironmentName(r.to)},
+                                              {"version", VersionJson(r.version)},
+                                              {"approval_id", r.approval_id},
+                                              {"approval_state", r.approval_state},
+                                              {"note", r.note}};
+                        });
 }
 
 // ---- Runs and the audit trail ------------------------------------------------------------------
@@ -1424,9 +1493,9 @@ HttpResponse Api::Impl::ListRuns(const Context& ctx) {
   if (!limit.ok()) return FieldProblem("limit", limit.status().message());
   std::optional<store::RunState> state;
   if (auto text = ctx.request.QueryParam("state")) {
-    for (auto s : {store::RunState::kPending, store::RunState::kRunning, store::RunState::kWaiting,
-                   store::RunState::kSucceeded, store::RunState::kFailed,
-                   store::RunState::kCancelled}) {
+    for (auto s :
+         {store::RunState::kPending, store::RunState::kRunning, store::RunState::kWaiting,
+          store::RunState::kSucceeded, store::RunState::kFailed, store::RunState::kCancelled}) {
       if (store::RunStateName(s) == *text) state = s;
     }
     if (!state) {
@@ -1513,8 +1582,8 @@ HttpResponse Api::Impl::ListAudit(const Context& ctx) {
         {"reason", e.record.reason},
         {"before_digest", e.record.before_digest},
         {"after_digest", e.record.after_digest},
-        {"details", ParseOr(e.record.details_json.empty() ? "{}" : e.record.details_json,
-                            json::object())},
+        {"details",
+         ParseOr(e.record.details_json.empty() ? "{}" : e.record.details_json, json::object())},
         {"hash", e.hash},
     });
   }

@@ -57,10 +57,10 @@ class GovernanceRoutesTest : public ExceptionFixture {
               .status());
       const auto partner = gov::PartnerScope::ForSystem("test");
       GOVFLOW_RETURN_IF_ERROR(gov::CreateTenant(txn, partner, tenant_, "Acme Retail"));
-      GOVFLOW_ASSIGN_OR_RETURN(ana_,
-                               gov::CreateUser(txn, partner, {"ana@acme.example", "Ana", kAnaPassword}));
-      GOVFLOW_ASSIGN_OR_RETURN(pam_,
-                               gov::CreateUser(txn, partner, {"pam@acme.example", "Pam", kPamPassword}));
+      GOVFLOW_ASSIGN_OR_RETURN(
+          ana_, gov::CreateUser(txn, partner, {"ana@acme.example", "Ana", kAnaPassword}));
+      GOVFLOW_ASSIGN_OR_RETURN(
+          pam_, gov::CreateUser(txn, partner, {"pam@acme.example", "Pam", kPamPassword}));
       const auto acme = gov::TenantScope::ForSystem(tenant_, "test");
       // Ana works exceptions and also holds the pricing role, so that only the rule that nobody
       // decides their own request stands between her and her own approval.
@@ -112,10 +112,10 @@ class GovernanceRoutesTest : public ExceptionFixture {
     return Fetch(server_->port(), "GET", "/api/v1/tenants/acme" + path, {"Cookie: " + s.cookie});
   }
   TestResponse Post(const Session& s, const std::string& path, const json::value& body) {
-    return Fetch(server_->port(), "POST", "/api/v1/tenants/acme" + path,
-                 {"Cookie: " + s.cookie, "X-CSRF-Token: " + s.csrf,
-                  "Content-Type: application/json"},
-                 json::serialize(body));
+    return Fetch(
+        server_->port(), "POST", "/api/v1/tenants/acme" + path,
+        {"Cookie: " + s.cookie, "X-CSRF-Token: " + s.csrf, "Content-Type: application/json"},
+        json::serialize(body));
   }
 
   store::Run RunOf(const ExceptionCaseId& id) {
@@ -171,8 +171,7 @@ TEST_P(GovernanceRoutesTest, EditAndRetryChangesTheRunAndKeepsTheDiff) {
   const json::array& edits = d.at("edits").as_array();
   ASSERT_EQ(edits.size(), 1u) << detail.body;
   EXPECT_EQ(edits[0].at("actor").as_string(), "user:" + ana_);
-  EXPECT_EQ(edits[0].at("diff"),
-            json::parse(R"([{"op":"replace","path":"/input/line_items/0/sku",
+  EXPECT_EQ(edits[0].at("diff"), json::parse(R"([{"op":"replace","path":"/input/line_items/0/sku",
                              "value":"SKU-1","old":"SKU-404"}])"));
 }
 
@@ -246,8 +245,8 @@ TEST_P(GovernanceRoutesTest, ActionsByIdsCheckTheirFieldsAndRefusalsChangeNothin
   TestResponse both = Post(ana_session_, "/exceptions/actions",
                            json::object{{"action", "acknowledge"}, {"ids", ids}, {"group", "x"}});
   EXPECT_EQ(InvalidParams(both), std::vector<std::string>{"ids"});
-  TestResponse unknown = Post(ana_session_, "/exceptions/actions",
-                              json::object{{"action", "explode"}, {"ids", ids}});
+  TestResponse unknown =
+      Post(ana_session_, "/exceptions/actions", json::object{{"action", "explode"}, {"ids", ids}});
   EXPECT_EQ(InvalidParams(unknown), std::vector<std::string>{"action"});
   for (const ExceptionCaseId& id : {a, b}) {
     EXPECT_EQ(Parse(Get(ana_session_, "/exceptions/" + id.value()).body).at("status").as_string(),
@@ -262,8 +261,9 @@ TEST_P(GovernanceRoutesTest, ActionsByIdsCheckTheirFieldsAndRefusalsChangeNothin
   EXPECT_EQ(Parse(Get(ana_session_, "/exceptions/" + a.value()).body).at("status").as_string(),
             "resolved");
   // A single case that cannot act is the error, not a silent pass-over.
-  TestResponse again = Post(ana_session_, "/exceptions/actions",
-                            json::object{{"action", "retry"}, {"ids", json::array{json::value(a.value())}}});
+  TestResponse again =
+      Post(ana_session_, "/exceptions/actions",
+           json::object{{"action", "retry"}, {"ids", json::array{json::value(a.value())}}});
   EXPECT_EQ(again.status, 409) << again.body;
 }
 
@@ -336,9 +336,9 @@ TEST_P(GovernanceRoutesTest, PriceChangeBeyondTheThresholdWaitsForThePricingMana
     return txn.PutConnection(c);
   });
   auto change = [](std::string_view new_price) {
-    return json::object{{"connection", "shop"},   {"sku", "BEANIE-MER-NAV"},
-                        {"variant_id", 4530017},  {"old_price", "24.00"},
-                        {"new_price", new_price}, {"currency", "EUR"},
+    return json::object{{"connection", "shop"},        {"sku", "BEANIE-MER-NAV"},
+                        {"variant_id", 4530017},       {"old_price", "24.00"},
+                        {"new_price", new_price},      {"currency", "EUR"},
                         {"reason", "winter promotion"}};
   };
   // -5%: below the baseline matrix's threshold, released at once.
@@ -394,7 +394,8 @@ TEST_P(GovernanceRoutesTest, RunsListAndShowTheTenantsRunWithItsInput) {
   json::value runs = Parse(listed.body);
   ASSERT_EQ(runs.at("items").as_array().size(), 1u);
   EXPECT_EQ(runs.at("items").at(0).at("id").as_string(), run.id.value());
-  EXPECT_TRUE(Parse(Get(ana_session_, "/runs?state=succeeded").body).at("items").as_array().empty());
+  EXPECT_TRUE(
+      Parse(Get(ana_session_, "/runs?state=succeeded").body).at("items").as_array().empty());
   EXPECT_EQ(InvalidParams(Get(ana_session_, "/runs?state=bogus")),
             std::vector<std::string>{"state"});
 
@@ -410,8 +411,7 @@ TEST_P(GovernanceRoutesTest, RunsListAndShowTheTenantsRunWithItsInput) {
 
 TEST_P(GovernanceRoutesTest, AuditTrailIsSearchableAndVerifiesUntilTamperedWith) {
   InTxn([&](store::Txn& txn) {
-    return gov::GrantTenantRole(txn, gov::TenantScope::ForSystem(tenant_, "test"), ana_,
-                                "auditor");
+    return gov::GrantTenantRole(txn, gov::TenantScope::ForSystem(tenant_, "test"), ana_, "auditor");
   });
   const ExceptionCaseId id = OpenUnknownSku(1, "SKU-404");
   ASSERT_EQ(Post(ana_session_, "/exceptions/actions",
@@ -443,16 +443,18 @@ TEST_P(GovernanceRoutesTest, AuditTrailIsSearchableAndVerifiesUntilTamperedWith)
   const std::string cursor(first.at("next_cursor").as_string());
   ASSERT_FALSE(cursor.empty());
   json::value second = Parse(Get(ana_session_, "/audit?limit=1&cursor=" + cursor).body);
-  EXPECT_GT(second.at("items").at(0).at("seq").as_int64(), first.at("items").at(0).at("seq").as_int64());
+  EXPECT_GT(second.at("items").at(0).at("seq").as_int64(),
+            first.at("items").at(0).at("seq").as_int64());
 
   TestResponse verified = Post(ana_session_, "/audit/verify", json::object{});
   ASSERT_EQ(verified.status, 200) << verified.body;
   EXPECT_TRUE(Parse(verified.body).at("ok").as_bool()) << verified.body;
   InTxn([&](store::Txn& txn) {
     return txn.sql()
-        .Execute("UPDATE audit_events SET reason = 'nothing happened' WHERE tenant_id = ? AND "
-              "action = 'exception.resolve'",
-              {tenant_.value()})
+        .Execute(
+            "UPDATE audit_events SET reason = 'nothing happened' WHERE tenant_id = ? AND "
+            "action = 'exception.resolve'",
+            {tenant_.value()})
         .status();
   });
   json::value broken = Parse(Post(ana_session_, "/audit/verify", json::object{}).body);
@@ -546,8 +548,8 @@ TEST_P(DocumentRoutesTest, PromotionNeedsAnotherPersonsApprovalThenPublishes) {
   // The author does not approve their own version; another process owner does.
   EXPECT_EQ(Post(olga_, doc_ + "/versions/1/approve", comment).status, 403);
   ASSERT_EQ(Post(bob_, doc_ + "/versions/1/approve", comment).status, 200);
-  TestResponse published = Post(olga_, doc_ + "/versions/1/publish",
-                                json::object{{"environment", "dev"}});
+  TestResponse published =
+      Post(olga_, doc_ + "/versions/1/publish", json::object{{"environment", "dev"}});
   ASSERT_EQ(published.status, 200) << published.body;
 
   TestResponse asked = Post(olga_, doc_ + "/promote", json::object{{"from", "dev"}});
@@ -591,11 +593,23 @@ TEST_P(DocumentRoutesTest, ChangesHonourIfMatchAndAStaleETagIs412ChangingNothing
   ASSERT_EQ(v1.status, 200) << v1.body;
   const std::string etag1 = v1.Header("ETag");
   ASSERT_FALSE(etag1.empty());
-  EXPECT_NE(etag1.find(std::string(Parse(v1.body).at("versions").at(0).at("content_hash").as_string())),
-            std::string::npos);
+  EXPECT_NE(
+      etag1.find(std::string(Parse(v1.body).at("versions").at(0).at("content_hash").as_string())),
+      std::string::npos);
 
-  // Someone drafts v2 meanwhile: the ETag Olga holds is stale now.
-  Draft(kRulesV2);
+  // Bob drafts v2 meanwhile (through the API: validated, so broken YAML is refused naming it);
+  // the ETag Olga holds is stale now.
+  TestResponse broken = Post(bob_, doc_ + "/versions", json::object{{"yaml", "rules: [unclosed"}});
+  EXPECT_EQ(broken.status, 400) << broken.body;
+  EXPECT_EQ(InvalidParams(broken), std::vector<std::string>{"yaml"});
+  TestResponse drafted =
+      PostIfMatch(bob_, doc_ + "/versions", json::object{{"yaml", kRulesV2}}, etag1);
+  ASSERT_EQ(drafted.status, 201) << drafted.body;
+  EXPECT_EQ(Parse(drafted.body).at("version").as_int64(), 2);
+  EXPECT_EQ(Parse(drafted.body).at("author").as_string().rfind("user:", 0), 0u);
+  // A second draft against the ETag of v1 is refused: v2 came in between.
+  EXPECT_EQ(PostIfMatch(bob_, doc_ + "/versions", json::object{{"yaml", kRulesV1}}, etag1).status,
+            412);
   TestResponse stale = PostIfMatch(olga_, doc_ + "/versions/1/submit", json::object{}, etag1);
   EXPECT_EQ(stale.status, 412) << stale.body;
   EXPECT_EQ(stale.Header("Content-Type"), "application/problem+json");
@@ -604,8 +618,7 @@ TEST_P(DocumentRoutesTest, ChangesHonourIfMatchAndAStaleETagIs412ChangingNothing
   const std::string etag2 = now.Header("ETag");
   EXPECT_NE(etag2, etag1);
   EXPECT_EQ(PostIfMatch(olga_, doc_ + "/versions/1/submit", json::object{}, etag2).status, 200);
-  EXPECT_EQ(Parse(Get(olga_, doc_).body).at("versions").at(0).at("state").as_string(),
-            "submitted");
+  EXPECT_EQ(Parse(Get(olga_, doc_).body).at("versions").at(0).at("state").as_string(), "submitted");
 
   // Reading: one version's YAML, and the diff between two.
   TestResponse version = Get(olga_, doc_ + "/versions/2");
