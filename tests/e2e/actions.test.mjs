@@ -190,6 +190,9 @@ test("an unknown-item order is grouped, acknowledged in bulk after a confirmatio
   await page.keyboard.press("Enter");
   await page.waitForFunction(() => /Assign: 1 done/.test(document.querySelector("#action-result")?.textContent ?? ""));
   await page.waitForFunction((email) => (document.querySelector("#facts")?.textContent ?? "").includes(`Assignee${email}`), kAna.email);
+  // The case's audit trail shows both actions, with the bulk comment.
+  await page.waitForFunction(() => /exception\.assign/.test(document.querySelector("#audit")?.textContent ?? ""));
+  assert.match(await page.textContent("#audit"), /exception\.acknowledge.*looking at the unknown item/s);
   await page.waitForSelector("#payload-editor");
 
   // Edit the payload: every mention of the unknown item becomes a catalogue item.

@@ -209,7 +209,12 @@ function tabs(tenant: string, current: "cases" | "groups"): HTMLElement {
       "Grouped by root cause"));
 }
 
-export function renderExceptions(main: HTMLElement, tenant: string, rest: string[]): void {
+// `canAudit`: the person holds audit.read, so the case page shows the case's audit trail.
+let showAudit = false;
+
+export function renderExceptions(main: HTMLElement, tenant: string, rest: string[],
+                                 canAudit = false): void {
+  showAudit = canAudit;
   if (rest[0] === "groups") return renderGroups(main, tenant);
   if (rest[0]) return renderCase(main, tenant, decodeURIComponent(rest[0]));
   renderCaseList(main, tenant);
@@ -423,6 +428,17 @@ function renderCase(main: HTMLElement, tenant: string, id: string, refresh = fal
     let c: ExceptionCase;
     try {
       c = normalizeCase(await api.get<Raw>(path));
+      if (showAudit) {
+        // The audit trail of this case: every human action on it, from the tenant's chain.
+        try {
+          const audit = await api.get<Page<Raw>>(tenantPath(tenant,
+            `/audit?object_type=exception_case&object_id=${encodeURIComponent(id)}&limit=200`));
+          c.audit = audit.items.map((e) => ({ at: e.at ?? "", action: e.action ?? "",
+            actor: e.actor ?? "", reason: e.reason ?? "" }));
+        } catch {
+          c.audit = undefined;  // the case still shows; only its trail is missing
+        }
+      }
     } catch (e) {
       status.textContent = problemText(e, "The case could not be loaded. Try again in a moment.");
       return;
