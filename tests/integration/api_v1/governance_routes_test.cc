@@ -272,6 +272,46 @@ TEST_P(GovernanceRoutesTest, UnknownCaseIs404) {
   EXPECT_EQ(Get(ana_session_, "/exceptions/exc_missing/payload").status, 404);
 }
 
+TEST_P(GovernanceRoutesTest, AnotherTenantsCaseIsNotFoundThroughOwnTenantsRoutes) {
+  const TenantId globex("globex");
+  InTxn([&](store::Txn& txn) -> Status {
+    GOVFLOW_RETURN_IF_ERROR(
+        gov::CreateTenant(txn, gov::PartnerScope::ForSystem("test"), globex, "Globex"));
+    store::WorkflowVersion v;
+    v.tenant = globex;
+    v.name = "order-capture";
+    v.version = 1;
+    v.content_hash = "h1";
+    v.source_yaml = OrderCaptureYaml();
+    v.published_at = txn.Now();
+    return txn.PublishWorkflowVersion(v);
+  });
+  const ExceptionCaseId theirs = OpenCase(globex, Order(1, "10.00", "g"), "post_sales_order",
+                                          "rejected", UnknownSku("SKU-404"));
+  // Ana reaches acme's routes, but globex's case id names nothing there.
+  EXPECT_EQ(Get(ana_session_, "/exceptions/" + theirs.value()).status, 404);
+  EXPECT_EQ(Get(ana_session_, "/exceptions/" + theirs.value() + "/payload").status, 404);
+  const json::value patch =
+      json::parse(R"([{"op":"replace","path":"/input/line_items/0/sku","value":"SKU-1"}])");
+  EXPECT_EQ(Post(ana_session_, "/exceptions/" + theirs.value() + "/edit-and-retry",
+                 json::object{{"patch", patch}})
+                .status,
+            404);
+  EXPECT_EQ(
+      Post(ana_session_, "/exceptions/actions",
+           json::object{{"action", "retry"}, {"ids", json::array{json::value(theirs.value())}}})
+          .status,
+      404);
+  store::Run run;
+  InTxn([&](store::Txn& txn) -> Status {
+    GOVFLOW_ASSIGN_OR_RETURN(store::ExceptionCase c, txn.GetExceptionCase(globex, theirs));
+    GOVFLOW_ASSIGN_OR_RETURN(run, txn.GetRun(globex, c.run));
+    return Status::Ok();
+  });
+  EXPECT_EQ(run.state, store::RunState::kFailed);
+  EXPECT_EQ(Get(ana_session_, "/runs/" + run.id.value()).status, 404);
+}
+
 // ---- Approvals ---------------------------------------------------------------------------------
 
 TEST_P(GovernanceRoutesTest, RequesterCannotDecideTheirOwnApprovalButThePricingManagerCan) {
