@@ -144,6 +144,14 @@ test("an unknown-item order is grouped, acknowledged in bulk after a confirmatio
   await page.waitForSelector(`section[data-group="unknown_item:${badSku}"]`);
   assert.match(await page.textContent("#group-list"), /1 unresolved of 1/);
   await screenshot(page, "exceptions-groups");
+  // A group action names the group and its count before anything happens; cancelling changes nothing.
+  await page.click(`section[data-group="unknown_item:${badSku}"] button[data-action="retry"]`);
+  await page.waitForSelector("dialog.confirm[open]");
+  assert.match(await page.textContent("#confirm-title"), /Retry 1 case\?/);
+  assert.match(await page.textContent("#confirm-message"), new RegExp(`1 unresolved case of group "unknown_item:${badSku}"`));
+  await page.click("#confirm-cancel");
+  await page.waitForSelector("dialog.confirm", { state: "detached" });
+  assert.equal(await page.textContent("#action-result"), "");
 
   // Bulk: select all, acknowledge; the confirmation states how many cases; cancel does nothing.
   await page.click('a[href="#/exceptions"]');
