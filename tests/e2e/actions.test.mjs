@@ -326,6 +326,7 @@ test("a published workflow is promoted from dev to staging through its approval"
   const pending = cli(d, ["approvals", "list", "--as", kRita.email, "--tenant", "acme"]);
   const taskId = pending.match(/apr_\w+(?=\s+pending\s+document_promotion)/)?.[0];
   assert.ok(taskId, `a promotion approval is pending: ${pending}`);
+  assert.equal(await page.getAttribute("#approval-link", "href"), `#/approvals/${taskId}`);
   cli(d, ["approvals", "approve", taskId, "--as", kRita.email, "--tenant", "acme", "--comment", "ship it"]);
   await page.click("#promote-dev");
   await page.click("#confirm-ok");

@@ -83,7 +83,7 @@ export function renderDocuments(main: HTMLElement, tenant: string, rest: string[
 }
 
 function renderDocument(main: HTMLElement, tenant: string, kind: string, name: string,
-                        selected?: number, note = ""): void {
+                        selected?: number, note = "", approvalId = ""): void {
   const status = h("p", { class: "empty", id: "document-status", role: "status" }, "Loading…");
   main.replaceChildren(h("p", {}, h("a", { href: "#/documents" }, "← Documents")),
     h("h1", {}, name), status);
@@ -104,7 +104,10 @@ function renderDocument(main: HTMLElement, tenant: string, kind: string, name: s
       .slice().sort((a, b) => Number(b.version) - Number(a.version));
     const envs = environments(versions);
     const current = selected ?? (versions[0] ? Number(versions[0].version) : undefined);
-    const result = h("p", { class: "result", id: "action-result", role: "status", tabindex: "-1" }, note);
+    const result = h("p", { class: "result", id: "action-result", role: "status", tabindex: "-1" }, note,
+      approvalId ? " " : null,
+      approvalId ? h("a", { href: `#/approvals/${encodeURIComponent(approvalId)}`, id: "approval-link" },
+        "Open the approval") : null);
 
     const vbody = h("tbody");
     for (const v of versions) {
@@ -175,7 +178,9 @@ function renderDocument(main: HTMLElement, tenant: string, kind: string, name: s
         const out = await api.post<Raw>(docPath(tenant, kind, name, rest), body,
           etag ? { "If-Match": etag } : {});
         let note: string;
+        let approvalId = "";
         if (out.promoted === false) {
+          approvalId = str(out.approval_id);
           note = `${label}: waiting for approval ${str(out.approval_id)} (${str(out.approval_state)})` +
             `${out.note ? `: ${str(out.note)}` : ""}.`;
         } else if (out.promoted === true) {
@@ -183,7 +188,7 @@ function renderDocument(main: HTMLElement, tenant: string, kind: string, name: s
         } else {
           note = `${label}: done (${str(out.state)}).`;
         }
-        renderDocument(main, tenant, kind, name, current, note);
+        renderDocument(main, tenant, kind, name, current, note, approvalId);
       } catch (e) {
         result.textContent = e instanceof ApiError && e.status === 412
           ? "The document changed since this page loaded it. Reload the page and try again."
