@@ -747,30 +747,7 @@ HttpResponse Api::Impl::ListApprovals(const Context& ctx) {
     return FromStatus(status, status.code() == StatusCode::kInvalidArgument ? "cursor" : "");
   }
   json::array items;
-  for (const governance::ApprovalTask& t : page->tasks) {
-    json::array roles;
-    for (const std::string& r : t.request.required_roles) roles.emplace_back(r);
-    boost::system::error_code ec;
-    json::value changes =
-        json::parse(t.request.changes_json.empty() ? "{}" : t.request.changes_json, ec);
-    if (ec) changes = json::object();
-    items.emplace_back(json::object{
-        {"id", t.id},
-        {"subject_type", t.request.subject_type},
-        {"subject_id", t.request.subject_id},
-        {"title", t.request.title},
-        {"state", governance::ApprovalStateName(t.state)},
-        {"required_roles", std::move(roles)},
-        {"quorum", t.request.quorum},
-        {"approvals", t.approvals()},
-        {"requested_by", t.request.requested_by},
-        {"rule", t.request.rule},
-        {"changes", std::move(changes)},
-        {"expires_at", OptionalTime(t.request.expires_at)},
-        {"created_at", FormatTime(t.created_at)},
-        {"updated_at", FormatTime(t.updated_at)},
-    });
-  }
+  for (const governance::ApprovalTask& t : page->tasks) items.emplace_back(ApprovalJson(t));
   return JsonResponse(
       200, json::object{{"items", std::move(items)}, {"next_cursor", page->next_cursor}});
 }
