@@ -41,7 +41,15 @@ function path(tenant: string, rest = ""): string {
   return tenantPath(tenant, `/approvals${rest}`);
 }
 
-export function renderApprovals(main: HTMLElement, tenant: string, rest: string[]): void {
+// The signed-in person's principal ("user:<id>"), so their own requests read "you".
+let self = "";
+
+function who(principal: string): string {
+  return principal === self ? `you (${principal})` : principal;
+}
+
+export function renderApprovals(main: HTMLElement, tenant: string, rest: string[], userId = ""): void {
+  self = userId ? `user:${userId}` : "";
   if (rest[0]) return renderTask(main, tenant, decodeURIComponent(rest[0]));
   const tbody = h("tbody");
   const table = h("table", { class: "list", id: "inbox-table" },
@@ -81,7 +89,7 @@ export function renderApprovals(main: HTMLElement, tenant: string, rest: string[
           h("td", {}, a.subject_type.replace(/_/g, " ")),
           h("td", {}, a.state),
           h("td", {}, `${a.approvals} of ${a.quorum}`),
-          h("td", {}, a.requested_by),
+          h("td", {}, who(a.requested_by)),
           h("td", {}, formatTime(a.created_at))));
       }
       cursor = page.next_cursor;
@@ -185,7 +193,7 @@ function renderTask(main: HTMLElement, tenant: string, id: string): void {
     const facts: [string, string][] = [
       ["State", `${t.state} (${t.approvals} of ${t.quorum} approvals)`],
       ["Rule", t.rule || "—"],
-      ["Requested by", t.requested_by],
+      ["Requested by", who(t.requested_by)],
       ["Requested", formatTime(t.created_at)],
       ["Who may decide", (t.required_roles ?? []).join(", ") || "—"],
     ];
@@ -198,7 +206,7 @@ function renderTask(main: HTMLElement, tenant: string, id: string): void {
       const ol = h("ol", { class: "timeline" });
       for (const d of decisions) {
         ol.append(h("li", {}, h("time", { datetime: d.at }, formatTime(d.at)), " ",
-          h("strong", {}, d.approve ? "approved" : "rejected"), ` by ${d.actor}`,
+          h("strong", {}, d.approve ? "approved" : "rejected"), ` by ${who(d.actor)}`,
           d.on_behalf_of ? ` (for ${d.on_behalf_of})` : "", `: ${d.comment}`));
       }
       history.append(ol);

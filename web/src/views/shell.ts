@@ -22,7 +22,7 @@ export const kSections: Section[] = [
     render: (main, me, tenant, rest) => renderExceptions(main, tenant, rest,
       me.tenants.find((t) => t.id === tenant)?.permissions.includes("audit.read") ?? false) },
   { id: "approvals", title: "Approvals", permission: "approvals.read",
-    render: (main, _me, tenant, rest) => renderApprovals(main, tenant, rest) },
+    render: (main, me, tenant, rest) => renderApprovals(main, tenant, rest, me.user.id) },
   { id: "runs", title: "Runs", permission: "runs.read" },
   { id: "documents", title: "Documents", permission: "documents.read",
     render: (main, _me, tenant, rest) => renderDocuments(main, tenant, rest) },
