@@ -30,6 +30,7 @@
 #include "cli/engine.h"
 #include "cli/store_options.h"
 #include "governance/access.h"
+#include "governance/audit_signer.h"
 #include "governance/directory.h"
 #include "governance/documents/lifecycle.h"
 #include "governance/price_changes.h"
@@ -394,6 +395,9 @@ int RunDemo(const DemoArgs& args) {
     if (fs::exists(dist / "index.html", ec)) console.web_root = dist;
   }
   console.api.branding_file = dir / "branding.json";
+  if (auto signer = governance::LoadAuditSigner(dir.string(), /*create=*/true); signer.ok()) {
+    console.api.audit_public_key = signer->public_key();
+  }
   store::Store& store_ref = **store;
   engine_options.mount_http = [&store_ref, console](std::shared_ptr<api::Router> router) {
     return api::v1::MountConsole(std::move(router), store_ref, SystemClock::Get(), console);

@@ -12,6 +12,7 @@
 #include "cli/commands.h"
 #include "cli/engine.h"
 #include "cli/store_options.h"
+#include "governance/audit_signer.h"
 
 namespace govflow::cli {
 namespace {
@@ -44,6 +45,10 @@ api::v1::ConsoleOptions ConsoleOptionsFor(const ServeArgs& args) {
   if (console.api.branding_file.empty() && !args.store.data_dir.empty()) {
     console.api.branding_file = std::filesystem::path(args.store.data_dir) / "branding.json";
   }
+  // POST .../audit/verify checks signed checkpoints with the key the engine signs them with
+  // (the same file or GOVFLOW_AUDIT_SIGNING_KEY; created here when missing, as the engine would).
+  auto signer = governance::LoadAuditSigner(args.store.data_dir, /*create=*/true);
+  if (signer.ok()) console.api.audit_public_key = signer->public_key();
   return console;
 }
 
