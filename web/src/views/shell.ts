@@ -3,9 +3,15 @@
 import { api, type Me } from "../api";
 import { branding } from "../branding";
 import { h } from "../dom";
+import { renderAdmin } from "./admin";
 import { renderApprovals } from "./approvals";
+import { renderAudit } from "./audit";
 import { renderDocuments } from "./documents";
 import { renderExceptions } from "./exceptions";
+import { renderOverview } from "./overview";
+import { renderPortfolio } from "./portfolio";
+import { renderPriceChanges } from "./price-changes";
+import { renderRuns } from "./runs";
 
 export interface Section {
   id: string;
@@ -16,18 +22,25 @@ export interface Section {
 }
 
 export const kSections: Section[] = [
-  { id: "portfolio", title: "Portfolio" },
-  { id: "overview", title: "Overview", permission: "metrics.read" },
+  { id: "portfolio", title: "Portfolio",
+    render: (main, me, tenant, rest) => renderPortfolio(main, me, tenant, rest) },
+  { id: "overview", title: "Overview", permission: "metrics.read",
+    render: (main, me, tenant, rest) => renderOverview(main, me, tenant, rest) },
   { id: "exceptions", title: "Exceptions", permission: "exceptions.read",
     render: (main, me, tenant, rest) => renderExceptions(main, tenant, rest,
       me.tenants.find((t) => t.id === tenant)?.permissions.includes("audit.read") ?? false) },
   { id: "approvals", title: "Approvals", permission: "approvals.read",
     render: (main, me, tenant, rest) => renderApprovals(main, tenant, rest, me.user.id) },
-  { id: "runs", title: "Runs", permission: "runs.read" },
+  { id: "price-changes", title: "Price changes", permission: "approvals.read",
+    render: (main, me, tenant, rest) => renderPriceChanges(main, me, tenant, rest) },
+  { id: "runs", title: "Runs", permission: "runs.read",
+    render: (main, me, tenant, rest) => renderRuns(main, me, tenant, rest) },
   { id: "documents", title: "Documents", permission: "documents.read",
     render: (main, _me, tenant, rest) => renderDocuments(main, tenant, rest) },
-  { id: "audit", title: "Audit log", permission: "audit.read" },
-  { id: "admin", title: "Administration", permission: "users.read" },
+  { id: "audit", title: "Audit log", permission: "audit.read",
+    render: (main, me, tenant, rest) => renderAudit(main, me, tenant, rest) },
+  { id: "admin", title: "Administration", permission: "users.read",
+    render: (main, me, tenant, rest) => renderAdmin(main, me, tenant, rest) },
 ];
 
 export function renderShell(root: HTMLElement, me: Me, sectionId: string, rest: string[],
