@@ -5,18 +5,18 @@
 // Thread-safe.
 #pragma once
 
-#include <cstdint>
 #include <filesystem>
-#include <mutex>
 #include <string>
 
+#include "base/branding.h"
 #include "base/status.h"
 
 namespace govflow::api {
 
 // The neutral brand used when no file is configured or the file is missing or invalid.
-inline constexpr std::string_view kDefaultProductName = "Console";
+inline constexpr std::string_view kDefaultProductName = kNeutralProductName;
 
+// The rules live in base/branding.h (ParseBrand), shared with the e-mails of lower layers.
 // Validates a branding document and returns it normalised (only known members, in a fixed
 // order). kInvalidArgument naming the member for: a non-object, a missing or empty product_name
 // (at most 80 characters), a colour that is not "#rgb" or "#rrggbb", a URL that is neither
@@ -36,13 +36,7 @@ class BrandingSource {
   std::string last_error();
 
  private:
-  std::filesystem::path path_;
-  std::mutex mu_;
-  std::filesystem::file_time_type mtime_{};
-  std::uintmax_t size_ = 0;
-  bool seen_ = false;
-  std::string json_;
-  std::string error_;
+  BrandingFile file_;
 };
 
 }  // namespace govflow::api
