@@ -1,6 +1,9 @@
 #include "store/store.h"
 
 #include <array>
+#include <boost/json.hpp>
+#include <cctype>
+#include <set>
 #include <utility>
 
 #include "store/migrations.h"
@@ -70,6 +73,35 @@ std::string Name(EffectState s) {
 }
 std::string Name(ExceptionState s) {
   return std::string(ExceptionStateName(s));
+}
+
+// Longest business key kept in run_keys: longer values are not identifiers worth searching for.
+constexpr size_t kMaxBusinessKey = 200;
+
+// The normalised business keys of a run's input (kRunInputKeyFields; strings and integers).
+// Input that is not a JSON object has none.
+std::set<std::string> InputBusinessKeys(std::string_view input_json) {
+  std::set<std::string> keys;
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(input_json, ec);
+  if (ec || !v.is_object()) return keys;
+  for (std::string_view field : kRunInputKeyFields) {
+    const boost::json::value* m = v.as_object().if_contains(field);
+    if (m == nullptr) continue;
+    std::string text;
+    if (m->is_string()) {
+      text = std::string(m->as_string());
+    } else if (m->is_int64()) {
+      text = std::to_string(m->as_int64());
+    } else if (m->is_uint64()) {
+      text = std::to_string(m->as_uint64());
+    } else {
+      continue;
+    }
+    std::string key = NormalizeBusinessKey(text);
+    if (!key.empty() && key.size() <= kMaxBusinessKey) keys.insert(std::move(key));
+  }
+  return keys;
 }
 
 // ---- Row mapping: each kXColumns list matches ReadX. ----
@@ -212,6 +244,19 @@ Result<T> OneRow(Result<Rows> rows, F read, std::string_view what) {
 std::string_view DeliveryStatusName(DeliveryStatus s) {
   return kDeliveryStatusNames[static_cast<size_t>(s)];
 }
+std::string NormalizeBusinessKey(std::string_view key) {
+  while (!key.empty() && std::isspace(static_cast<unsigned char>(key.front()))) {
+    key.remove_prefix(1);
+  }
+  while (!key.empty() && std::isspace(static_cast<unsigned char>(key.back()))) {
+    key.remove_suffix(1);
+  }
+  if (key.starts_with('#')) key.remove_prefix(1);
+  std::string out(key);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
 std::string_view RunStateName(RunState s) {
   return kRunStateNames[static_cast<size_t>(s)];
 }
@@ -422,7 +467,64 @@ Status Txn::CreateRun(const Run& run) {
                      OptionalId(run.delivery_id), Name(run.state), run.current_step, run.input_json,
                      run.context_json, OptionalMicros(run.next_wake_at), now, now}));
   if (inserted == 0) return AlreadyExists("run " + run.id.value() + " already exists");
-  return Status::Ok();
+  return IndexRunKeys(run.tenant, run.id, InputBusinessKeys(run.input_json));
+}
+
+Status Txn::IndexRunKeys(const TenantId& tenant, const RunId& run,
+                         const std::set<std::string>& keys) {
+  if (keys.empty()) return Status::Ok();
+  std::string sql = "INSERT INTO run_keys (tenant_id, search_key, run_id) VALUES ";
+  Params params;
+  for (const std::string& key : keys) {
+    if (!params.empty()) sql += ", ";
+    sql += "(?, ?, ?)";
+    params.push_back(tenant.value());
+    params.push_back(key);
+    params.push_back(run.value());
+  }
+  sql += " ON CONFLICT (tenant_id, search_key, run_id) DO NOTHING";
+  return txn_->Execute(sql, params).status();
+}
+
+Result<std::vector<Run>> Txn::SearchRuns(const TenantId& tenant, const RunSearch& search) {
+  std::string where = "runs WHERE tenant_id = ?";
+  Params params{tenant.value()};
+  if (search.state) {
+    where += " AND state = ?";
+    params.push_back(Name(*search.state));
+  }
+  if (!search.workflow.empty()) {
+    where += " AND workflow_name = ?";
+    params.push_back(search.workflow);
+  }
+  if (search.created_from) {
+    where += " AND created_at >= ?";
+    params.push_back(Micros(*search.created_from));
+  }
+  if (search.created_to) {
+    where += " AND created_at < ?";
+    params.push_back(Micros(*search.created_to));
+  }
+  if (!search.business_key.empty()) {
+    where +=
+        " AND run_id IN (SELECT k.run_id FROM run_keys k WHERE k.tenant_id = ? AND "
+        "k.search_key = ?)";
+    params.push_back(tenant.value());
+    params.push_back(NormalizeBusinessKey(search.business_key));
+  }
+  const char* cmp = search.oldest_first ? ">" : "<";
+  if (search.after) {
+    where += std::string(" AND (created_at ") + cmp + " ? OR (created_at = ? AND run_id " + cmp +
+             " ?))";
+    params.push_back(Micros(search.after->created_at));
+    params.push_back(Micros(search.after->created_at));
+    params.push_back(search.after->run.value());
+  }
+  where += search.oldest_first ? " ORDER BY created_at, run_id"
+                               : " ORDER BY created_at DESC, run_id DESC";
+  where += " LIMIT ?";
+  params.push_back(static_cast<int64_t>(search.limit));
+  return MapRows<Run>(txn_->Query(Select(kRunColumns, where), params), ReadRun);
 }
 
 Result<Run> Txn::GetRun(const TenantId& tenant, const RunId& id) {
@@ -590,6 +692,10 @@ Result<Effect> Txn::BeginEffect(const Effect& e) {
                      e.connection.value(), e.business_key, Name(e.state), e.request_json,
                      e.response_json, e.error_class, e.attempts, now, now})
           .status());
+  if (std::string key = NormalizeBusinessKey(e.business_key);
+      !key.empty() && key.size() <= kMaxBusinessKey) {
+    GOVFLOW_RETURN_IF_ERROR(IndexRunKeys(e.tenant, e.run, {key}));
+  }
   return GetEffect(e.tenant, e.idempotency_key);
 }
 

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -180,6 +181,36 @@ struct ExceptionCase {
   TimePoint updated_at;
 };
 
+// What Txn::SearchRuns looks for (every filter optional) and where a page starts. Pages are in
+// (created_at, run_id) order, newest first unless oldest_first; `after` is the last run of the
+// previous page (keyset pagination: stable while new runs arrive).
+struct RunSearch {
+  std::optional<RunState> state;
+  std::string workflow;                   // "" = any workflow
+  std::optional<TimePoint> created_from;  // created_at >= created_from
+  std::optional<TimePoint> created_to;    // created_at < created_to
+  // A business key (order id, order name or number, externalDocumentNumber); "" = any. Matched
+  // exactly after NormalizeBusinessKey, through the run_keys index (migration 0013).
+  std::string business_key;
+  struct Position {
+    TimePoint created_at;
+    RunId run;
+  };
+  std::optional<Position> after;
+  bool oldest_first = false;
+  int limit = 100;
+};
+
+// The form business keys are stored and searched in: trimmed, lower case, without a leading
+// '#' ("#1001" and "1001" find the same run). "" for a blank key.
+std::string NormalizeBusinessKey(std::string_view key);
+
+// The top-level members of a run's input that name its business object and make the run
+// findable (Txn::CreateRun indexes them): a Shopify order's id, name and order_number, and the
+// usual names of an ERP document number.
+inline constexpr std::string_view kRunInputKeyFields[] = {
+    "id", "name", "order_number", "number", "externalDocumentNumber", "order_id"};
+
 // ---- Transactions -----------------------------------------------------------------------------
 
 // A typed transaction. Destroying it without Commit() rolls it back. Errors: kNotFound for a
@@ -229,6 +260,8 @@ class Txn {
   Result<Run> GetRun(const TenantId& tenant, const RunId& id);
   Result<std::vector<Run>> ListRuns(const TenantId& tenant, std::optional<RunState> state,
                                     int limit);
+  // One page of the tenant's runs matching `search` (see RunSearch).
+  Result<std::vector<Run>> SearchRuns(const TenantId& tenant, const RunSearch& search);
   // How many runs of the tenant are in each state (states with none are absent).
   Result<std::map<RunState, int64_t>> CountRunsByState(const TenantId& tenant);
   // Writes `update` if the run is at `expected_version` and, when `lease` is given, still held
@@ -281,6 +314,9 @@ class Txn {
                                ExceptionState from, ExceptionState to);
 
  private:
+  // Makes `run` findable by `keys` (normalised) in run_keys; existing pairs are kept.
+  Status IndexRunKeys(const TenantId& tenant, const RunId& run, const std::set<std::string>& keys);
+
   std::unique_ptr<sql::Transaction> txn_;
   const Clock* clock_;
 };

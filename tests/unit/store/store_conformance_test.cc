@@ -1071,4 +1071,124 @@ TEST_P(StoreConformanceTest, AcknowledgedUnitsSurviveSigkillOfTheWriter) {
   EXPECT_EQ(deliveries[DeliveryStatus::kAccepted], static_cast<int64_t>(runs.size()));
 }
 
+// ---- Run search (migration 0013) ----------------------------------------------------------------
+
+std::vector<std::string> RunIds(const std::vector<store::Run>& runs) {
+  std::vector<std::string> ids;
+  for (const store::Run& r : runs) ids.push_back(r.id.value());
+  return ids;
+}
+
+TEST_P(StoreConformanceTest, SearchRunsPagesNewestFirstWithoutGapsOrRepeats) {
+  SeedTenant(kAcme);
+  // Seven runs; runs 3 and 4 share a creation time, so the run id breaks the tie.
+  for (int i = 1; i <= 7; ++i) {
+    if (i != 4) clock_.Advance(std::chrono::seconds(1));
+    ASSERT_OK(store_->Transact(
+        [&](Txn& txn) { return txn.CreateRun(NewRun(kAcme, "run-" + std::to_string(i))); }));
+  }
+  for (bool oldest_first : {false, true}) {
+    RunSearch search;
+    search.limit = 3;
+    search.oldest_first = oldest_first;
+    std::vector<std::string> seen;
+    for (int page = 0; page < 5; ++page) {
+      std::vector<store::Run> runs =
+          VALUE(VALUE(store_->Begin(sql::TxnMode::kReadOnly)).SearchRuns(kAcme, search));
+      if (runs.empty()) break;
+      for (const std::string& id : RunIds(runs)) seen.push_back(id);
+      search.after = RunSearch::Position{runs.back().created_at, runs.back().id};
+    }
+    std::vector<std::string> expected = {"run-7", "run-6", "run-5", "run-4",
+                                         "run-3", "run-2", "run-1"};
+    if (oldest_first) std::reverse(expected.begin(), expected.end());
+    EXPECT_EQ(seen, expected) << (oldest_first ? "oldest first" : "newest first");
+  }
+}
+
+TEST_P(StoreConformanceTest, SearchRunsFiltersByStateWorkflowAndCreationTime) {
+  SeedTenant(kAcme);
+  const TimePoint start = clock_.Now();
+  for (int i = 1; i <= 4; ++i) {
+    clock_.Advance(std::chrono::seconds(10));
+    store::Run run = NewRun(kAcme, "run-" + std::to_string(i));
+    if (i % 2 == 0) run.state = RunState::kFailed;
+    ASSERT_OK(store_->Transact([&](Txn& txn) { return txn.CreateRun(run); }));
+  }
+  Txn txn = VALUE(store_->Begin(sql::TxnMode::kReadOnly));
+  RunSearch failed;
+  failed.state = RunState::kFailed;
+  EXPECT_EQ(RunIds(VALUE(txn.SearchRuns(kAcme, failed))),
+            (std::vector<std::string>{"run-4", "run-2"}));
+  RunSearch window;  // [start+20s, start+40s): runs 2 and 3
+  window.created_from = start + std::chrono::seconds(20);
+  window.created_to = start + std::chrono::seconds(40);
+  EXPECT_EQ(RunIds(VALUE(txn.SearchRuns(kAcme, window))),
+            (std::vector<std::string>{"run-3", "run-2"}));
+  RunSearch other_workflow;
+  other_workflow.workflow = "returns";
+  EXPECT_TRUE(VALUE(txn.SearchRuns(kAcme, other_workflow)).empty());
+  other_workflow.workflow = "order-capture";
+  EXPECT_EQ(VALUE(txn.SearchRuns(kAcme, other_workflow)).size(), 4u);
+}
+
+TEST_P(StoreConformanceTest, SearchRunsFindsARunByItsOrderNumberIdOrDocumentNumberInItsTenantOnly) {
+  SeedTenant(kAcme);
+  SeedTenant(kGlobex);
+  for (const TenantId& tenant : {kAcme, kGlobex}) {
+    ASSERT_OK(store_->Transact([&](Txn& txn) -> Status {
+      store::Run order = NewRun(tenant, "run-order");
+      order.input_json =
+          R"({"id": 820982911946154508, "name": "#1001", "order_number": 1001, "note": "zz-9"})";
+      GOVFLOW_RETURN_IF_ERROR(txn.CreateRun(order));
+      GOVFLOW_RETURN_IF_ERROR(txn.CreateRun(NewRun(tenant, "run-other")));
+      Effect e;
+      e.tenant = tenant;
+      e.idempotency_key = tenant.value() + ":run-order:post";
+      e.run = RunId("run-order");
+      e.step = "post";
+      e.connection = ConnectionId("erp");
+      e.business_key = "SHOP-1001";
+      return txn.BeginEffect(e).status();
+    }));
+  }
+  Txn txn = VALUE(store_->Begin(sql::TxnMode::kReadOnly));
+  for (std::string_view key :
+       {"1001", "#1001", " SHOP-1001 ", "shop-1001", "820982911946154508"}) {
+    RunSearch search;
+    search.business_key = std::string(key);
+    std::vector<store::Run> runs = VALUE(txn.SearchRuns(kAcme, search));
+    ASSERT_EQ(RunIds(runs), std::vector<std::string>{"run-order"}) << key;
+    EXPECT_EQ(runs[0].tenant, kAcme) << key;
+  }
+  // Only the identifying fields are indexed, and only exact keys match.
+  for (std::string_view key : {"zz-9", "100", "shop"}) {
+    RunSearch search;
+    search.business_key = std::string(key);
+    EXPECT_TRUE(VALUE(txn.SearchRuns(kAcme, search)).empty()) << key;
+  }
+}
+
+TEST_P(StoreConformanceTest, ARunsBusinessKeysGoWithTheRun) {
+  SeedTenant(kAcme);
+  ASSERT_OK(store_->Transact([&](Txn& txn) -> Status {
+    store::Run order = NewRun(kAcme, "run-order");
+    order.input_json = R"({"name": "#2002"})";
+    return txn.CreateRun(order);
+  }));
+  // Retention deletes a run's rows without knowing run_keys (migration 0013 cascades).
+  ASSERT_OK(store_->Transact([&](Txn& txn) -> Status {
+    return txn.sql()
+        .Execute("DELETE FROM runs WHERE tenant_id = ? AND run_id = ?", {kAcme.value(), "run-order"})
+        .status();
+  }));
+  Txn txn = VALUE(store_->Begin(sql::TxnMode::kReadOnly));
+  sql::Rows left = VALUE(txn.sql().Query("SELECT COUNT(*) FROM run_keys WHERE tenant_id = ?",
+                                         {kAcme.value()}));
+  EXPECT_EQ(left[0].Int(0), 0);
+  RunSearch search;
+  search.business_key = "2002";
+  EXPECT_TRUE(VALUE(txn.SearchRuns(kAcme, search)).empty());
+}
+
 }  // namespace govflow::store::testing
