@@ -36,6 +36,30 @@ constexpr std::string_view kFrom =
 constexpr std::string_view kDueKey =
     "(CASE WHEN c.state = 'resolved' THEN 9223372036854775807 WHEN g.acknowledged_at IS NULL "
     "THEN g.ack_due_at ELSE g.resolve_due_at END)";
+// The next deadline of a case known to be unresolved. Must stay the expression of migration
+// 0014's inbox indexes: both engines match an expression index by the expression itself.
+constexpr std::string_view kOpenDueKey =
+    "(CASE WHEN g.acknowledged_at IS NULL THEN g.ack_due_at ELSE g.resolve_due_at END)";
+
+constexpr size_t kMaxTextFilter = 200;
+
+std::string AsciiLower(std::string_view s) {
+  std::string out(s);
+  for (char& ch : out) {
+    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+  }
+  return out;
+}
+
+// `s` as a literal inside a LIKE pattern that declares a backslash as its escape character.
+std::string LikeEscaped(std::string_view s) {
+  std::string out;
+  for (char ch : s) {
+    if (ch == '%' || ch == '_' || ch == '\\') out += '\\';
+    out += ch;
+  }
+  return out;
+}
 
 store::ExceptionState EngineState(const std::string& s) {
   if (s == "retrying") return store::ExceptionState::kRetrying;
@@ -169,37 +193,50 @@ Result<CasePage> ListCases(store::Store& store, const TenantScope& scope,
   if (filter.limit < 1 || filter.limit > 1000) {
     return InvalidArgument("limit must be between 1 and 1000");
   }
+  if (filter.text.size() > kMaxTextFilter) {
+    return InvalidArgument("text must be at most " + std::to_string(kMaxTextFilter) + " bytes");
+  }
   GOVFLOW_ASSIGN_OR_RETURN(store::Txn txn, store.Begin(sql::TxnMode::kReadOnly));
   const TimePoint now = txn.Now();
   const int64_t now_us = Micros(now);
-  std::string q = "SELECT " + std::string(kColumns) + std::string(kFrom) + "WHERE c.tenant_id = ?";
-  sql::Params params{scope.tenant().value()};
+  // Only unresolved cases can match: the partial inbox indexes of migration 0014 apply (their
+  // predicate is repeated word for word so that both planners see it).
+  const bool open_only = filter.unresolved_only ||
+                         (filter.state && *filter.state != CaseState::kResolved) ||
+                         (filter.sla_risk && *filter.sla_risk != SlaRisk::kMet);
+  const std::string due = std::string(open_only ? kOpenDueKey : kDueKey);
+  std::string where = " WHERE g.tenant_id = ? AND c.tenant_id = ?";
+  sql::Params params{scope.tenant().value(), scope.tenant().value()};
+  if (open_only) where += " AND g.closed_at IS NULL AND c.state <> 'resolved'";
   if (!filter.team.empty()) {
-    q += " AND g.owner_team = ?";
+    where += " AND g.owner_team = ?";
     params.push_back(filter.team);
   }
   if (!filter.severity.empty()) {
-    q += " AND g.severity = ?";
+    where += " AND g.severity = ?";
     params.push_back(filter.severity);
   }
+  if (!filter.assignee.empty()) {
+    where += " AND g.assignee = ?";
+    params.push_back(filter.assignee);
+  }
   if (!filter.root_cause_key.empty()) {
-    q += " AND g.root_cause_key = ?";
+    where += " AND g.root_cause_key = ?";
     params.push_back(filter.root_cause_key);
   }
-  if (filter.unresolved_only) q += " AND c.state <> 'resolved'";
   if (filter.state) {
     switch (*filter.state) {
       case CaseState::kOpen:
-        q += " AND c.state = 'open' AND g.acknowledged_at IS NULL";
+        where += " AND c.state = 'open' AND g.acknowledged_at IS NULL";
         break;
       case CaseState::kAcknowledged:
-        q += " AND c.state = 'open' AND g.acknowledged_at IS NOT NULL";
+        where += " AND c.state = 'open' AND g.acknowledged_at IS NOT NULL";
         break;
       case CaseState::kRetrying:
-        q += " AND c.state = 'retrying'";
+        where += " AND c.state = 'retrying'";
         break;
       case CaseState::kResolved:
-        q += " AND c.state = 'resolved'";
+        where += " AND c.state = 'resolved'";
         break;
     }
   }
@@ -207,35 +244,65 @@ Result<CasePage> ListCases(store::Store& store, const TenantScope& scope,
     const int64_t horizon = now_us + std::chrono::microseconds(filter.at_risk_window).count();
     switch (*filter.sla_risk) {
       case SlaRisk::kBreached:
-        q += " AND " + std::string(kDueKey) + " <= ?";
+        where += " AND " + due + " <= ?";
         params.push_back(now_us);
         break;
       case SlaRisk::kAtRisk:
-        q += " AND " + std::string(kDueKey) + " > ? AND " + std::string(kDueKey) + " <= ?";
+        where += " AND " + due + " > ? AND " + due + " <= ?";
         params.push_back(now_us);
         params.push_back(horizon);
         break;
       case SlaRisk::kOk:
-        q += " AND c.state <> 'resolved' AND " + std::string(kDueKey) + " > ?";
+        where += " AND " + due + " > ?";
         params.push_back(horizon);
         break;
       case SlaRisk::kMet:
-        q += " AND c.state = 'resolved'";
+        where += " AND c.state = 'resolved'";
         break;
     }
   }
-  std::string key_expr, order;
-  bool descending = false;
+  if (!filter.text.empty()) {
+    const std::string pattern = "%" + LikeEscaped(AsciiLower(filter.text)) + "%";
+    where += " AND (";
+    const char* const columns[] = {"c.message", "g.root_cause_key", "g.customer_key",
+                                   "c.case_id", "c.run_id"};
+    for (size_t i = 0; i < std::size(columns); ++i) {
+      if (i > 0) where += " OR ";
+      where += "LOWER(" + std::string(columns[i]) + ") LIKE ? ESCAPE '\\'";
+      params.push_back(pattern);
+    }
+    where += ")";
+  }
+
+  CasePage page;
+  if (filter.count_limit > 0) {
+    // Bounded: the subquery stops after count_limit + 1 rows of the filter's index.
+    sql::Params count_params = params;
+    count_params.push_back(filter.count_limit + 1);
+    GOVFLOW_ASSIGN_OR_RETURN(
+        sql::Rows n, txn.sql().Query("SELECT COUNT(*) FROM (SELECT 1" + std::string(kFrom) +
+                                         where + " LIMIT ?) matching",
+                                     count_params));
+    const int64_t matching = n.empty() ? 0 : n[0].Int(0);
+    page.total = std::min(matching, filter.count_limit);
+    page.total_capped = matching > filter.count_limit;
+  }
+
+  // The sort key and the tie-break column of the index that serves it; business impact sorts
+  // by the negated value so that key and tie-break ascend together (keyset on one direction).
+  std::string key_expr, id_col = "g.case_id";
+  bool negate = false;
   switch (filter.sort) {
     case CaseSort::kSlaRisk:
-      key_expr = std::string(kDueKey);
+      key_expr = due;
       break;
     case CaseSort::kBusinessImpact:
-      key_expr = "g.order_value_minor";
-      descending = true;
+      key_expr = "(-g.order_value_minor)";
+      negate = true;
       break;
     case CaseSort::kOldest:
       key_expr = "c.created_at";
+      id_col = "c.case_id";
       break;
   }
   if (!filter.cursor.empty()) {
@@ -243,21 +310,26 @@ Result<CasePage> ListCases(store::Store& store, const TenantScope& scope,
     if (colon == std::string::npos) return InvalidArgument("malformed cursor");
     int64_t key = 0;
     try {
-      key = std::stoll(filter.cursor.substr(0, colon));
+      size_t used = 0;
+      key = std::stoll(filter.cursor.substr(0, colon), &used);
+      if (used != colon) return InvalidArgument("malformed cursor");
     } catch (const std::exception&) {
       return InvalidArgument("malformed cursor");
     }
+    if (negate) key = -key;
     std::string id = filter.cursor.substr(colon + 1);
-    q += " AND (" + key_expr + (descending ? " < ?" : " > ?") + " OR (" + key_expr +
-         " = ? AND c.case_id > ?))";
+    // key >= ? bounds the index range; the OR only filters the first key's ties.
+    where += " AND " + key_expr + " >= ? AND (" + key_expr + " > ? OR " + id_col + " > ?)";
     params.push_back(key);
     params.push_back(key);
     params.push_back(id);
   }
-  q += " ORDER BY " + key_expr + (descending ? " DESC" : " ASC") + ", c.case_id ASC LIMIT ?";
   params.push_back(static_cast<int64_t>(filter.limit + 1));
-  GOVFLOW_ASSIGN_OR_RETURN(sql::Rows rows, txn.sql().Query(q, params));
-  CasePage page;
+  GOVFLOW_ASSIGN_OR_RETURN(
+      sql::Rows rows,
+      txn.sql().Query("SELECT " + std::string(kColumns) + std::string(kFrom) + where +
+                          " ORDER BY " + key_expr + ", " + id_col + " LIMIT ?",
+                      params));
   for (const sql::Row& r : rows) {
     if (static_cast<int>(page.cases.size()) == filter.limit) {
       const CaseView& last = page.cases.back();
@@ -290,7 +362,7 @@ Result<std::vector<GroupView>> ListGroups(store::Store& store, const TenantScope
   GOVFLOW_ASSIGN_OR_RETURN(store::Txn txn, store.Begin(sql::TxnMode::kReadOnly));
   std::string where = "WHERE c.tenant_id = ?";
   sql::Params params{scope.tenant().value()};
-  if (filter.unresolved_only) where += " AND c.state <> 'resolved'";
+  if (filter.unresolved_only) where += " AND g.closed_at IS NULL AND c.state <> 'resolved'";
   if (!filter.team.empty()) {
     where += " AND g.owner_team = ?";
     params.push_back(filter.team);
@@ -363,7 +435,7 @@ Result<std::vector<ExceptionCaseId>> GroupMembers(store::Store& store, const Ten
   GOVFLOW_ASSIGN_OR_RETURN(
       sql::Rows rows, txn.sql().Query("SELECT c.case_id" + std::string(kFrom) +
                                           "WHERE c.tenant_id = ? AND g.root_cause_key = ?" +
-                                          (unresolved_only ? " AND c.state <> 'resolved'" : "") +
+                                          (unresolved_only ? " AND g.closed_at IS NULL AND c.state <> 'resolved'" : "") +
                                           " ORDER BY c.created_at, c.case_id",
                                       {scope.tenant().value(), std::string(root_cause_key)}));
   std::vector<ExceptionCaseId> ids;

@@ -64,19 +64,32 @@ enum class CaseSort { kSlaRisk, kBusinessImpact, kOldest };
 struct CaseFilter {
   std::string team;      // "" = any
   std::string severity;  // "" = any
+  std::string assignee;  // "" = any
   std::optional<CaseState> state;
   bool unresolved_only = false;  // open, acknowledged or retrying
   std::string root_cause_key;    // "" = any
   std::optional<SlaRisk> sla_risk;
+  // Free text (at most 200 bytes; "" = any): a case matches when its message, root cause,
+  // customer, case id or run id contains the text, case-insensitively (ASCII), e.g. a SKU, an
+  // error phrase or a customer number. Not index-assisted: it narrows the rows the other
+  // filters' index yields (docs/performance.md, "Exceptions inbox at 10,000 cases").
+  std::string text;
   std::chrono::seconds at_risk_window{std::chrono::minutes(30)};
   CaseSort sort = CaseSort::kSlaRisk;
   int limit = 100;     // 1..1000
   std::string cursor;  // from the previous page's next_cursor
+  // When > 0, CasePage::total counts the matching cases (ignoring the cursor), up to this many;
+  // counting stops there so that a huge inbox costs at most `count_limit` index steps.
+  int64_t count_limit = 0;
 };
 
 struct CasePage {
   std::vector<CaseView> cases;
   std::string next_cursor;  // "" on the last page
+  // Matching cases in all pages (only when CaseFilter::count_limit > 0): min(matches,
+  // count_limit); total_capped says there are more than count_limit.
+  std::optional<int64_t> total;
+  bool total_capped = false;
 };
 
 struct MoneyTotal {
@@ -105,8 +118,11 @@ struct GroupFilter {
 };
 
 // Inbox queries (exceptions.read). SLA risk sorts by next deadline (soonest first, closed last);
-// business impact by order value (largest first); ties by case id. Cursor pagination is stable
-// while cases are added.
+// business impact by order value (largest first); ties by case id (ascending). Keyset cursor
+// pagination: stable while cases are added, no case is skipped or repeated across ties. Lists of
+// unresolved cases (unresolved_only, an open/acknowledged/retrying state, or an SLA risk other
+// than closed) read the inbox indexes of migration 0014 in sort order; lists that include closed
+// cases sort their matches.
 Result<CasePage> ListCases(store::Store& store, const TenantScope& scope, const CaseFilter& filter);
 Result<CaseView> GetCase(store::Store& store, const TenantScope& scope, const ExceptionCaseId& id);
 // Groups by root cause, most unresolved members first (then largest impact).
