@@ -23,6 +23,7 @@
 #include "governance/price_publisher.h"
 #include "governance/retention.h"
 #include "governance/sla_monitor.h"
+#include "intel/jobs.h"
 #include "workflow/document_kind.h"
 #include "workflow/runtime/http_adapter.h"
 
@@ -124,6 +125,7 @@ void AddGovernanceJobs(Engine::Impl& impl, const Clock& clock, const std::string
                 << " (set " << governance::kAuditSigningKeyEnv << ")" << std::endl;
     }
   }
+  intel::AddIntelJobs(jobs, store);  // intel.rollup: the dashboards' tables (docs/intel.md)
   if (every.retention.count() > 0) {
     jobs.Add("retention.run", Micros(every.retention), [&store, &clock]() -> Status {
       GOVFLOW_ASSIGN_OR_RETURN(governance::RetentionReport report,

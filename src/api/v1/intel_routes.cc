@@ -1,10 +1,192 @@
-// Dashboards: the partner portfolio and a tenant's overview (src/intel).
+// Dashboards: the partner portfolio (every tenant the caller may read metrics of, with its
+// health) and a tenant's overview (src/intel reads the rollup tables; docs/intel.md).
+#include <cmath>
+
 #include "api/v1/route_support.h"
+#include "intel/metrics_query.h"
 
 namespace govflow::api::v1 {
 
+namespace json = boost::json;
+
+namespace {
+
+json::value Rate(const std::optional<double>& v) {
+  if (!v) return nullptr;
+  return std::round(*v * 10000.0) / 10000.0;  // 4 decimals: 0.0125 = 1.25%
+}
+
+json::value Millis(const std::optional<int64_t>& us) {
+  if (!us) return nullptr;
+  return static_cast<double>(*us) / 1000.0;
+}
+
+json::object TotalsJson(const intel::MetricTotals& m, std::chrono::seconds length) {
+  return json::object{
+      {"runs_started", m.runs_started},
+      {"runs_succeeded", m.runs_succeeded},
+      {"runs_failed", m.runs_failed},
+      {"runs_cancelled", m.runs_cancelled},
+      {"throughput_per_hour", std::round(m.ThroughputPerHour(length) * 100.0) / 100.0},
+      {"failure_rate", Rate(m.FailureRate())},
+      {"latency_p50_ms", Millis(m.LatencyPercentileUs(0.50))},
+      {"latency_p95_ms", Millis(m.LatencyPercentileUs(0.95))},
+      {"latency_avg_ms",
+       m.latency_count > 0 ? json::value(static_cast<double>(m.latency_sum_us) /
+                                         static_cast<double>(m.latency_count) / 1000.0)
+                           : json::value(nullptr)},
+      {"exceptions_opened", m.exceptions_opened},
+      {"sla_met", m.sla_met},
+      {"sla_breached", m.sla_breached},
+      {"sla_attainment", Rate(m.SlaAttainment())},
+      {"deliveries_accepted", m.deliveries_accepted},
+      {"deliveries_rejected", m.deliveries_rejected},
+      {"deliveries_duplicate", m.deliveries_duplicate},
+  };
+}
+
+json::object SeverityJson(const std::map<std::string, int64_t>& open) {
+  json::object o;
+  for (const auto& [severity, n] : open) o[severity] = n;
+  return o;
+}
+
+json::object WindowJson(const intel::Window& w) {
+  return json::object{{"name", w.name},
+                      {"seconds", w.length.count()},
+                      {"step_seconds", w.step.count()}};
+}
+
+json::object HealthJson(const intel::HealthVerdict& h) {
+  json::array reasons;
+  for (const std::string& r : h.reasons) reasons.emplace_back(r);
+  return json::object{{"status", intel::HealthName(h.status)}, {"reasons", std::move(reasons)}};
+}
+
+// ?window=1h|24h|7d (default 24h).
+Result<intel::Window> WindowOf(const HttpRequest& request) {
+  std::optional<std::string_view> text = request.QueryParam("window");
+  return intel::ParseWindow(text ? *text : "24h");
+}
+
+HttpResponse Overview(Services& s, const Context& ctx) {
+  Result<intel::Window> window = WindowOf(ctx.request);
+  if (!window.ok()) return FieldProblem("window", window.status().message());
+  std::optional<intel::Overview> overview;
+  Status status = s.store.Transact([&](store::Txn& txn) -> Status {
+    GOVFLOW_ASSIGN_OR_RETURN(overview, intel::ReadOverview(txn, *ctx.scope, *window, s.clock.Now()));
+    return Status::Ok();
+  });
+  if (!status.ok()) return FromStatus(status);
+  const intel::Overview& o = *overview;
+  json::array series;
+  for (const intel::SeriesPoint& p : o.series) {
+    const intel::MetricTotals& m = p.metrics;
+    series.emplace_back(json::object{{"start", FormatTime(p.start)},
+                                     {"runs_started", m.runs_started},
+                                     {"runs_succeeded", m.runs_succeeded},
+                                     {"runs_failed", m.runs_failed},
+                                     {"latency_p95_ms", Millis(m.LatencyPercentileUs(0.95))},
+                                     {"exceptions_opened", m.exceptions_opened},
+                                     {"sla_met", m.sla_met},
+                                     {"sla_breached", m.sla_breached}});
+  }
+  json::object breakdowns;
+  for (const auto& [dim, rows] : o.breakdowns) {
+    json::array items;
+    for (const intel::BreakdownRow& r : rows) {
+      json::object row = TotalsJson(r.metrics, o.window.length);
+      row["value"] = r.value;
+      row["open_exceptions"] = r.open_exceptions;
+      items.emplace_back(std::move(row));
+    }
+    breakdowns[dim] = std::move(items);
+  }
+  json::object trends;
+  for (const auto& [dim, values] : o.trends) {
+    json::array items;
+    for (const intel::Trend& t : values) {
+      json::array points;
+      for (int64_t n : t.runs_started) points.emplace_back(n);
+      items.emplace_back(json::object{{"value", t.value}, {"runs_started", std::move(points)}});
+    }
+    trends[dim] = std::move(items);
+  }
+  return JsonResponse(
+      200, json::object{{"tenant", ctx.scope->tenant().value()},
+                        {"window", WindowJson(o.window)},
+                        {"from", FormatTime(o.from)},
+                        {"to", FormatTime(o.to)},
+                        {"rolled_up_to", OptionalTime(o.rolled_up_to)},
+                        {"totals", TotalsJson(o.totals, o.window.length)},
+                        {"open_exceptions", SeverityJson(o.open_by_severity)},
+                        {"health", HealthJson(intel::JudgeHealth(o.totals, o.open_by_severity))},
+                        {"series", std::move(series)},
+                        {"breakdowns", std::move(breakdowns)},
+                        {"trends", std::move(trends)}});
+}
+
+// Every tenant the caller can see and may read metrics of (others are left out, not refused:
+// a tenant's own user gets a portfolio of one).
+HttpResponse Portfolio(Services& s, const Context& ctx) {
+  Result<intel::Window> window = WindowOf(ctx.request);
+  if (!window.ok()) return FieldProblem("window", window.status().message());
+  Result<std::vector<TenantId>> visible = s.access.VisibleTenants(*ctx.principal);
+  if (!visible.ok()) return FromStatus(visible.status());
+  const TimePoint now = s.clock.Now();
+  json::array tenants;
+  json::object counts{{"ok", 0}, {"warning", 0}, {"critical", 0}};
+  for (const TenantId& tenant : *visible) {
+    Result<governance::TenantScope> scope =
+        s.access.Authorize(*ctx.principal, tenant, governance::perm::kMetricsRead);
+    if (!scope.ok()) {
+      if (scope.status().code() == StatusCode::kPermissionDenied ||
+          scope.status().code() == StatusCode::kNotFound) {
+        continue;
+      }
+      return FromStatus(scope.status());
+    }
+    std::optional<intel::TenantHealth> health;
+    Status status = s.store.Transact([&](store::Txn& txn) -> Status {
+      GOVFLOW_ASSIGN_OR_RETURN(health, intel::ReadTenantHealth(txn, *scope, *window, now));
+      return Status::Ok();
+    });
+    if (!status.ok()) return FromStatus(status);
+    json::array workflows;
+    for (const intel::WorkflowInUse& w : health->workflows) {
+      workflows.emplace_back(json::object{{"name", w.name}, {"version", w.version}});
+    }
+    json::array spark;
+    for (int64_t n : health->runs_started_series) spark.emplace_back(n);
+    const std::string_view status_name = intel::HealthName(health->health.status);
+    counts[status_name] = counts[status_name].as_int64() + 1;
+    tenants.emplace_back(json::object{{"id", tenant.value()},
+                                      {"name", health->display_name},
+                                      {"health", HealthJson(health->health)},
+                                      {"totals", TotalsJson(health->totals, window->length)},
+                                      {"open_exceptions", SeverityJson(health->open_by_severity)},
+                                      {"workflows", std::move(workflows)},
+                                      {"runs_started_series", std::move(spark)}});
+  }
+  return JsonResponse(200, json::object{{"window", WindowJson(*window)},
+                                        {"to", FormatTime(now)},
+                                        {"health_counts", std::move(counts)},
+                                        {"tenants", std::move(tenants)}});
+}
+
+}  // namespace
+
 std::span<const Route> IntelRoutes() {
-  return {};
+  static const Route kRoutes[] = {
+      {{"GET", "/api/v1/portfolio", Access::kAuthenticated, "",
+        "every tenant the caller may read metrics of, with its health"},
+       Portfolio},
+      {{"GET", "/api/v1/tenants/{tenant}/metrics/overview", Access::kTenant,
+        governance::perm::kMetricsRead,
+        "a tenant's throughput, failure rate, latency, SLA attainment, open exceptions, trends"},
+       Overview},
+  };
+  return kRoutes;
 }
 
 }  // namespace govflow::api::v1

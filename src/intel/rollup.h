@@ -1,0 +1,52 @@
+// The metric rollup: turns runs, exception cases and deliveries into the small tables the
+// dashboards read (migration 0012: intel_rollups, intel_latency_bins, intel_open_exceptions).
+// Incremental and idempotent: per tenant and source a watermark says how far changes were rolled
+// up; each pass re-reads changes since (watermark - lateness), in batches of one transaction
+// each, and for every object replaces its previous contribution (intel_contributions) by its
+// current one, so re-reading an object changes nothing and a late update (a failed run retried
+// to success, a case resolved) moves its counts instead of adding to them. docs/intel.md.
+// Thread-safety: the functions are thread-safe; two passes on one tenant at once are safe on
+// SQLite (writers serialised) and may abort with kAborted on PostgreSQL (retried next time).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string_view>
+
+#include "base/ids.h"
+#include "base/status.h"
+#include "governance/access.h"
+#include "store/store.h"
+
+namespace govflow::intel {
+
+struct RollupOptions {
+  // How late a change may become visible (commit later than its recorded time) and still be
+  // counted: each pass re-reads this far behind its watermark.
+  std::chrono::microseconds lateness{std::chrono::seconds(60)};
+  // Objects per transaction.
+  int batch = 500;
+  // Minute buckets older than this are deleted (hour buckets are kept).
+  std::chrono::microseconds minute_retention{std::chrono::hours(48)};
+};
+
+struct RollupStats {
+  int64_t objects_read = 0;     // runs, cases and deliveries looked at
+  int64_t objects_changed = 0;  // ... whose contribution changed (new ones included)
+  int64_t batches = 0;
+};
+
+// Rolls up one tenant's changes up to the store clock's now.
+Result<RollupStats> RollupTenant(store::Store& store, const TenantId& tenant,
+                                 const RollupOptions& options = {});
+// Every tenant, one after another; a failing tenant does not stop the others (the first error
+// is returned after all were tried).
+Result<RollupStats> RollupAllTenants(store::Store& store, const RollupOptions& options = {});
+
+// Labels a storefront connection with the brand it sells (metrics of objects received through
+// it carry that brand from the next pass on; earlier ones keep theirs). Needs
+// connections.manage; audited (intel.brand_label) in `txn`. An empty brand removes the label.
+Status SetBrandLabel(store::Txn& txn, const governance::TenantScope& scope,
+                     const ConnectionId& connection, std::string_view brand);
+
+}  // namespace govflow::intel
