@@ -18,10 +18,15 @@ inline constexpr std::string_view kDefaultProductName = kNeutralProductName;
 
 // The rules live in base/branding.h (ParseBrand), shared with the e-mails of lower layers.
 // Validates a branding document and returns it normalised (only known members, in a fixed
-// order). kInvalidArgument naming the member for: a non-object, a missing or empty product_name
-// (at most 80 characters), a colour that is not "#rgb" or "#rrggbb", a URL that is neither
-// absolute http(s) nor a path starting with "/", an unknown member.
+// order). kInvalidArgument "branding: <member>: <reason>" for: a non-object, a missing or empty
+// product_name (at most 80 characters), a colour that is not "#rgb" or "#rrggbb", a URL that is
+// neither absolute http(s) nor a path starting with "/", an unknown member.
 Result<std::string> NormaliseBranding(std::string_view json);
+
+// Replaces the branding file with `normalised` (NormaliseBranding's output) atomically: written
+// to a temporary file in the same directory, flushed, then renamed over `path`, so a
+// BrandingSource never reads half a file. kInternal when the directory is not writable.
+Status WriteBrandingFile(const std::filesystem::path& path, std::string_view normalised);
 
 class BrandingSource {
  public:

@@ -49,6 +49,10 @@ api::v1::ConsoleOptions ConsoleOptionsFor(const ServeArgs& args) {
   // (the same file or GOVFLOW_AUDIT_SIGNING_KEY; created here when missing, as the engine would).
   auto signer = governance::LoadAuditSigner(args.store.data_dir, /*create=*/true);
   if (signer.ok()) console.api.audit_public_key = signer->public_key();
+  // Connection secrets created or rotated through the API are sealed with the store's key.
+  if (auto key = LoadMasterKey(args.store, /*create=*/true); key.ok()) {
+    console.api.master_key = *key;
+  }
   return console;
 }
 

@@ -58,6 +58,9 @@ struct ApiOptions {
   // checkpoints with; "" checks none (a chain with checkpoints then reports
   // bad_checkpoint_signature).
   std::string audit_public_key;
+  // The master key (32 bytes) that seals connection secrets written through the API
+  // (admin_routes.cc); "" = such writes answer 503.
+  std::string master_key;
 };
 
 class Api {
