@@ -75,7 +75,8 @@ connect::notify::Notification Notice(const Candidate& c, std::string_view clock,
          std::to_string(level);
   n.channel = target.channel;
   n.address = target.address;
-  n.subject = "[govflow] " + c.severity + " exception " + c.id.value() + " breached its " +
+  // No product name here: an e-mail adds the partner's (connect/notify/notifier.h).
+  n.subject = c.severity + " exception " + c.id.value() + " breached its " +
               std::string(clock) + " SLA (" + c.root_cause + ", team " + c.team + ")";
   n.text = "Exception case " + c.id.value() + " of tenant " + c.tenant.value() + " was not " +
            (clock == "acknowledge" ? "acknowledged" : "resolved") + " by " + Rfc3339(due) +

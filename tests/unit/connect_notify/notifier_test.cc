@@ -1,6 +1,8 @@
 // The notifiers against tiny loopback servers started by the test (port 0): the webhook posts the
 // JSON body with its notification id and an HMAC-SHA256 signature; SMTP delivers an RFC 5322
-// message with the subject, body and ids; failures come back as kUnavailable.
+// message with the subject, body and ids, in the partner's brand (text and HTML parts, product
+// name, colours, logo, support contact; never the govflow name); failures come back as
+// kUnavailable.
 #include "connect/notify/notifier.h"
 
 #include <arpa/inet.h>
@@ -9,6 +11,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cctype>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <string>
 #include <thread>
@@ -70,7 +75,7 @@ Notification Sample(std::string channel, std::string address) {
   n.id = "acme/exc_1/acknowledge/1";
   n.channel = std::move(channel);
   n.address = std::move(address);
-  n.subject = "[govflow] P1 exception exc_1 breached its acknowledge SLA";
+  n.subject = "P1 exception exc_1 breached its acknowledge SLA";
   n.text =
       "Exception case exc_1 was not acknowledged.\n.leading dot line\nRoot cause: "
       "unknown_item:SKU-404";
@@ -130,9 +135,9 @@ TEST(WebhookNotifierTest, ANon2xxAnswerIsUnavailable) {
   EXPECT_NE(st.message().find("HTTP 500"), std::string::npos);
 }
 
-TEST(SmtpNotifierTest, DeliversTheMessageWithSubjectBodyAndIds) {
-  LoopbackServer server;
-  std::string transcript, data;
+// Serves one SMTP session: the commands go to `transcript`, the message (un-dot-stuffed only of
+// its terminator) to `data`.
+void ServeSmtp(LoopbackServer& server, std::string& transcript, std::string& data) {
   server.Serve([&](int fd) {
     LoopbackServer::Write(fd, "220 test ESMTP\r\n");
     std::string buf;
@@ -161,6 +166,12 @@ TEST(SmtpNotifierTest, DeliversTheMessageWithSubjectBodyAndIds) {
       }
     }
   });
+}
+
+TEST(SmtpNotifierTest, DeliversTheMessageWithSubjectBodyAndIds) {
+  LoopbackServer server;
+  std::string transcript, data;
+  ServeSmtp(server, transcript, data);
   SmtpNotifier notifier({.url = "smtp://127.0.0.1:" + std::to_string(server.port()),
                          .from = "govflow@partner.example"});
   Notification n = Sample("email", "duty@example.com");
@@ -170,12 +181,17 @@ TEST(SmtpNotifierTest, DeliversTheMessageWithSubjectBodyAndIds) {
   EXPECT_NE(transcript.find("MAIL FROM:<govflow@partner.example>"), std::string::npos)
       << transcript;
   EXPECT_NE(transcript.find("RCPT TO:<duty@example.com>"), std::string::npos) << transcript;
-  EXPECT_NE(data.find("Subject: [govflow] P1 exception exc_1 breached its acknowledge SLA\r\n"),
+  // Without a brand: the neutral product name, never govflow's.
+  EXPECT_NE(data.find("Subject: [Console] P1 exception exc_1 breached its acknowledge SLA\r\n"),
             std::string::npos)
       << data;
   EXPECT_NE(data.find("To: duty@example.com\r\n"), std::string::npos);
-  EXPECT_NE(data.find("Message-ID: <acme/exc_1/acknowledge/1@govflow>\r\n"), std::string::npos);
-  EXPECT_NE(data.find("\r\n\r\nException case exc_1 was not acknowledged.\r\n"), std::string::npos)
+  EXPECT_NE(data.find("Message-ID: <acme/exc_1/acknowledge/1@partner.example>\r\n"),
+            std::string::npos);
+  EXPECT_NE(data.find("X-Govflow-Notification-Id: acme/exc_1/acknowledge/1\r\n"),
+            std::string::npos);
+  EXPECT_NE(data.find("quoted-printable\r\n\r\nException case exc_1 was not acknowledged.\r\n"),
+            std::string::npos)
       << data;
   // Dot-stuffed on the wire (RFC 5321 4.5.2).
   EXPECT_NE(data.find("\r\n..leading dot line\r\n"), std::string::npos) << data;
@@ -191,6 +207,170 @@ TEST(SmtpNotifierTest, AnUnreachableServerIsUnavailableAndABadAddressInvalid) {
   EXPECT_EQ(notifier.Send(Sample("email", "duty@example.com")).code(), StatusCode::kUnavailable);
   server.Join();
   EXPECT_EQ(notifier.Send(Sample("email", "not-an-address")).code(), StatusCode::kInvalidArgument);
+}
+
+// ---- the partner's brand in e-mails ----
+
+// Undoes dot-stuffing and quoted-printable (soft breaks, =XX) of one MIME part's body.
+std::string DecodeQuotedPrintable(std::string_view in) {
+  std::string out;
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '=' && i + 2 < in.size() && in[i + 1] == '\r' && in[i + 2] == '\n') {
+      i += 2;  // soft line break
+    } else if (in[i] == '=' && i + 2 < in.size()) {
+      out += static_cast<char>(std::stoi(std::string(in.substr(i + 1, 2)), nullptr, 16));
+      i += 2;
+    } else {
+      out += in[i];
+    }
+  }
+  return out;
+}
+
+// The decoded body of the part with Content-Type `type` in a received message.
+std::string Part(const std::string& data, const std::string& type) {
+  std::string message;  // dot-stuffing undone
+  size_t pos = 0;
+  while (pos < data.size()) {
+    size_t eol = data.find("\r\n", pos);
+    std::string line = data.substr(pos, eol == std::string::npos ? std::string::npos : eol - pos);
+    if (line.starts_with("..")) line.erase(0, 1);
+    message += line + "\r\n";
+    if (eol == std::string::npos) break;
+    pos = eol + 2;
+  }
+  size_t head = message.find("Content-Type: " + type + "; charset=utf-8\r\n");
+  if (head == std::string::npos) return "";
+  size_t body = message.find("\r\n\r\n", head) + 4;
+  size_t end = message.find("\r\n--=_alternative_0", body);
+  return DecodeQuotedPrintable(message.substr(body, end - body + 2));
+}
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+Brand Northwind() {
+  auto brand = ParseBrand(
+      R"({"product_name":"Northwind Ops","logo_url":"https://cdn.northwind.example/logo.png",)"
+      R"("colors":{"primary":"#0a7d4f","accent":"#f5a623"},)"
+      R"("support":{"email":"help@northwind.example","url":"https://northwind.example/help",)"
+      R"("phone":"+1 555 0100"}})");
+  EXPECT_TRUE(brand.ok()) << brand.status().ToString();
+  return brand.ok() ? *brand : Brand{};
+}
+
+TEST(SmtpNotifierTest, AnEmailCarriesThePartnersBrandInTextAndHtmlAndNeverGovflow) {
+  LoopbackServer server;
+  std::string transcript, data;
+  ServeSmtp(server, transcript, data);
+  SmtpNotifier notifier({.url = "smtp://127.0.0.1:" + std::to_string(server.port()),
+                         .from = "ops@northwind.example",
+                         .brand = [] { return Northwind(); }});
+  Notification n = Sample("email", "duty@example.com");
+  n.text += "\nNote: <script>alert(1)</script> & more; a long line " + std::string(120, 'z');
+  ASSERT_TRUE(notifier.Send(n).ok());
+  server.Join();
+
+  EXPECT_NE(data.find("From: \"Northwind Ops\" <ops@northwind.example>\r\n"), std::string::npos)
+      << data;
+  EXPECT_NE(
+      data.find("Subject: [Northwind Ops] P1 exception exc_1 breached its acknowledge SLA\r\n"),
+      std::string::npos)
+      << data;
+  EXPECT_NE(data.find("Content-Type: multipart/alternative; boundary=\"=_alternative_0\"\r\n"),
+            std::string::npos);
+  for (std::string_view line : {std::string_view(data)}) {
+    size_t pos = 0;
+    while (pos < line.size()) {
+      size_t eol = line.find("\r\n", pos);
+      EXPECT_LE(eol - pos, 78u) << "line longer than RFC 5322 recommends";
+      pos = eol + 2;
+    }
+  }
+
+  const std::string text = Part(data, "text/plain");
+  EXPECT_TRUE(text.starts_with(
+      "Exception case exc_1 was not acknowledged.\r\n.leading dot line\r\nRoot cause: "))
+      << text;
+  EXPECT_NE(text.find("a long line " + std::string(120, 'z') + "\r\n"), std::string::npos) << text;
+  EXPECT_TRUE(text.ends_with("\r\n-- \r\nNorthwind Ops\r\nSupport: help@northwind.example \xC2\xB7 "
+                             "https://northwind.example/help \xC2\xB7 +1 555 0100\r\n"))
+      << text;
+
+  const std::string html = Part(data, "text/html");
+  EXPECT_NE(html.find("background:#0a7d4f;color:#ffffff"), std::string::npos) << html;
+  EXPECT_NE(html.find("border-top:4px solid #f5a623"), std::string::npos) << html;
+  EXPECT_NE(html.find("<img src=\"https://cdn.northwind.example/logo.png\" alt=\"Northwind Ops\""),
+            std::string::npos)
+      << html;
+  EXPECT_NE(html.find(">Northwind Ops</strong>"), std::string::npos);
+  EXPECT_NE(html.find("<a href=\"mailto:help@northwind.example\""), std::string::npos);
+  EXPECT_NE(html.find("<a href=\"https://northwind.example/help\""), std::string::npos);
+  EXPECT_NE(html.find("&lt;script&gt;alert(1)&lt;/script&gt; &amp; more"), std::string::npos)
+      << html;
+  EXPECT_EQ(html.find("<script>"), std::string::npos);
+
+  // The id header is for machines; nowhere else may the product's own name show.
+  std::string visible = data;
+  visible.erase(visible.find("X-Govflow-Notification-Id:"),
+                visible.find("\r\n", visible.find("X-Govflow-Notification-Id:")) + 2 -
+                    visible.find("X-Govflow-Notification-Id:"));
+  EXPECT_EQ(Lower(visible + text + html).find("govflow"), std::string::npos) << visible;
+}
+
+TEST(SmtpNotifierTest, AnEditedBrandingFileShowsInTheNextEmail) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("govflow-notify-brand-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto path = dir / "branding.json";
+  std::ofstream(path) << R"({"product_name":"Northwind Ops"})";
+  BrandingFile branding(path);  // what the engine hands its SMTP notifier
+  auto send = [&] {
+    LoopbackServer server;
+    std::string transcript, data;
+    ServeSmtp(server, transcript, data);
+    SmtpNotifier n({.url = "smtp://127.0.0.1:" + std::to_string(server.port()),
+                    .from = "ops@northwind.example",
+                    .brand = [&branding] { return branding.Current(); }});
+    EXPECT_TRUE(n.Send(Sample("email", "duty@example.com")).ok());
+    server.Join();
+    return data;
+  };
+  EXPECT_NE(send().find("Subject: [Northwind Ops] P1"), std::string::npos);
+  std::ofstream(path, std::ios::trunc) << R"({"product_name":"Harbor Managed Services"})";
+  std::string second = send();
+  EXPECT_NE(second.find("Subject: [Harbor Managed Services] P1"), std::string::npos) << second;
+  EXPECT_NE(second.find("From: \"Harbor Managed Services\" <ops@northwind.example>"),
+            std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(SmtpMessageTest, ANonAsciiProductNameIsAnEncodedWordInSubjectAndFrom) {
+  Brand brand;
+  brand.product_name = "Nordvind Drift \xC3\x98st";  // "Nordvind Drift Øst"
+  std::string msg = SmtpMessage({.from = "drift@nordvind.example"}, brand,
+                                Sample("email", "duty@example.com"));
+  // "[Nordvind Drift Øst] P1 exception exc_1 brea" (45 bytes) in base64, then the rest.
+  EXPECT_NE(msg.find("Subject: =?UTF-8?B?W05vcmR2aW5kIERyaWZ0IMOYc3RdIFAxIGV4Y2VwdGlvbiBleGNfMSBicmVh?="),
+            std::string::npos)
+      << msg;
+  EXPECT_NE(msg.find("From: =?UTF-8?B?Tm9yZHZpbmQgRHJpZnQgw5hzdA==?= <drift@nordvind.example>\r\n"),
+            std::string::npos)
+      << msg;
+  // The HTML part keeps the name in UTF-8, quoted-printable on the wire.
+  EXPECT_NE(msg.find("Nordvind Drift =C3=98st"), std::string::npos);
+}
+
+TEST(SmtpMessageTest, ALightPrimaryColourGetsDarkTextAndARelativeLogoIsLeftOut) {
+  Brand brand;
+  brand.product_name = "Pale";
+  brand.colors.primary = "#fde";
+  brand.logo_url = "/brand/logo.svg";
+  const std::string html = EmailHtml(brand, Sample("email", "duty@example.com"));
+  EXPECT_NE(html.find("background:#fde;color:#111111"), std::string::npos) << html;
+  EXPECT_EQ(html.find("<img"), std::string::npos) << "a path cannot resolve in an e-mail";
 }
 
 TEST(RoutingNotifierTest, DispatchesByChannelAndRejectsUnknownChannels) {
