@@ -5,6 +5,7 @@
 import { api, ApiError } from "../api";
 import { clear, h } from "../dom";
 import type { Json } from "../lib/jsonpatch";
+import { loadPeople, personName } from "../lib/people";
 import { confirmDialog, countdown, focusHeading, formatTime, problemText, tenantPath } from "../ui";
 
 export interface Decision {
@@ -44,8 +45,9 @@ function path(tenant: string, rest = ""): string {
 // The signed-in person's principal ("user:<id>"), so their own requests read "you".
 let self = "";
 
+// People by name (lib/people.ts), never as "user:usr_..." ids.
 function who(principal: string): string {
-  return principal === self ? `you (${principal})` : principal;
+  return principal === self ? `you (${personName(principal)})` : personName(principal);
 }
 
 export function renderApprovals(main: HTMLElement, tenant: string, rest: string[], userId = ""): void {
@@ -82,7 +84,8 @@ export function renderApprovals(main: HTMLElement, tenant: string, rest: string[
       if (view.value === "pending") params.set("state", "pending");
       if (view.value === "mine") params.set("decidable_by_me", "true");
       if (cursor) params.set("cursor", cursor);
-      const page = await api.get<Page<ApprovalTask>>(`${path(tenant)}?${params.toString()}`);
+      const [page] = await Promise.all([
+        api.get<Page<ApprovalTask>>(`${path(tenant)}?${params.toString()}`), loadPeople(tenant)]);
       for (const a of page.items) {
         tbody.append(h("tr", { "data-task": a.id },
           h("td", {}, h("a", { href: `#/approvals/${encodeURIComponent(a.id)}` }, a.title)),
@@ -151,7 +154,8 @@ function renderTask(main: HTMLElement, tenant: string, id: string): void {
   void (async () => {
     let t: ApprovalTask;
     try {
-      t = await api.get<ApprovalTask>(path(tenant, `/${encodeURIComponent(id)}`));
+      [t] = await Promise.all([
+        api.get<ApprovalTask>(path(tenant, `/${encodeURIComponent(id)}`)), loadPeople(tenant)]);
     } catch (e) {
       status.textContent = problemText(e, "The request could not be loaded. Try again in a moment.");
       return;

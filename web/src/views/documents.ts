@@ -7,6 +7,7 @@ import { api, ApiError } from "../api";
 import { h } from "../dom";
 import type { Json } from "../lib/jsonpatch";
 import { confirmDialog, focusHeading, formatTime, problemText, tenantPath } from "../ui";
+import { loadPeople, personName } from "../lib/people";
 
 type Raw = Record<string, Json>;
 
@@ -93,7 +94,8 @@ function renderDocument(main: HTMLElement, tenant: string, kind: string, name: s
     let doc: Raw;
     let etag = "";
     try {
-      const tagged = await api.getTagged<Raw>(docPath(tenant, kind, name));
+      const [tagged] = await Promise.all([api.getTagged<Raw>(docPath(tenant, kind, name)),
+        loadPeople(tenant)]);
       doc = tagged.body;
       etag = tagged.etag;
     } catch (e) {
@@ -117,7 +119,7 @@ function renderDocument(main: HTMLElement, tenant: string, kind: string, name: s
         h("td", {}, h("a", { href: href(n), "aria-current": n === current ? "true" : undefined }, `v${n}`)),
         h("td", {}, str(v.state ?? v.review_state)),
         h("td", {}, running.join(", ") || "—"),
-        h("td", {}, str(v.author)),
+        h("td", {}, personName(str(v.author))),
         h("td", {}, formatTime(when(v, "created_at")))));
     }
     const versionsTable = h("table", { class: "list", id: "versions" },
