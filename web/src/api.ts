@@ -64,6 +64,7 @@ export const api = {
     return { body, etag };
   },
   del: <T>(path: string) => request<T>("DELETE", path),
+  put: <T>(path: string, body: unknown) => request<T>("PUT", path, body),
 };
 
 // ---- Types of the routes the shell uses (docs/openapi.yaml is the reference). ----
