@@ -1,0 +1,205 @@
+// GET /api/v1/portfolio and GET /api/v1/tenants/{tenant}/metrics/overview over real HTTP, on
+// SQLite and PostgreSQL: the numbers the rollup computed, the JSON shape the console reads, the
+// window parameter (400 naming `window`), and who sees which tenant in the portfolio. (401
+// without credentials and 403/404 across tenants: the route-table tests in api_v1_test.cc.)
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "api/http_server.h"
+#include "api/router.h"
+#include "api/v1/console.h"
+#include "governance/access.h"
+#include "governance/directory.h"
+#include "integration/api_v1/http_client.h"
+#include "intel/rollup.h"
+#include "unit/governance/governance_store_test.h"
+
+namespace govflow::testing {
+namespace {
+
+namespace json = boost::json;
+namespace gov = governance;
+using namespace std::chrono_literals;
+
+constexpr char kPassword[] = "a-long-password-123";
+
+json::value Parse(const std::string& body) {
+  boost::system::error_code ec;
+  json::value v = json::parse(body, ec);
+  return ec ? json::value() : v;
+}
+
+class IntelRoutesTest : public GovernanceStoreTest {
+ protected:
+  void SetUp() override {
+    GovernanceStoreTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    InTxn([&](store::Txn& txn) -> Status {
+      GOVFLOW_RETURN_IF_ERROR(
+          gov::InitPartner(txn, {"northwind", "Northwind", "lee@nw.example", "Lee", kPassword})
+              .status());
+      const auto partner = gov::PartnerScope::ForSystem("test");
+      GOVFLOW_RETURN_IF_ERROR(gov::CreateTenant(txn, partner, TenantId("acme"), "Acme Retail"));
+      GOVFLOW_RETURN_IF_ERROR(gov::CreateTenant(txn, partner, TenantId("globex"), "Globex"));
+      GOVFLOW_ASSIGN_OR_RETURN(std::string ana,
+                               gov::CreateUser(txn, partner, {"ana@acme.example", "Ana", kPassword}));
+      GOVFLOW_ASSIGN_OR_RETURN(std::string gus,
+                               gov::CreateUser(txn, partner, {"gus@globex.example", "Gus", kPassword}));
+      GOVFLOW_ASSIGN_OR_RETURN(std::string pia,
+                               gov::CreateUser(txn, partner, {"pia@acme.example", "Pia", kPassword}));
+      const auto acme = gov::TenantScope::ForSystem(TenantId("acme"), "test");
+      GOVFLOW_RETURN_IF_ERROR(gov::GrantTenantRole(txn, acme, ana, "viewer"));
+      GOVFLOW_RETURN_IF_ERROR(gov::GrantTenantRole(
+          txn, gov::TenantScope::ForSystem(TenantId("globex"), "test"), gus, "tenant_admin"));
+      // An approver only: sees acme, may not read its metrics.
+      GOVFLOW_RETURN_IF_ERROR(gov::GrantTenantRole(txn, acme, pia, "pricing_manager"));
+      GOVFLOW_RETURN_IF_ERROR(txn.PublishWorkflowVersion(
+          {TenantId("acme"), "order-capture", 3, "hash-3", "name: order-capture", clock_.Now()}));
+      return Status::Ok();
+    });
+    if (HasFatalFailure()) return;
+    auto router = std::make_shared<api::Router>();
+    auto handler = api::v1::MountConsole(router, *store_, clock_, api::v1::ConsoleOptions{});
+    ASSERT_TRUE(handler.ok()) << handler.status().ToString();
+    auto server = api::HttpServer::Start({}, *handler);
+    ASSERT_TRUE(server.ok()) << server.status().ToString();
+    server_ = std::move(*server);
+  }
+
+  void TearDown() override {
+    if (server_) server_->Stop(std::chrono::seconds(2));
+    server_.reset();
+    GovernanceStoreTest::TearDown();
+  }
+
+  // `ok` succeeded and `failed` failed runs of acme's order capture, created a minute ago.
+  void SeedRuns(int ok, int failed) {
+    std::vector<RunId> ids;
+    InTxn([&](store::Txn& txn) -> Status {
+      for (int i = 0; i < ok + failed; ++i) {
+        store::Run run;
+        run.tenant = TenantId("acme");
+        run.id = RunId("run_" + std::to_string(i));
+        run.workflow_name = "order-capture";
+        run.workflow_version = 3;
+        run.current_step = "validate";
+        run.input_json = R"({"source_name":"pos","line_items":[{"price":"5.00","quantity":1,)"
+                         R"("product_type":"Shoes"}]})";
+        GOVFLOW_RETURN_IF_ERROR(txn.CreateRun(run));
+        ids.push_back(run.id);
+      }
+      return Status::Ok();
+    });
+    clock_.Advance(1min);
+    InTxn([&](store::Txn& txn) -> Status {
+      for (size_t i = 0; i < ids.size(); ++i) {
+        GOVFLOW_ASSIGN_OR_RETURN(store::Run run, txn.GetRun(TenantId("acme"), ids[i]));
+        store::RunUpdate u;
+        u.state = static_cast<int>(i) < ok ? store::RunState::kSucceeded : store::RunState::kFailed;
+        u.current_step = "done";
+        u.context_json = "{}";
+        GOVFLOW_RETURN_IF_ERROR(txn.UpdateRun(TenantId("acme"), ids[i], run.version, u).status());
+      }
+      return Status::Ok();
+    });
+    auto stats = intel::RollupAllTenants(*store_);
+    ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  }
+
+  std::string Cookie(const std::string& email) {
+    TestResponse r = Fetch(server_->port(), "POST", "/api/v1/session",
+                           {"Content-Type: application/json"},
+                           json::serialize(json::object{{"email", email}, {"password", kPassword}}));
+    EXPECT_EQ(r.status, 200) << r.body;
+    const std::string set = r.Header("Set-Cookie");
+    return "Cookie: " + set.substr(0, set.find(';'));
+  }
+
+  TestResponse Get(const std::string& target, const std::string& cookie) {
+    return Fetch(server_->port(), "GET", target, {cookie});
+  }
+
+  std::unique_ptr<api::HttpServer> server_;
+};
+
+TEST_P(IntelRoutesTest, OverviewReportsTheRolledUpRunsExceptionsAndBreakdowns) {
+  SeedRuns(9, 3);
+  TestResponse r = Get("/api/v1/tenants/acme/metrics/overview?window=1h", Cookie("ana@acme.example"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  json::value v = Parse(r.body);
+  const json::object& totals = v.at("totals").as_object();
+  EXPECT_EQ(totals.at("runs_started").as_int64(), 12);
+  EXPECT_EQ(totals.at("runs_succeeded").as_int64(), 9);
+  EXPECT_EQ(totals.at("runs_failed").as_int64(), 3);
+  EXPECT_DOUBLE_EQ(totals.at("failure_rate").as_double(), 0.25);
+  EXPECT_DOUBLE_EQ(totals.at("throughput_per_hour").as_double(), 9.0);
+  EXPECT_GE(totals.at("latency_p95_ms").as_double(), 60'000.0);
+  EXPECT_TRUE(totals.at("sla_attainment").is_null());  // no exception clocks decided
+  EXPECT_EQ(v.at("window").at("name").as_string(), "1h");
+  EXPECT_EQ(v.at("series").as_array().size(), 60u);
+  for (const char* s : {"P1", "P2", "P3", "P4"}) {
+    EXPECT_EQ(v.at("open_exceptions").at(s).as_int64(), 0) << s;
+  }
+  EXPECT_EQ(v.at("health").at("status").as_string(), "critical") << r.body;  // 25% failed
+  const json::array& channels = v.at("breakdowns").at("channel").as_array();
+  ASSERT_EQ(channels.size(), 1u);
+  EXPECT_EQ(channels[0].at("value").as_string(), "pos");
+  EXPECT_EQ(channels[0].at("runs_started").as_int64(), 12);
+  EXPECT_EQ(v.at("breakdowns").at("sku_category").at(0).at("value").as_string(), "Shoes");
+  EXPECT_EQ(v.at("trends").at("sku_category").at(0).at("runs_started").as_array().size(), 60u);
+  EXPECT_FALSE(v.at("rolled_up_to").is_null());
+}
+
+TEST_P(IntelRoutesTest, OverviewDefaultsToTwentyFourHoursAndRefusesOtherWindowsNamingWindow) {
+  const std::string ana = Cookie("ana@acme.example");
+  TestResponse def = Get("/api/v1/tenants/acme/metrics/overview", ana);
+  ASSERT_EQ(def.status, 200) << def.body;
+  EXPECT_EQ(Parse(def.body).at("window").at("name").as_string(), "24h");
+  EXPECT_EQ(Parse(def.body).at("series").as_array().size(), 96u);
+  for (const char* bad : {"2h", "", "24", "7d%20"}) {
+    TestResponse r = Get(std::string("/api/v1/tenants/acme/metrics/overview?window=") + bad, ana);
+    EXPECT_EQ(r.status, 400) << bad << " " << r.body;
+    EXPECT_EQ(r.Header("Content-Type"), "application/problem+json");
+    json::value p = Parse(r.body);
+    ASSERT_TRUE(p.is_object()) << r.body;
+    EXPECT_EQ(p.at("invalid-params").at(0).at("name").as_string(), "window") << r.body;
+  }
+  EXPECT_EQ(Get("/api/v1/portfolio?window=1y", ana).status, 400);
+}
+
+TEST_P(IntelRoutesTest, PortfolioShowsThePartnerEveryTenantAndATenantUserOnlyTheirOwn) {
+  SeedRuns(10, 0);
+  TestResponse lee = Get("/api/v1/portfolio?window=24h", Cookie("lee@nw.example"));
+  ASSERT_EQ(lee.status, 200) << lee.body;
+  json::value v = Parse(lee.body);
+  const json::array& tenants = v.at("tenants").as_array();
+  ASSERT_EQ(tenants.size(), 2u) << lee.body;
+  EXPECT_EQ(tenants[0].at("id").as_string(), "acme");
+  EXPECT_EQ(tenants[0].at("name").as_string(), "Acme Retail");
+  EXPECT_EQ(tenants[0].at("totals").at("runs_succeeded").as_int64(), 10);
+  EXPECT_EQ(tenants[0].at("health").at("status").as_string(), "ok");
+  EXPECT_EQ(tenants[0].at("workflows").at(0).at("name").as_string(), "order-capture");
+  EXPECT_EQ(tenants[0].at("workflows").at(0).at("version").as_int64(), 3);
+  EXPECT_EQ(tenants[1].at("id").as_string(), "globex");
+  EXPECT_EQ(tenants[1].at("totals").at("runs_started").as_int64(), 0);
+  EXPECT_EQ(v.at("health_counts").at("ok").as_int64(), 2);
+
+  TestResponse gus = Get("/api/v1/portfolio", Cookie("gus@globex.example"));
+  ASSERT_EQ(gus.status, 200) << gus.body;
+  const json::value mine = Parse(gus.body);
+  const json::array& own = mine.at("tenants").as_array();
+  ASSERT_EQ(own.size(), 1u) << gus.body;
+  EXPECT_EQ(own[0].at("id").as_string(), "globex");
+
+  // Sees acme (an approver there) but may not read its metrics: left out.
+  TestResponse pia = Get("/api/v1/portfolio", Cookie("pia@acme.example"));
+  ASSERT_EQ(pia.status, 200) << pia.body;
+  EXPECT_TRUE(Parse(pia.body).at("tenants").as_array().empty()) << pia.body;
+  EXPECT_EQ(Get("/api/v1/tenants/acme/metrics/overview", Cookie("pia@acme.example")).status, 403);
+}
+
+GOVFLOW_INSTANTIATE_ON_BOTH_STORES(IntelRoutesTest);
+
+}  // namespace
+}  // namespace govflow::testing
