@@ -1,4 +1,4 @@
-// The only file of govflow's api module that includes Boost.Beast and Asio.
+// The only file of govflow's api module that includes Boost.Beast, Asio and OpenSSL.
 //
 // Shape: one io_context run by N threads; the acceptor and every connection have their own strand,
 // so a connection's state is touched by one thread at a time without locks. A connection serves
@@ -7,7 +7,20 @@
 // Responder, write, repeat. While waiting, a timer (handler_timeout) holds the connection alive;
 // Responders hold only a weak reference, and a server-wide gate stops them from touching the
 // io_context once Stop() has closed it.
+//
+// TLS: the connection is a template over its stream (beast::tcp_stream or ssl_stream over it).
+// A TLS connection first peeks at the client's first bytes: a TLS record starts the handshake
+// (bounded by tls_handshake_timeout), anything else is plain HTTP on the TLS port and gets a
+// plain 400 before the close. Timeouts are set on the TCP layer below TLS, so every limit of the
+// plain server holds the same over TLS. A TLS connection ends with close_notify where the plain
+// one half-closes (after a last response, at the end of a stream).
 #include "api/http_server.h"
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/ssl.h>
 
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
@@ -17,6 +30,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -25,14 +40,18 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <ctime>
 #include <condition_variable>
 #include <deque>
+#include <fstream>
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <thread>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -43,8 +62,12 @@ namespace govflow::api {
 namespace beast = boost::beast;
 namespace http = boost::beast::http;
 namespace net = boost::asio;
+namespace ssl = boost::asio::ssl;
 using tcp = net::ip::tcp;
 using Strand = net::strand<net::io_context::executor_type>;
+// Asio's stream rather than beast::ssl_stream: Boost 1.81's beast wrapper declares the buffered
+// handshake with the wrong completion signature, and the handshake here is buffered.
+using TlsStream = ssl::stream<beast::tcp_stream>;
 
 namespace {
 
@@ -61,10 +84,33 @@ struct Counters {
   std::atomic<std::uint64_t> read_timeouts{0};
   std::atomic<std::uint64_t> handler_timeouts{0};
   std::atomic<std::uint64_t> streams_open{0};
+  std::atomic<std::uint64_t> tls_handshakes{0};
+  std::atomic<std::uint64_t> tls_handshake_failures{0};
 };
 
-class Connection;
 class ConnectionStream;
+
+// What the server, Responders and streams need of a connection, whatever its stream type. Every
+// method but executor() runs on the connection's strand.
+class ConnectionBase : public std::enable_shared_from_this<ConnectionBase> {
+ public:
+  virtual ~ConnectionBase() = default;
+  virtual const net::any_io_executor& executor() const = 0;
+  virtual void Start() = 0;
+  // The server is stopping. Idle connections close now; busy ones finish their exchange and
+  // then close.
+  virtual void OnStopRequested() = 0;
+  // The stop deadline passed.
+  virtual void ForceClose() = 0;
+  // A Responder answered exchange `exchange`.
+  virtual void OnResponse(std::uint64_t exchange, HttpResponse response) = 0;
+  // A Responder opened a streamed response for exchange `exchange`.
+  virtual void OnStreamStart(std::uint64_t exchange, HttpResponse head,
+                             std::shared_ptr<ConnectionStream> stream) = 0;
+  // Data written to the stream, and its end.
+  virtual void QueueStreamData(std::string data) = 0;
+  virtual void EndStream() = 0;
+};
 
 // A stream's queued bytes beyond which its client counts as too slow and is disconnected.
 constexpr std::size_t kMaxStreamBacklogBytes = 4 << 20;
@@ -85,14 +131,19 @@ struct ServerState {
 
   std::mutex connections_mu;
   std::condition_variable connections_cv;
-  std::unordered_map<std::uint64_t, std::weak_ptr<Connection>> connections;  // by id
+  std::unordered_map<std::uint64_t, std::weak_ptr<ConnectionBase>> connections;  // by id
   std::uint64_t next_connection_id = 1;  // guarded by connections_mu
+
+  // The TLS context new connections use (nullptr: plain HTTP); replaced by ReloadTls. Each
+  // connection holds a reference to the one it started with.
+  std::mutex tls_mu;
+  std::shared_ptr<ssl::context> tls_context;  // guarded by tls_mu
 };
 
 // The handle behind Responder::Stream(): forwards writes onto the connection's strand.
 class ConnectionStream final : public ResponseStream {
  public:
-  ConnectionStream(std::weak_ptr<Connection> connection, std::shared_ptr<ServerState> state)
+  ConnectionStream(std::weak_ptr<ConnectionBase> connection, std::shared_ptr<ServerState> state)
       : connection_(std::move(connection)), state_(std::move(state)) {}
 
   bool Write(std::string data) override;
@@ -107,7 +158,7 @@ class ConnectionStream final : public ResponseStream {
   template <typename F>
   bool PostToConnection(F f);
 
-  std::weak_ptr<Connection> connection_;
+  std::weak_ptr<ConnectionBase> connection_;
   std::shared_ptr<ServerState> state_;
   std::atomic<bool> open_{true};
 };
@@ -133,20 +184,75 @@ std::string EndpointString(const tcp::endpoint& endpoint) {
   return host + ":" + std::to_string(endpoint.port());
 }
 
-class Connection : public std::enable_shared_from_this<Connection> {
+template <typename F>
+bool ConnectionStream::PostToConnection(F f) {
+  std::shared_lock gate(state_->gate_mu);
+  std::shared_ptr<ConnectionBase> connection = state_->gate_open ? connection_.lock() : nullptr;
+  if (connection == nullptr) {
+    open_.store(false);
+    return false;
+  }
+  const net::any_io_executor& executor = connection->executor();
+  net::post(executor,
+            [connection = std::move(connection), f = std::move(f)]() mutable { f(*connection); });
+  return true;
+}
+
+bool ConnectionStream::Write(std::string data) {
+  if (!open_.load()) return false;
+  return PostToConnection(
+      [data = std::move(data)](ConnectionBase& c) mutable { c.QueueStreamData(std::move(data)); });
+}
+
+void ConnectionStream::Close() {
+  if (!open_.exchange(false)) return;
+  PostToConnection([](ConnectionBase& c) { c.EndStream(); });
+}
+
+// The stream of a connection, built from the accepted socket (and the TLS context for TLS).
+template <typename Stream>
+Stream MakeStream(tcp::socket socket, ssl::context* tls);
+template <>
+beast::tcp_stream MakeStream<beast::tcp_stream>(tcp::socket socket, ssl::context*) {
+  return beast::tcp_stream(std::move(socket));
+}
+template <>
+TlsStream MakeStream<TlsStream>(tcp::socket socket, ssl::context* tls) {
+  return TlsStream(std::move(socket), *tls);
+}
+
+// A plain-HTTP client on the TLS port gets this (then the connection closes): the answer it can
+// read, instead of a TLS alert it cannot.
+std::string PlainHttpOnTlsAnswer() {
+  HttpResponse r =
+      Problem(400).Detail("this port speaks HTTPS: use https:// instead of http://").ToResponse();
+  std::string text = "HTTP/1.1 400 Bad Request\r\n";
+  for (const auto& [name, value] : r.headers.fields()) {
+    text.append(name).append(": ").append(value).append("\r\n");
+  }
+  text += "Content-Length: " + std::to_string(r.body.size()) + "\r\nConnection: close\r\n\r\n";
+  return text + r.body;
+}
+
+template <typename Stream>
+class Connection final : public ConnectionBase {
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
  public:
-  Connection(tcp::socket socket, std::shared_ptr<ServerState> state, std::uint64_t id)
+  Connection(tcp::socket socket, std::shared_ptr<ServerState> state, std::uint64_t id,
+             std::shared_ptr<ssl::context> tls)
       : executor_(socket.get_executor()),
-        stream_(std::move(socket)),
+        tls_(std::move(tls)),
+        stream_(MakeStream<Stream>(std::move(socket), tls_.get())),
         handler_timer_(executor_),
         state_(std::move(state)),
         id_(id) {
     beast::error_code ec;
-    tcp::endpoint remote = stream_.socket().remote_endpoint(ec);
+    tcp::endpoint remote = Tcp().socket().remote_endpoint(ec);
     remote_address_ = ec ? std::string("unknown") : EndpointString(remote);
   }
 
-  ~Connection() {
+  ~Connection() override {
     if (phase_ == Phase::kHandling) state_->counters.requests_in_flight--;
     if (phase_ == Phase::kStreaming) state_->counters.streams_open--;
     if (stream_handle_ != nullptr) stream_handle_->MarkEnded();
@@ -159,54 +265,108 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  const net::any_io_executor& executor() const { return executor_; }
+  const net::any_io_executor& executor() const override { return executor_; }
 
-  void Start() {
-    net::dispatch(executor_, [self = shared_from_this()] { self->WaitForRequest(); });
+  void Start() override {
+    net::dispatch(executor_, [self = Self()] {
+      if constexpr (kTls) {
+        self->Handshake();
+      } else {
+        self->WaitForRequest();
+      }
+    });
   }
 
-  // On the strand: the server is stopping. Idle connections close now; busy ones finish their
-  // exchange and then close (WaitForRequest sees `stopping`).
-  void OnStopRequested() {
-    if (phase_ == Phase::kIdle) Close();
+  void OnStopRequested() override {
+    if (phase_ == Phase::kIdle || phase_ == Phase::kHandshake) Close();
     if (phase_ == Phase::kStreaming) EndStream();
   }
 
-  // On the strand: the stop deadline passed.
-  void ForceClose() {
+  void ForceClose() override {
     if (phase_ == Phase::kHandling) state_->counters.requests_in_flight--;
     phase_ = Phase::kClosed;
     Close();
   }
 
-  // On the strand: a Responder answered exchange `exchange`.
-  void OnResponse(std::uint64_t exchange, HttpResponse response) {
+  void OnResponse(std::uint64_t exchange, HttpResponse response) override {
     if (exchange != exchange_ || phase_ != Phase::kHandling) return;  // late or after a timeout
     handler_timer_.cancel();
     state_->counters.requests_in_flight--;
     Write(std::move(response), /*close_after=*/!keep_alive_);
   }
 
-  // On the strand: a Responder opened a streamed response for exchange `exchange`.
   void OnStreamStart(std::uint64_t exchange, HttpResponse head,
-                     std::shared_ptr<ConnectionStream> stream);
-  // On the strand: data written to the stream, and its end.
-  void QueueStreamData(std::string data);
-  void EndStream();
+                     std::shared_ptr<ConnectionStream> stream) override;
+  void QueueStreamData(std::string data) override;
+  void EndStream() override;
 
  private:
-  enum class Phase { kIdle, kReading, kHandling, kWriting, kStreaming, kClosed };
+  enum class Phase { kHandshake, kIdle, kReading, kHandling, kWriting, kStreaming, kClosed };
+
+  std::shared_ptr<Connection> Self() {
+    return std::static_pointer_cast<Connection>(shared_from_this());
+  }
+  // The TCP layer: timeouts, shutdown and close act here, below TLS.
+  beast::tcp_stream& Tcp() { return beast::get_lowest_layer(stream_); }
 
   void WriteStreamQueue();
+
+  // TLS only: peek at the first bytes, then the handshake, all within tls_handshake_timeout.
+  void Handshake() {
+    phase_ = Phase::kHandshake;
+    if (state_->stopping.load()) return Close();
+    Tcp().expires_after(state_->options.tls_handshake_timeout);
+    Tcp().async_read_some(buffer_.prepare(4096), [self = Self()](beast::error_code ec,
+                                                                 std::size_t n) {
+      if (self->phase_ == Phase::kClosed) return;
+      if (ec) {
+        if (ec == beast::error::timeout) self->state_->counters.tls_handshake_failures++;
+        return self->Close();
+      }
+      self->buffer_.commit(n);
+      const auto* first = static_cast<const unsigned char*>(self->buffer_.data().data());
+      if (n == 0 || first[0] != 0x16) {  // not a TLS handshake record
+        self->state_->counters.tls_handshake_failures++;
+        return self->AnswerPlainHttp();
+      }
+      if constexpr (kTls) {
+        self->stream_.async_handshake(
+            ssl::stream_base::server, self->buffer_.data(),
+            [self](beast::error_code ec, std::size_t used) {
+              if (self->phase_ == Phase::kClosed) return;
+              if (ec) {
+                self->state_->counters.tls_handshake_failures++;
+                return self->Close();
+              }
+              self->buffer_.consume(used);
+              // The client speaks only after the handshake: bytes left over here would be TLS
+              // records read past the handshake, which the parser must never see as HTTP.
+              if (self->buffer_.size() > 0) return self->Close();
+              self->state_->counters.tls_handshakes++;
+              self->WaitForRequest();
+            });
+      }
+    });
+  }
+
+  void AnswerPlainHttp() {
+    phase_ = Phase::kClosed;
+    drain_buffer_ = PlainHttpOnTlsAnswer();
+    state_->counters.bad_requests++;
+    state_->counters.responses_by_class[4]++;
+    Tcp().expires_after(state_->options.write_timeout);
+    net::async_write(Tcp(), net::buffer(drain_buffer_),
+                     [self = Self()](beast::error_code, std::size_t) { self->Close(); });
+  }
 
   void WaitForRequest() {
     if (phase_ == Phase::kClosed) return;
     if (state_->stopping.load()) return Close();
     phase_ = Phase::kIdle;
     if (buffer_.size() > 0) return ReadHeader();  // a pipelined request is already here
-    stream_.expires_after(state_->options.idle_timeout);
+    Tcp().expires_after(state_->options.idle_timeout);
     stream_.async_read_some(buffer_.prepare(4096),
-                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                            [self = Self()](beast::error_code ec, std::size_t n) {
                               if (ec) return self->Close();
                               self->buffer_.commit(n);
                               if (self->phase_ == Phase::kClosed) return;
@@ -219,10 +379,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(state_->options.max_header_bytes));
     parser_->body_limit(state_->options.max_body_bytes);
-    stream_.expires_after(state_->options.request_read_timeout);
+    Tcp().expires_after(state_->options.request_read_timeout);
     http::async_read_header(
         stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnHeader(ec); });
+        [self = Self()](beast::error_code ec, std::size_t) { self->OnHeader(ec); });
   }
 
   void OnHeader(beast::error_code ec) {
@@ -235,7 +395,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
                          "100-continue") &&
         parser_->get().version() >= 11) {
       net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
-                       [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                       [self = Self()](beast::error_code ec, std::size_t) {
                          if (ec) return self->Close();
                          self->ReadBody();
                        });
@@ -247,7 +407,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void ReadBody() {
     if (phase_ == Phase::kClosed) return;
     http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                     [self = Self()](beast::error_code ec, std::size_t) {
                        if (self->phase_ == Phase::kClosed) return;
                        if (ec) return self->OnReadError(ec);
                        self->OnRequest();
@@ -313,13 +473,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
     ++exchange_;
     phase_ = Phase::kHandling;
-    stream_.expires_never();
+    Tcp().expires_never();
     state_->counters.requests++;
     state_->counters.requests_in_flight++;
 
     // The handler timer also keeps this connection alive while the answer is pending.
     handler_timer_.expires_after(state_->options.handler_timeout);
-    handler_timer_.async_wait([self = shared_from_this(),
+    handler_timer_.async_wait([self = Self(),
                                exchange = exchange_](beast::error_code ec) {
       if (ec || exchange != self->exchange_ || self->phase_ != Phase::kHandling) return;
       self->state_->counters.handler_timeouts++;
@@ -331,7 +491,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
         [weak = weak_from_this(), state = state_, exchange = exchange_, request](HttpResponse r) {
           std::shared_lock gate(state->gate_mu);
           if (!state->gate_open) return;
-          if (std::shared_ptr<Connection> self = weak.lock()) {
+          if (std::shared_ptr<ConnectionBase> self = weak.lock()) {
             const net::any_io_executor& executor = self->executor();
             net::post(executor, [self = std::move(self), exchange, r = std::move(r)]() mutable {
               self->OnResponse(exchange, std::move(r));
@@ -342,7 +502,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
          request](HttpResponse head) -> std::shared_ptr<ResponseStream> {
           auto stream = std::make_shared<ConnectionStream>(weak, state);
           std::shared_lock gate(state->gate_mu);
-          std::shared_ptr<Connection> self = state->gate_open ? weak.lock() : nullptr;
+          std::shared_ptr<ConnectionBase> self = state->gate_open ? weak.lock() : nullptr;
           if (self == nullptr) {
             stream->MarkEnded();
             return stream;
@@ -367,6 +527,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // The server's own error answers (400, 413, 431): always the last on the connection.
   void WriteError(HttpResponse response) {
     keep_alive_ = false;
+    request_unread_ = true;
     head_request_ = false;
     Write(std::move(response), /*close_after=*/true);
   }
@@ -388,6 +549,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
       response_.set(http::field::server, state_->options.server_name);
     }
     if (!response.headers.Has("Date")) response_.set(http::field::date, HttpDate(*state_->clock));
+    if (kTls && !state_->options.strict_transport_security.empty() &&
+        !response.headers.Has("Strict-Transport-Security")) {
+      response_.set(http::field::strict_transport_security,
+                    state_->options.strict_transport_security);
+    }
     const bool close = close_after || state_->stopping.load();
     response_.keep_alive(!close);
     if (head_request_) {
@@ -397,9 +563,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
       response_.prepare_payload();
     }
     if (status >= 100 && status < 600) state_->counters.responses_by_class[status / 100]++;
-    stream_.expires_after(state_->options.write_timeout);
+    Tcp().expires_after(state_->options.write_timeout);
     http::async_write(stream_, response_,
-                      [self = shared_from_this(), close](beast::error_code ec, std::size_t) {
+                      [self = Self(), close](beast::error_code ec, std::size_t) {
                         if (self->phase_ == Phase::kClosed) return;
                         if (ec) return self->Close();
                         if (close) return self->LingeringClose();
@@ -408,12 +574,21 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   // Closes after an answer the client may still be sending a body behind: stop sending, then
-  // read and discard for a moment, so that the client sees the answer instead of a reset.
+  // read and discard for a moment, so that the client sees the answer instead of a reset. Over
+  // TLS, after a request read in full: close_notify, and the peer's awaited for that moment;
+  // after an error answer the client may still be sending, so drain as the plain server does.
   void LingeringClose() {
+    if constexpr (kTls) {
+      phase_ = Phase::kClosed;
+      Tcp().expires_after(std::chrono::seconds(1));
+      if (request_unread_) return Drain();
+      stream_.async_shutdown([self = Self()](beast::error_code) { self->Close(); });
+      return;
+    }
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    Tcp().socket().shutdown(tcp::socket::shutdown_send, ec);
     phase_ = Phase::kClosed;
-    stream_.expires_after(std::chrono::seconds(1));
+    Tcp().expires_after(std::chrono::seconds(1));
     Drain();
   }
 
@@ -427,8 +602,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void WatchStreamClient() {
     drain_buffer_.resize(4096);
     stream_.async_read_some(net::buffer(drain_buffer_),
-                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                            [self = Self()](beast::error_code ec, std::size_t) {
                               if (self->phase_ != Phase::kStreaming) return;
+                              // Cancelled for the TLS shutdown, which then closes.
+                              if (kTls && self->stream_shut_) return;
                               if (ec) return self->Close();
                               self->WatchStreamClient();
                             });
@@ -437,7 +614,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Drain() {
     drain_buffer_.resize(16 * 1024);
     stream_.async_read_some(net::buffer(drain_buffer_),
-                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                            [self = Self()](beast::error_code ec, std::size_t n) {
                               self->drained_ += n;
                               if (ec || self->drained_ > 4 * self->state_->options.max_body_bytes) {
                                 return self->Close();
@@ -452,12 +629,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
     EndStreamHandle();
     handler_timer_.cancel();
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream_.close();
+    Tcp().socket().shutdown(tcp::socket::shutdown_both, ec);
+    Tcp().close();
   }
 
   const net::any_io_executor executor_;
-  beast::tcp_stream stream_;
+  std::shared_ptr<ssl::context> tls_;  // keeps the context of this connection alive (TLS only)
+  Stream stream_;
   net::steady_timer handler_timer_;
   std::shared_ptr<ServerState> state_;
   const std::uint64_t id_;
@@ -482,35 +660,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::uint64_t exchange_ = 0;  // the current request; answers for older ones are ignored
   bool keep_alive_ = true;
   bool head_request_ = false;
+  bool request_unread_ = false;  // an error answer was sent before the request was read in full
   unsigned request_version_ = 11;  // answered in kind: HTTP/1.0 clients get 1.0 keep-alive rules
 };
 
-template <typename F>
-bool ConnectionStream::PostToConnection(F f) {
-  std::shared_lock gate(state_->gate_mu);
-  std::shared_ptr<Connection> connection = state_->gate_open ? connection_.lock() : nullptr;
-  if (connection == nullptr) {
-    open_.store(false);
-    return false;
-  }
-  const net::any_io_executor& executor = connection->executor();
-  net::post(executor,
-            [connection = std::move(connection), f = std::move(f)]() mutable { f(*connection); });
-  return true;
-}
 
-bool ConnectionStream::Write(std::string data) {
-  if (!open_.load()) return false;
-  return PostToConnection(
-      [data = std::move(data)](Connection& c) mutable { c.QueueStreamData(std::move(data)); });
-}
-
-void ConnectionStream::Close() {
-  if (!open_.exchange(false)) return;
-  PostToConnection([](Connection& c) { c.EndStream(); });
-}
-
-void Connection::OnStreamStart(std::uint64_t exchange, HttpResponse head,
+template <typename Stream>
+void Connection<Stream>::OnStreamStart(std::uint64_t exchange, HttpResponse head,
                                std::shared_ptr<ConnectionStream> stream) {
   if (exchange != exchange_ || phase_ != Phase::kHandling) {
     stream->MarkEnded();
@@ -541,15 +697,23 @@ void Connection::OnStreamStart(std::uint64_t exchange, HttpResponse head,
     text.append("Server: ").append(state_->options.server_name).append("\r\n");
   }
   if (!head.headers.Has("Date")) text.append("Date: ").append(HttpDate(*state_->clock)).append("\r\n");
+  if (kTls && !state_->options.strict_transport_security.empty() &&
+      !head.headers.Has("Strict-Transport-Security") &&
+      safe(state_->options.strict_transport_security)) {
+    text.append("Strict-Transport-Security: ")
+        .append(state_->options.strict_transport_security)
+        .append("\r\n");
+  }
   text.append("Connection: close\r\n\r\n");
   stream_queued_bytes_ += text.size();
   stream_queue_.push_back(std::move(text));
-  stream_.expires_never();  // an event stream may be quiet for long; a slow reader is cut by size
+  Tcp().expires_never();  // an event stream may be quiet for long; a slow reader is cut by size
   WatchStreamClient();
   WriteStreamQueue();
 }
 
-void Connection::QueueStreamData(std::string data) {
+template <typename Stream>
+void Connection<Stream>::QueueStreamData(std::string data) {
   if (phase_ != Phase::kStreaming || stream_ending_ || data.empty()) return;
   stream_queued_bytes_ += data.size();
   stream_queue_.push_back(std::move(data));
@@ -557,23 +721,33 @@ void Connection::QueueStreamData(std::string data) {
   WriteStreamQueue();
 }
 
-void Connection::EndStream() {
+template <typename Stream>
+void Connection<Stream>::EndStream() {
   if (phase_ != Phase::kStreaming || stream_ending_) return;
   stream_ending_ = true;
   EndStreamHandle();
   WriteStreamQueue();
 }
 
-void Connection::WriteStreamQueue() {
+template <typename Stream>
+void Connection<Stream>::WriteStreamQueue() {
   if (phase_ != Phase::kStreaming || stream_writing_) return;
   if (stream_queue_.empty()) {
     if (stream_ending_ && !stream_shut_) {
       // Everything is out: signal the end, give the client a moment to close, then close.
       stream_shut_ = true;
+      if constexpr (kTls) {
+        // close_notify marks the end as intended (no truncation); the watching read is
+        // cancelled first, as the shutdown reads the client's close_notify itself.
+        Tcp().cancel();
+        Tcp().expires_after(std::chrono::seconds(1));
+        stream_.async_shutdown([self = Self()](beast::error_code) { self->Close(); });
+        return;
+      }
       beast::error_code ec;
-      stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+      Tcp().socket().shutdown(tcp::socket::shutdown_send, ec);
       handler_timer_.expires_after(std::chrono::seconds(1));
-      handler_timer_.async_wait([self = shared_from_this()](beast::error_code e) {
+      handler_timer_.async_wait([self = Self()](beast::error_code e) {
         if (!e) self->Close();
       });
     }
@@ -581,7 +755,7 @@ void Connection::WriteStreamQueue() {
   }
   stream_writing_ = true;
   net::async_write(stream_, net::buffer(stream_queue_.front()),
-                   [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                   [self = Self()](beast::error_code ec, std::size_t) {
                      self->stream_writing_ = false;
                      if (self->phase_ != Phase::kStreaming) return;
                      if (ec) return self->Close();
@@ -616,6 +790,84 @@ Result<tcp::endpoint> ParseListen(std::string_view listen) {
                            ec.message() + ")");
   }
   return tcp::endpoint(address, static_cast<std::uint16_t>(port));
+}
+
+// The OpenSSL errors queued by the last failed call, as one line (and the queue emptied).
+std::string OpenSslErrors() {
+  std::string out;
+  while (unsigned long e = ERR_get_error()) {
+    char text[256];
+    ERR_error_string_n(e, text, sizeof(text));
+    if (!out.empty()) out += "; ";
+    out += text;
+  }
+  return out.empty() ? std::string("unknown OpenSSL error") : out;
+}
+
+Status CheckReadable(const std::string& what, const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return InvalidArgument("cannot read the TLS " + what + " file '" + path +
+                           "': " + std::strerror(errno));
+  }
+  return Status::Ok();
+}
+
+// A server context from the PEM files: TLS 1.2 and 1.3 only; for 1.2, ECDHE with AES-GCM or
+// ChaCha20-Poly1305 (Mozilla's "intermediate" list, forward-secret AEAD only); no compression,
+// no renegotiation. The errors name the file at fault.
+Result<std::shared_ptr<ssl::context>> MakeTlsContext(const TlsOptions& tls) {
+  if (tls.certificate_file.empty()) {
+    return InvalidArgument("TLS needs a certificate file as well as the key file '" +
+                           tls.private_key_file + "'");
+  }
+  if (tls.private_key_file.empty()) {
+    return InvalidArgument("TLS needs a private key file as well as the certificate file '" +
+                           tls.certificate_file + "'");
+  }
+  GOVFLOW_RETURN_IF_ERROR(CheckReadable("certificate", tls.certificate_file));
+  GOVFLOW_RETURN_IF_ERROR(CheckReadable("private key", tls.private_key_file));
+  ERR_clear_error();
+  auto context = std::make_shared<ssl::context>(ssl::context::tls_server);
+  SSL_CTX* ctx = context->native_handle();
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
+                               SSL_OP_CIPHER_SERVER_PREFERENCE);
+  if (SSL_CTX_set_cipher_list(ctx,
+                              "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+                              "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+                              "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305") != 1) {
+    return Internal("TLS cipher list refused: " + OpenSslErrors());
+  }
+  // An encrypted key must fail here, not prompt for a passphrase on the terminal.
+  SSL_CTX_set_default_passwd_cb(ctx, [](char*, int, int, void*) { return 0; });
+  if (SSL_CTX_use_certificate_chain_file(ctx, tls.certificate_file.c_str()) != 1) {
+    return InvalidArgument("the TLS certificate file '" + tls.certificate_file +
+                           "' holds no usable PEM certificate: " + OpenSslErrors());
+  }
+  // The key is read apart from the context so that "not a key" and "not this certificate's
+  // key" get different messages.
+  EVP_PKEY* key = nullptr;
+  if (BIO* bio = BIO_new_file(tls.private_key_file.c_str(), "r")) {
+    key = PEM_read_bio_PrivateKey(bio, nullptr, [](char*, int, int, void*) { return 0; },
+                                  nullptr);
+    BIO_free(bio);
+  }
+  if (key == nullptr) {
+    return InvalidArgument("the TLS private key file '" + tls.private_key_file +
+                           "' holds no usable unencrypted PEM private key: " + OpenSslErrors());
+  }
+  const bool matches = X509_check_private_key(SSL_CTX_get0_certificate(ctx), key) == 1;
+  const bool used = matches && SSL_CTX_use_PrivateKey(ctx, key) == 1;
+  EVP_PKEY_free(key);
+  if (!matches) {
+    ERR_clear_error();
+    return InvalidArgument("the TLS private key file '" + tls.private_key_file +
+                           "' does not match the certificate in '" + tls.certificate_file + "'");
+  }
+  if (!used) return InvalidArgument("the TLS private key file '" + tls.private_key_file +
+                                    "' was refused: " + OpenSslErrors());
+  return context;
 }
 
 }  // namespace
@@ -674,7 +926,7 @@ class HttpServer::Impl {
       acceptor_.close(ec);
       retry_timer_.cancel();
     });
-    ForEachConnection([](const std::shared_ptr<Connection>& c) {
+    ForEachConnection([](const std::shared_ptr<ConnectionBase>& c) {
       net::post(c->executor(), [c] { c->OnStopRequested(); });
     });
     bool clean;
@@ -684,7 +936,7 @@ class HttpServer::Impl {
                                                 [&] { return state_->connections.empty(); });
     }
     if (!clean) {
-      ForEachConnection([](const std::shared_ptr<Connection>& c) {
+      ForEachConnection([](const std::shared_ptr<ConnectionBase>& c) {
         net::post(c->executor(), [c] { c->ForceClose(); });
       });
       std::unique_lock lock(state_->connections_mu);
@@ -743,7 +995,19 @@ class HttpServer::Impl {
       std::lock_guard lock(state_->connections_mu);
       id = state_->next_connection_id++;
     }
-    auto connection = std::make_shared<Connection>(std::move(socket), state_, id);
+    std::shared_ptr<ssl::context> tls;
+    {
+      std::lock_guard lock(state_->tls_mu);
+      tls = state_->tls_context;
+    }
+    std::shared_ptr<ConnectionBase> connection;
+    if (tls != nullptr) {
+      connection =
+          std::make_shared<Connection<TlsStream>>(std::move(socket), state_, id, std::move(tls));
+    } else {
+      connection = std::make_shared<Connection<beast::tcp_stream>>(std::move(socket), state_, id,
+                                                                   nullptr);
+    }
     {
       std::lock_guard lock(state_->connections_mu);
       state_->connections.emplace(id, connection);
@@ -753,7 +1017,7 @@ class HttpServer::Impl {
 
   template <typename F>
   void ForEachConnection(F f) {
-    std::vector<std::shared_ptr<Connection>> live;
+    std::vector<std::shared_ptr<ConnectionBase>> live;
     {
       std::lock_guard lock(state_->connections_mu);
       for (auto& [id, weak] : state_->connections) {
@@ -793,6 +1057,9 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(HttpServerOptions options,
   state->options = std::move(options);
   state->clock = state->options.clock != nullptr ? state->options.clock : &SystemClock::Get();
   state->handler = std::move(handler);
+  if (state->options.tls.enabled()) {
+    GOVFLOW_ASSIGN_OR_RETURN(state->tls_context, MakeTlsContext(state->options.tls));
+  }
   auto impl = std::make_unique<Impl>(std::move(state));
   GOVFLOW_RETURN_IF_ERROR(impl->Listen(endpoint));
   impl->Run();
@@ -813,6 +1080,20 @@ std::uint16_t HttpServer::port() const {
 
 std::string HttpServer::address() const {
   return impl_->address();
+}
+
+bool HttpServer::tls() const {
+  return impl_->state()->options.tls.enabled();
+}
+
+Status HttpServer::ReloadTls() {
+  const std::shared_ptr<ServerState>& state = impl_->state();
+  if (!state->options.tls.enabled()) return FailedPrecondition("the server does not speak TLS");
+  GOVFLOW_ASSIGN_OR_RETURN(std::shared_ptr<ssl::context> context,
+                           MakeTlsContext(state->options.tls));
+  std::lock_guard lock(state->tls_mu);
+  state->tls_context = std::move(context);
+  return Status::Ok();
 }
 
 bool HttpServer::Stop(std::chrono::milliseconds deadline) {
@@ -840,6 +1121,8 @@ HttpServerMetrics HttpServer::Metrics() const {
   m.read_timeouts = c.read_timeouts.load();
   m.handler_timeouts = c.handler_timeouts.load();
   m.streams_open = c.streams_open.load();
+  m.tls_handshakes = c.tls_handshakes.load();
+  m.tls_handshake_failures = c.tls_handshake_failures.load();
   return m;
 }
 

@@ -1,7 +1,7 @@
-// HttpServer: govflow's HTTP/1.1 listener (webhooks, probes, later the /api/v1 API). A pool of
-// I/O threads serves keep-alive connections; each request goes to one RequestHandler, which
-// answers through a Responder now or later from any thread. Boost.Beast/Asio stay inside
-// http_server.cc. Every public method is thread-safe.
+// HttpServer: govflow's HTTP/1.1 listener (webhooks, probes, the /api/v1 API), plain or over TLS
+// (OpenSSL). A pool of I/O threads serves keep-alive connections; each request goes to one
+// RequestHandler, which answers through a Responder now or later from any thread.
+// Boost.Beast/Asio/OpenSSL stay inside http_server.cc. Every public method is thread-safe.
 #pragma once
 
 #include <array>
@@ -18,6 +18,15 @@
 #include "base/status.h"
 
 namespace govflow::api {
+
+// TLS on the listener. Both files are PEM and read once at Start (and again by
+// HttpServer::ReloadTls). TLS 1.2 and 1.3 only, forward-secret AEAD cipher suites only.
+struct TlsOptions {
+  std::string certificate_file;  // the server's certificate, then any intermediates
+  std::string private_key_file;  // its private key, unencrypted
+  // Either file set turns TLS on (and then both are required).
+  bool enabled() const { return !certificate_file.empty() || !private_key_file.empty(); }
+};
 
 struct HttpServerOptions {
   // "host:port" ("127.0.0.1:8080", "[::1]:0", "0.0.0.0:8080", "localhost:0"); port 0 picks a
@@ -44,6 +53,14 @@ struct HttpServerOptions {
   std::size_t max_connections = 10'000;
   // The Server header; empty for none.
   std::string server_name = "govflow";
+  // TLS; when off (the default) the listener speaks plain HTTP.
+  TlsOptions tls;
+  // With TLS: from accepting a connection until its handshake is done; a slower client
+  // (slowloris on the handshake) is disconnected.
+  std::chrono::milliseconds tls_handshake_timeout{10'000};
+  // With TLS: the Strict-Transport-Security value added to every response that has none; ""
+  // for none.
+  std::string strict_transport_security = "max-age=31536000";
   // Time for the Date header; nullptr means SystemClock::Get(). Must outlive the server.
   const Clock* clock = nullptr;
 };
@@ -64,6 +81,10 @@ struct HttpServerMetrics {
   std::uint64_t read_timeouts = 0;      // requests that did not arrive within the timeout
   std::uint64_t handler_timeouts = 0;   // 503 sent for a handler that did not answer
   std::uint64_t streams_open = 0;       // gauge: streamed responses (server-sent events)
+  std::uint64_t tls_handshakes = 0;     // TLS handshakes completed
+  // TLS handshakes that failed or timed out, including plain HTTP sent to the TLS port (which
+  // gets a plain 400 problem+json and is closed).
+  std::uint64_t tls_handshake_failures = 0;
 };
 
 // The single entry point of the server. `request` stays valid until the Responder has been
@@ -73,7 +94,8 @@ using RequestHandler = std::function<void(HttpRequest& request, Responder respon
 class HttpServer {
  public:
   // Binds, listens and starts the I/O threads. InvalidArgument for a bad `listen` or option,
-  // Unavailable when the address cannot be bound.
+  // or a TLS certificate/key that is unreadable, not PEM or not a matching pair (the message
+  // names the file); Unavailable when the address cannot be bound.
   static Result<std::unique_ptr<HttpServer>> Start(HttpServerOptions options,
                                                    RequestHandler handler);
   // Serves `router` (kept alive by the server). Its routes must all be added before this call.
@@ -89,6 +111,13 @@ class HttpServer {
   std::uint16_t port() const;
   // "127.0.0.1:41234": the bound address, usable in a URL ("http://" + address()).
   std::string address() const;
+  // True when the listener speaks TLS ("https://" + address()).
+  bool tls() const;
+
+  // Reads the certificate and key files of options.tls again (after a renewal); connections
+  // accepted from then on use them, open ones keep theirs. On error (the same as Start's) the
+  // current certificate stays. FailedPrecondition when the server has no TLS.
+  Status ReloadTls();
 
   // Graceful stop: stops accepting, closes idle keep-alive connections, lets requests being read
   // or handled finish and their responses be written (with Connection: close) until `deadline`,

@@ -1,0 +1,536 @@
+// HttpServer with TLS on 127.0.0.1 (port 0): a throwaway self-signed certificate is made with
+// OpenSSL's API at test time, and a small OpenSSL client that trusts only that certificate talks
+// to the server. Covers what the plain server does (probes, keep-alive, a webhook POST and its
+// body limit, a server-sent event stream, graceful stop) over TLS, plus TLS's own rules: 1.2+
+// only, HSTS on every answer, plain HTTP on the TLS port refused cleanly, a stalled handshake
+// cut by its timeout, clear start errors naming the file, and a certificate reload.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <openssl/bn.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <thread>
+
+#include "api/http_server.h"
+#include "api/probes.h"
+#include "api/router.h"
+
+namespace govflow::api {
+namespace {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+// ---- a throwaway certificate ---------------------------------------------------------------
+
+struct KeyFree {
+  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
+};
+struct X509Free {
+  void operator()(X509* x) const { X509_free(x); }
+};
+using Key = std::unique_ptr<EVP_PKEY, KeyFree>;
+using Cert = std::unique_ptr<X509, X509Free>;
+
+Key NewKey() {
+  return Key(EVP_EC_gen("P-256"));
+}
+
+// Self-signed, valid for a day, for 127.0.0.1 and localhost, with `serial`.
+Cert SelfSigned(EVP_PKEY* key, long serial) {
+  Cert cert(X509_new());
+  X509_set_version(cert.get(), 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), serial);
+  X509_gmtime_adj(X509_getm_notBefore(cert.get()), -60);
+  X509_gmtime_adj(X509_getm_notAfter(cert.get()), 24 * 3600);
+  X509_set_pubkey(cert.get(), key);
+  X509_NAME* name = X509_get_subject_name(cert.get());
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>("localhost"), -1, -1, 0);
+  X509_set_issuer_name(cert.get(), name);
+  X509V3_CTX ctx;
+  X509V3_set_ctx_nodb(&ctx);
+  X509V3_set_ctx(&ctx, cert.get(), cert.get(), nullptr, nullptr, 0);
+  for (auto [nid, value] : {std::pair{NID_subject_alt_name, "IP:127.0.0.1,DNS:localhost"},
+                            std::pair{NID_basic_constraints, "critical,CA:TRUE"}}) {
+    X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
+    X509_add_ext(cert.get(), ext, -1);
+    X509_EXTENSION_free(ext);
+  }
+  X509_sign(cert.get(), key, EVP_sha256());
+  return cert;
+}
+
+void WritePem(const fs::path& path, X509* cert) {
+  FILE* f = std::fopen(path.c_str(), "w");
+  PEM_write_X509(f, cert);
+  std::fclose(f);
+}
+void WritePem(const fs::path& path, EVP_PKEY* key) {
+  FILE* f = std::fopen(path.c_str(), "w");
+  PEM_write_PrivateKey(f, key, nullptr, nullptr, 0, nullptr, nullptr);
+  std::fclose(f);
+}
+
+// ---- a small TLS client --------------------------------------------------------------------
+
+struct Reply {
+  int status = 0;
+  std::string head;  // status line and headers
+  std::string body;
+  bool Has(const std::string& header_line) const {
+    return head.find("\r\n" + header_line + "\r\n") != std::string::npos;
+  }
+};
+
+int Connect(std::uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  return fd;
+}
+
+// One TLS connection that trusts only `ca_file` and checks that the certificate is for
+// 127.0.0.1. Blocking, with a 5 s receive timeout.
+class TlsClient {
+ public:
+  TlsClient(std::uint16_t port, const fs::path& ca_file, int max_version = 0) {
+    ctx_ = SSL_CTX_new(TLS_client_method());
+    SSL_CTX_set_verify(ctx_, SSL_VERIFY_PEER, nullptr);
+    SSL_CTX_load_verify_locations(ctx_, ca_file.c_str(), nullptr);
+    if (max_version != 0) {
+      SSL_CTX_set_security_level(ctx_, 0);  // let the client offer old versions at all
+      SSL_CTX_set_min_proto_version(ctx_, TLS1_VERSION);
+      SSL_CTX_set_max_proto_version(ctx_, max_version);
+    }
+    fd_ = Connect(port);
+    ssl_ = SSL_new(ctx_);
+    SSL_set_fd(ssl_, fd_);
+    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_), "127.0.0.1");
+    connected_ = fd_ >= 0 && SSL_connect(ssl_) == 1;
+    if (!connected_) ERR_clear_error();
+  }
+  ~TlsClient() {
+    SSL_free(ssl_);
+    SSL_CTX_free(ctx_);
+    if (fd_ >= 0) ::close(fd_);
+  }
+  TlsClient(const TlsClient&) = delete;
+  TlsClient& operator=(const TlsClient&) = delete;
+
+  bool connected() const { return connected_; }
+  int version() const { return SSL_version(ssl_); }
+  // The serial number of the server's certificate.
+  long PeerSerial() const {
+    X509* peer = SSL_get1_peer_certificate(ssl_);
+    if (peer == nullptr) return -1;
+    long serial = ASN1_INTEGER_get(X509_get_serialNumber(peer));
+    X509_free(peer);
+    return serial;
+  }
+
+  bool Send(std::string_view bytes) {
+    while (!bytes.empty()) {
+      int n = SSL_write(ssl_, bytes.data(), static_cast<int>(bytes.size()));
+      if (n <= 0) return false;
+      bytes.remove_prefix(static_cast<size_t>(n));
+    }
+    return true;
+  }
+
+  // One response framed by Content-Length; nullopt on error or end.
+  std::optional<Reply> Read() {
+    size_t head_end;
+    while ((head_end = buffer_.find("\r\n\r\n")) == std::string::npos) {
+      if (!Fill()) return std::nullopt;
+    }
+    Reply r;
+    r.head = buffer_.substr(0, head_end + 2);
+    buffer_.erase(0, head_end + 4);
+    r.status = std::stoi(r.head.substr(9, 3));
+    size_t length = 0;
+    if (size_t at = r.head.find("Content-Length: "); at != std::string::npos) {
+      length = std::stoul(r.head.substr(at + 16));
+    }
+    while (buffer_.size() < length) {
+      if (!Fill()) return std::nullopt;
+    }
+    r.body = buffer_.substr(0, length);
+    buffer_.erase(0, length);
+    return r;
+  }
+
+  std::optional<Reply> Request(const std::string& method, const std::string& target,
+                               const std::string& body = "") {
+    std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+    if (!body.empty() || method == "POST") {
+      req += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+             "\r\n";
+    }
+    if (!Send(req + "\r\n" + body)) return std::nullopt;
+    return Read();
+  }
+
+  // Reads everything until the server ends the connection; `clean` tells whether it ended with
+  // a TLS close_notify (not a bare TCP close, which a client must treat as truncation).
+  std::string ReadToEnd(bool& clean) {
+    while (Fill()) {
+    }
+    clean = last_error_ == SSL_ERROR_ZERO_RETURN;
+    std::string all = std::move(buffer_);
+    buffer_.clear();
+    return all;
+  }
+
+ private:
+  bool Fill() {
+    char chunk[16384];
+    int n = SSL_read(ssl_, chunk, sizeof(chunk));
+    if (n <= 0) {
+      last_error_ = SSL_get_error(ssl_, n);
+      ERR_clear_error();
+      return false;
+    }
+    buffer_.append(chunk, static_cast<size_t>(n));
+    return true;
+  }
+
+  SSL_CTX* ctx_ = nullptr;
+  SSL* ssl_ = nullptr;
+  int fd_ = -1;
+  bool connected_ = false;
+  int last_error_ = 0;
+  std::string buffer_;
+};
+
+// Polls `done` for up to 2 s.
+bool Eventually(const std::function<bool()>& done) {
+  const auto until = std::chrono::steady_clock::now() + 2s;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > until) return false;
+    std::this_thread::sleep_for(5ms);
+  }
+  return true;
+}
+
+// ---- the fixture ---------------------------------------------------------------------------
+
+class TlsServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    // The client writes to sockets the server may close (the 413 case): no SIGPIPE.
+    std::signal(SIGPIPE, SIG_IGN);
+    dir_ = fs::temp_directory_path() /
+           ("govflow-tls-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    key_ = NewKey();
+    cert_ = SelfSigned(key_.get(), 1);
+    WritePem(cert_file(), cert_.get());
+    WritePem(key_file(), key_.get());
+  }
+  void TearDown() override {
+    if (server_) server_->Stop(2s);
+    server_.reset();
+    fs::remove_all(dir_);
+  }
+
+  fs::path cert_file() const { return dir_ / "cert.pem"; }
+  fs::path key_file() const { return dir_ / "key.pem"; }
+
+  HttpServerOptions TlsOptionsFor() const {
+    HttpServerOptions options;
+    options.tls.certificate_file = cert_file().string();
+    options.tls.private_key_file = key_file().string();
+    return options;
+  }
+
+  // Probes, a webhook-shaped POST that echoes what arrived, and an event stream of two events.
+  void Start(HttpServerOptions options) {
+    auto router = std::make_shared<Router>();
+    ASSERT_TRUE(AddProbeRoutes(*router, [] { return Status::Ok(); }).ok());
+    ASSERT_TRUE(router
+                    ->Add("POST", "/hooks/{tenant}/{connection}",
+                          [this](const HttpRequest& r, Responder respond) {
+                            received_ = r.body;
+                            respond(HttpResponse::Json(
+                                202, R"({"accepted":)" + std::to_string(r.body.size()) + "}"));
+                          })
+                    .ok());
+    ASSERT_TRUE(router
+                    ->Add("GET", "/events",
+                          [](const HttpRequest&, Responder respond) {
+                            HttpResponse head;
+                            head.status = 200;
+                            head.headers.Set("Content-Type", "text/event-stream");
+                            auto stream = respond.Stream(std::move(head));
+                            std::thread([stream] {
+                              stream->Write("data: one\n\n");
+                              std::this_thread::sleep_for(50ms);
+                              stream->Write("data: two\n\n");
+                              stream->Close();
+                            }).detach();
+                          })
+                    .ok());
+    auto server = HttpServer::Start(std::move(options), router);
+    ASSERT_TRUE(server.ok()) << server.status().ToString();
+    server_ = std::move(*server);
+  }
+
+  fs::path dir_;
+  Key key_;
+  Cert cert_;
+  std::unique_ptr<HttpServer> server_;
+  std::string received_;
+};
+
+TEST_F(TlsServerTest, ServesHealthzOverTlsWithStrictTransportSecurity) {
+  Start(TlsOptionsFor());
+  EXPECT_TRUE(server_->tls());
+  TlsClient client(server_->port(), cert_file());
+  ASSERT_TRUE(client.connected());
+  EXPECT_GE(client.version(), TLS1_2_VERSION);
+  auto r = client.Request("GET", "/healthz");
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, R"({"status":"ok"})");
+  EXPECT_TRUE(r->Has("Strict-Transport-Security: max-age=31536000")) << r->head;
+  EXPECT_EQ(server_->Metrics().tls_handshakes, 1u);
+}
+
+TEST_F(TlsServerTest, APlainServerSendsNoStrictTransportSecurity) {
+  Start(HttpServerOptions{});
+  EXPECT_FALSE(server_->tls());
+  int fd = Connect(server_->port());
+  ASSERT_GE(fd, 0);
+  std::string req = "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  ASSERT_EQ(::send(fd, req.data(), req.size(), MSG_NOSIGNAL), static_cast<ssize_t>(req.size()));
+  std::string answer;
+  char chunk[4096];
+  ssize_t n;
+  while ((n = ::recv(fd, chunk, sizeof(chunk), 0)) > 0) answer.append(chunk, static_cast<size_t>(n));
+  ::close(fd);
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 200")) << answer;
+  EXPECT_EQ(answer.find("Strict-Transport-Security"), std::string::npos) << answer;
+}
+
+TEST_F(TlsServerTest, KeepsOneTlsConnectionAliveAcrossRequests) {
+  Start(TlsOptionsFor());
+  TlsClient client(server_->port(), cert_file());
+  ASSERT_TRUE(client.connected());
+  for (int i = 0; i < 3; ++i) {
+    auto r = client.Request("GET", "/readyz");
+    ASSERT_TRUE(r.has_value()) << "request " << i;
+    EXPECT_EQ(r->status, 200);
+  }
+  HttpServerMetrics m = server_->Metrics();
+  EXPECT_EQ(m.tls_handshakes, 1u);
+  EXPECT_EQ(m.connections_accepted, 1u);
+  EXPECT_EQ(m.requests, 3u);
+}
+
+TEST_F(TlsServerTest, AWebhookPostArrivesWholeAndTheBodyLimitHolds) {
+  HttpServerOptions options = TlsOptionsFor();
+  options.max_body_bytes = 200'000;
+  Start(options);
+  std::string body = R"({"id":1,"note":")" + std::string(150'000, 'x') + R"("})";
+  {
+    TlsClient client(server_->port(), cert_file());
+    ASSERT_TRUE(client.connected());
+    auto r = client.Request("POST", "/hooks/acme/shop", body);
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->status, 202);
+    EXPECT_EQ(r->body, R"({"accepted":)" + std::to_string(body.size()) + "}");
+    EXPECT_EQ(received_, body);
+  }
+  TlsClient client(server_->port(), cert_file());
+  ASSERT_TRUE(client.connected());
+  auto r = client.Request("POST", "/hooks/acme/shop", std::string(300'000, 'y'));
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, 413);
+  EXPECT_TRUE(r->Has("Connection: close")) << r->head;
+}
+
+TEST_F(TlsServerTest, StreamsServerSentEventsAndEndsThemWithCloseNotify) {
+  Start(TlsOptionsFor());
+  TlsClient client(server_->port(), cert_file());
+  ASSERT_TRUE(client.connected());
+  ASSERT_TRUE(client.Send("GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+  bool clean = false;
+  std::string all = client.ReadToEnd(clean);
+  EXPECT_TRUE(all.starts_with("HTTP/1.1 200 OK\r\n")) << all;
+  EXPECT_NE(all.find("Strict-Transport-Security: max-age=31536000\r\n"), std::string::npos);
+  EXPECT_TRUE(all.ends_with("\r\n\r\ndata: one\n\ndata: two\n\n")) << all;
+  EXPECT_TRUE(clean) << "the stream ended without close_notify (looks truncated)";
+}
+
+TEST_F(TlsServerTest, RefusesPlainHttpOnTheTlsPortAndKeepsServing) {
+  Start(TlsOptionsFor());
+  int fd = Connect(server_->port());
+  ASSERT_GE(fd, 0);
+  std::string req = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+  ASSERT_EQ(::send(fd, req.data(), req.size(), MSG_NOSIGNAL), static_cast<ssize_t>(req.size()));
+  std::string answer;
+  char chunk[4096];
+  ssize_t n;
+  while ((n = ::recv(fd, chunk, sizeof(chunk), 0)) > 0) answer.append(chunk, static_cast<size_t>(n));
+  ::close(fd);
+  EXPECT_EQ(n, 0) << "the server must close the connection";
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 400 Bad Request\r\n")) << answer;
+  EXPECT_NE(answer.find("application/problem+json"), std::string::npos) << answer;
+  EXPECT_NE(answer.find("use https://"), std::string::npos) << answer;
+  EXPECT_EQ(answer.find(R"({"status":"ok"})"), std::string::npos) << "served over plain HTTP";
+  EXPECT_TRUE(Eventually([&] { return server_->Metrics().tls_handshake_failures == 1; }));
+
+  TlsClient client(server_->port(), cert_file());
+  ASSERT_TRUE(client.connected());
+  auto r = client.Request("GET", "/healthz");
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, 200);
+}
+
+TEST_F(TlsServerTest, CutsAHandshakeThatStallsPastItsTimeout) {
+  HttpServerOptions options = TlsOptionsFor();
+  options.tls_handshake_timeout = 300ms;
+  Start(options);
+  for (std::string_view sent : {std::string_view(), std::string_view("\x16\x03\x01", 3)}) {
+    int fd = Connect(server_->port());
+    ASSERT_GE(fd, 0);
+    if (!sent.empty()) {
+      ASSERT_EQ(::send(fd, sent.data(), sent.size(), MSG_NOSIGNAL), 3);
+    }
+    const auto started = std::chrono::steady_clock::now();
+    char c;
+    ssize_t n = ::recv(fd, &c, 1, 0);  // blocks until the server gives up (5 s receive timeout)
+    const auto waited = std::chrono::steady_clock::now() - started;
+    ::close(fd);
+    EXPECT_LE(n, 0) << "a stalled handshake got an answer";
+    EXPECT_LT(waited, 3s) << "the handshake timeout did not cut the connection";
+  }
+  // The timeout closes the socket just before the server's own handler counts it.
+  EXPECT_TRUE(Eventually([&] { return server_->Metrics().tls_handshake_failures == 2; }));
+  EXPECT_TRUE(Eventually([&] { return server_->Metrics().connections_open == 0; }));
+}
+
+TEST_F(TlsServerTest, RefusesClientsBelowTls12) {
+  Start(TlsOptionsFor());
+  TlsClient old(server_->port(), cert_file(), TLS1_1_VERSION);
+  EXPECT_FALSE(old.connected());
+  TlsClient current(server_->port(), cert_file(), TLS1_2_VERSION);
+  ASSERT_TRUE(current.connected());
+  EXPECT_EQ(current.version(), TLS1_2_VERSION);
+  auto r = current.Request("GET", "/healthz");
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, 200);
+}
+
+TEST_F(TlsServerTest, StopsGracefullyWithAnIdleTlsConnectionOpen) {
+  Start(TlsOptionsFor());
+  TlsClient client(server_->port(), cert_file());
+  ASSERT_TRUE(client.connected());
+  auto r = client.Request("GET", "/healthz");
+  ASSERT_TRUE(r.has_value());
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_TRUE(server_->Stop(2s));
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 1s);
+  bool clean = false;
+  client.ReadToEnd(clean);  // the server closed the idle connection
+  EXPECT_EQ(server_->Metrics().connections_open, 0u);  // Stop returned: all ended
+}
+
+TEST_F(TlsServerTest, StartNamesTheUnreadableOrMismatchedFile) {
+  auto start = [](TlsOptions tls) {
+    HttpServerOptions options;
+    options.tls = std::move(tls);
+    return HttpServer::Start(options, [](HttpRequest&, Responder) {});
+  };
+  const std::string missing = (dir_ / "nope" / "key.pem").string();
+  auto no_key = start({cert_file().string(), missing});
+  ASSERT_FALSE(no_key.ok());
+  EXPECT_EQ(no_key.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(no_key.status().message().find("'" + missing + "'"), std::string::npos)
+      << no_key.status().message();
+  EXPECT_NE(no_key.status().message().find("No such file"), std::string::npos);
+
+  std::ofstream(dir_ / "garbage.pem") << "not a certificate\n";
+  auto garbage = start({(dir_ / "garbage.pem").string(), key_file().string()});
+  ASSERT_FALSE(garbage.ok());
+  EXPECT_NE(garbage.status().message().find("certificate file '" + (dir_ / "garbage.pem").string()),
+            std::string::npos)
+      << garbage.status().message();
+
+  Key other = NewKey();
+  WritePem(dir_ / "other-key.pem", other.get());
+  auto mismatch = start({cert_file().string(), (dir_ / "other-key.pem").string()});
+  ASSERT_FALSE(mismatch.ok());
+  EXPECT_NE(mismatch.status().message().find("does not match the certificate in '" +
+                                             cert_file().string() + "'"),
+            std::string::npos)
+      << mismatch.status().message();
+
+  auto half = start({cert_file().string(), ""});
+  ASSERT_FALSE(half.ok());
+  EXPECT_NE(half.status().message().find("private key"), std::string::npos);
+}
+
+TEST_F(TlsServerTest, ReloadsARenewedCertificateForNewConnections) {
+  Start(TlsOptionsFor());
+  TlsClient before(server_->port(), cert_file());
+  ASSERT_TRUE(before.connected());
+  EXPECT_EQ(before.PeerSerial(), 1);
+
+  // A broken file on reload keeps the current certificate.
+  std::ofstream(key_file(), std::ios::trunc) << "broken\n";
+  EXPECT_FALSE(server_->ReloadTls().ok());
+  TlsClient still(server_->port(), cert_file());
+  ASSERT_TRUE(still.connected());
+  EXPECT_EQ(still.PeerSerial(), 1);
+
+  Key renewed_key = NewKey();
+  Cert renewed = SelfSigned(renewed_key.get(), 2);
+  WritePem(cert_file(), renewed.get());
+  WritePem(key_file(), renewed_key.get());
+  ASSERT_TRUE(server_->ReloadTls().ok());
+  TlsClient after(server_->port(), cert_file());
+  ASSERT_TRUE(after.connected());
+  EXPECT_EQ(after.PeerSerial(), 2);
+  // The connection made before the reload still works.
+  auto r = before.Request("GET", "/healthz");
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, 200);
+}
+
+TEST_F(TlsServerTest, ReloadWithoutTlsIsAFailedPrecondition) {
+  Start(HttpServerOptions{});
+  EXPECT_EQ(server_->ReloadTls().code(), StatusCode::kFailedPrecondition);
+}
+
+}  // namespace
+}  // namespace govflow::api
