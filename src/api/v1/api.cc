@@ -5,6 +5,7 @@
 
 #include <vector>
 
+#include "api/v1/live_events.h"
 #include "api/v1/route_support.h"
 #include "governance/access.h"
 
@@ -21,7 +22,10 @@ class Api::Impl {
         sessions_(store, clock, options_.sessions),
         branding_(options_.branding_file),
         login_(clock, options_.login_attempts_per_window, options_.login_window),
-        services_{store, clock, options_, access_, sessions_, branding_, login_} {}
+        events_(store, access_, clock, options_.sessions, options_.live),
+        services_{store, clock, options_, access_, sessions_, branding_, login_, &events_} {}
+  // Live streams end first: their feed reads the store and checks access.
+  ~Impl() { events_.Stop(); }
 
   // Authenticates, checks CSRF and the route's permission, then runs the handler.
   HttpResponse Run(const Route& route, const HttpRequest& request, const Responder& responder);
@@ -40,6 +44,7 @@ class Api::Impl {
   SessionStore sessions_;
   BrandingSource branding_;
   LoginLimiter login_;
+  LiveEvents events_;
   Services services_;
 };
 

@@ -44,6 +44,22 @@ std::span<const RouteSpec> Routes();
 inline constexpr std::string_view kSessionCookie = "session";
 inline constexpr std::string_view kCsrfHeader = "X-CSRF-Token";
 
+// Live updates (GET /api/v1/tenants/{tenant}/events, live_events.h).
+struct LiveEventsOptions {
+  // How often each tenant's feed reads the audit trail for new events.
+  std::chrono::milliseconds poll_interval{300};
+  // A comment line keeps quiet streams open through proxies; each heartbeat also re-checks the
+  // caller's session and access, so an ended session's stream closes within one heartbeat.
+  std::chrono::milliseconds heartbeat_interval{15'000};
+  // A resume (Last-Event-ID) further back than this many audit events gets a `reset` event.
+  int max_replay = 1000;
+  // Open streams per user (a browser holds one per tab) and in total; beyond them 429.
+  int max_streams_per_user = 6;
+  int max_streams = 2000;
+  // The reconnect delay the server advises (the SSE `retry:` field).
+  std::chrono::milliseconds client_retry{3000};
+};
+
 struct ApiOptions {
   // Adds `Secure` to the session cookie (set when the listener serves TLS).
   bool secure_cookies = false;
@@ -61,6 +77,7 @@ struct ApiOptions {
   // The master key (32 bytes) that seals connection secrets written through the API
   // (admin_routes.cc); "" = such writes answer 503.
   std::string master_key;
+  LiveEventsOptions live;
 };
 
 class Api {
