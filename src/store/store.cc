@@ -763,6 +763,16 @@ Result<ExceptionCase> Txn::GetExceptionCase(const TenantId& tenant, const Except
       ReadException, "exception case " + id.value());
 }
 
+Result<std::vector<ExceptionCase>> Txn::ListExceptionCasesForRun(const TenantId& tenant,
+                                                                 const RunId& run) {
+  return MapRows<ExceptionCase>(
+      txn_->Query(Select(kExceptionColumns,
+                         "exception_cases WHERE tenant_id = ? AND run_id = ? "
+                         "ORDER BY created_at, case_id"),
+                  {tenant.value(), run.value()}),
+      ReadException);
+}
+
 Result<std::vector<ExceptionCase>> Txn::ListExceptionCases(const TenantId& tenant,
                                                            std::optional<ExceptionState> state,
                                                            int limit) {

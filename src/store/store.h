@@ -309,6 +309,9 @@ class Txn {
   Result<std::vector<ExceptionCase>> ListExceptionCases(const TenantId& tenant,
                                                         std::optional<ExceptionState> state,
                                                         int limit);
+  // The cases opened for `run`, oldest first.
+  Result<std::vector<ExceptionCase>> ListExceptionCasesForRun(const TenantId& tenant,
+                                                              const RunId& run);
   // kAborted if the case is not in `from`.
   Status SetExceptionCaseState(const TenantId& tenant, const ExceptionCaseId& id,
                                ExceptionState from, ExceptionState to);

@@ -21,6 +21,9 @@ CREATE TABLE run_keys (
 -- For the cascade: deleting a run finds its keys without a scan.
 CREATE INDEX run_keys_by_run ON run_keys (tenant_id, run_id);
 
+-- A run's exception cases (Txn::ListExceptionCasesForRun: the run page links to them).
+CREATE INDEX exception_cases_by_run ON exception_cases (tenant_id, run_id);
+
 -- Runs created before this migration: their effects' business keys (externalDocumentNumber).
 -- Their input fields are not back-filled (reading JSON in SQL differs between the engines);
 -- such runs are found by id, time, state and workflow.

@@ -1191,4 +1191,31 @@ TEST_P(StoreConformanceTest, ARunsBusinessKeysGoWithTheRun) {
   EXPECT_TRUE(VALUE(txn.SearchRuns(kAcme, search)).empty());
 }
 
+TEST_P(StoreConformanceTest, ARunsExceptionCasesAreListedForItInItsTenantOnly) {
+  SeedTenant(kAcme);
+  SeedTenant(kGlobex);
+  for (const TenantId& tenant : {kAcme, kGlobex}) {
+    ASSERT_OK(store_->Transact([&](Txn& txn) -> Status {
+      GOVFLOW_RETURN_IF_ERROR(txn.CreateRun(NewRun(tenant, "run-1")));
+      GOVFLOW_RETURN_IF_ERROR(txn.CreateRun(NewRun(tenant, "run-2")));
+      for (const char* run : {"run-1", "run-2"}) {
+        ExceptionCase c;
+        c.tenant = tenant;
+        c.id = ExceptionCaseId(tenant.value() + "-case-" + run);
+        c.run = RunId(run);
+        c.step = "post";
+        c.error_class = "rejected";
+        c.message = "bad sku";
+        GOVFLOW_RETURN_IF_ERROR(txn.OpenExceptionCase(c));
+      }
+      return Status::Ok();
+    }));
+  }
+  Txn txn = VALUE(store_->Begin(sql::TxnMode::kReadOnly));
+  std::vector<ExceptionCase> cases = VALUE(txn.ListExceptionCasesForRun(kAcme, RunId("run-2")));
+  ASSERT_EQ(cases.size(), 1u);
+  EXPECT_EQ(cases[0].id.value(), "acme-case-run-2");
+  EXPECT_TRUE(VALUE(txn.ListExceptionCasesForRun(kAcme, RunId("run-9"))).empty());
+}
+
 }  // namespace govflow::store::testing
