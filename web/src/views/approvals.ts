@@ -6,7 +6,8 @@ import { api, ApiError } from "../api";
 import { clear, h } from "../dom";
 import type { Json } from "../lib/jsonpatch";
 import { loadPeople, personName } from "../lib/people";
-import { confirmDialog, countdown, focusHeading, formatTime, problemText, tenantPath } from "../ui";
+import { subscribe } from "../live";
+import { confirmDialog, countdown, debounce, focusHeading, formatTime, problemText, tenantPath } from "../ui";
 
 export interface Decision {
   actor: string;
@@ -77,7 +78,9 @@ export function renderApprovals(main: HTMLElement, tenant: string, rest: string[
     status, table, more);
   table.hidden = true;
   let cursor = "";
-  const load = async (): Promise<void> => {
+  // `fresh`: read the first page again and replace the rows (a live update), saying how many
+  // requests are new.
+  const load = async (fresh = false): Promise<void> => {
     more.disabled = true;
     try {
       const params = new URLSearchParams();
@@ -86,6 +89,9 @@ export function renderApprovals(main: HTMLElement, tenant: string, rest: string[
       if (cursor) params.set("cursor", cursor);
       const [page] = await Promise.all([
         api.get<Page<ApprovalTask>>(`${path(tenant)}?${params.toString()}`), loadPeople(tenant)]);
+      const known = new Set([...tbody.querySelectorAll("tr")].map((tr) => tr.dataset.task));
+      const arrived = fresh ? page.items.filter((a) => !known.has(a.id)).length : 0;
+      if (fresh) clear(tbody);
       for (const a of page.items) {
         tbody.append(h("tr", { "data-task": a.id },
           h("td", {}, h("a", { href: `#/approvals/${encodeURIComponent(a.id)}` }, a.title)),
@@ -101,6 +107,9 @@ export function renderApprovals(main: HTMLElement, tenant: string, rest: string[
       status.textContent = any ? "" : view.value === "mine"
         ? "Nothing waits for your decision. Requests you may decide appear here."
         : "Nothing waits for approval. Requests that need a decision appear here.";
+      if (any && arrived > 0) {
+        status.textContent = `${arrived} new request${arrived === 1 ? "" : "s"} arrived.`;
+      }
       more.hidden = cursor === "";
     } catch (e) {
       status.textContent = e instanceof ApiError && e.status === 403
@@ -111,6 +120,13 @@ export function renderApprovals(main: HTMLElement, tenant: string, rest: string[
     }
   };
   more.addEventListener("click", () => void load());
+  // Live: a new or decided request re-reads the first page (once for a burst of changes).
+  const refresh = debounce(() => {
+    if (!table.isConnected) return;
+    cursor = "";
+    void load(true);
+  }, 400);
+  subscribe(tenant, ["approval"], () => refresh());
   void load();
 }
 

@@ -3,6 +3,7 @@
 import { api, type Me } from "../api";
 import { branding } from "../branding";
 import { h } from "../dom";
+import { endPageSubscriptions, liveIndicator } from "../live";
 import { renderAdmin } from "./admin";
 import { renderApprovals } from "./approvals";
 import { renderAudit } from "./audit";
@@ -45,6 +46,8 @@ export const kSections: Section[] = [
 
 export function renderShell(root: HTMLElement, me: Me, sectionId: string, rest: string[],
                             onSignedOut: () => void): void {
+  // The page on screen is about to be replaced: its live subscriptions end with it.
+  endPageSubscriptions();
   const b = branding();
   const tenants = me.tenants;
   const stored = sessionStorage.getItem("tenant");
@@ -95,6 +98,7 @@ export function renderShell(root: HTMLElement, me: Me, sectionId: string, rest: 
       h("span", { class: "product", id: "product-name" }, b.product_name),
       tenants.length > 1 ? picker : h("span", { class: "tenant" }, access?.display_name || tenant),
       h("span", { class: "spacer" }),
+      liveIndicator(),
       h("span", { class: "user", id: "user-name" }, me.user.display_name || me.user.email),
       signOut),
     h("div", { class: "layout" }, nav, main),
