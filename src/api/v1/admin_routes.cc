@@ -342,7 +342,8 @@ Result<std::vector<std::string>> RolePermissions(store::Txn& txn, const TenantSc
   for (const gov::RoleInfo& r : roles) {
     if (r.name == role) return r.permissions;
   }
-  return NotFound("no role " + std::string(role) + " on tenant " + scope.tenant().value());
+  // The role is named by the request: a bad request, not a missing object.
+  return InvalidArgument("no role " + std::string(role) + " on tenant " + scope.tenant().value());
 }
 
 // The API's grant rule (governance itself leaves it to the caller): the caller may grant `role`
