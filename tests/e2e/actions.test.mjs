@@ -253,7 +253,7 @@ test("a price change is refused to its requester and approved by a pricing manag
   const changes = await olivia.textContent("#changes");
   assert.match(changes, /28\.00\s*→\s*21\.00/, `the diff shows the price move: ${changes}`);
   assert.match(await olivia.textContent("#task-facts"), /price-change-beyond-threshold/);
-  assert.match(await olivia.textContent("#task-facts"), /Requested byyou \(user:usr_/, "the requester sees it is hers");
+  assert.match(await olivia.textContent("#task-facts"), /Requested byyou \(Olivia Operator\)/, "the requester sees it is hers, by name");
   await screenshot(olivia, "approval-task");
   await olivia.click("#approve");
   await olivia.fill("#confirm-comment", "looks fine to me");
@@ -281,7 +281,7 @@ test("a price change is refused to its requester and approved by a pricing manag
   await pia.fill("#confirm-comment", "within the spring promotion budget");
   await pia.click("#confirm-ok");
   await pia.waitForFunction(() => /approved/.test(document.querySelector("#task-facts")?.textContent ?? ""));
-  assert.match(await pia.textContent("#decisions"), /approved by you \(user:usr_\w+\): within the spring promotion budget/);
+  assert.match(await pia.textContent("#decisions"), /approved by you \(Pia Pricing\): within the spring promotion budget/);
   assert.equal(await pia.$eval("#approve", (b) => b.disabled), true, "a decided task takes no more decisions");
   await screenshot(pia, "approval-approved");
   assert.deepEqual(unexpectedErrors(pia), []);
