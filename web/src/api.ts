@@ -28,7 +28,8 @@ export function setCsrfToken(token: string): void {
 
 async function request<T>(method: string, path: string, body?: unknown,
                           extra: Record<string, string> = {},
-                          seen?: (response: Response) => void): Promise<T> {
+                          seen?: (response: Response) => void,
+                          signal?: AbortSignal): Promise<T> {
   const headers: Record<string, string> = { Accept: "application/json", ...extra };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (method !== "GET" && csrfToken) headers["X-CSRF-Token"] = csrfToken;
@@ -37,6 +38,7 @@ async function request<T>(method: string, path: string, body?: unknown,
     headers,
     credentials: "same-origin",
     body: body === undefined ? undefined : JSON.stringify(body),
+    signal,
   });
   seen?.(response);
   if (response.status === 204) return undefined as T;
@@ -54,7 +56,10 @@ async function request<T>(method: string, path: string, body?: unknown,
 }
 
 export const api = {
-  get: <T>(path: string) => request<T>("GET", path),
+  // `signal`: an AbortController's, to drop a read the page no longer needs (e.g. a filter that
+  // changed while typing); the promise then rejects with an AbortError.
+  get: <T>(path: string, signal?: AbortSignal) =>
+    request<T>("GET", path, undefined, {}, undefined, signal),
   post: <T>(path: string, body?: unknown, headers?: Record<string, string>) =>
     request<T>("POST", path, body ?? {}, headers),
   // A GET that also answers the ETag (governed documents: sent back as If-Match on a change).

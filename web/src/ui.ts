@@ -141,3 +141,59 @@ export function focusHeading(main: HTMLElement): void {
 export function tenantPath(tenant: string, rest: string): string {
   return `/tenants/${encodeURIComponent(tenant)}${rest}`;
 }
+
+// Calls `fn` once `ms` after the last call (typing in a filter box); `cancel` drops a pending
+// call.
+export function debounce<A extends unknown[]>(fn: (...args: A) => void, ms: number):
+    ((...args: A) => void) & { cancel: () => void } {
+  let timer: number | undefined;
+  const call = (...args: A) => {
+    if (timer !== undefined) window.clearTimeout(timer);
+    timer = window.setTimeout(() => { timer = undefined; fn(...args); }, ms);
+  };
+  return Object.assign(call, { cancel: () => { if (timer !== undefined) window.clearTimeout(timer); timer = undefined; } });
+}
+
+// "1–100 of 10,000" (or "of more than 10,000" when the server stopped counting; "" when empty).
+export function rangeText(first: number, shown: number, total: number | undefined,
+                          capped = false): string {
+  if (shown === 0) return "";
+  const fmt = (n: number) => n.toLocaleString("en-US");
+  const span = `${fmt(first)}–${fmt(first + shown - 1)}`;
+  if (total === undefined) return span;
+  return `${span} of ${capped ? "more than " : ""}${fmt(total)}`;
+}
+
+// True when a keyboard shortcut must not fire: the key was typed into a field, a modifier is
+// held, or a modal dialog is open.
+export function typingTarget(event: KeyboardEvent): boolean {
+  if (event.ctrlKey || event.metaKey || event.altKey) return true;
+  if (document.querySelector("dialog[open]")) return true;
+  const t = event.target as HTMLElement | null;
+  if (!t) return false;
+  return t.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(t.tagName);
+}
+
+// The "?" dialog: a page's keyboard shortcuts as a table (a real <dialog>: Escape or the Close
+// button closes it, focus returns to where it was).
+export function shortcutHelp(title: string, shortcuts: [keys: string[], what: string][]): void {
+  const opener = document.activeElement as HTMLElement | null;
+  const close = h("button", { type: "button", id: "help-close", class: "primary" }, "Close");
+  const dialog = h("dialog", { class: "confirm help", id: "shortcut-help", "aria-labelledby": "help-title" },
+    h("h2", { id: "help-title" }, title),
+    h("table", { class: "shortcuts" },
+      h("tbody", {}, ...shortcuts.map(([keys, what]) => h("tr", {},
+        h("th", { scope: "row" }, ...keys.flatMap((k, i) => [i ? " or " : "", h("kbd", {}, k)])),
+        h("td", {}, what))))),
+    h("div", { class: "actions" }, close));
+  const finish = () => {
+    dialog.close();
+    dialog.remove();
+    opener?.focus();
+  };
+  close.addEventListener("click", finish);
+  dialog.addEventListener("cancel", (event) => { event.preventDefault(); finish(); });
+  document.body.append(dialog);
+  dialog.showModal();
+  close.focus();
+}

@@ -7,7 +7,15 @@
 import { api, ApiError } from "../api";
 import { clear, h } from "../dom";
 import { describeOp, diffJson, type Json } from "../lib/jsonpatch";
-import { confirmDialog, countdown, dialogValues, focusHeading, formatTime, money, problemText, tenantPath } from "../ui";
+import { loadPeople, personName } from "../lib/people";
+import { subscribe, type LiveEvent } from "../live";
+import { confirmDialog, countdown, debounce, dialogValues, focusHeading, formatTime, money, problemText, rangeText,
+  shortcutHelp, tenantPath, typingTarget } from "../ui";
+
+// A person's name for a principal ("user:usr_…" -> "Pat Doe"); an e-mail assignee reads as is.
+function who(principal: string): string {
+  return personName(principal);
+}
 
 export interface ExceptionCase {
   id: string;
@@ -215,139 +223,361 @@ let showAudit = false;
 export function renderExceptions(main: HTMLElement, tenant: string, rest: string[],
                                  canAudit = false): void {
   showAudit = canAudit;
+  detachInbox?.();
   if (rest[0] === "groups") return renderGroups(main, tenant);
   if (rest[0]) return renderCase(main, tenant, decodeURIComponent(rest[0]));
   renderCaseList(main, tenant);
 }
 
+// The inbox's keyboard shortcuts, for the "?" dialog and docs/console.md.
+const kShortcuts: [string[], string][] = [
+  [["j", "↓"], "Move to the next case"],
+  [["k", "↑"], "Move to the previous case"],
+  [["Enter"], "Open the focused case"],
+  [["x"], "Select or unselect the focused case (selections are kept across pages)"],
+  [["/"], "Search (order number in the message, SKU, customer, case or run id)"],
+  [["]", "["], "Next page / previous page"],
+  [["Esc"], "Leave the search box; on a case page, back to the inbox"],
+  [["?"], "Show these shortcuts"],
+];
+
+const kPageSize = 100;
+
+// The case the person last opened from the inbox: when they come back, focus returns to its row.
+let lastOpened = "";
+// The inbox's keyboard handler and live subscription of the page on screen (one at a time).
+let detachInbox: (() => void) | null = null;
+
+function isAbort(e: unknown): boolean {
+  return e instanceof DOMException && e.name === "AbortError";
+}
+
 function renderCaseList(main: HTMLElement, tenant: string): void {
+  detachInbox?.();
   const selected = new Set<string>();
-  const states = new Map<string, string>();
   const tbody = h("tbody");
-  const all = h("input", { type: "checkbox", id: "select-all", "aria-label": "Select all listed cases" });
-  const table = h("table", { class: "list", id: "inbox-table" },
+  const all = h("input", { type: "checkbox", id: "select-all", "aria-label": "Select all cases on this page" });
+  const table = h("table", { class: "list", id: "inbox-table", "aria-describedby": "inbox-range" },
+    h("caption", { class: "visually-hidden" }, "Exception cases; j and k move, Enter opens, x selects, ? lists the shortcuts"),
     h("thead", {}, h("tr", {},
       h("th", { scope: "col", class: "check" }, all),
-      ...["Case", "Severity", "State", "Category", "Team", "SLA", "Impact", "Opened"]
+      ...["Case", "Severity", "State", "Category", "Team", "Assignee", "SLA", "Impact", "Opened"]
         .map((t) => h("th", { scope: "col" }, t)))),
     tbody);
   const status = h("p", { class: "empty", id: "inbox-status", role: "status" }, "Loading…");
-  const result = h("p", { class: "result", id: "action-result", role: "status" });
-  const more = h("button", { type: "button", id: "load-more", hidden: true }, "Load more");
+  const result = h("p", { class: "result", id: "action-result", role: "status", tabindex: "-1" });
+  const range = h("span", { class: "range", id: "inbox-range", "aria-live": "polite" });
+  const prev = h("button", { type: "button", id: "page-prev", disabled: true }, "← Previous");
+  const next = h("button", { type: "button", id: "page-next", disabled: true }, "Next →");
+  const helpButton = h("button", { type: "button", id: "shortcuts-help", "aria-keyshortcuts": "?" }, "Keyboard shortcuts (?)");
+  const pager = h("div", { class: "pager", role: "group", "aria-label": "Pages" }, range, prev, next, helpButton);
   const actionSelect = h("select", { id: "bulk-action", "aria-label": "Action" },
     ...kActions.map((a) => h("option", { value: a.action }, a.label)));
   const apply = h("button", { type: "button", id: "bulk-apply", class: "primary", disabled: true },
     "Apply to 0 selected");
+  const clearSel = h("button", { type: "button", id: "bulk-clear", hidden: true }, "Clear selection");
+  const count = h("span", { id: "selected-count" }, "0 selected");
   const bar = h("div", { class: "bulkbar", role: "group", "aria-label": "Bulk actions" },
-    h("span", { id: "selected-count" }, "0 selected"), actionSelect, apply);
-  // Filters: the API's own (state, severity, sort); kept in sessionStorage for this tab.
-  const select = (id: string, label: string, options: [string, string][]) => {
-    const el = h("select", { id, "aria-label": label },
-      ...options.map(([value, text]) => h("option", { value }, text)));
-    el.value = sessionStorage.getItem(`exceptions.${id}`) ?? options[0]![0];
-    el.addEventListener("change", () => {
-      sessionStorage.setItem(`exceptions.${id}`, el.value);
-      void load(true);
-    });
-    return el;
-  };
-  const stateFilter = select("filter-state", "State", [["unresolved", "Unresolved"], ["", "All states"],
-    ["open", "Open"], ["acknowledged", "Acknowledged"], ["retrying", "Retrying"], ["resolved", "Resolved"]]);
-  const severityFilter = select("filter-severity", "Severity", [["", "Any severity"], ["P1", "P1"],
-    ["P2", "P2"], ["P3", "P3"], ["P4", "P4"]]);
-  const sortFilter = select("filter-sort", "Sort", [["sla_risk", "Nearest deadline first"],
-    ["business_impact", "Largest order value first"], ["oldest", "Oldest first"]]);
-  const filters = h("div", { class: "actions filters", role: "group", "aria-label": "Filters" },
-    h("label", { for: "filter-state" }, "Show"), stateFilter, severityFilter, sortFilter);
-  main.replaceChildren(h("h1", {}, "Exceptions"), tabs(tenant, "cases"), filters, bar, result, status, table, more);
-  table.hidden = true;
+    count, actionSelect, apply, clearSel);
+  const liveText = h("span", { id: "inbox-live-text" });
+  const liveShow = h("button", { type: "button", id: "inbox-live-show" }, "Show");
+  const live = h("div", { class: "live-banner", id: "inbox-live", role: "status", hidden: true }, liveText, liveShow);
 
+  // Filters: kept in sessionStorage for this tab. Selects apply at once; the search box after a
+  // pause in typing (the read in flight is aborted, so a stale answer never replaces a newer one).
+  const remember = (id: string, value: string) => sessionStorage.setItem(`exceptions.${id}`, value);
+  const recall = (id: string, fallback: string) => sessionStorage.getItem(`exceptions.${id}`) ?? fallback;
+  const select = (id: string, label: string, options: [string, string][]) => {
+    const el = h("select", { id },
+      ...options.map(([value, text]) => h("option", { value }, text)));
+    el.value = recall(id, options[0]![0]);
+    if (el.selectedIndex < 0) el.value = options[0]![0];
+    el.addEventListener("change", () => {
+      remember(id, el.value);
+      void load("first");
+    });
+    return { el, field: h("label", { class: "field" }, label, el) };
+  };
+  const stateF = select("filter-state", "Show", [["unresolved", "Unresolved"], ["", "All states"],
+    ["open", "Open"], ["acknowledged", "Acknowledged"], ["retrying", "Retrying"], ["resolved", "Resolved"]]);
+  const severityF = select("filter-severity", "Severity", [["", "Any severity"], ["P1", "P1"],
+    ["P2", "P2"], ["P3", "P3"], ["P4", "P4"]]);
+  const sortF = select("filter-sort", "Sort", [["sla_risk", "Nearest deadline first"],
+    ["business_impact", "Largest order value first"], ["oldest", "Oldest first"]]);
+  const text = h("input", { type: "search", id: "filter-text", placeholder: "SKU, message, customer, case id",
+    "aria-keyshortcuts": "/", autocomplete: "off", maxlength: "200" });
+  text.value = recall("filter-text", "");
+  const team = h("input", { type: "text", id: "filter-team", placeholder: "any team", autocomplete: "off", size: "14" });
+  team.value = recall("filter-team", "");
+  const typed = debounce(() => {
+    remember("filter-text", text.value.trim());
+    remember("filter-team", team.value.trim());
+    void load("first");
+  }, 250);
+  text.addEventListener("input", typed);
+  team.addEventListener("input", typed);
+  const filters = h("div", { class: "inbox-toolbar", role: "search", "aria-label": "Filter the exceptions" },
+    h("label", { class: "field" }, "Search", text), stateF.field, severityF.field,
+    h("label", { class: "field" }, "Team", team), sortF.field);
+  main.replaceChildren(h("h1", {}, "Exceptions"), tabs(tenant, "cases"), filters, live, bar, result,
+    pager, status, table);
+  table.hidden = true;
+  bar.hidden = true;
+
+  const rows = () => [...tbody.querySelectorAll<HTMLTableRowElement>("tr[data-case]")];
   const refreshBar = () => {
     const n = selected.size;
-    (bar.querySelector("#selected-count") as HTMLElement).textContent = `${n} selected`;
+    const onPage = rows().filter((r) => selected.has(r.dataset.case ?? "")).length;
+    count.textContent = n === onPage ? `${n} selected` : `${n} selected (${n - onPage} on other pages)`;
     apply.textContent = `Apply to ${n} selected`;
     apply.disabled = n === 0;
+    clearSel.hidden = n === 0;
     const boxes = tbody.querySelectorAll<HTMLInputElement>("input[type=checkbox]");
-    all.checked = boxes.length > 0 && n === boxes.length;
+    all.checked = boxes.length > 0 && [...boxes].every((b) => b.checked);
+    for (const r of rows()) r.classList.toggle("selected", selected.has(r.dataset.case ?? ""));
+  };
+  const toggle = (id: string, on: boolean) => {
+    if (on) selected.add(id);
+    else selected.delete(id);
+    const box = tbody.querySelector<HTMLInputElement>(`input[value="${CSS.escape(id)}"]`);
+    if (box) box.checked = on;
+    refreshBar();
   };
   all.addEventListener("change", () => {
-    for (const box of tbody.querySelectorAll<HTMLInputElement>("input[type=checkbox]")) {
-      box.checked = all.checked;
-      if (all.checked) selected.add(box.value);
-      else selected.delete(box.value);
-    }
+    for (const box of tbody.querySelectorAll<HTMLInputElement>("input[type=checkbox]")) toggle(box.value, all.checked);
+  });
+  clearSel.addEventListener("click", () => {
+    selected.clear();
+    for (const box of tbody.querySelectorAll<HTMLInputElement>("input[type=checkbox]")) box.checked = false;
     refreshBar();
+    all.focus();
   });
 
-  let cursor = "";
-  const load = async (reset: boolean): Promise<void> => {
-    more.disabled = true;
-    if (reset) {
-      cursor = "";
-      clear(tbody);
-      selected.clear();
-      refreshBar();
+  // Roving focus over the rows: one row is tabbable; j/k and the arrows move it.
+  const focusRow = (row: HTMLTableRowElement | undefined) => {
+    if (!row) return;
+    for (const r of rows()) {
+      r.tabIndex = r === row ? 0 : -1;
+      r.classList.toggle("focused", r === row);
     }
+    row.focus();
+  };
+  const focusedRow = () => rows().find((r) => r.classList.contains("focused"));
+
+  // Keyset pages: cursors[i] opens page i; `first` is the number of the first case shown.
+  let cursors: string[] = [""];
+  let pageIndex = 0;
+  let controller: AbortController | null = null;
+  let newSince = 0;
+  const params = () => {
+    const p = new URLSearchParams();
+    if (stateF.el.value) p.set("state", stateF.el.value);
+    if (severityF.el.value) p.set("severity", severityF.el.value);
+    if (text.value.trim()) p.set("q", text.value.trim());
+    if (team.value.trim()) p.set("team", team.value.trim());
+    p.set("sort", sortF.el.value);
+    p.set("limit", String(kPageSize));
+    return p;
+  };
+
+  const row = (c: ExceptionCase): HTMLTableRowElement => {
+    const box = h("input", { type: "checkbox", value: c.id, "aria-label": `Select case ${c.id}`, tabindex: "-1" });
+    box.checked = selected.has(c.id);
+    box.addEventListener("change", () => toggle(c.id, box.checked));
+    const sla = c.next_due_at && kUnresolved.has(c.state) ? countdown(c.next_due_at) : null;
+    const tr = h("tr", { "data-case": c.id, tabindex: "-1", "aria-selected": selected.has(c.id) ? "true" : "false" },
+      h("td", { class: "check" }, box),
+      // The message names the case (clamped to two lines; the id is the link's title).
+      h("td", { class: "message" }, h("a", { href: `#/exceptions/${encodeURIComponent(c.id)}`,
+        title: c.id, tabindex: "-1" }, c.message || c.id)),
+      h("td", {}, h("span", { class: `sev sev-${c.severity}` }, c.severity)),
+      h("td", {}, c.state),
+      h("td", {}, c.category),
+      h("td", {}, c.owner_team),
+      h("td", { class: "person" }, c.assignee ? who(c.assignee) : "—"),
+      h("td", { class: `risk risk-${c.sla_risk}` },
+        c.sla_risk.replace("_", " ") + (sla ? ` (${sla.text})` : "")),
+      h("td", {}, c.order_value_minor ? money(c.order_value_minor, c.currency ?? "") : "—"),
+      h("td", {}, formatTime(c.created_at)));
+    tr.addEventListener("click", (event) => {
+      const t = event.target as HTMLElement;
+      if (t.closest("a, input, button")) return;
+      focusRow(tr);
+    });
+    return tr;
+  };
+
+  const emptyText = () => {
+    const teamName = team.value.trim();
+    if (text.value.trim()) {
+      return `No exceptions match \u201c${text.value.trim()}\u201d with these filters. Check the spelling, or clear the search box (Esc, then delete) to see every case.`;
+    }
+    if (stateF.el.value === "unresolved" && severityF.el.value === "") {
+      return teamName
+        ? `No unresolved exceptions for team ${teamName} \u2014 nothing waits for you. When a run of theirs fails, its case appears here with its SLA; clear the team box to see every team's cases.`
+        : "No unresolved exceptions \u2014 nothing waits for you. When a run fails, its case appears here with its SLA and owner; choose \u201cAll states\u201d to see closed cases.";
+    }
+    if (stateF.el.value !== "" || severityF.el.value !== "" || teamName) {
+      return "No exceptions match these filters. Choose \u201cAll states\u201d and \u201cAny severity\u201d, and clear the team box, to see every case.";
+    }
+    return "No exceptions. When a run fails, its case appears here with its SLA and owner.";
+  };
+
+  // Reads one page. `first`: from the start (filters changed, or "show new"); `next`/`prev`:
+  // along the keyset; `same`: this page again (after an action).
+  const load = async (which: "first" | "next" | "prev" | "same", focusAfter: "row" | "none" = "none"): Promise<void> => {
+    typed.cancel();
+    controller?.abort();
+    const mine = new AbortController();
+    controller = mine;
+    if (which === "first") {
+      cursors = [""];
+      pageIndex = 0;
+      newSince = 0;
+      live.hidden = true;
+    } else if (which === "next") {
+      pageIndex = Math.min(pageIndex + 1, cursors.length - 1);
+    } else if (which === "prev") {
+      pageIndex = Math.max(pageIndex - 1, 0);
+    }
+    const p = params();
+    if (cursors[pageIndex]) p.set("cursor", cursors[pageIndex]!);
+    table.classList.add("loading");
+    table.setAttribute("aria-busy", "true");
     try {
-      const params = new URLSearchParams();
-      if (stateFilter.value) params.set("state", stateFilter.value);
-      if (severityFilter.value) params.set("severity", severityFilter.value);
-      params.set("sort", sortFilter.value);
-      if (cursor) params.set("cursor", cursor);
-      const page = await api.get<Page<Raw>>(`${base(tenant)}/exceptions?${params.toString()}`);
-      for (const c of page.items.map(normalizeCase)) {
-        states.set(c.id, c.state);
-        const box = h("input", { type: "checkbox", value: c.id, "aria-label": `Select case ${c.id}` });
-        box.addEventListener("change", () => {
-          if (box.checked) selected.add(c.id);
-          else selected.delete(c.id);
-          refreshBar();
-        });
-        const sla = c.next_due_at && kUnresolved.has(c.state) ? countdown(c.next_due_at) : null;
-        tbody.append(h("tr", { "data-case": c.id },
-          h("td", { class: "check" }, box),
-          // The message names the case (clamped to two lines; the id is the link's title).
-          h("td", { class: "message" }, h("a", { href: `#/exceptions/${encodeURIComponent(c.id)}`,
-            title: c.id }, c.message || c.id)),
-          h("td", {}, h("span", { class: `sev sev-${c.severity}` }, c.severity)),
-          h("td", {}, c.state),
-          h("td", {}, c.category),
-          h("td", {}, c.owner_team),
-          h("td", { class: `risk risk-${c.sla_risk}` },
-            c.sla_risk.replace("_", " ") + (sla ? ` (${sla.text})` : "")),
-          h("td", {}, c.order_value_minor ? money(c.order_value_minor, c.currency ?? "") : "—"),
-          h("td", {}, formatTime(c.created_at))));
-      }
-      cursor = page.next_cursor;
-      const any = tbody.childElementCount > 0;
+      const [page] = await Promise.all([
+        api.get<Page<Raw> & { total?: number; total_capped?: boolean }>(
+          `${base(tenant)}/exceptions?${p.toString()}`, mine.signal),
+        loadPeople(tenant)]);
+      if (controller !== mine) return;
+      const cases = page.items.map(normalizeCase);
+      const frag = document.createDocumentFragment();
+      for (const c of cases) frag.append(row(c));
+      tbody.replaceChildren(frag);
+      cursors = cursors.slice(0, pageIndex + 1);
+      if (page.next_cursor) cursors.push(page.next_cursor);
+      const any = cases.length > 0;
       table.hidden = !any;
-      bar.hidden = !any;
-      const onlyUnresolved = stateFilter.value === "unresolved" && severityFilter.value === "";
-      const filtered = stateFilter.value !== "" || severityFilter.value !== "";
-      status.textContent = any ? "" : onlyUnresolved
-        ? "No unresolved exceptions. When a run fails, its case appears here with its SLA and owner; choose \u201cAll states\u201d to see closed cases."
-        : filtered
-          ? "No exceptions match these filters. Choose \u201cAll states\u201d and \u201cAny severity\u201d to see every case."
-          : "No exceptions. When a run fails, its case appears here with its SLA and owner.";
-      more.hidden = cursor === "";
+      bar.hidden = !any && selected.size === 0;
+      range.textContent = rangeText(pageIndex * kPageSize + 1, cases.length, page.total, page.total_capped);
+      prev.disabled = pageIndex === 0;
+      next.disabled = !page.next_cursor;
+      status.textContent = any ? "" : emptyText();
       refreshBar();
+      const back = lastOpened ? rows().find((r) => r.dataset.case === lastOpened) : undefined;
+      if (back) {
+        lastOpened = "";
+        focusRow(back);
+      } else if (focusAfter === "row") {
+        focusRow(rows()[0]);
+      } else {
+        const r = rows()[0];
+        if (r) r.tabIndex = 0;
+      }
     } catch (e) {
+      if (isAbort(e) || controller !== mine) return;
       status.textContent = e instanceof ApiError && e.status === 403
         ? "You do not have access to this list on this tenant."
-        : "The list could not be loaded. Try again in a moment.";
+        : problemText(e, "The list could not be loaded. Try again in a moment.");
     } finally {
-      more.disabled = false;
+      if (controller === mine) {
+        table.classList.remove("loading");
+        table.removeAttribute("aria-busy");
+      }
     }
   };
+
   apply.addEventListener("click", async () => {
     const ids = [...selected];
     if (await runAction(tenant, actionSelect.value, { ids }, ids.length, result)) {
-      await load(true);
+      selected.clear();
+      await load("same");
       result.focus();
     }
   });
-  more.addEventListener("click", () => void load(false));
-  void load(true);
+  next.addEventListener("click", () => void load("next"));
+  prev.addEventListener("click", () => void load("prev"));
+  liveShow.addEventListener("click", () => void load("first", "row"));
+  helpButton.addEventListener("click", () => shortcutHelp("Inbox keyboard shortcuts", kShortcuts));
+
+  const onKey = (event: KeyboardEvent) => {
+    if (!table.isConnected) return detachInbox?.();
+    if (event.key === "Escape" && (event.target === text || event.target === team)) {
+      event.preventDefault();
+      const r = focusedRow() ?? rows()[0];
+      if (r) focusRow(r);
+      else (event.target as HTMLElement).blur();
+      return;
+    }
+    if (typingTarget(event)) return;
+    const current = focusedRow();
+    const list = rows();
+    const at = current ? list.indexOf(current) : -1;
+    switch (event.key) {
+      case "j":
+      case "ArrowDown":
+        event.preventDefault();
+        focusRow(list[Math.min(at + 1, list.length - 1)]);
+        break;
+      case "k":
+      case "ArrowUp":
+        event.preventDefault();
+        focusRow(list[Math.max(at - 1, 0)]);
+        break;
+      case "Enter":
+        if (current && document.activeElement === current) {
+          event.preventDefault();
+          lastOpened = current.dataset.case ?? "";
+          location.hash = `#/exceptions/${encodeURIComponent(lastOpened)}`;
+        }
+        break;
+      case "x":
+        if (current) {
+          event.preventDefault();
+          const id = current.dataset.case ?? "";
+          toggle(id, !selected.has(id));
+        }
+        break;
+      case "/":
+        event.preventDefault();
+        text.focus();
+        text.select();
+        break;
+      case "]":
+        if (!next.disabled) { event.preventDefault(); void load("next", "row"); }
+        break;
+      case "[":
+        if (!prev.disabled) { event.preventDefault(); void load("prev", "row"); }
+        break;
+      case "?":
+        event.preventDefault();
+        shortcutHelp("Inbox keyboard shortcuts", kShortcuts);
+        break;
+    }
+  };
+  // A click on a case's link also remembers it, so that coming back focuses its row.
+  tbody.addEventListener("click", (event) => {
+    const a = (event.target as HTMLElement).closest("a");
+    const tr = a?.closest("tr");
+    if (tr) lastOpened = tr.dataset.case ?? "";
+  });
+  document.addEventListener("keydown", onKey);
+  // Live: new cases are announced, never inserted under the operator's cursor; "Show" reads the
+  // first page again.
+  const unsubscribe = subscribe(tenant, ["exception"], (e: LiveEvent) => {
+    if (!table.isConnected) return detachInbox?.();
+    if (!/\.open(ed)?$/.test(e.action)) return;
+    newSince += 1;
+    liveText.textContent = `${newSince} new exception${newSince === 1 ? "" : "s"} since this list was read \u2014`;
+    live.hidden = false;
+  });
+  detachInbox = () => {
+    document.removeEventListener("keydown", onKey);
+    unsubscribe();
+    controller?.abort();
+    detachInbox = null;
+  };
+  void load("first");
 }
 
 function renderGroups(main: HTMLElement, tenant: string): void {
@@ -418,6 +648,24 @@ function eventLine(e: Raw): HTMLElement {
 // `refresh`: the same case again (a retry in flight): keep focus and skip the loading state.
 // `note`: what the last action did, shown on the re-read page.
 function renderCase(main: HTMLElement, tenant: string, id: string, refresh = false, note = ""): void {
+  if (!refresh) {
+    // Esc (outside fields and dialogs) goes back to the inbox, which focuses this case's row.
+    lastOpened = id;
+    const onKey = (event: KeyboardEvent) => {
+      if (!main.isConnected || !location.hash.startsWith(`#/exceptions/${encodeURIComponent(id)}`)) {
+        detachInbox?.();
+        return;
+      }
+      if (event.key !== "Escape" || typingTarget(event)) return;
+      event.preventDefault();
+      location.hash = "#/exceptions";
+    };
+    document.addEventListener("keydown", onKey);
+    detachInbox = () => {
+      document.removeEventListener("keydown", onKey);
+      detachInbox = null;
+    };
+  }
   const status = h("p", { class: "empty", id: "case-status", role: "status" }, "Loading…");
   if (!refresh) {
     main.replaceChildren(h("p", {}, h("a", { href: "#/exceptions" }, "← Exceptions")),
@@ -427,14 +675,16 @@ function renderCase(main: HTMLElement, tenant: string, id: string, refresh = fal
   void (async () => {
     let c: ExceptionCase;
     try {
-      c = normalizeCase(await api.get<Raw>(path));
+      const [raw] = await Promise.all([api.get<Raw>(path), loadPeople(tenant)]);
+      c = normalizeCase(raw);
+      c.edits = c.edits?.map((e) => ({ ...e, actor: who(str(e.actor)) }));
       if (showAudit) {
         // The audit trail of this case: every human action on it, from the tenant's chain.
         try {
           const audit = await api.get<Page<Raw>>(tenantPath(tenant,
             `/audit?object_type=exception_case&object_id=${encodeURIComponent(id)}&limit=200`));
           c.audit = audit.items.map((e) => ({ at: e.at ?? "", action: e.action ?? "",
-            actor: e.actor ?? "", reason: e.reason ?? "" }));
+            actor: who(str(e.actor)), reason: e.reason ?? "" }));
         } catch {
           c.audit = undefined;  // the case still shows; only its trail is missing
         }
@@ -482,7 +732,9 @@ function renderCase(main: HTMLElement, tenant: string, id: string, refresh = fal
         ["Message", c.message], ["Category", c.category],
         ["Root cause", c.root_cause_key || "—"], ["Process", c.process || "—"],
         ["Run / step", `${c.run_id ?? "—"} / ${c.step ?? "—"}`],
-        ["Team", c.owner_team || "—"], ["Assignee", c.assignee || "—"],
+        ["Team", c.owner_team || "—"], ["Assignee", c.assignee ? who(c.assignee) : "—"],
+        ...(c.acknowledged_by ? [["Acknowledged by", who(c.acknowledged_by)] as [string, string]] : []),
+        ...(c.closed_by ? [["Closed by", who(c.closed_by)] as [string, string]] : []),
         ["Opened", formatTime(c.created_at)],
         ...(c.resolution_reason ? [["Reason", c.resolution_reason] as [string, string]] : [])]));
 
