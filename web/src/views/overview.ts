@@ -116,12 +116,13 @@ type ECharts = { setOption: (o: unknown, notMerge?: boolean) => void; resize: ()
 let chartsModule: Promise<(el: HTMLElement) => ECharts> | null = null;
 export function loadCharts(): Promise<(el: HTMLElement) => ECharts> {
   chartsModule ??= (async () => {
-    const [core, charts, components, renderers] = await Promise.all([
-      import("echarts/core"), import("echarts/charts"), import("echarts/components"),
-      import("echarts/renderers")]);
-    core.use([charts.LineChart, charts.BarChart, components.GridComponent,
-      components.TooltipComponent, components.LegendComponent, renderers.CanvasRenderer]);
-    return (el: HTMLElement) => core.init(el) as unknown as ECharts;
+    // Destructured so that the bundler keeps only these parts of ECharts.
+    const { use, init } = await import("echarts/core");
+    const { LineChart, BarChart } = await import("echarts/charts");
+    const { GridComponent, TooltipComponent, LegendComponent } = await import("echarts/components");
+    const { CanvasRenderer } = await import("echarts/renderers");
+    use([LineChart, BarChart, GridComponent, TooltipComponent, LegendComponent, CanvasRenderer]);
+    return (el: HTMLElement) => init(el) as unknown as ECharts;
   })();
   return chartsModule;
 }
