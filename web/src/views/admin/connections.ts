@@ -21,6 +21,7 @@ interface Connection {
 const kKinds = [
   { value: "shopify.webhooks", label: "Shopify webhooks (shopify.webhooks)" },
   { value: "erp.business_central", label: "Business Central (erp.business_central)" },
+  { value: "shopify.admin", label: "Shopify Admin API (shopify.admin)" },
 ];
 
 export function renderConnections(body: HTMLElement, ctx: AdminContext): void {
