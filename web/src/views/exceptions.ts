@@ -369,6 +369,7 @@ function renderCaseList(main: HTMLElement, tenant: string): void {
   let pageIndex = 0;
   let controller: AbortController | null = null;
   let newSince = 0;
+  let lastTotal: { total: number | undefined; capped: boolean } | undefined;
   const params = () => {
     const p = new URLSearchParams();
     if (stateF.el.value) p.set("state", stateF.el.value);
@@ -442,6 +443,10 @@ function renderCaseList(main: HTMLElement, tenant: string): void {
     }
     const p = params();
     if (cursors[pageIndex]) p.set("cursor", cursors[pageIndex]!);
+    // Paging keeps the total the first page counted (the filters are the same); only a new
+    // filter or an action counts again.
+    const counting = which === "first" || which === "same" || lastTotal === undefined;
+    if (!counting) p.set("count", "false");
     table.classList.add("loading");
     table.setAttribute("aria-busy", "true");
     try {
@@ -459,7 +464,9 @@ function renderCaseList(main: HTMLElement, tenant: string): void {
       const any = cases.length > 0;
       table.hidden = !any;
       bar.hidden = !any && selected.size === 0;
-      range.textContent = rangeText(pageIndex * kPageSize + 1, cases.length, page.total, page.total_capped);
+      if (counting) lastTotal = { total: page.total, capped: page.total_capped ?? false };
+      range.textContent = rangeText(pageIndex * kPageSize + 1, cases.length, lastTotal?.total,
+        lastTotal?.capped);
       prev.disabled = pageIndex === 0;
       next.disabled = !page.next_cursor;
       status.textContent = any ? "" : emptyText();
