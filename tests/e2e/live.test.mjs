@@ -1,0 +1,114 @@
+// Live updates in headless Chromium against a real `govflow serve`: a pricing manager has the
+// approvals inbox open; a price change requested meanwhile with `govflow prices request` (another
+// process writing the same store) appears in the inbox without a reload, announced politely, and
+// the top bar's indicator says the page is live. Leaving the page ends its subscription (the
+// stream closes). Screenshots go to the artifacts directory.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { launchBrowser, newPage, screenshot } from "./lib/browser.mjs";
+import { apply, cli, seed, startGovflow, writeBranding } from "./lib/govflow.mjs";
+
+const kLee = { email: "lee@northwind.example", name: "Lee Partner", password: "lee-password-123" };
+const kOlivia = { email: "olivia@acme.example", name: "Olivia Operator", password: "olivia-password-123", role: "operator" };
+const kPia = { email: "pia@acme.example", name: "Pia Pricing", password: "pia-password-123", role: "pricing_manager" };
+
+// The tenant and the storefront connection price changes go to (never called: the requests name
+// the variant and its current price).
+const kConfig = `apiVersion: govflow/v1
+kind: Config
+tenants:
+  - id: acme
+    name: Acme Retail
+    connections:
+      - id: storefront
+        kind: shopify.admin
+        shop_url: http://127.0.0.1:9
+        access_token: shpat_e2e
+`;
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startGovflow((dataDir) => {
+    seed(dataDir, { partner: { id: "northwind", name: "Northwind Integrations", admin: kLee },
+      tenants: [], users: [] });
+    apply(dataDir, kConfig);
+    for (const u of [kOlivia, kPia]) {
+      cli(dataDir, ["users", "create", u.email, "--name", u.name, "--tenant", "acme", "--role", u.role,
+        "--password-stdin", "--as", kLee.email], u.password);
+    }
+    writeBranding(dataDir, { product_name: "Northwind Ops", colors: { primary: "#0a7d4f" } });
+  });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+// The sign-in screen's first /me is a 401 (Chromium logs it); anything else is an error.
+function unexpectedErrors(page) {
+  return page.consoleErrors.filter((text) => !/status of 401/.test(text));
+}
+
+async function signedIn(user) {
+  const page = await newPage(browser);
+  await page.goto(server.baseUrl);
+  await page.waitForSelector("#signin-title");
+  await page.fill("#email", user.email);
+  await page.fill("#password", user.password);
+  await page.click("button[type=submit]");
+  await page.waitForSelector("#product-name");
+  return page;
+}
+
+function requestPriceChange(sku, price) {
+  const out = cli(server.dataDir, ["prices", "request", "--as", kOlivia.email, "--tenant", "acme",
+    "--sku", sku, "--price", price, "--current-price", "28.00", "--variant", "42",
+    "--reason", "spring sale"]);
+  const taskId = out.match(/apr_\w+/)?.[0];
+  assert.ok(taskId, `the change waits for approval: ${out}`);
+  return taskId;
+}
+
+test("the approvals inbox shows a request made elsewhere without a reload", async () => {
+  const pia = await signedIn(kPia);
+  const streams = [];
+  pia.on("request", (r) => { if (r.url().includes("/events")) streams.push(r.url()); });
+  await pia.click('nav.sections a[href="#/approvals"]');
+  await pia.waitForFunction(() =>
+    /Nothing waits for approval/.test(document.querySelector("#inbox-status")?.textContent ?? ""));
+  // The indicator: a polite live region that says the page is live once the stream is open.
+  await pia.waitForSelector('#live-status[data-state="live"]', { timeout: 10000 });
+  assert.equal(await pia.getAttribute("#live-status", "aria-live"), "polite");
+  assert.equal(await pia.getAttribute("#live-status", "role"), "status");
+  assert.match(await pia.textContent("#live-status"), /Live/);
+  // Marks this document: a reload would lose the mark.
+  await pia.evaluate(() => { window.__sameDocument = true; });
+
+  const taskId = requestPriceChange("MUG-CER-NAV", "21.00");
+  await pia.waitForSelector(`tr[data-task="${taskId}"]`, { timeout: 10000 });
+  assert.equal(await pia.evaluate(() => window.__sameDocument), true, "no reload happened");
+  assert.match(await pia.textContent("#inbox-status"), /1 new request arrived/);
+  assert.match(await pia.textContent(`tr[data-task="${taskId}"]`), /pending/);
+  await screenshot(pia, "live-approval-arrived");
+
+  // Two more in a burst: both appear, read once or twice (debounced), never duplicated.
+  const second = requestPriceChange("MUG-CER-RED", "19.00");
+  const third = requestPriceChange("MUG-CER-GRN", "18.00");
+  await pia.waitForSelector(`tr[data-task="${second}"]`, { timeout: 10000 });
+  await pia.waitForSelector(`tr[data-task="${third}"]`, { timeout: 10000 });
+  assert.equal(await pia.locator(`tr[data-task="${taskId}"]`).count(), 1);
+  assert.equal(await pia.evaluate(() => window.__sameDocument), true);
+
+  // One stream for the page, and leaving for a page without live updates closes it.
+  assert.equal(streams.length, 1, `one EventSource: ${streams.join(", ")}`);
+  await pia.click('nav.sections a[href="#/portfolio"]');
+  await pia.waitForSelector('#live-status[data-state="off"]', { state: "attached", timeout: 10000 });
+  assert.equal(await pia.textContent("#live-status .live-text"), "", "says nothing when no page listens");
+
+  assert.deepEqual(unexpectedErrors(pia), []);
+  await pia.context().close();
+});
