@@ -386,6 +386,7 @@ int RunDemo(const DemoArgs& args) {
   EngineOptions engine_options;
   engine_options.listen = args.listen;
   engine_options.data_dir = args.data_dir;
+  engine_options.branding_file = (dir / "branding.json").string();  // e-mails in the brand
   engine_options.jobs.approvals = std::chrono::seconds(2);
   engine_options.jobs.prices = std::chrono::seconds(2);
   api::v1::ConsoleOptions console;

@@ -12,6 +12,7 @@
 #include "api/http_server.h"
 #include "api/probes.h"
 #include "api/router.h"
+#include "base/branding.h"
 #include "cli/config_file.h"
 #include "connect/http/curl_http_client.h"
 #include "connect/notify/notifier.h"
@@ -38,6 +39,7 @@ class Engine::Impl {
   // Governance jobs and what they need; the loop is stopped before the rest goes.
   std::unique_ptr<connect::notify::WebhookNotifier> webhook_notifier;
   std::unique_ptr<connect::notify::SmtpNotifier> smtp_notifier;
+  std::unique_ptr<BrandingFile> branding;  // the e-mails' brand
   connect::notify::RoutingNotifier notifier;
   std::optional<governance::AuditSigner> audit_signer;
   std::unique_ptr<governance::StoredStorefrontClients> storefronts;
@@ -79,6 +81,9 @@ void AddGovernanceJobs(Engine::Impl& impl, const Clock& clock, const std::string
       mail.from = EnvOr("GOVFLOW_SMTP_FROM", "govflow@localhost");
       mail.username = EnvOr("GOVFLOW_SMTP_USER");
       mail.password = EnvOr("GOVFLOW_SMTP_PASSWORD");
+      // E-mails go out in the partner's brand, read from branding.json as each one is sent.
+      impl.branding = std::make_unique<BrandingFile>(options.branding_file);
+      mail.brand = [branding = impl.branding.get()] { return branding->Current(); };
       impl.smtp_notifier = std::make_unique<connect::notify::SmtpNotifier>(mail);
       impl.notifier.Route("email", impl.smtp_notifier.get());
     }
@@ -196,6 +201,7 @@ Result<std::unique_ptr<Engine>> Engine::Start(store::Store& store, std::string m
   api::HttpServerOptions server_options;
   server_options.listen = options.listen;
   server_options.threads = options.http_threads;
+  server_options.tls = options.tls;
   if (options.mount_http) {
     GOVFLOW_ASSIGN_OR_RETURN(api::RequestHandler handler, options.mount_http(router));
     GOVFLOW_ASSIGN_OR_RETURN(impl->server, api::HttpServer::Start(server_options, handler));
@@ -208,6 +214,14 @@ Result<std::unique_ptr<Engine>> Engine::Start(store::Store& store, std::string m
 
 std::string Engine::address() const {
   return impl_->server->address();
+}
+
+std::string Engine::base_url() const {
+  return (impl_->server->tls() ? "https://" : "http://") + impl_->server->address();
+}
+
+Status Engine::ReloadTls() {
+  return impl_->server->ReloadTls();
 }
 
 workflow::runtime::RuntimeStats Engine::stats() const {

@@ -32,6 +32,11 @@ struct GovernanceJobIntervals {
 
 struct EngineOptions {
   std::string listen = "127.0.0.1:0";
+  // TLS on the listener (PEM files; api/http_server.h); off when both are "".
+  api::TlsOptions tls;
+  // The partner's branding.json (base/branding.h) for the e-mails the jobs send; re-read when it
+  // changes. "" = the neutral brand.
+  std::string branding_file;
   std::string owner;  // runtime lease owner; empty: node-<pid>-<random>
   int http_threads = 2;
   std::chrono::milliseconds lease_for{30'000};
@@ -60,6 +65,10 @@ class Engine {
 
   // "127.0.0.1:PORT", the bound address.
   std::string address() const;
+  // "https://" + address() with TLS, else "http://" + address().
+  std::string base_url() const;
+  // Re-reads the TLS certificate and key (HttpServer::ReloadTls): `govflow serve` on SIGHUP.
+  Status ReloadTls();
   workflow::runtime::RuntimeStats stats() const;
   // Per governance job: runs, failures, the last error.
   std::map<std::string, workflow::runtime::JobStats> job_stats() const;

@@ -1,6 +1,7 @@
-// `govflow serve --data DIR | --store URL --listen HOST:PORT`: runs the engine (engine.h) until
-// SIGTERM or SIGINT, then stops gracefully. Prints "govflow listening on HOST:PORT" (flushed)
-// once webhooks are taken; with port 0 that is the bound port.
+// `govflow serve --data DIR | --store URL --listen HOST:PORT [--tls-cert FILE --tls-key FILE]`:
+// runs the engine (engine.h) until SIGTERM or SIGINT, then stops gracefully; SIGHUP re-reads the
+// TLS certificate and key. Prints "govflow listening on HOST:PORT" (flushed) once webhooks are
+// taken; with port 0 that is the bound port.
 #include <pthread.h>
 #include <signal.h>
 
@@ -26,7 +27,17 @@ struct ServeArgs {
   int64_t retention_s = 3'600;
   std::string web_root;  // "" = the source tree's web/dist when present
   std::string branding;  // "" = <data dir>/branding.json
+  api::TlsOptions tls;   // --tls-cert / --tls-key
 };
+
+// The branding file: --branding, else <data dir>/branding.json, else none.
+std::filesystem::path BrandingFileFor(const ServeArgs& args) {
+  if (!args.branding.empty()) return args.branding;
+  if (!args.store.data_dir.empty()) {
+    return std::filesystem::path(args.store.data_dir) / "branding.json";
+  }
+  return {};
+}
 
 #ifndef GOVFLOW_SOURCE_DIR
 #define GOVFLOW_SOURCE_DIR "."
@@ -41,10 +52,9 @@ api::v1::ConsoleOptions ConsoleOptionsFor(const ServeArgs& args) {
     const std::filesystem::path dist = std::filesystem::path(GOVFLOW_SOURCE_DIR) / "web" / "dist";
     if (std::filesystem::exists(dist / "index.html")) console.web_root = dist;
   }
-  console.api.branding_file = args.branding;
-  if (console.api.branding_file.empty() && !args.store.data_dir.empty()) {
-    console.api.branding_file = std::filesystem::path(args.store.data_dir) / "branding.json";
-  }
+  console.api.branding_file = BrandingFileFor(args);
+  // Over TLS the session cookie is Secure (and the server adds Strict-Transport-Security).
+  console.api.secure_cookies = args.tls.enabled();
   // POST .../audit/verify checks signed checkpoints with the key the engine signs them with
   // (the same file or GOVFLOW_AUDIT_SIGNING_KEY; created here when missing, as the engine would).
   auto signer = governance::LoadAuditSigner(args.store.data_dir, /*create=*/true);
@@ -63,6 +73,7 @@ int RunServe(const ServeArgs& args) {
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGTERM);
   sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   auto store = OpenStore(args.store);
@@ -80,6 +91,8 @@ int RunServe(const ServeArgs& args) {
   options.owner = args.owner;
   options.lease_for = std::chrono::milliseconds(args.lease_ms);
   options.data_dir = args.store.data_dir;
+  options.tls = args.tls;
+  options.branding_file = BrandingFileFor(args).string();
   // SLA escalations, approval expiry and the price publisher every --jobs-ms; audit
   // checkpoints at least once a minute; retention every --retention-s.
   const std::chrono::milliseconds jobs(args.jobs_ms);
@@ -99,8 +112,17 @@ int RunServe(const ServeArgs& args) {
     return 1;
   }
   std::cout << "govflow listening on " << (*engine)->address() << std::endl;
+  if (args.tls.enabled()) std::cerr << "govflow serve: TLS on: " << (*engine)->base_url() << "\n";
   int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
+  while (sigwait(&stop_signals, &signal_number) == 0 && signal_number == SIGHUP) {
+    // A renewed certificate: new connections get it; on error the current one stays.
+    if (!args.tls.enabled()) continue;
+    Status reloaded = (*engine)->ReloadTls();
+    std::cerr << "govflow serve: SIGHUP: "
+              << (reloaded.ok() ? "TLS certificate reloaded"
+                                : "TLS certificate kept: " + reloaded.message())
+              << "\n";
+  }
   std::cerr << "govflow serve: signal " << signal_number << ", stopping\n";
   (*engine)->Stop();
   std::cerr << "govflow serve: stopped\n";
@@ -127,6 +149,11 @@ void RegisterServeCommands(CLI::App& app, CommandResult& result) {
   serve->add_option("--branding", args->branding,
                     "the partner's branding JSON, re-read when it changes (default: "
                     "<data dir>/branding.json)");
+  serve->add_option("--tls-cert", args->tls.certificate_file,
+                    "serve HTTPS: the certificate (PEM, then any intermediates); needs --tls-key; "
+                    "re-read on SIGHUP");
+  serve->add_option("--tls-key", args->tls.private_key_file,
+                    "the certificate's private key (PEM, unencrypted)");
   serve->callback([args, &result] { result.exit_code = RunServe(*args); });
 }
 

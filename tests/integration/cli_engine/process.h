@@ -32,6 +32,7 @@ class Child {
   std::optional<std::string> WaitForLine(const std::string& prefix, std::chrono::seconds timeout);
   // Sends `signal` and waits for the exit; returns the exit code (128+sig when killed).
   int Signal(int signal);
+  pid_t pid() const { return pid_; }  // e.g. to send a signal without waiting (SIGHUP)
 
  private:
   pid_t pid_ = -1;
