@@ -22,6 +22,7 @@
 #include "api/router.h"
 #include "api/v1/api.h"
 #include "api/v1/console.h"
+#include "api/v1/live_events.h"
 #include "api/v1/sessions.h"
 #include "governance/access.h"
 #include "governance/approvals.h"
@@ -302,9 +303,10 @@ class LiveEventsTest : public GovernanceStoreTest {
   }
 
   // A pending price-change approval for pricing managers (audited approval.request).
-  std::string RequestApproval(const TenantId& tenant, const std::string& subject) {
+  std::string RequestApproval(const TenantId& tenant, const std::string& subject,
+                              store::Store* on = nullptr) {
     std::string id;
-    InTxn([&](store::Txn& txn) -> Status {
+    auto body = [&](store::Txn& txn) -> Status {
       gov::ApprovalRequest request;
       request.subject_type = "price_change";
       request.subject_id = subject;
@@ -317,7 +319,13 @@ class LiveEventsTest : public GovernanceStoreTest {
           gov::RequestApproval(txn, gov::TenantScope::ForSystem(tenant, "test"), request));
       id = task.id;
       return Status::Ok();
-    });
+    };
+    if (on == nullptr) {
+      InTxn(body);
+    } else {
+      Status st = on->Transact(body);
+      EXPECT_TRUE(st.ok()) << st.ToString();
+    }
     return id;
   }
 
@@ -516,6 +524,43 @@ TEST_P(LiveEventsTest, ServerStopEndsOpenStreams) {
   EXPECT_TRUE(stream->WaitClosed(2s));
 }
 
+TEST_P(LiveEventsTest, ChangeCommittedByAnotherNodeArrives) {
+  // Another govflow node (or a CLI process) on the same store: the feed reads the store, not
+  // this process's memory.
+  std::unique_ptr<store::Store> other = OpenAnother();
+  ASSERT_NE(other, nullptr);
+  auto stream = Stream({pam_cookie_});
+  ASSERT_EQ(stream->status(), 200);
+  const std::string task_id = RequestApproval(acme_, "pc-other-node", other.get());
+  ASSERT_FALSE(task_id.empty());
+  EXPECT_TRUE(stream->WaitForChange(task_id));
+}
+
+TEST_P(LiveEventsTest, ANewRoleAddsItsTopicsWithinAHeartbeat) {
+  auto pam = Stream({pam_cookie_});
+  ASSERT_EQ(pam->status(), 200);
+  InTxn([&](store::Txn& txn) {
+    return gov::GrantTenantRole(txn, gov::TenantScope::ForSystem(acme_, "test"), pam_, "operator");
+  });
+  pam->Collect(700ms);  // > 2 heartbeats: the stream's permissions are read again
+  const std::string case_id = OpenCase(acme_);
+  EXPECT_TRUE(pam->WaitForChange(case_id)) << "pam now reads exceptions";
+}
+
+TEST_P(LiveEventsTest, LosingEveryRoleOnTheTenantClosesTheStream) {
+  auto pam = Stream({pam_cookie_});
+  ASSERT_EQ(pam->status(), 200);
+  InTxn([&](store::Txn& txn) {
+    return gov::RevokeTenantRole(txn, gov::TenantScope::ForSystem(acme_, "test"), pam_,
+                                 "pricing_manager");
+  });
+  std::optional<SseEvent> closed =
+      pam->WaitFor([](const SseEvent& e) { return e.event == "closed"; }, 3s);
+  ASSERT_TRUE(closed);
+  EXPECT_NE(closed->data.find("access"), std::string::npos) << closed->data;
+  EXPECT_TRUE(pam->WaitClosed(3s));
+}
+
 TEST_P(LiveEventsTest, JsonPageForClientsThatPoll) {
   TestResponse start =
       Fetch(server_->port(), "GET", "/api/v1/tenants/acme/events", {pam_cookie_});
@@ -543,6 +588,26 @@ TEST_P(LiveEventsTest, JsonPageForClientsThatPoll) {
 }
 
 GOVFLOW_INSTANTIATE_ON_BOTH_STORES(LiveEventsTest);
+
+TEST(LiveTopics, ActionsMapToTopicsAndTheirReadPermissions) {
+  using api::v1::LiveTopicOf;
+  using api::v1::LiveTopicPermission;
+  EXPECT_EQ(LiveTopicOf("exception.open"), "exception");
+  EXPECT_EQ(LiveTopicOf("approval.approve"), "approval");
+  EXPECT_EQ(LiveTopicOf("price_change.release"), "price_change");
+  EXPECT_EQ(LiveTopicOf("run.failed"), "run");
+  EXPECT_EQ(LiveTopicOf("document.publish"), "document");
+  for (std::string_view quiet : {"session.start", "user.lock", "retention.purge", "audit.purge",
+                                 "exceptions.open", "exception", ""}) {
+    EXPECT_EQ(LiveTopicOf(quiet), "") << quiet;
+  }
+  EXPECT_EQ(LiveTopicPermission("exception"), gov::perm::kExceptionsRead);
+  EXPECT_EQ(LiveTopicPermission("approval"), gov::perm::kApprovalsRead);
+  EXPECT_EQ(LiveTopicPermission("price_change"), gov::perm::kApprovalsRead);
+  EXPECT_EQ(LiveTopicPermission("run"), gov::perm::kRunsRead);
+  EXPECT_EQ(LiveTopicPermission("document"), gov::perm::kDocumentsRead);
+  EXPECT_EQ(LiveTopicPermission("session"), "");
+}
 
 }  // namespace
 }  // namespace govflow::testing
