@@ -577,6 +577,14 @@ Status SetBrandLabel(store::Txn& txn, const governance::TenantScope& scope,
   GOVFLOW_RETURN_IF_ERROR(txn.GetConnection(scope.tenant(), connection).status());
   const std::string label = CleanDimension(brand);
   const int64_t now = Micros(txn.Now());
+  GOVFLOW_ASSIGN_OR_RETURN(sql::Rows current,
+                           txn.sql().Query("SELECT brand FROM intel_brand_labels WHERE tenant_id "
+                                           "= ? AND connection_id = ?",
+                                           {scope.tenant().value(), connection.value()}));
+  // No change, nothing to record.
+  if ((current.empty() && label.empty()) || (!current.empty() && current[0].Text(0) == label)) {
+    return Status::Ok();
+  }
   if (label.empty()) {
     GOVFLOW_RETURN_IF_ERROR(txn.sql()
                                 .Execute("DELETE FROM intel_brand_labels WHERE tenant_id = ? AND "

@@ -45,7 +45,8 @@ Result<RollupStats> RollupAllTenants(store::Store& store, const RollupOptions& o
 
 // Labels a storefront connection with the brand it sells (metrics of objects received through
 // it carry that brand from the next pass on; earlier ones keep theirs). Needs
-// connections.manage; audited (intel.brand_label) in `txn`. An empty brand removes the label.
+// connections.manage; audited (intel.brand_label) in `txn` when it changes anything. An empty
+// brand removes the label.
 Status SetBrandLabel(store::Txn& txn, const governance::TenantScope& scope,
                      const ConnectionId& connection, std::string_view brand);
 

@@ -72,12 +72,11 @@ Result<intel::Window> WindowOf(const HttpRequest& request) {
 HttpResponse Overview(Services& s, const Context& ctx) {
   Result<intel::Window> window = WindowOf(ctx.request);
   if (!window.ok()) return FieldProblem("window", window.status().message());
-  std::optional<intel::Overview> overview;
-  Status status = s.store.Transact([&](store::Txn& txn) -> Status {
-    GOVFLOW_ASSIGN_OR_RETURN(overview, intel::ReadOverview(txn, *ctx.scope, *window, s.clock.Now()));
-    return Status::Ok();
-  });
-  if (!status.ok()) return FromStatus(status);
+  // A read-only transaction: on SQLite it does not queue behind the engine's writers.
+  Result<store::Txn> txn = s.store.Begin(store::sql::TxnMode::kReadOnly);
+  if (!txn.ok()) return FromStatus(txn.status());
+  Result<intel::Overview> overview = intel::ReadOverview(*txn, *ctx.scope, *window, s.clock.Now());
+  if (!overview.ok()) return FromStatus(overview.status());
   const intel::Overview& o = *overview;
   json::array series;
   for (const intel::SeriesPoint& p : o.series) {
@@ -146,12 +145,10 @@ HttpResponse Portfolio(Services& s, const Context& ctx) {
       }
       return FromStatus(scope.status());
     }
-    std::optional<intel::TenantHealth> health;
-    Status status = s.store.Transact([&](store::Txn& txn) -> Status {
-      GOVFLOW_ASSIGN_OR_RETURN(health, intel::ReadTenantHealth(txn, *scope, *window, now));
-      return Status::Ok();
-    });
-    if (!status.ok()) return FromStatus(status);
+    Result<store::Txn> txn = s.store.Begin(store::sql::TxnMode::kReadOnly);
+    if (!txn.ok()) return FromStatus(txn.status());
+    Result<intel::TenantHealth> health = intel::ReadTenantHealth(*txn, *scope, *window, now);
+    if (!health.ok()) return FromStatus(health.status());
     json::array workflows;
     for (const intel::WorkflowInUse& w : health->workflows) {
       workflows.emplace_back(json::object{{"name", w.name}, {"version", w.version}});
