@@ -34,6 +34,7 @@
 #include "governance/directory.h"
 #include "governance/documents/lifecycle.h"
 #include "governance/price_changes.h"
+#include "intel/rollup.h"
 #include "sim/erp_simulator.h"
 #include "sim/shopify_admin_simulator.h"
 #include "sim/shopify_sender.h"
@@ -382,6 +383,15 @@ int RunDemo(const DemoArgs& args) {
   }
   std::cout << "seeded partner " << kPartnerName << "; applied " << args.config << "\n";
   for (const auto& line : applied->lines) std::cout << "  " << line << "\n";
+  // The dashboards' brand of each storefront (docs/intel.md); unchanged labels change nothing.
+  for (const auto& [tenant, brand] : {std::pair{kRetailer, "Harbor & Pine"},
+                                      std::pair{kManufacturer, "Forge Works"}}) {
+    Status s = (*store)->Transact([&](store::Txn& txn) {
+      return intel::SetBrandLabel(txn, gov::TenantScope::ForSystem(TenantId(tenant), "demo"),
+                                  ConnectionId("shop"), brand);
+    });
+    if (!s.ok()) std::cout << "note: no brand label for " << tenant << ": " << s.message() << "\n";
+  }
 
   EngineOptions engine_options;
   engine_options.listen = args.listen;
@@ -438,6 +448,8 @@ int RunDemo(const DemoArgs& args) {
             << "  - release@harbor.example: promoting the proposed pricing approval matrix\n"
                "    (harbor-pricing) from dev to staging waits for you\n"
             << "  - admin@northwind.example sees both customers; viewer@forge.example only Forge\n"
+            << "  - Portfolio: both customers' health; Overview: throughput, failures, latency, SLA\n"
+               "    and open exceptions, moving as orders arrive (metrics roll up every 5 s)\n"
             << "  - the brand comes from " << (dir / "branding.json").string()
             << " (edit it, reload the page)\n"
             << "Stop with Ctrl-C; run again to continue with the same data.\n"
