@@ -28,9 +28,16 @@ export function renderConnections(body: HTMLElement, ctx: AdminContext): void {
   const { tenant } = ctx;
   const manage = ctx.can("connections.manage");
   const status = h("p", { class: "empty", id: "connections-status", role: "status" }, "Loading…");
+  // Outcomes live outside the forms, which are rebuilt (with fresh options) after each change.
+  const result = h("p", { class: "result", id: "connections-result", role: "status", tabindex: "-1" });
   const list = h("div", { id: "connections-list" });
   const forms = h("div", { class: "admin-grid" });
-  body.replaceChildren(status, list, forms);
+  body.replaceChildren(status, result, list, forms);
+  const say = (text: string) => {
+    result.textContent = text;
+    result.className = "result ok";
+    result.focus();
+  };
   let connections: Connection[] = [];
 
   const render = () => {
@@ -72,7 +79,7 @@ export function renderConnections(body: HTMLElement, ctx: AdminContext): void {
         secret: { [v.secret_field || "secret"]: v.secret } });
       create.controls.get("secret")!.value = "";
       await reload(false);
-      return `Added the connection ${v.id}.`;
+      say(`Added the connection ${v.id}.`);
     });
     const rotate = adminForm("rotate-secret", "Rotate a secret", [
       { name: "connection", label: "Connection", type: "select",
@@ -88,7 +95,7 @@ export function renderConnections(body: HTMLElement, ctx: AdminContext): void {
       { secret: { [v.secret_field || "secret"]: v.secret } });
       rotate.controls.get("secret")!.value = "";
       await reload(false);
-      return `Rotated: the new fingerprint is ${out.secret_fingerprint}.`;
+      say(`Rotated the secret of ${v.connection}: the new fingerprint is ${out.secret_fingerprint}.`);
     });
     forms.replaceChildren(create.form, connections.length ? rotate.form : "");
   };

@@ -54,8 +54,13 @@ export function adminForm(id: string, title: string, fields: FieldSpec[], submit
     control.setAttribute("aria-describedby", `${cid}-error${f.hint ? ` ${cid}-hint` : ""}`);
     controls.set(f.name, control);
     errors.set(f.name, error);
+    // A field's error goes once it is edited.
+    control.addEventListener("input", () => {
+      error.textContent = "";
+      control.removeAttribute("aria-invalid");
+    });
     return h("div", { class: "field" },
-      h("label", { for: cid }, f.label + (f.required ? "" : " (optional)")),
+      h("label", { for: cid }, f.label + (f.required || f.type === "select" ? "" : " (optional)")),
       control,
       f.hint ? h("p", { class: "hint", id: `${cid}-hint` }, f.hint) : null,
       error);

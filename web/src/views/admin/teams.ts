@@ -75,7 +75,7 @@ export function renderTeams(body: HTMLElement, ctx: AdminContext): void {
     ], "Create team", async (v) => {
       await api.post(tenantPath(tenant, "/teams"), { id: v.id, display_name: v.display_name });
       await reload(false);
-      return `Created the team ${v.display_name}.`;
+      say(`Created the team ${v.display_name}.`);
     });
     const add = adminForm("add-member", "Add a member", [
       { name: "team", label: "Team", type: "select", options: teams.map((t) => ({ value: t.id, label: t.display_name })) },
@@ -84,7 +84,7 @@ export function renderTeams(body: HTMLElement, ctx: AdminContext): void {
     ], "Add member", async (v) => {
       await api.post(tenantPath(tenant, `/teams/${encodeURIComponent(v.team!)}/members`), { user_id: v.user_id });
       await reload(false);
-      return "Added.";
+      say("Added.");
     });
     forms.replaceChildren(create.form, teams.length && users.length ? add.form : "");
   };

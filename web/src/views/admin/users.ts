@@ -172,7 +172,7 @@ export function renderUsers(body: HTMLElement, ctx: AdminContext): void {
       create.reset();
       forgetPeople(tenant);
       await reload(false);
-      return `Added ${v.display_name} as ${v.role}.`;
+      say(`Added ${v.display_name} as ${v.role}.`);
     });
     const others = users.filter((u) => u.id !== self)
       .map((u) => ({ value: u.id, label: `${u.display_name} (${u.email})` }));
@@ -182,7 +182,7 @@ export function renderUsers(body: HTMLElement, ctx: AdminContext): void {
     ], "Grant role", async (v) => {
       await api.post(tenantPath(tenant, `/users/${encodeURIComponent(v.user!)}/roles`), { role: v.role });
       await reload(false);
-      return `Granted ${v.role}.`;
+      say(`Granted ${v.role}.`);
     });
     forms.replaceChildren(create.form, others.length ? grant.form :
       h("div", { class: "card" }, h("h2", {}, "Grant a role"),
