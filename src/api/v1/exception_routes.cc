@@ -29,6 +29,24 @@ HttpResponse ListExceptions(Services& s, const Context& ctx) {
   filter.limit = *limit;
   if (auto cursor = ctx.request.QueryParam("cursor")) filter.cursor = std::string(*cursor);
   if (auto team = ctx.request.QueryParam("team")) filter.team = std::string(*team);
+  if (auto assignee = ctx.request.QueryParam("assignee")) filter.assignee = std::string(*assignee);
+  if (auto root = ctx.request.QueryParam("root_cause")) filter.root_cause_key = std::string(*root);
+  if (auto q = ctx.request.QueryParam("q")) {
+    if (q->size() > 200) return FieldProblem("q", "at most 200 characters");
+    filter.text = std::string(*q);
+  }
+  if (auto risk = ctx.request.QueryParam("sla_risk")) {
+    filter.sla_risk = ex::ParseSlaRisk(*risk);
+    if (!filter.sla_risk) return FieldProblem("sla_risk", "one of breached, at_risk, ok, closed");
+  }
+  // The total is counted up to kCountLimit (one index step per case); above it the answer says
+  // "more than" (total_capped) rather than walk a whole huge backlog for a page.
+  constexpr int64_t kCountLimit = 10'000;
+  filter.count_limit = kCountLimit;
+  if (auto count = ctx.request.QueryParam("count")) {
+    if (*count != "true" && *count != "false") return FieldProblem("count", "true or false");
+    if (*count == "false") filter.count_limit = 0;
+  }
   if (auto severity = ctx.request.QueryParam("severity")) {
     if (*severity != "P1" && *severity != "P2" && *severity != "P3" && *severity != "P4") {
       return FieldProblem("severity", "one of P1, P2, P3, P4");
@@ -83,8 +101,12 @@ HttpResponse ListExceptions(Services& s, const Context& ctx) {
         {"updated_at", FormatTime(c.exception.updated_at)},
     });
   }
-  return JsonResponse(
-      200, json::object{{"items", std::move(items)}, {"next_cursor", page->next_cursor}});
+  json::object out{{"items", std::move(items)}, {"next_cursor", page->next_cursor}};
+  if (page->total) {
+    out["total"] = *page->total;
+    out["total_capped"] = page->total_capped;
+  }
+  return JsonResponse(200, std::move(out));
 }
 
 namespace gx = governance::exceptions;
