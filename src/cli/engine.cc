@@ -78,7 +78,7 @@ void AddGovernanceJobs(Engine::Impl& impl, const Clock& clock, const std::string
     if (std::string smtp = EnvOr("GOVFLOW_SMTP_URL"); !smtp.empty()) {
       connect::notify::SmtpOptions mail;
       mail.url = smtp;
-      mail.from = EnvOr("GOVFLOW_SMTP_FROM", "govflow@localhost");
+      mail.from = EnvOr("GOVFLOW_SMTP_FROM", "notifications@localhost");
       mail.username = EnvOr("GOVFLOW_SMTP_USER");
       mail.password = EnvOr("GOVFLOW_SMTP_PASSWORD");
       // E-mails go out in the partner's brand, read from branding.json as each one is sent.

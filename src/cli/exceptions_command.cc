@@ -9,10 +9,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
+#include "base/branding.h"
 #include "cli/commands.h"
 #include "cli/store_options.h"
 #include "connect/notify/notifier.h"
@@ -417,12 +419,17 @@ int RunEscalations(const ExceptionsArgs& args) {
     return v != nullptr && *v != 0 ? std::string(v) : fallback;
   };
   connect::notify::WebhookNotifier webhook({.signing_key = env("GOVFLOW_NOTIFY_SIGNING_KEY")});
+  // E-mails in the partner's brand: <data dir>/branding.json, as `govflow serve` sends them.
+  BrandingFile branding(args.store.data_dir.empty()
+                            ? std::filesystem::path()
+                            : std::filesystem::path(args.store.data_dir) / "branding.json");
   connect::notify::SmtpNotifier smtp(
       {.url = args.smtp_url.empty() ? env("GOVFLOW_SMTP_URL") : args.smtp_url,
-       .from =
-           args.smtp_from.empty() ? env("GOVFLOW_SMTP_FROM", "govflow@localhost") : args.smtp_from,
+       .from = args.smtp_from.empty() ? env("GOVFLOW_SMTP_FROM", "notifications@localhost")
+                                      : args.smtp_from,
        .username = env("GOVFLOW_SMTP_USER"),
-       .password = env("GOVFLOW_SMTP_PASSWORD")});
+       .password = env("GOVFLOW_SMTP_PASSWORD"),
+       .brand = [&branding] { return branding.Current(); }});
   connect::notify::RoutingNotifier router;
   router.Route("webhook", &webhook);
   router.Route("email", &smtp);

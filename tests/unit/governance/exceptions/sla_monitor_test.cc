@@ -1,10 +1,17 @@
 // SLA escalation with a ManualClock: a breached clock escalates exactly at its deadline, level
-// by level, each level once (also after a restart), and stops once acknowledged / resolved.
+// by level, each level once (also after a restart), and stops once acknowledged / resolved; an
+// escalation e-mail reaches a loopback SMTP server in the partner's brand.
 #include "governance/sla_monitor.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <cctype>
 #include <mutex>
+#include <thread>
 
 #include "governance/exceptions/cases.h"
 #include "unit/governance/exceptions/exception_fixture.h"
@@ -187,6 +194,133 @@ TEST_P(SlaMonitorTest, TakesInCasesTheRuntimeOpenedWithoutGovernance) {
   ASSERT_TRUE(c.ok()) << c.status().message();
   EXPECT_EQ(c->root_cause_key, "unknown_item:SKU-2");
   EXPECT_EQ(c->order_value_minor, 2000);
+}
+
+// One SMTP session on 127.0.0.1:0 (the pattern of tests/unit/connect_notify): accepts a
+// message and keeps its DATA.
+class OneMessageSmtpServer {
+ public:
+  OneMessageSmtpServer() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    EXPECT_EQ(::listen(fd_, 4), 0);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~OneMessageSmtpServer() {
+    ::shutdown(fd_, SHUT_RDWR);
+    if (thread_.joinable()) thread_.join();
+    ::close(fd_);
+  }
+  std::string url() const { return "smtp://127.0.0.1:" + std::to_string(port_); }
+  // The message, once the session has ended.
+  std::string data() {
+    if (thread_.joinable()) thread_.join();
+    return data_;
+  }
+
+ private:
+  void Serve() {
+    int c = ::accept(fd_, nullptr, nullptr);
+    if (c < 0) return;
+    auto write = [c](std::string_view s) { (void)::send(c, s.data(), s.size(), MSG_NOSIGNAL); };
+    auto read_until = [c](std::string& buf, std::string_view marker) {
+      char chunk[4096];
+      while (buf.find(marker) == std::string::npos) {
+        ssize_t n = ::recv(c, chunk, sizeof chunk, 0);
+        if (n <= 0) return false;
+        buf.append(chunk, static_cast<size_t>(n));
+      }
+      return true;
+    };
+    write("220 test ESMTP\r\n");
+    std::string buf;
+    while (read_until(buf, "\r\n")) {
+      const std::string line = buf.substr(0, buf.find("\r\n"));
+      buf.erase(0, line.size() + 2);
+      if (line.starts_with("EHLO") || line.starts_with("HELO") || line.starts_with("MAIL") ||
+          line.starts_with("RCPT")) {
+        write("250 OK\r\n");
+      } else if (line == "DATA") {
+        write("354 go ahead\r\n");
+        read_until(buf, "\r\n.\r\n");
+        data_ = buf.substr(0, buf.find("\r\n.\r\n") + 2);
+        buf.erase(0, data_.size() + 3);
+        write("250 queued\r\n");
+      } else if (line == "QUIT") {
+        write("221 bye\r\n");
+        break;
+      } else {
+        write("502 not implemented\r\n");
+      }
+    }
+    ::close(c);
+  }
+
+  int fd_ = -1;
+  int port_ = 0;
+  std::thread thread_;
+  std::string data_;
+};
+
+TEST_P(SlaMonitorTest, AnEscalationEmailGoesOutInThePartnersBrand) {
+  const TenantId t("acme");
+  SeedTenant(t);
+  PolicySet p;
+  p.escalation = std::make_shared<policies::EscalationPolicy>(*policies::ParseEscalationPolicy(
+      R"(apiVersion: govflow/v1
+kind: EscalationPolicy
+spec:
+  chains:
+    - name: standard
+      levels:
+        - after: 0m
+          notify: [{email: duty@acme.example}]
+)",
+      "escalation.yaml"));
+  ExceptionCaseId id =
+      OpenCase(t, Order(1, "10.00", "c"), "post_sales_order", "transient", "connection reset", p);
+  clock_.Advance(std::chrono::hours(4));
+
+  OneMessageSmtpServer smtp;
+  auto brand = ParseBrand(
+      R"({"product_name":"Northwind Ops","colors":{"primary":"#0a7d4f"},)"
+      R"("support":{"email":"help@northwind.example"}})");
+  ASSERT_TRUE(brand.ok());
+  connect::notify::SmtpNotifier mail({.url = smtp.url(),
+                                      .from = "ops@northwind.example",
+                                      .brand = [&] { return *brand; }});
+  auto sent = RunDueEscalations(*store_, clock_, mail);
+  ASSERT_TRUE(sent.ok()) << sent.status().message();
+  EXPECT_EQ(*sent, 1);
+  const std::string data = smtp.data();
+  EXPECT_NE(data.find("From: \"Northwind Ops\" <ops@northwind.example>\r\n"), std::string::npos)
+      << data;
+  EXPECT_NE(data.find("Subject: [Northwind Ops] P3 exception " + id.value() +
+                      " breached its acknowledge SLA"),
+            std::string::npos)
+      << data;
+  // The parts are quoted-printable: join its soft line breaks to read the text.
+  std::string body = data;
+  for (size_t at; (at = body.find("=\r\n")) != std::string::npos;) body.erase(at, 3);
+  EXPECT_NE(body.find("Exception case " + id.value() + " of tenant acme was not acknowledged"),
+            std::string::npos)
+      << body;
+  EXPECT_NE(data.find("Content-Type: text/html; charset=utf-8"), std::string::npos);
+  EXPECT_NE(data.find("background:#0a7d4f"), std::string::npos);
+  EXPECT_NE(data.find("help@northwind.example"), std::string::npos);
+  // Only the machine header for receivers' de-duplication names the engine.
+  std::string lower;
+  for (char c : data) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const size_t header = lower.find("x-govflow-notification-id:");
+  ASSERT_NE(header, std::string::npos);
+  lower.erase(header, lower.find("\r\n", header) - header);
+  EXPECT_EQ(lower.find("govflow"), std::string::npos) << data;
 }
 
 GOVFLOW_INSTANTIATE_ON_BOTH_STORES(SlaMonitorTest);
