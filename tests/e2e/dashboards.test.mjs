@@ -160,11 +160,21 @@ test("the portfolio shows the partner every tenant with its health and opens a t
     return text.startsWith("6") ? text : (await page.click("#portfolio-refresh"), null);
   }, "acme's six runs in the portfolio");
   assert.ok(acmeRuns);
-  // Failures and open exceptions make acme the worst: listed first, not ok.
-  const first = await page.getAttribute("#portfolio-table tbody tr", "data-tenant");
-  assert.equal(first, "acme");
-  assert.doesNotMatch(await page.textContent('tr[data-tenant="acme"] .health'), /OK/);
-  assert.match(await page.textContent('tr[data-tenant="globex"] .health'), /OK/);
+  // Each tenant's health as the portfolio route judged it (docs/intel.md "Health"), worst first.
+  const { body } = await getJson(page, "/api/v1/portfolio?window=24h");
+  const label = { ok: "OK", warning: "Warning", critical: "Critical" };
+  const rank = { critical: 0, warning: 1, ok: 2 };
+  for (const t of body.tenants) {
+    assert.equal((await page.textContent(`tr[data-tenant="${t.id}"] .health`)).trim(), label[t.health.status]);
+  }
+  const worst = [...body.tenants].sort((a, b) =>
+    rank[a.health.status] - rank[b.health.status] || a.name.localeCompare(b.name))[0];
+  assert.equal(await page.getAttribute("#portfolio-table tbody tr", "data-tenant"), worst.id);
+  assert.equal(body.tenants.find((t) => t.id === "globex").health.status, "ok", "no traffic is ok");
+  const acme = body.tenants.find((t) => t.id === "acme");
+  assert.ok(Object.values(acme.open_exceptions).reduce((a, b) => a + b, 0) >= 1);
+  assert.match(await page.textContent('tr[data-tenant="acme"]'),
+    new RegExp(`P${[1, 2, 3, 4].find((n) => acme.open_exceptions[`P${n}`] > 0)} [1-9]`));
   assert.match(await page.textContent('tr[data-tenant="acme"]'), /order-capture v1/);
   await screenshot(page, "dashboards-portfolio");
 

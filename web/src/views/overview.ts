@@ -169,11 +169,12 @@ export function renderOverview(main: HTMLElement, me: Me, tenant: string, _rest:
     status.textContent = o.rolled_up_to
       ? `Updated ${new Date(o.rolled_up_to).toLocaleTimeString()} · refreshes every ${kRefreshMs / 1000} s`
       : "Metrics are being computed for the first time…";
-    await draw(o);
+    const drawn = draw(o);  // the page is in place once draw's first (synchronous) part ran
     if (first) {
       first = false;
       focusHeading(main);
     }
+    await drawn;
   }
 
   async function draw(o: Overview): Promise<void> {
