@@ -1,4 +1,5 @@
-// Price changes: list and request (held for approval by the tenant's matrix).
+// Price changes: list and request (held for approval by the tenant's matrix). A request without
+// `connection` goes to the tenant's only storefront (shopify.admin) connection.
 #include "api/v1/route_support.h"
 #include "governance/price_changes.h"
 
@@ -86,7 +87,7 @@ HttpResponse RequestPriceChange(Services& s, const Context& ctx) {
   };
   std::string connection;
   for (const Text& f :
-       {Text{"connection", &connection, true}, Text{"sku", &request.sku, true},
+       {Text{"connection", &connection, false}, Text{"sku", &request.sku, true},
         Text{"old_price", &request.old_price, true}, Text{"new_price", &request.new_price, true},
         Text{"currency", &request.currency, true}, Text{"reason", &request.reason, true}}) {
     Result<std::string> v = OptionalString(*body, f.name);
@@ -94,7 +95,6 @@ HttpResponse RequestPriceChange(Services& s, const Context& ctx) {
     if (f.required && v->empty()) return FieldProblem(f.name, "required: a string");
     *f.into = std::move(*v);
   }
-  request.connection = ConnectionId(connection);
   if (const json::value* variant = body->if_contains("variant_id")) {
     if (!variant->is_int64() && !variant->is_uint64()) {
       return FieldProblem("variant_id", "must be the storefront's variant id (an integer)");
@@ -106,7 +106,24 @@ HttpResponse RequestPriceChange(Services& s, const Context& ctx) {
     request.compare_at_price = std::string(compare->as_string());
   }
   std::optional<governance::PriceChange> change;
+  bool connection_ambiguous = false;
   Status status = s.store.Transact([&](store::Txn& txn) -> Status {
+    // Without `connection`: the tenant's only storefront (shopify.admin) connection, as the CLI.
+    if (connection.empty()) {
+      GOVFLOW_ASSIGN_OR_RETURN(
+          store::sql::Rows rows,
+          txn.sql().Query("SELECT connection_id FROM connections WHERE tenant_id = ? AND kind = "
+                          "'shopify.admin' ORDER BY connection_id LIMIT 2",
+                          {ctx.scope->tenant().value()}));
+      if (rows.size() != 1) {
+        connection_ambiguous = true;
+        return Status(StatusCode::kInvalidArgument,
+                      rows.empty() ? "the tenant has no shopify.admin connection"
+                                   : "required: the tenant has several shopify.admin connections");
+      }
+      connection = rows[0].Text(0);
+    }
+    request.connection = ConnectionId(connection);
     GOVFLOW_ASSIGN_OR_RETURN(governance::PriceApprovalPolicy policy,
                              governance::TenantPriceApprovalPolicy(txn, ctx.scope->tenant()));
     GOVFLOW_ASSIGN_OR_RETURN(change,
@@ -114,7 +131,7 @@ HttpResponse RequestPriceChange(Services& s, const Context& ctx) {
     return Status::Ok();
   });
   if (!status.ok()) {
-    std::string field = NamedField(status.message());
+    std::string field = connection_ambiguous ? "connection" : NamedField(status.message());
     if (field.empty() && status.code() == StatusCode::kNotFound) field = "connection";
     return FromStatus(status, field);
   }

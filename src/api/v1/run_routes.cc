@@ -223,7 +223,9 @@ json::array Timeline(const std::vector<store::RunEvent>& events,
       if (const json::value* response = p.if_contains("response")) {
         entry["response_summary"] = SummaryOf(*response);
       } else {
+        // The error detail is the response a failed attempt got: shown once, as its summary.
         entry["response_summary"] = Summary(MemberText(p, "detail"));
+        if (message == MemberText(p, "detail")) entry["message"] = "";
       }
     }
     if (entry["duration_ms"].is_null() && previous) entry["duration_ms"] = Millis(*previous, e.at);

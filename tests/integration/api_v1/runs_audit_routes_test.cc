@@ -272,6 +272,7 @@ TEST_P(RunsAuditRoutesTest, RunShowsItsTimelineWithAttemptsCallsAndLinks) {
   EXPECT_EQ(timeline[1].at("error_class").as_string(), "rejected");
   EXPECT_EQ(timeline[1].at("duration_ms").as_int64(), 1500);
   EXPECT_EQ(timeline[1].at("response_summary").as_string(), "HTTP 400: Item SKU-404");
+  EXPECT_EQ(timeline[1].at("message").as_string(), "");  // the detail is shown once
   EXPECT_EQ(timeline[2].at("outcome").as_string(), "failed");
   EXPECT_EQ(timeline[2].at("message").as_string(), "the ERP refused the order");
   ASSERT_EQ(v.at("calls").as_array().size(), 1u);
@@ -387,6 +388,54 @@ TEST_P(RunsAuditRoutesTest, AuditExportIsCsvOrJsonLinesOfTheFilteredTrailForExpo
   EXPECT_EQ(Get("/audit/export", vic_cookie_).status, 403);
   EXPECT_EQ(Get("/audit", vic_cookie_).status, 403);
   EXPECT_EQ(Get("/runs", vic_cookie_).status, 200);
+}
+
+// ---- Price changes: the console's request form names no connection ----------------------------
+
+TEST_P(RunsAuditRoutesTest, PriceChangeWithoutConnectionGoesToTheTenantsOnlyStorefront) {
+  InTxn([&](store::Txn& txn) {
+    return gov::GrantTenantRole(txn, gov::TenantScope::ForSystem(tenant_, "test"), ana_,
+                                "operator");
+  });
+  const std::string csrf = [&] {
+    TestResponse me = Fetch(server_->port(), "GET", "/api/v1/me", {"Cookie: " + ana_cookie_});
+    return std::string(Parse(me.body).at("csrf_token").as_string());
+  }();
+  auto request = [&] {
+    json::object body{{"sku", "BEANIE-MER-NAV"}, {"variant_id", 4530017}, {"old_price", "24.00"},
+                      {"new_price", "23.00"},    {"currency", "EUR"},     {"reason", "promotion"}};
+    return Fetch(server_->port(), "POST", "/api/v1/tenants/acme/price-changes",
+                 {"Cookie: " + ana_cookie_, "X-CSRF-Token: " + csrf,
+                  "Content-Type: application/json"},
+                 json::serialize(body));
+  };
+  auto add_storefront = [&](const std::string& id) {
+    InTxn([&](store::Txn& txn) {
+      store::Connection c;
+      c.tenant = tenant_;
+      c.id = ConnectionId(id);
+      c.kind = "shopify.admin";
+      c.config_json = R"({"shop_url":"http://127.0.0.1:1","access_token":"shpat_test"})";
+      c.created_at = clock_.Now();
+      c.updated_at = clock_.Now();
+      return txn.PutConnection(c);
+    });
+  };
+  // None: the field is named.
+  TestResponse none = request();
+  EXPECT_EQ(none.status, 400) << none.body;
+  EXPECT_EQ(InvalidParams(none), std::vector<std::string>{"connection"});
+  add_storefront("storefront");
+  TestResponse one = request();
+  ASSERT_EQ(one.status, 201) << one.body;
+  EXPECT_EQ(Parse(one.body).at("connection").as_string(), "storefront");
+  // Two: which one is meant must be said.
+  add_storefront("outlet");
+  TestResponse two = request();
+  EXPECT_EQ(two.status, 400) << two.body;
+  EXPECT_EQ(InvalidParams(two), std::vector<std::string>{"connection"});
+  json::value listed = Parse(Get("/price-changes").body);
+  EXPECT_EQ(listed.at("items").as_array().size(), 1u);
 }
 
 GOVFLOW_INSTANTIATE_ON_BOTH_STORES(RunsAuditRoutesTest);

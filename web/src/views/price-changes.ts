@@ -50,8 +50,8 @@ function invalidField(e: unknown): string {
 }
 
 const kFields = [
-  { name: "connection", label: "Storefront connection", type: "text", value: "shop", required: true,
-    hint: "The storefront's connection id, e.g. shop." },
+  { name: "connection", label: "Storefront connection", type: "text", value: "", required: false,
+    hint: "Leave empty for the tenant's storefront; name it when the tenant has several." },
   { name: "sku", label: "SKU", type: "text", value: "", required: true, hint: "" },
   { name: "variant_id", label: "Variant id", type: "text", value: "", required: false,
     hint: "The storefront's variant id (a number)." },
@@ -185,7 +185,7 @@ export function renderPriceChanges(main: HTMLElement, me: Me, tenant: string, _r
           return;
         }
         body[name] = Number(v);
-      } else {
+      } else if (v || name !== "connection") {
         body[name] = v;
       }
     }

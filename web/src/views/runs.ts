@@ -266,16 +266,23 @@ function renderList(main: HTMLElement, tenant: string): void {
 
   // Live: new and changed runs re-read the rows shown (debounced), keeping filters and scroll.
   let timer = 0;
+  const refresh = () => {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(() => {
+      if (!table.isConnected) return;
+      if (loading) {
+        refresh();  // a page is being read: refresh after it
+        return;
+      }
+      void load(true, Math.min(Math.max(shown, 50), 500));
+    }, 800);
+  };
   const stop = subscribe(tenant, ["run"], () => {
     if (!table.isConnected) {
       stop();
       return;
     }
-    window.clearTimeout(timer);
-    timer = window.setTimeout(() => {
-      if (!table.isConnected) return;
-      void load(true, Math.min(Math.max(shown, 50), 500));
-    }, 800);
+    refresh();
   });
   const watch = window.setInterval(() => {
     if (!table.isConnected) {
