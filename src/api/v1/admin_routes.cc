@@ -171,13 +171,14 @@ HttpResponse CreateTenant(Services& s, const Context& ctx) {
   Result<std::string> id = RequiredString(*body, "id");
   if (!id.ok()) return FieldProblem("id", id.status().message());
   if (!gov::IsValidTenantId(*id)) {
-    return FieldProblem("id", "lower-case letters, digits, '-' and '_', starting with a letter or "
-                              "digit, at most 63 characters");
+    return FieldProblem("id",
+                        "lower-case letters, digits, '-' and '_', starting with a letter or "
+                        "digit, at most 63 characters");
   }
   Result<std::string> name = RequiredString(*body, "display_name");
   if (!name.ok()) return FieldProblem("display_name", name.status().message());
-  Result<gov::PartnerScope> partner = s.access.AuthorizePartner(*ctx.principal,
-                                                                perm::kTenantsManage);
+  Result<gov::PartnerScope> partner =
+      s.access.AuthorizePartner(*ctx.principal, perm::kTenantsManage);
   if (!partner.ok()) return FromStatus(partner.status());
   store::Tenant created;
   return InTxn(
@@ -238,13 +239,16 @@ HttpResponse ListPeople(Services& s, const Context& ctx) {
                             "ORDER BY t.token_id",
                             {ctx.scope->tenant().value()}));
         for (const auto& t : tokens) {
-          items.push_back(json::object{
-              {"principal", "token:" + t.Text(0)},
-              {"display_name", t.Text(2) + " (API token " + t.Text(1) + ")"}});
+          items.push_back(
+              json::object{{"principal", "token:" + t.Text(0)},
+                           {"display_name", t.Text(2) + " (API token " + t.Text(1) + ")"}});
         }
         return Status::Ok();
       },
-      "", [&] { return JsonResponse(200, json::object{{"items", std::move(items)}}); });
+      "",
+      [&] {
+        return JsonResponse(200, json::object{{"items", std::move(items)}});
+      });
 }
 
 // ---- Users ------------------------------------------------------------------------------------
@@ -262,19 +266,19 @@ json::object UserJson(const UserRow& u, TimePoint now) {
   json::array partner_roles;
   for (const std::string& r : u.member.user.partner_roles) partner_roles.emplace_back(r);
   const bool locked = u.member.user.locked_until && *u.member.user.locked_until > now;
-  return json::object{{"id", u.member.user.user_id},
-                      {"principal", "user:" + u.member.user.user_id},
-                      {"email", u.member.user.email},
-                      {"display_name", u.member.user.display_name},
-                      {"roles", std::move(roles)},
-                      {"partner_roles", std::move(partner_roles)},
-                      {"teams", std::move(teams)},
-                      {"disabled", u.member.user.disabled},
-                      {"locked", locked},
-                      {"locked_until", locked ? OptionalTime(u.member.user.locked_until)
-                                              : json::value(nullptr)},
-                      {"has_password", u.member.user.has_password},
-                      {"created_at", FormatTime(u.member.user.created_at)}};
+  return json::object{
+      {"id", u.member.user.user_id},
+      {"principal", "user:" + u.member.user.user_id},
+      {"email", u.member.user.email},
+      {"display_name", u.member.user.display_name},
+      {"roles", std::move(roles)},
+      {"partner_roles", std::move(partner_roles)},
+      {"teams", std::move(teams)},
+      {"disabled", u.member.user.disabled},
+      {"locked", locked},
+      {"locked_until", locked ? OptionalTime(u.member.user.locked_until) : json::value(nullptr)},
+      {"has_password", u.member.user.has_password},
+      {"created_at", FormatTime(u.member.user.created_at)}};
 }
 
 Result<std::vector<UserRow>> TenantUsers(store::Txn& txn, const TenantScope& scope) {
@@ -326,7 +330,8 @@ HttpResponse ListUsers(Services& s, const Context& ctx) {
         }
         return Status::Ok();
       },
-      "", [&] {
+      "",
+      [&] {
         return JsonResponse(
             200, Page<UserRow>(
                      rows, [](const UserRow& r) { return r.member.user.email; }, params->cursor,
@@ -353,8 +358,7 @@ Status CheckMayGrant(store::Txn& txn, const Context& ctx, const std::string& use
   if (user_id == ctx.principal->user_id) {
     return PermissionDenied("you cannot change your own roles: ask another administrator");
   }
-  GOVFLOW_ASSIGN_OR_RETURN(std::vector<std::string> perms,
-                           RolePermissions(txn, *ctx.scope, role));
+  GOVFLOW_ASSIGN_OR_RETURN(std::vector<std::string> perms, RolePermissions(txn, *ctx.scope, role));
   for (const std::string& p : perms) {
     if (!ctx.scope->Has(p)) {
       return PermissionDenied("role " + std::string(role) + " carries " + p +
@@ -367,7 +371,8 @@ Status CheckMayGrant(store::Txn& txn, const Context& ctx, const std::string& use
 // A readable random password for an invitation: 20 characters from an alphabet without
 // look-alikes (about 110 bits), shown to the inviting administrator once.
 std::string OneTimePassword() {
-  static constexpr std::string_view kAlphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+  static constexpr std::string_view kAlphabet =
+      "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
   std::string out;
   for (int i = 0; i < 20; ++i) {
     out.push_back(kAlphabet[randombytes_uniform(static_cast<uint32_t>(kAlphabet.size()))]);
@@ -394,8 +399,8 @@ HttpResponse CreateUser(Services& s, const Context& ctx) {
   Result<std::string> password = OptionalString(*body, "password");
   if (!password.ok()) return FieldProblem("password", password.status().message());
   if (!password->empty() && password->size() < gov::kMinPasswordLength) {
-    return FieldProblem("password", "at least " + std::to_string(gov::kMinPasswordLength) +
-                                        " characters");
+    return FieldProblem("password",
+                        "at least " + std::to_string(gov::kMinPasswordLength) + " characters");
   }
   const bool generated = password->empty();
   const std::string secret = generated ? OneTimePassword() : *password;
@@ -418,8 +423,10 @@ HttpResponse CreateUser(Services& s, const Context& ctx) {
             user_id, gov::CreateTenantUser(txn, *ctx.scope, {*email, *name, secret}, *role));
         return Status::Ok();
       },
-      failing_field, [&] {
-        json::object out{{"id", user_id}, {"principal", "user:" + user_id}, {"email", Lower(*email)}};
+      failing_field,
+      [&] {
+        json::object out{
+            {"id", user_id}, {"principal", "user:" + user_id}, {"email", Lower(*email)}};
         if (generated) out["one_time_password"] = secret;
         return JsonResponse(201, out);
       });
@@ -438,8 +445,8 @@ HttpResponse GrantRole(Services& s, const Context& ctx) {
       [&](store::Txn& txn) -> Status {
         GOVFLOW_RETURN_IF_ERROR(CheckMayGrant(txn, ctx, user_id, *role));
         GOVFLOW_ASSIGN_OR_RETURN(
-            store::sql::Rows user, txn.sql().Query("SELECT 1 FROM users WHERE user_id = ?",
-                                                   {user_id}));
+            store::sql::Rows user,
+            txn.sql().Query("SELECT 1 FROM users WHERE user_id = ?", {user_id}));
         if (user.empty()) {
           field = "user";
           return NotFound("no user " + user_id);
@@ -558,8 +565,9 @@ HttpResponse ChangeAccount(Services& s, const Context& ctx, AccountChange change
         }
         // A person who works for this tenant alone: chained in the tenant's trail (and the
         // partner's chain for a partner administrator's change, as governance does).
-        return Audit(txn, !elsewhere.empty() ? TenantId(std::string(gov::kPartnerAuditChain))
-                                             : ctx.scope->tenant(),
+        return Audit(txn,
+                     !elsewhere.empty() ? TenantId(std::string(gov::kPartnerAuditChain))
+                                        : ctx.scope->tenant(),
                      actor, std::string(ActionName(change)), "user", user_id, json::object{});
       },
       "user", [&] { return HttpResponse::Empty(204); });
@@ -581,8 +589,8 @@ HttpResponse SetUserPassword(Services& s, const Context& ctx) {
   Result<std::string> password = RequiredString(*body, "password");
   if (!password.ok()) return FieldProblem("password", password.status().message());
   if (password->size() < gov::kMinPasswordLength) {
-    return FieldProblem("password", "at least " + std::to_string(gov::kMinPasswordLength) +
-                                        " characters");
+    return FieldProblem("password",
+                        "at least " + std::to_string(gov::kMinPasswordLength) + " characters");
   }
   return ChangeAccount(s, ctx, AccountChange::kPassword, *password);
 }
@@ -602,19 +610,20 @@ HttpResponse ListTeams(Services& s, const Context& ctx) {
         }
         return Status::Ok();
       },
-      "", [&] {
-        return JsonResponse(
-            200, Page<gov::TeamInfo>(
-                     teams, [](const gov::TeamInfo& t) { return t.id; }, params->cursor,
-                     params->limit, [](const gov::TeamInfo& t) -> json::value {
-                       json::array members;
-                       for (const std::string& m : t.member_user_ids) {
-                         members.emplace_back("user:" + m);
-                       }
-                       return json::object{{"id", t.id},
-                                           {"display_name", t.display_name},
-                                           {"members", std::move(members)}};
-                     }));
+      "",
+      [&] {
+        return JsonResponse(200, Page<gov::TeamInfo>(
+                                     teams, [](const gov::TeamInfo& t) { return t.id; },
+                                     params->cursor, params->limit,
+                                     [](const gov::TeamInfo& t) -> json::value {
+                                       json::array members;
+                                       for (const std::string& m : t.member_user_ids) {
+                                         members.emplace_back("user:" + m);
+                                       }
+                                       return json::object{{"id", t.id},
+                                                           {"display_name", t.display_name},
+                                                           {"members", std::move(members)}};
+                                     }));
       });
 }
 
@@ -631,9 +640,8 @@ HttpResponse CreateTeam(Services& s, const Context& ctx) {
   return InTxn(
       s, [&](store::Txn& txn) { return gov::CreateTeam(txn, *ctx.scope, *id, *name); }, "id",
       [&] {
-        return JsonResponse(201, json::object{{"id", *id},
-                                              {"display_name", *name},
-                                              {"members", json::array()}});
+        return JsonResponse(
+            201, json::object{{"id", *id}, {"display_name", *name}, {"members", json::array()}});
       });
 }
 
@@ -649,8 +657,7 @@ HttpResponse AddTeamMember(Services& s, const Context& ctx) {
   return InTxn(
       s,
       [&](store::Txn& txn) -> Status {
-        GOVFLOW_ASSIGN_OR_RETURN(std::vector<gov::TeamInfo> teams,
-                                 gov::ListTeams(txn, *ctx.scope));
+        GOVFLOW_ASSIGN_OR_RETURN(std::vector<gov::TeamInfo> teams, gov::ListTeams(txn, *ctx.scope));
         if (std::none_of(teams.begin(), teams.end(),
                          [&](const gov::TeamInfo& t) { return t.id == team; })) {
           return NotFound("no team " + team);
@@ -700,14 +707,13 @@ HttpResponse ListRoles(Services& s, const Context& ctx) {
         for (const gov::BuiltinRole& r : gov::PartnerRoles()) {
           json::array perms;
           for (std::string_view p : r.permissions) perms.emplace_back(p);
-          partner.push_back(json::object{{"name", r.name},
-                                         {"description", r.description},
-                                         {"permissions", std::move(perms)}});
+          partner.push_back(json::object{
+              {"name", r.name}, {"description", r.description}, {"permissions", std::move(perms)}});
         }
         json::array all;
         for (std::string_view p : gov::AllPermissions()) {
-          all.push_back(json::object{{"name", p},
-                                     {"partner_only", gov::IsPartnerOnlyPermission(p)}});
+          all.push_back(
+              json::object{{"name", p}, {"partner_only", gov::IsPartnerOnlyPermission(p)}});
         }
         out = json::object{{"items", std::move(items)},
                            {"partner_roles", std::move(partner)},
@@ -781,8 +787,9 @@ HttpResponse ListConnections(Services& s, const Context& ctx) {
                             {ctx.scope->tenant().value(), params->cursor}));
         std::string last;
         for (const auto& row : ids) {
-          GOVFLOW_ASSIGN_OR_RETURN(store::Connection c,
-                                   txn.GetConnection(ctx.scope->tenant(), ConnectionId(row.Text(0))));
+          GOVFLOW_ASSIGN_OR_RETURN(
+              store::Connection c,
+              txn.GetConnection(ctx.scope->tenant(), ConnectionId(row.Text(0))));
           if (!kind.empty() && c.kind != kind) continue;
           if (!Matches(params->q, {c.id.value(), c.kind, c.config_json})) continue;
           if (static_cast<int>(items.size()) == params->limit) {
@@ -795,7 +802,8 @@ HttpResponse ListConnections(Services& s, const Context& ctx) {
         }
         return Status::Ok();
       },
-      "cursor", [&] {
+      "cursor",
+      [&] {
         return JsonResponse(200, json::object{{"items", std::move(items)}, {"next_cursor", next}});
       });
 }
@@ -870,8 +878,13 @@ HttpResponse CreateConnection(Services& s, const Context& ctx) {
         if (existing.ok()) return AlreadyExists("a connection " + *id + " exists");
         if (existing.status().code() != StatusCode::kNotFound) return existing.status();
         const TimePoint now = txn.Now();
-        const store::Connection c{ctx.scope->tenant(), ConnectionId(*id), *kind,
-                                  json::serialize(config), *sealed, now, now};
+        const store::Connection c{ctx.scope->tenant(),
+                                  ConnectionId(*id),
+                                  *kind,
+                                  json::serialize(config),
+                                  *sealed,
+                                  now,
+                                  now};
         GOVFLOW_RETURN_IF_ERROR(txn.PutConnection(c));
         json::array fields;
         for (const auto& kv : *secrets) fields.emplace_back(kv.key());
@@ -937,7 +950,9 @@ json::object TokenJson(const gov::TokenInfo& t, TimePoint now) {
                       {"expires_at", OptionalTime(t.expires_at)},
                       {"last_used_at", OptionalTime(t.last_used_at)},
                       {"revoked_at", OptionalTime(t.revoked_at)},
-                      {"state", t.revoked_at ? "revoked" : expired ? "expired" : "active"}};
+                      {"state", t.revoked_at ? "revoked"
+                                : expired    ? "expired"
+                                             : "active"}};
 }
 
 // GET /tenants/{tenant}/tokens?mine=true&state=active — newest first; ids and names only (the
@@ -982,7 +997,8 @@ HttpResponse ListTokens(Services& s, const Context& ctx) {
         }
         return Status::Ok();
       },
-      "cursor", [&] {
+      "cursor",
+      [&] {
         return JsonResponse(200, json::object{{"items", std::move(items)}, {"next_cursor", next}});
       });
 }
@@ -1010,9 +1026,9 @@ HttpResponse CreateToken(Services& s, const Context& ctx) {
   return InTxn(
       s,
       [&](store::Txn& txn) -> Status {
-        GOVFLOW_ASSIGN_OR_RETURN(issued, gov::IssueTenantToken(txn, *ctx.scope,
-                                                               ctx.principal->user_id, *name,
-                                                               expires_at));
+        GOVFLOW_ASSIGN_OR_RETURN(
+            issued,
+            gov::IssueTenantToken(txn, *ctx.scope, ctx.principal->user_id, *name, expires_at));
         GOVFLOW_ASSIGN_OR_RETURN(std::vector<gov::TokenInfo> all,
                                  gov::ListTenantTokens(txn, *ctx.scope));
         for (const gov::TokenInfo& t : all) {
@@ -1020,7 +1036,8 @@ HttpResponse CreateToken(Services& s, const Context& ctx) {
         }
         return Status::Ok();
       },
-      "name", [&] {
+      "name",
+      [&] {
         json::object out = info ? TokenJson(*info, s.clock.Now()) : json::object{};
         out["id"] = issued.token_id;
         out["token"] = issued.token;

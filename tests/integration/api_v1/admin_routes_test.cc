@@ -5,9 +5,11 @@
 // audit events written, and that secrets (passwords, connection credentials, tokens) are never
 // answered again nor audited.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <boost/json.hpp>
 #include <fstream>
+#include <random>
 #include <sstream>
 
 #include "api/http_server.h"
@@ -57,7 +59,11 @@ class AdminRoutesTest : public GovernanceStoreTest {
   void SetUp() override {
     GovernanceStoreTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
-    branding_file_ = temp_dir_ / "admin-branding" / "branding.json";
+    // Its own directory per test (the PostgreSQL fixture has no temp_dir_).
+    branding_dir_ =
+        std::filesystem::temp_directory_path() / ("govflow-admin-" + std::to_string(::getpid()) +
+                                                  "-" + std::to_string(std::random_device{}()));
+    branding_file_ = branding_dir_ / "branding.json";
     InTxn([&](store::Txn& txn) -> Status {
       GOVFLOW_ASSIGN_OR_RETURN(
           auto init,
@@ -73,7 +79,8 @@ class AdminRoutesTest : public GovernanceStoreTest {
       GOVFLOW_ASSIGN_OR_RETURN(
           gus_, gov::CreateUser(txn, partner, {"gus@globex.example", "Gus", "gus-password-123"}));
       GOVFLOW_ASSIGN_OR_RETURN(
-          bea_, gov::CreateUser(txn, partner, {"bea@both.example", "Bea Both", "bea-password-123"}));
+          bea_,
+          gov::CreateUser(txn, partner, {"bea@both.example", "Bea Both", "bea-password-123"}));
       const auto acme = gov::TenantScope::ForSystem(TenantId("acme"), "test");
       const auto globex = gov::TenantScope::ForSystem(TenantId("globex"), "test");
       GOVFLOW_RETURN_IF_ERROR(gov::GrantTenantRole(txn, acme, ana_, "tenant_admin"));
@@ -89,8 +96,8 @@ class AdminRoutesTest : public GovernanceStoreTest {
       GOVFLOW_ASSIGN_OR_RETURN(auto t3,
                                gov::IssueTenantToken(txn, globex, gus_, "ci", std::nullopt));
       gus_token_ = t3.token;
-      GOVFLOW_ASSIGN_OR_RETURN(auto t4, gov::IssuePartnerToken(txn, partner, lee_, "ops",
-                                                               std::nullopt));
+      GOVFLOW_ASSIGN_OR_RETURN(auto t4,
+                               gov::IssuePartnerToken(txn, partner, lee_, "ops", std::nullopt));
       lee_token_ = t4.token;
       return Status::Ok();
     });
@@ -109,6 +116,8 @@ class AdminRoutesTest : public GovernanceStoreTest {
   void TearDown() override {
     if (server_) server_->Stop(std::chrono::seconds(2));
     server_.reset();
+    std::error_code ec;
+    if (!branding_dir_.empty()) std::filesystem::remove_all(branding_dir_, ec);
     GovernanceStoreTest::TearDown();
   }
 
@@ -169,6 +178,7 @@ class AdminRoutesTest : public GovernanceStoreTest {
     return out;
   }
 
+  std::filesystem::path branding_dir_;
   std::filesystem::path branding_file_;
   std::string lee_, ana_, vic_, gus_, bea_;
   std::string ana_token_, vic_token_, gus_token_, lee_token_;
@@ -179,10 +189,10 @@ class AdminRoutesTest : public GovernanceStoreTest {
 // ---- Users ------------------------------------------------------------------------------------
 
 TEST_P(AdminRoutesTest, CreatesUserWithOneTimePasswordShownOnceAndAuditsWithoutIt) {
-  TestResponse r = Call(ana_token_, "POST", "/api/v1/tenants/acme/users",
-                        json::object{{"email", "Olga@Acme.example"},
-                                     {"display_name", "Olga Ops"},
-                                     {"role", "operator"}});
+  TestResponse r =
+      Call(ana_token_, "POST", "/api/v1/tenants/acme/users",
+           json::object{
+               {"email", "Olga@Acme.example"}, {"display_name", "Olga Ops"}, {"role", "operator"}});
   ASSERT_EQ(r.status, 201) << r.body;
   json::value created = Parse(r.body);
   const std::string id(created.at("id").as_string());
@@ -249,9 +259,9 @@ TEST_P(AdminRoutesTest, NobodyGrantsARoleTheyDoNotHoldOrEscalatesThemselves) {
   TestResponse grant = Call(ana_token_, "POST", "/api/v1/tenants/acme/users/" + vic_ + "/roles",
                             json::object{{"role", "pricing_manager"}});
   EXPECT_EQ(grant.status, 403) << grant.body;
-  TestResponse create = Call(ana_token_, "POST", "/api/v1/tenants/acme/users",
-                             json::object{{"email", "sly@acme.example"},
-                                          {"role", "pricing_manager"}});
+  TestResponse create =
+      Call(ana_token_, "POST", "/api/v1/tenants/acme/users",
+           json::object{{"email", "sly@acme.example"}, {"role", "pricing_manager"}});
   EXPECT_EQ(create.status, 403) << create.body;
   // Not even a role she holds, to herself; nor take one of hers away.
   TestResponse self = Call(ana_token_, "POST", "/api/v1/tenants/acme/users/" + ana_ + "/roles",
@@ -289,14 +299,14 @@ TEST_P(AdminRoutesTest, GrantsAndRevokesARoleWithAuditAndNamesBadInput) {
   TestResponse grant = Call(ana_token_, "POST", "/api/v1/tenants/acme/users/" + vic_ + "/roles",
                             json::object{{"role", "operator"}});
   ASSERT_EQ(grant.status, 204) << grant.body;
-  TestResponse unknown_role = Call(ana_token_, "POST",
-                                   "/api/v1/tenants/acme/users/" + vic_ + "/roles",
-                                   json::object{{"role", "wizard"}});
+  TestResponse unknown_role =
+      Call(ana_token_, "POST", "/api/v1/tenants/acme/users/" + vic_ + "/roles",
+           json::object{{"role", "wizard"}});
   EXPECT_EQ(unknown_role.status, 400);
   EXPECT_EQ(FieldOf(unknown_role), "role");
-  TestResponse unknown_user = Call(ana_token_, "POST",
-                                   "/api/v1/tenants/acme/users/usr_nobody/roles",
-                                   json::object{{"role", "operator"}});
+  TestResponse unknown_user =
+      Call(ana_token_, "POST", "/api/v1/tenants/acme/users/usr_nobody/roles",
+           json::object{{"role", "operator"}});
   EXPECT_EQ(unknown_user.status, 404) << unknown_user.body;
   EXPECT_EQ(FieldOf(unknown_user), "user");
   TestResponse again = Call(ana_token_, "POST", "/api/v1/tenants/acme/users/" + vic_ + "/roles",
@@ -346,15 +356,13 @@ TEST_P(AdminRoutesTest, TenantAdminChangesAccountsOfHerTenantsOwnPeopleOnly) {
   ASSERT_EQ(disable.status, 204) << disable.body;
   EXPECT_EQ(SignIn("vic@acme.example", kVicPassword).status, 401);
   EXPECT_EQ(EventsFor("acme", "user.disable", vic_).size(), 1u);
-  ASSERT_EQ(Call(ana_token_, "POST", "/api/v1/tenants/acme/users/" + vic_ + "/enable").status,
-            204);
+  ASSERT_EQ(Call(ana_token_, "POST", "/api/v1/tenants/acme/users/" + vic_ + "/enable").status, 204);
   EXPECT_EQ(SignIn("vic@acme.example", kVicPassword).status, 200);
   // Bea also works for globex: hers to change only with users.manage on the partner.
   TestResponse bea = Call(ana_token_, "POST", "/api/v1/tenants/acme/users/" + bea_ + "/disable");
   EXPECT_EQ(bea.status, 403) << bea.body;
   EXPECT_EQ(SignIn("bea@both.example", "bea-password-123").status, 200);
-  TestResponse by_lee =
-      Call(lee_token_, "POST", "/api/v1/tenants/acme/users/" + bea_ + "/disable");
+  TestResponse by_lee = Call(lee_token_, "POST", "/api/v1/tenants/acme/users/" + bea_ + "/disable");
   EXPECT_EQ(by_lee.status, 204) << by_lee.body;
   EXPECT_EQ(EventsFor(std::string(gov::kPartnerAuditChain), "user.disable", bea_).size(), 1u);
   // Not one's own account; not another tenant's user; not from another tenant.
@@ -375,14 +383,13 @@ TEST_P(AdminRoutesTest, UnlocksALockedAccountAndSetsAPasswordWithoutEchoingIt) {
   TestResponse users = Call(ana_token_, "GET", "/api/v1/tenants/acme/users?q=vic");
   ASSERT_EQ(users.status, 200);
   EXPECT_TRUE(Parse(users.body).at("items").at(0).at("locked").as_bool()) << users.body;
-  ASSERT_EQ(Call(ana_token_, "POST", "/api/v1/tenants/acme/users/" + vic_ + "/unlock").status,
-            204);
+  ASSERT_EQ(Call(ana_token_, "POST", "/api/v1/tenants/acme/users/" + vic_ + "/unlock").status, 204);
   EXPECT_EQ(SignIn("vic@acme.example", kVicPassword).status, 200);
   EXPECT_EQ(EventsFor("acme", "user.unlock", vic_).size(), 1u);
 
-  TestResponse short_pw = Call(ana_token_, "POST",
-                               "/api/v1/tenants/acme/users/" + vic_ + "/password",
-                               json::object{{"password", "short"}});
+  TestResponse short_pw =
+      Call(ana_token_, "POST", "/api/v1/tenants/acme/users/" + vic_ + "/password",
+           json::object{{"password", "short"}});
   EXPECT_EQ(short_pw.status, 400);
   EXPECT_EQ(FieldOf(short_pw), "password");
   EXPECT_EQ(SignIn("vic@acme.example", kVicPassword).status, 200);  // unchanged
@@ -451,10 +458,9 @@ TEST_P(AdminRoutesTest, CreatesTeamsAndManagesMembers) {
   EXPECT_EQ(team.at("members").at(0).as_string(), "user:" + vic_);
   TestResponse users = Call(ana_token_, "GET", "/api/v1/tenants/acme/users?team=order_ops");
   ASSERT_EQ(Parse(users.body).at("items").as_array().size(), 1u);
-  ASSERT_EQ(Call(ana_token_, "DELETE",
-                 "/api/v1/tenants/acme/teams/order_ops/members/" + vic_)
-                .status,
-            204);
+  ASSERT_EQ(
+      Call(ana_token_, "DELETE", "/api/v1/tenants/acme/teams/order_ops/members/" + vic_).status,
+      204);
   EXPECT_EQ(EventsFor("acme", "team.create", "order_ops").size(), 1u);
   // Globex sees none of acme's teams.
   TestResponse globex = Call(gus_token_, "GET", "/api/v1/tenants/globex/teams");
@@ -465,12 +471,12 @@ TEST_P(AdminRoutesTest, CreatesTeamsAndManagesMembers) {
 
 TEST_P(AdminRoutesTest, ConnectionSecretsAreSealedNeverShownAndRotated) {
   const std::string secret = "whsec-TOPSECRET-one";
-  TestResponse created = Call(
-      ana_token_, "POST", "/api/v1/tenants/acme/connections",
-      json::object{{"id", "shop"},
-                   {"kind", "shopify.webhooks"},
-                   {"config", json::object{{"shop_domain", "acme.myshopify.com"}}},
-                   {"secret", json::object{{"secret", secret}}}});
+  TestResponse created =
+      Call(ana_token_, "POST", "/api/v1/tenants/acme/connections",
+           json::object{{"id", "shop"},
+                        {"kind", "shopify.webhooks"},
+                        {"config", json::object{{"shop_domain", "acme.myshopify.com"}}},
+                        {"secret", json::object{{"secret", secret}}}});
   ASSERT_EQ(created.status, 201) << created.body;
   EXPECT_EQ(created.body.find("TOPSECRET"), std::string::npos);
   json::value c = Parse(created.body);
@@ -485,8 +491,9 @@ TEST_P(AdminRoutesTest, ConnectionSecretsAreSealedNeverShownAndRotated) {
   EXPECT_EQ(Parse(list.body).at("items").at(0).at("secret_fingerprint").as_string(), fp1);
 
   clock_.Advance(std::chrono::minutes(5));
-  TestResponse rotated = Call(ana_token_, "POST", "/api/v1/tenants/acme/connections/shop/secret",
-                              json::object{{"secret", json::object{{"secret", "whsec-TOPSECRET-two"}}}});
+  TestResponse rotated =
+      Call(ana_token_, "POST", "/api/v1/tenants/acme/connections/shop/secret",
+           json::object{{"secret", json::object{{"secret", "whsec-TOPSECRET-two"}}}});
   ASSERT_EQ(rotated.status, 200) << rotated.body;
   EXPECT_EQ(rotated.body.find("TOPSECRET"), std::string::npos);
   json::value r = Parse(rotated.body);
@@ -494,8 +501,10 @@ TEST_P(AdminRoutesTest, ConnectionSecretsAreSealedNeverShownAndRotated) {
   EXPECT_FALSE(r.at("secret_rotated_at").is_null());
   // What the store holds opens (with the master key) to the new secret.
   InTxn([&](store::Txn& txn) -> Status {
-    GOVFLOW_ASSIGN_OR_RETURN(auto stored, txn.GetConnection(TenantId("acme"), ConnectionId("shop")));
-    GOVFLOW_ASSIGN_OR_RETURN(std::string opened, gov::OpenSecret(kMasterKey, stored.secret_ciphertext));
+    GOVFLOW_ASSIGN_OR_RETURN(auto stored,
+                             txn.GetConnection(TenantId("acme"), ConnectionId("shop")));
+    GOVFLOW_ASSIGN_OR_RETURN(std::string opened,
+                             gov::OpenSecret(kMasterKey, stored.secret_ciphertext));
     EXPECT_NE(opened.find("whsec-TOPSECRET-two"), std::string::npos);
     return Status::Ok();
   });
@@ -510,15 +519,17 @@ TEST_P(AdminRoutesTest, BadConnectionRequestsAre400NamingTheFieldAndStoreNothing
   for (const auto& [body, field] : std::vector<std::pair<json::object, std::string>>{
            {json::object{{"kind", "shopify.webhooks"}, {"secret", json::object{{"secret", "s"}}}},
             "id"},
-           {json::object{{"id", "shop"}, {"kind", "ftp.upload"},
-                         {"secret", json::object{{"secret", "s"}}}},
+           {json::object{
+                {"id", "shop"}, {"kind", "ftp.upload"}, {"secret", json::object{{"secret", "s"}}}},
             "kind"},
            {json::object{{"id", "shop"}, {"kind", "shopify.webhooks"}}, "secret"},
-           {json::object{{"id", "shop"}, {"kind", "shopify.webhooks"},
+           {json::object{{"id", "shop"},
+                         {"kind", "shopify.webhooks"},
                          {"config", json::object{{"secret", "in-the-clear"}}},
                          {"secret", json::object{{"secret", "s"}}}},
             "config.secret"},
-           {json::object{{"id", "shop"}, {"kind", "shopify.webhooks"},
+           {json::object{{"id", "shop"},
+                         {"kind", "shopify.webhooks"},
                          {"secret", json::object{{"secret", 5}}}},
             "secret"}}) {
     TestResponse r = Call(ana_token_, "POST", "/api/v1/tenants/acme/connections", body);
@@ -534,7 +545,8 @@ TEST_P(AdminRoutesTest, BadConnectionRequestsAre400NamingTheFieldAndStoreNothing
   EXPECT_TRUE(EventsFor("acme", "connection.create").empty());
   // A viewer may not add one.
   EXPECT_EQ(Call(vic_token_, "POST", "/api/v1/tenants/acme/connections",
-                 json::object{{"id", "shop"}, {"kind", "shopify.webhooks"},
+                 json::object{{"id", "shop"},
+                              {"kind", "shopify.webhooks"},
                               {"secret", json::object{{"secret", "s"}}}})
                 .status,
             403);
@@ -543,8 +555,8 @@ TEST_P(AdminRoutesTest, BadConnectionRequestsAre400NamingTheFieldAndStoreNothing
 // ---- Tokens -----------------------------------------------------------------------------------
 
 TEST_P(AdminRoutesTest, TokenIsShownOnceWorksAndStopsWhenRevoked) {
-  TestResponse created = Call(ana_token_, "POST", "/api/v1/tenants/acme/tokens",
-                              json::object{{"name", "deploy"}});
+  TestResponse created =
+      Call(ana_token_, "POST", "/api/v1/tenants/acme/tokens", json::object{{"name", "deploy"}});
   ASSERT_EQ(created.status, 201) << created.body;
   json::value t = Parse(created.body);
   const std::string token(t.at("token").as_string());
