@@ -610,4 +610,25 @@ Status SetBrandLabel(store::Txn& txn, const governance::TenantScope& scope,
   return governance::AppendAudit(txn, scope.tenant(), record).status();
 }
 
+Result<std::vector<ConnectionBrand>> ListConnectionBrands(store::Txn& txn,
+                                                         const governance::TenantScope& scope) {
+  GOVFLOW_RETURN_IF_ERROR(scope.Require(governance::perm::kMetricsRead));
+  GOVFLOW_ASSIGN_OR_RETURN(
+      sql::Rows rows,
+      txn.sql().Query("SELECT c.connection_id, c.kind, l.brand FROM connections c LEFT JOIN "
+                      "intel_brand_labels l ON l.tenant_id = c.tenant_id AND l.connection_id = "
+                      "c.connection_id WHERE c.tenant_id = ? ORDER BY c.connection_id",
+                      {scope.tenant().value()}));
+  std::vector<ConnectionBrand> out;
+  for (const sql::Row& r : rows) {
+    ConnectionBrand b;
+    b.connection = ConnectionId(r.Text(0));
+    b.kind = r.Text(1);
+    b.label = r.OptionalText(2).value_or("");
+    b.brand = ResolveBrand(b.label, b.connection.value());
+    out.push_back(std::move(b));
+  }
+  return out;
+}
+
 }  // namespace govflow::intel

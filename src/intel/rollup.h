@@ -11,7 +11,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/ids.h"
 #include "base/status.h"
@@ -49,5 +51,15 @@ Result<RollupStats> RollupAllTenants(store::Store& store, const RollupOptions& o
 // brand removes the label.
 Status SetBrandLabel(store::Txn& txn, const governance::TenantScope& scope,
                      const ConnectionId& connection, std::string_view brand);
+
+struct ConnectionBrand {
+  ConnectionId connection;
+  std::string kind;   // e.g. "shopify.webhooks"
+  std::string label;  // "" when none is set
+  std::string brand;  // what metrics of objects received through it carry (ResolveBrand)
+};
+// Every connection of the tenant with its brand, by connection id. Needs metrics.read.
+Result<std::vector<ConnectionBrand>> ListConnectionBrands(store::Txn& txn,
+                                                         const governance::TenantScope& scope);
 
 }  // namespace govflow::intel

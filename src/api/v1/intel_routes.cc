@@ -4,6 +4,7 @@
 
 #include "api/v1/route_support.h"
 #include "intel/metrics_query.h"
+#include "intel/rollup.h"
 
 namespace govflow::api::v1 {
 
@@ -171,6 +172,48 @@ HttpResponse Portfolio(Services& s, const Context& ctx) {
                                         {"tenants", std::move(tenants)}});
 }
 
+json::object BrandJson(const intel::ConnectionBrand& b) {
+  return json::object{{"connection", b.connection.value()},
+                      {"kind", b.kind},
+                      {"label", b.label},
+                      {"brand", b.brand}};
+}
+
+HttpResponse ListBrands(Services& s, const Context& ctx) {
+  Result<store::Txn> txn = s.store.Begin(store::sql::TxnMode::kReadOnly);
+  if (!txn.ok()) return FromStatus(txn.status());
+  Result<std::vector<intel::ConnectionBrand>> brands = intel::ListConnectionBrands(*txn, *ctx.scope);
+  if (!brands.ok()) return FromStatus(brands.status());
+  json::array items;
+  for (const intel::ConnectionBrand& b : *brands) items.emplace_back(BrandJson(b));
+  return JsonResponse(200, json::object{{"items", std::move(items)}});
+}
+
+// Body {"brand": "Harbor & Pine"}; "" removes the label. Audited (intel.brand_label).
+HttpResponse PutBrand(Services& s, const Context& ctx) {
+  Result<json::object> body = BodyObject(ctx.request);
+  if (!body.ok()) return FromStatus(body.status(), "(body)");
+  const json::value* brand = body->if_contains("brand");
+  if (brand == nullptr || !brand->is_string()) {
+    return FieldProblem("brand", "a string: the brand this connection sells (\"\" removes it)");
+  }
+  if (brand->as_string().size() > 80) return FieldProblem("brand", "at most 80 characters");
+  const ConnectionId connection{std::string(ctx.request.Param("connection"))};
+  std::optional<intel::ConnectionBrand> updated;
+  Status status = s.store.Transact([&](store::Txn& txn) -> Status {
+    GOVFLOW_RETURN_IF_ERROR(
+        intel::SetBrandLabel(txn, *ctx.scope, connection, std::string(brand->as_string())));
+    GOVFLOW_ASSIGN_OR_RETURN(auto all, intel::ListConnectionBrands(txn, *ctx.scope));
+    for (const intel::ConnectionBrand& b : all) {
+      if (b.connection == connection) updated = b;
+    }
+    return Status::Ok();
+  });
+  if (!status.ok()) return FromStatus(status, "connection");
+  if (!updated) return FromStatus(NotFound("no such connection"), "connection");
+  return JsonResponse(200, BrandJson(*updated));
+}
+
 }  // namespace
 
 std::span<const Route> IntelRoutes() {
@@ -182,6 +225,12 @@ std::span<const Route> IntelRoutes() {
         governance::perm::kMetricsRead,
         "a tenant's throughput, failure rate, latency, SLA attainment, open exceptions, trends"},
        Overview},
+      {{"GET", "/api/v1/tenants/{tenant}/metrics/brands", Access::kTenant,
+        governance::perm::kMetricsRead, "the tenant's connections and the brand each one's metrics carry"},
+       ListBrands},
+      {{"PUT", "/api/v1/tenants/{tenant}/metrics/brands/{connection}", Access::kTenant,
+        governance::perm::kConnectionsManage, "label a storefront connection with its brand"},
+       PutBrand},
   };
   return kRoutes;
 }

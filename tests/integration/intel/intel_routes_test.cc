@@ -56,7 +56,13 @@ class IntelRoutesTest : public GovernanceStoreTest {
       GOVFLOW_RETURN_IF_ERROR(gov::GrantTenantRole(txn, acme, pia, "pricing_manager"));
       GOVFLOW_RETURN_IF_ERROR(txn.PublishWorkflowVersion(
           {TenantId("acme"), "order-capture", 3, "hash-3", "name: order-capture", clock_.Now()}));
-      return Status::Ok();
+      store::Connection shop;
+      shop.tenant = TenantId("acme");
+      shop.id = ConnectionId("shop-coastal");
+      shop.kind = "shopify.webhooks";
+      shop.config_json = "{}";
+      shop.created_at = shop.updated_at = clock_.Now();
+      return txn.PutConnection(shop);
     });
     if (HasFatalFailure()) return;
     auto router = std::make_shared<api::Router>();
@@ -107,13 +113,25 @@ class IntelRoutesTest : public GovernanceStoreTest {
     ASSERT_TRUE(stats.ok()) << stats.status().ToString();
   }
 
-  std::string Cookie(const std::string& email) {
+  std::string Cookie(const std::string& email, std::string* csrf = nullptr) {
     TestResponse r = Fetch(server_->port(), "POST", "/api/v1/session",
                            {"Content-Type: application/json"},
                            json::serialize(json::object{{"email", email}, {"password", kPassword}}));
     EXPECT_EQ(r.status, 200) << r.body;
+    if (csrf != nullptr) {
+      json::value v = Parse(r.body);
+      *csrf = v.is_object() ? std::string(v.at("csrf_token").as_string()) : "";
+    }
     const std::string set = r.Header("Set-Cookie");
     return "Cookie: " + set.substr(0, set.find(';'));
+  }
+
+  TestResponse PutBrand(const std::string& email, const std::string& connection,
+                        const std::string& body) {
+    std::string csrf;
+    const std::string cookie = Cookie(email, &csrf);
+    return Fetch(server_->port(), "PUT", "/api/v1/tenants/acme/metrics/brands/" + connection,
+                 {cookie, "X-CSRF-Token: " + csrf, "Content-Type: application/json"}, body);
   }
 
   TestResponse Get(const std::string& target, const std::string& cookie) {
@@ -197,6 +215,54 @@ TEST_P(IntelRoutesTest, PortfolioShowsThePartnerEveryTenantAndATenantUserOnlyThe
   ASSERT_EQ(pia.status, 200) << pia.body;
   EXPECT_TRUE(Parse(pia.body).at("tenants").as_array().empty()) << pia.body;
   EXPECT_EQ(Get("/api/v1/tenants/acme/metrics/overview", Cookie("pia@acme.example")).status, 403);
+}
+
+TEST_P(IntelRoutesTest, BrandLabelsAreSetByWhoManagesConnectionsAndShowInTheMetrics) {
+  TestResponse before = Get("/api/v1/tenants/acme/metrics/brands", Cookie("ana@acme.example"));
+  ASSERT_EQ(before.status, 200) << before.body;
+  const json::value listed = Parse(before.body);
+  ASSERT_EQ(listed.at("items").as_array().size(), 1u) << before.body;
+  EXPECT_EQ(listed.at("items").at(0).at("brand").as_string(), "shop-coastal");  // no label yet
+  EXPECT_EQ(listed.at("items").at(0).at("label").as_string(), "");
+
+  // A viewer may read metrics, not label connections.
+  EXPECT_EQ(PutBrand("ana@acme.example", "shop-coastal", R"({"brand":"Coastal"})").status, 403);
+  TestResponse bad = PutBrand("lee@nw.example", "shop-coastal", R"({"brand":7})");
+  EXPECT_EQ(bad.status, 400) << bad.body;
+  EXPECT_EQ(Parse(bad.body).at("invalid-params").at(0).at("name").as_string(), "brand");
+  TestResponse unknown = PutBrand("lee@nw.example", "nope", R"({"brand":"X"})");
+  EXPECT_EQ(unknown.status, 404) << unknown.body;
+  EXPECT_EQ(Parse(unknown.body).at("invalid-params").at(0).at("name").as_string(), "connection");
+
+  TestResponse put = PutBrand("lee@nw.example", "shop-coastal", R"({"brand":"Coastal Co."})");
+  ASSERT_EQ(put.status, 200) << put.body;
+  EXPECT_EQ(Parse(put.body).at("brand").as_string(), "Coastal Co.");
+
+  // A run delivered through the connection now carries the brand.
+  InTxn([&](store::Txn& txn) -> Status {
+    store::Delivery d;
+    d.tenant = TenantId("acme");
+    d.id = DeliveryId("dlv_1");
+    d.connection = ConnectionId("shop-coastal");
+    d.topic = "orders/create";
+    d.body = "{}";
+    d.received_at = clock_.Now();
+    GOVFLOW_RETURN_IF_ERROR(txn.RecordDelivery(d).status());
+    store::Run run;
+    run.tenant = TenantId("acme");
+    run.id = RunId("run_brand");
+    run.workflow_name = "order-capture";
+    run.workflow_version = 3;
+    run.current_step = "validate";
+    run.delivery_id = d.id;
+    run.input_json = R"({"source_name":"web","line_items":[]})";
+    return txn.CreateRun(run);
+  });
+  ASSERT_TRUE(intel::RollupAllTenants(*store_).ok());
+  TestResponse o = Get("/api/v1/tenants/acme/metrics/overview?window=1h", Cookie("ana@acme.example"));
+  ASSERT_EQ(o.status, 200) << o.body;
+  const json::value v = Parse(o.body);
+  EXPECT_EQ(v.at("breakdowns").at("brand").at(0).at("value").as_string(), "Coastal Co.") << o.body;
 }
 
 GOVFLOW_INSTANTIATE_ON_BOTH_STORES(IntelRoutesTest);

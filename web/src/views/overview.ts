@@ -250,18 +250,18 @@ export function renderOverview(main: HTMLElement, me: Me, tenant: string, _rest:
     a.setOption({ ...base, legend: { top: 0 }, yAxis: { type: "value", minInterval: 1 },
       series: [
         { name: "Started", type: "bar", data: o.series.map((p) => p.runs_started) },
-        { name: "Succeeded", type: "line", data: o.series.map((p) => p.runs_succeeded) },
-        { name: "Failed", type: "line", data: o.series.map((p) => p.runs_failed), color: "#c0392b" },
+        { name: "Succeeded", type: "line", showSymbol: false, data: o.series.map((p) => p.runs_succeeded) },
+        { name: "Failed", type: "line", showSymbol: false, data: o.series.map((p) => p.runs_failed), color: "#c0392b" },
       ] });
     const l = init(latency);
     l.setOption({ ...base, yAxis: { type: "value", name: "s" },
-      series: [{ name: "p95", type: "line", connectNulls: false,
+      series: [{ name: "p95", type: "line", connectNulls: false, showSymbol: true, symbolSize: 4,
         data: o.series.map((p) => (p.latency_p95_ms === null ? null : +(p.latency_p95_ms / 1000).toFixed(2))) }] });
     const tr = init(trend);
     const drawTrend = () => {
       const values = o.trends[trendDimension] ?? [];
       tr.setOption({ ...base, legend: { top: 0 }, yAxis: { type: "value", minInterval: 1 },
-        series: values.map((v) => ({ name: v.value, type: "line", data: v.runs_started })) }, true);
+        series: values.map((v) => ({ name: v.value, type: "line", showSymbol: false, data: v.runs_started })) }, true);
     };
     drawTrend();
     trendSelect.addEventListener("change", () => { trendDimension = trendSelect.value; drawTrend(); });
