@@ -262,13 +262,17 @@ Result<CasePage> ListCases(store::Store& store, const TenantScope& scope,
     }
   }
   if (!filter.text.empty()) {
-    const std::string pattern = "%" + LikeEscaped(AsciiLower(filter.text)) + "%";
+    // SQLite's LIKE ignores ASCII case by itself; PostgreSQL's needs both sides lowered.
+    const bool lower = txn.sql().dialect() == sql::Dialect::kPostgres;
+    const std::string pattern =
+        "%" + LikeEscaped(lower ? AsciiLower(filter.text) : filter.text) + "%";
     where += " AND (";
     const char* const columns[] = {"c.message", "g.root_cause_key", "g.customer_key",
                                    "c.case_id", "c.run_id"};
     for (size_t i = 0; i < std::size(columns); ++i) {
       if (i > 0) where += " OR ";
-      where += "LOWER(" + std::string(columns[i]) + ") LIKE ? ESCAPE '\\'";
+      const std::string column = columns[i];
+      where += (lower ? "LOWER(" + column + ")" : column) + " LIKE ? ESCAPE '\\'";
       params.push_back(pattern);
     }
     where += ")";
@@ -367,49 +371,61 @@ Result<std::vector<GroupView>> ListGroups(store::Store& store, const TenantScope
     where += " AND g.owner_team = ?";
     params.push_back(filter.team);
   }
+  // Two passes over the matching cases (the inbox index in root-cause order): the figures per
+  // (root cause, team, currency), merged here, and the distinct customers per root cause.
   GOVFLOW_ASSIGN_OR_RETURN(
       sql::Rows rows,
       txn.sql().Query(
-          "SELECT g.root_cause_key, MIN(g.category), MIN(g.severity), COUNT(*), "
-          "SUM(CASE WHEN c.state <> 'resolved' THEN 1 ELSE 0 END), "
-          "COUNT(DISTINCT NULLIF(g.customer_key, '')), MIN(c.created_at), MAX(c.created_at), "
-          "MIN(" +
-              std::string(kDueKey) + ")" + std::string(kFrom) + where +
-              " GROUP BY g.root_cause_key",
+          "SELECT g.root_cause_key, g.owner_team, g.currency, MIN(g.category), MIN(g.severity), "
+          "COUNT(*), SUM(CASE WHEN c.state <> 'resolved' THEN 1 ELSE 0 END), "
+          "MIN(c.created_at), MAX(c.created_at), MIN(" +
+              std::string(kDueKey) + "), SUM(g.order_value_minor)" + std::string(kFrom) + where +
+              " GROUP BY g.root_cause_key, g.owner_team, g.currency",
           params));
   std::map<std::string, GroupView> groups;
+  std::map<std::string, std::map<std::string, int64_t>> money;  // key -> currency -> sum
   for (const sql::Row& r : rows) {
-    GroupView g;
-    g.root_cause_key = r.Text(0);
-    g.category = r.Text(1);
-    g.highest_severity = r.Text(2);
-    g.members = r.Int(3);
-    g.unresolved = r.Int(4);
-    g.customers = r.Int(5);
-    g.first_seen = FromMicros(r.Int(6));
-    g.last_seen = FromMicros(r.Int(7));
-    if (r.Int(8) != kNever) g.next_due_at = FromMicros(r.Int(8));
-    groups.emplace(g.root_cause_key, std::move(g));
+    auto [it, first] = groups.try_emplace(r.Text(0));
+    GroupView& g = it->second;
+    if (first) {
+      g.root_cause_key = r.Text(0);
+      g.category = r.Text(3);
+      g.highest_severity = r.Text(4);
+      g.first_seen = FromMicros(r.Int(7));
+      g.last_seen = FromMicros(r.Int(8));
+    } else {
+      g.category = std::min(g.category, r.Text(3));
+      g.highest_severity = std::min(g.highest_severity, r.Text(4));
+      g.first_seen = std::min(g.first_seen, FromMicros(r.Int(7)));
+      g.last_seen = std::max(g.last_seen, FromMicros(r.Int(8)));
+    }
+    g.members += r.Int(5);
+    g.unresolved += r.Int(6);
+    if (r.Int(9) != kNever) {
+      const TimePoint due = FromMicros(r.Int(9));
+      if (!g.next_due_at || due < *g.next_due_at) g.next_due_at = due;
+    }
+    if (g.teams.empty() || g.teams.back() != r.Text(1)) {
+      if (std::find(g.teams.begin(), g.teams.end(), r.Text(1)) == g.teams.end()) {
+        g.teams.push_back(r.Text(1));
+      }
+    }
+    money[g.root_cause_key][r.Text(2)] += r.Int(10);
   }
-  GOVFLOW_ASSIGN_OR_RETURN(
-      sql::Rows money,
-      txn.sql().Query("SELECT g.root_cause_key, g.currency, SUM(g.order_value_minor)" +
-                          std::string(kFrom) + where +
-                          " GROUP BY g.root_cause_key, g.currency ORDER BY g.currency",
-                      params));
-  for (const sql::Row& r : money) {
-    auto it = groups.find(r.Text(0));
-    if (it != groups.end() && r.Int(2) != 0) {
-      it->second.order_value.push_back({r.Text(1), r.Int(2)});
+  for (auto& [key, g] : groups) {
+    std::sort(g.teams.begin(), g.teams.end());
+    for (const auto& [currency, value] : money[key]) {
+      if (value != 0) g.order_value.push_back({currency, value});
     }
   }
   GOVFLOW_ASSIGN_OR_RETURN(
-      sql::Rows teams, txn.sql().Query("SELECT DISTINCT g.root_cause_key, g.owner_team" +
-                                           std::string(kFrom) + where + " ORDER BY g.owner_team",
-                                       params));
-  for (const sql::Row& r : teams) {
+      sql::Rows customers,
+      txn.sql().Query("SELECT g.root_cause_key, COUNT(DISTINCT NULLIF(g.customer_key, ''))" +
+                          std::string(kFrom) + where + " GROUP BY g.root_cause_key",
+                      params));
+  for (const sql::Row& r : customers) {
     auto it = groups.find(r.Text(0));
-    if (it != groups.end()) it->second.teams.push_back(r.Text(1));
+    if (it != groups.end()) it->second.customers = r.Int(1);
   }
   std::vector<GroupView> out;
   for (auto& [k, g] : groups) out.push_back(std::move(g));

@@ -38,3 +38,8 @@ CREATE INDEX exception_inbox_team_impact ON exception_governance
 -- Oldest first: the engine's creation time, over the cases the engine still holds open.
 CREATE INDEX exception_cases_unresolved_by_age ON exception_cases (tenant_id, created_at, case_id)
   WHERE state <> 'resolved';
+-- The inbox's joins ask each case for its engine state and creation time. Both columns sit after
+-- payload_json (the failed event, often several KB) in exception_cases' rows, so reading them
+-- from the table walks the payload's overflow pages; this covering index answers them without
+-- touching the row (counts, groups and filtered pages read thousands of cases).
+CREATE INDEX exception_cases_inbox_state ON exception_cases (tenant_id, case_id, state, created_at);
