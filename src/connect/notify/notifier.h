@@ -28,7 +28,7 @@ struct Notification {
   // One line, without any product name: the e-mail adds the partner's ("[Northwind Ops] ...").
   std::string subject;
   std::string text;  // plain text for people (the e-mail body; its HTML part shows the same)
-  std::string json;     // a JSON object for machines (the webhook body)
+  std::string json;  // a JSON object for machines (the webhook body)
 };
 
 class Notifier {

@@ -135,12 +135,23 @@ std::string HtmlEscape(std::string_view s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -221,12 +232,14 @@ std::string EmailHtml(const Brand& brand, const Notification& n) {
     html += "<img src=\"" + HtmlEscape(brand.logo_url) + "\" alt=\"" + name +
             "\" height=\"32\" style=\"vertical-align:middle;border:0;margin-right:12px\">";
   }
-  html += "<strong style=\"font-size:18px;vertical-align:middle\">" + name + "</strong></td></tr>\n";
+  html +=
+      "<strong style=\"font-size:18px;vertical-align:middle\">" + name + "</strong></td></tr>\n";
   html += "<tr><td style=\"padding:24px\">\n<h1 style=\"font-size:18px;margin:0 0 16px\">" +
           HtmlEscape(n.subject) + "</h1>\n";
-  html += "<pre style=\"font-family:Menlo,Consolas,monospace;font-size:13px;white-space:pre-wrap;"
-          "margin:0\">" +
-          HtmlEscape(n.text) + "</pre>\n</td></tr>\n";
+  html +=
+      "<pre style=\"font-family:Menlo,Consolas,monospace;font-size:13px;white-space:pre-wrap;"
+      "margin:0\">" +
+      HtmlEscape(n.text) + "</pre>\n</td></tr>\n";
   html += "<tr><td style=\"padding:16px 24px;border-top:4px solid " + accent +
           ";font-size:12px\">" + name;
   const Brand::Support& s = brand.support;
@@ -237,9 +250,10 @@ std::string EmailHtml(const Brand& brand, const Notification& n) {
               "\">" + HtmlEscape(s.email) + "</a>";
     }
     if (!s.url.empty()) {
-      html += IsAbsoluteUrl(s.url) ? " <a href=\"" + HtmlEscape(s.url) + "\" style=\"color:" +
-                                         text_colour + "\">" + HtmlEscape(s.url) + "</a>"
-                                   : " " + HtmlEscape(s.url);
+      html += IsAbsoluteUrl(s.url)
+                  ? " <a href=\"" + HtmlEscape(s.url) + "\" style=\"color:" + text_colour + "\">" +
+                        HtmlEscape(s.url) + "</a>"
+                  : " " + HtmlEscape(s.url);
     }
     if (!s.phone.empty()) html += " " + HtmlEscape(s.phone);
   }

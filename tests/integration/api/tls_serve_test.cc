@@ -24,8 +24,8 @@ std::string Base64HmacSha256(std::string_view key, std::string_view body) {
   HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
        reinterpret_cast<const unsigned char*>(body.data()), body.size(), mac, &len);
   std::string out(4 * ((len + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), mac,
-                                static_cast<int>(len));
+  const int n =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), mac, static_cast<int>(len));
   out.resize(static_cast<size_t>(n));
   return out;
 }
@@ -103,13 +103,15 @@ TEST_F(TlsServeTest, ServesProbesSignInAndWebhooksOverTlsWithASecureCookie) {
        {std::pair{Base64HmacSha256(kSecret, order), 2}, std::pair{std::string(44, 'A'), 4}}) {
     TlsClient hook(port, dir_ / "cert.pem");
     ASSERT_TRUE(hook.connected());
-    ASSERT_TRUE(hook.Send("POST /hooks/acme/shop HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                          "Content-Type: application/json\r\nX-Shopify-Topic: orders/create\r\n"
-                          "X-Shopify-Hmac-Sha256: " + signature +
-                          "\r\nX-Shopify-Shop-Domain: acme.myshopify.com\r\n"
-                          "X-Shopify-Webhook-Id: tls-" + std::to_string(expected) +
-                          "\r\nX-Shopify-API-Version: 2026-07\r\nContent-Length: " +
-                          std::to_string(order.size()) + "\r\n\r\n" + order));
+    ASSERT_TRUE(hook.Send(
+        "POST /hooks/acme/shop HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        "Content-Type: application/json\r\nX-Shopify-Topic: orders/create\r\n"
+        "X-Shopify-Hmac-Sha256: " +
+        signature +
+        "\r\nX-Shopify-Shop-Domain: acme.myshopify.com\r\n"
+        "X-Shopify-Webhook-Id: tls-" +
+        std::to_string(expected) + "\r\nX-Shopify-API-Version: 2026-07\r\nContent-Length: " +
+        std::to_string(order.size()) + "\r\n\r\n" + order));
     auto answer = hook.Read();
     ASSERT_TRUE(answer.has_value());
     EXPECT_EQ(answer->status / 100, expected) << answer->head << answer->body;

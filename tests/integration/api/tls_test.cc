@@ -125,7 +125,8 @@ TEST_F(TlsServerTest, APlainServerSendsNoStrictTransportSecurity) {
   std::string answer;
   char chunk[4096];
   ssize_t n;
-  while ((n = ::recv(fd, chunk, sizeof(chunk), 0)) > 0) answer.append(chunk, static_cast<size_t>(n));
+  while ((n = ::recv(fd, chunk, sizeof(chunk), 0)) > 0)
+    answer.append(chunk, static_cast<size_t>(n));
   ::close(fd);
   EXPECT_TRUE(answer.starts_with("HTTP/1.1 200")) << answer;
   EXPECT_EQ(answer.find("Strict-Transport-Security"), std::string::npos) << answer;
@@ -190,7 +191,8 @@ TEST_F(TlsServerTest, RefusesPlainHttpOnTheTlsPortAndKeepsServing) {
   std::string answer;
   char chunk[4096];
   ssize_t n;
-  while ((n = ::recv(fd, chunk, sizeof(chunk), 0)) > 0) answer.append(chunk, static_cast<size_t>(n));
+  while ((n = ::recv(fd, chunk, sizeof(chunk), 0)) > 0)
+    answer.append(chunk, static_cast<size_t>(n));
   ::close(fd);
   EXPECT_EQ(n, 0) << "the server must close the connection";
   EXPECT_TRUE(answer.starts_with("HTTP/1.1 400 Bad Request\r\n")) << answer;
@@ -251,7 +253,7 @@ TEST_F(TlsServerTest, StopsGracefullyWithAnIdleTlsConnectionOpen) {
   EXPECT_TRUE(server_->Stop(2s));
   EXPECT_LT(std::chrono::steady_clock::now() - started, 1s);
   bool clean = false;
-  client.ReadToEnd(clean);  // the server closed the idle connection
+  client.ReadToEnd(clean);                             // the server closed the idle connection
   EXPECT_EQ(server_->Metrics().connections_open, 0u);  // Stop returned: all ended
 }
 

@@ -295,8 +295,9 @@ TEST(SmtpNotifierTest, AnEmailCarriesThePartnersBrandInTextAndHtmlAndNeverGovflo
       "Exception case exc_1 was not acknowledged.\r\n.leading dot line\r\nRoot cause: "))
       << text;
   EXPECT_NE(text.find("a long line " + std::string(120, 'z') + "\r\n"), std::string::npos) << text;
-  EXPECT_TRUE(text.ends_with("\r\n-- \r\nNorthwind Ops\r\nSupport: help@northwind.example \xC2\xB7 "
-                             "https://northwind.example/help \xC2\xB7 +1 555 0100\r\n"))
+  EXPECT_TRUE(
+      text.ends_with("\r\n-- \r\nNorthwind Ops\r\nSupport: help@northwind.example \xC2\xB7 "
+                     "https://northwind.example/help \xC2\xB7 +1 555 0100\r\n"))
       << text;
 
   const std::string html = Part(data, "text/html");
@@ -350,11 +351,12 @@ TEST(SmtpNotifierTest, AnEditedBrandingFileShowsInTheNextEmail) {
 TEST(SmtpMessageTest, ANonAsciiProductNameIsAnEncodedWordInSubjectAndFrom) {
   Brand brand;
   brand.product_name = "Nordvind Drift \xC3\x98st";  // "Nordvind Drift Øst"
-  std::string msg = SmtpMessage({.from = "drift@nordvind.example"}, brand,
-                                Sample("email", "duty@example.com"));
+  std::string msg =
+      SmtpMessage({.from = "drift@nordvind.example"}, brand, Sample("email", "duty@example.com"));
   // "[Nordvind Drift Øst] P1 exception exc_1 brea" (45 bytes) in base64, then the rest.
-  EXPECT_NE(msg.find("Subject: =?UTF-8?B?W05vcmR2aW5kIERyaWZ0IMOYc3RdIFAxIGV4Y2VwdGlvbiBleGNfMSBicmVh?="),
-            std::string::npos)
+  EXPECT_NE(
+      msg.find("Subject: =?UTF-8?B?W05vcmR2aW5kIERyaWZ0IMOYc3RdIFAxIGV4Y2VwdGlvbiBleGNfMSBicmVh?="),
+      std::string::npos)
       << msg;
   EXPECT_NE(msg.find("From: =?UTF-8?B?Tm9yZHZpbmQgRHJpZnQgw5hzdA==?= <drift@nordvind.example>\r\n"),
             std::string::npos)
