@@ -25,6 +25,27 @@ bool IsUrl(std::string_view s) {
   return s.starts_with("/") && !s.starts_with("//");
 }
 
+// An inline raster image for the logo or favicon (the console's branding form may paste one):
+// base64 PNG, JPEG, GIF, WebP or ICO up to 256 KiB. Not SVG, whose documents may carry script.
+bool IsImageDataUrl(std::string_view s) {
+  constexpr size_t kMaxDataUrl = 256 * 1024;
+  if (s.size() > kMaxDataUrl) return false;
+  for (std::string_view type :
+       {"data:image/png;base64,", "data:image/jpeg;base64,", "data:image/gif;base64,",
+        "data:image/webp;base64,", "data:image/x-icon;base64,"}) {
+    if (!s.starts_with(type)) continue;
+    const std::string_view data = s.substr(type.size());
+    if (data.empty()) return false;
+    for (char c : data) {
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '/' && c != '=') {
+        return false;
+      }
+    }
+    return true;
+  }
+  return false;
+}
+
 bool HasControl(std::string_view s) {
   for (char c : s) {
     if (static_cast<unsigned char>(c) < 0x20) return true;
@@ -60,8 +81,12 @@ Result<Brand> ParseBrand(std::string_view text) {
   for (auto [member, field] : {std::pair{"logo_url", &brand.logo_url},
                                std::pair{"favicon_url", &brand.favicon_url}}) {
     if (const json::value* url = in.if_contains(member)) {
-      if (!url->is_string() || !IsUrl(url->as_string()) || HasControl(url->as_string())) {
-        return Bad(member, "must be an http(s) URL or a path starting with /");
+      if (!url->is_string() ||
+          !(IsUrl(url->as_string()) || IsImageDataUrl(url->as_string())) ||
+          HasControl(url->as_string())) {
+        return Bad(member,
+                   "must be an http(s) URL, a path starting with / or a data:image/ URL (png, "
+                   "jpeg, gif, webp, x-icon; base64)");
       }
       *field = std::string(url->as_string());
     }

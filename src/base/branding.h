@@ -19,7 +19,8 @@ inline constexpr std::string_view kNeutralProductName = "Console";
 
 struct Brand {
   std::string product_name{kNeutralProductName};
-  std::string logo_url;     // "" = none; absolute http(s) or a path starting with "/"
+  std::string logo_url;     // "" = none; absolute http(s), a path starting with "/" or a
+                            // base64 data:image/ URL (png, jpeg, gif, webp, x-icon)
   std::string favicon_url;  // same
   struct Colors {
     std::string primary, accent, background, text;  // "" = not set; else "#rgb" / "#rrggbb"

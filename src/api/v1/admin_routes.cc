@@ -210,7 +210,8 @@ HttpResponse GetTenant(Services& s, const Context& ctx) {
 
 // GET /tenants/{tenant}/people (tenants.read, which every role holds): who can act in the
 // tenant, so that the console names them: the holders of a role on the tenant, the partner's
-// staff (they act on every tenant) and the tenant's API tokens (named after their user). E-mail
+// staff (they act on every tenant) and the API tokens that can act here (the tenant's and the
+// partner's, named after their user). E-mail
 // addresses only for callers holding users.read.
 HttpResponse ListPeople(Services& s, const Context& ctx) {
   const bool with_email = ctx.scope->Has(perm::kUsersRead);
@@ -234,10 +235,11 @@ HttpResponse ListPeople(Services& s, const Context& ctx) {
         }
         GOVFLOW_ASSIGN_OR_RETURN(
             store::sql::Rows tokens,
-            txn.sql().Query("SELECT t.token_id, t.name, u.display_name FROM api_tokens t JOIN "
-                            "users u ON u.user_id = t.user_id WHERE t.tenant_id = ? "
-                            "ORDER BY t.token_id",
-                            {ctx.scope->tenant().value()}));
+            txn.sql().Query(
+                "SELECT t.token_id, t.name, u.display_name FROM api_tokens t JOIN "
+                "users u ON u.user_id = t.user_id WHERE t.tenant_id = ? OR t.tenant_id IS NULL "
+                "ORDER BY t.token_id",
+                {ctx.scope->tenant().value()}));
         for (const auto& t : tokens) {
           items.push_back(
               json::object{{"principal", "token:" + t.Text(0)},

@@ -344,6 +344,7 @@ TEST_P(AdminRoutesTest, ViewerManagesNothingButSeesNames) {
   EXPECT_EQ(names["user:" + ana_], "Ana Admin");
   EXPECT_EQ(names["user:" + vic_], "Vic Viewer");
   EXPECT_EQ(names["user:" + lee_], "Lee");  // the partner's staff act on every tenant
+  EXPECT_EQ(names["token:" + ana_token_id_], "Ana Admin (API token ci)");
   EXPECT_FALSE(names.contains("user:" + gus_)) << "globex's admin is not acme's business";
   TestResponse admin_view = Call(ana_token_, "GET", "/api/v1/tenants/acme/people");
   EXPECT_NE(admin_view.body.find("ana@acme.example"), std::string::npos);
@@ -636,19 +637,28 @@ TEST_P(AdminRoutesTest, PartnerAdminChangesBrandingAtomicallyAndAudited) {
   }
   EXPECT_EQ(files, 1);
 
+  // A small inline raster logo is accepted; an SVG one (it may carry script) is not.
+  TestResponse inline_logo =
+      Call(lee_token_, "PUT", "/api/v1/branding",
+           json::object{{"product_name", "Northwind Ops"},
+                        {"logo_url", "data:image/png;base64,iVBORw0KGgoAAAANSUhEUg=="}});
+  EXPECT_EQ(inline_logo.status, 200) << inline_logo.body;
+
   const std::string before = ReadFile(branding_file_);
   for (const auto& [body, field] : std::vector<std::pair<json::object, std::string>>{
            {json::object{{"product_name", ""}}, "product_name"},
            {json::object{{"product_name", "X"}, {"colors", json::object{{"primary", "blue"}}}},
             "colors.primary"},
            {json::object{{"product_name", "X"}, {"logo_url", "javascript:alert(1)"}}, "logo_url"},
+           {json::object{{"product_name", "X"}, {"logo_url", "data:image/svg+xml;base64,PHN2Zz4="}},
+            "logo_url"},
            {json::object{{"product_name", "X"}, {"fonts", "serif"}}, "fonts"}}) {
     TestResponse r = Call(lee_token_, "PUT", "/api/v1/branding", body);
     EXPECT_EQ(r.status, 400) << json::serialize(body) << " " << r.body;
     EXPECT_EQ(FieldOf(r), field) << r.body;
   }
   EXPECT_EQ(ReadFile(branding_file_), before);
-  EXPECT_EQ(EventsFor(std::string(gov::kPartnerAuditChain), "branding.update").size(), 1u);
+  EXPECT_EQ(EventsFor(std::string(gov::kPartnerAuditChain), "branding.update").size(), 2u);
 }
 
 GOVFLOW_INSTANTIATE_ON_BOTH_STORES(AdminRoutesTest);
