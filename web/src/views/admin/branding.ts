@@ -26,7 +26,7 @@ export function renderBranding(body: HTMLElement, _ctx: AdminContext): void {
     const form = adminForm("branding-form", "Brand", [
       { name: "product_name", label: "Product name", required: true, value: b.product_name },
       { name: "logo_url", label: "Logo URL", type: "url", value: b.logo_url ?? "",
-        hint: "https://… or a path on this server such as /brand/logo.svg." },
+        hint: "https://…, a path on this server such as /brand/logo.svg, or a data:image/png;base64,… URL." },
       { name: "favicon_url", label: "Favicon URL", type: "url", value: b.favicon_url ?? "" },
       ...kColours.map((c) => ({ name: `colors.${c}`, label: `${c[0]!.toUpperCase()}${c.slice(1)} colour`,
         value: colors[c] ?? "", hint: "#rrggbb" })),
