@@ -743,7 +743,7 @@ std::string Fingerprint(std::string_view sealed) {
 }
 
 std::string ConnectionUrl(const json::object& config) {
-  for (const char* key : {"url", "base_url", "endpoint", "shop_domain", "store_url", "host"}) {
+  for (const char* key : {"url", "base_url", "shop_url", "endpoint", "shop_domain", "host"}) {
     if (const json::value* v = config.if_contains(key); v && v->is_string()) {
       return std::string(v->as_string());
     }
