@@ -356,7 +356,30 @@ class Connection final : public ConnectionBase {
     state_->counters.responses_by_class[4]++;
     Tcp().expires_after(state_->options.write_timeout);
     net::async_write(Tcp(), net::buffer(drain_buffer_),
-                     [self = Self()](beast::error_code, std::size_t) { self->Close(); });
+                     [self = Self()](beast::error_code ec, std::size_t) {
+                       if (ec) return self->Close();
+                       // The rest of the plain request may still be coming: half-close and
+                       // discard it for a moment, so that the client reads the answer rather
+                       // than a reset.
+                       beast::error_code ignored;
+                       self->Tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
+                       self->Tcp().expires_after(std::chrono::seconds(1));
+                       self->DrainPlain();
+                     });
+  }
+
+  // Reads and discards what the TCP layer (not TLS) delivers until the end, an error, the
+  // timeout set by the caller or 4 x max_body_bytes; then closes.
+  void DrainPlain() {
+    drain_buffer_.resize(16 * 1024);
+    Tcp().async_read_some(net::buffer(drain_buffer_),
+                          [self = Self()](beast::error_code ec, std::size_t n) {
+                            self->drained_ += n;
+                            if (ec || self->drained_ > 4 * self->state_->options.max_body_bytes) {
+                              return self->Close();
+                            }
+                            self->DrainPlain();
+                          });
   }
 
   void WaitForRequest() {
