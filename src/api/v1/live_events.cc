@@ -260,19 +260,19 @@ void LiveEvents::Drop(const std::shared_ptr<Stream>& stream, std::string_view re
   if (streams.empty()) feeds_.erase(it);
 }
 
-bool LiveEvents::PollFeeds() {
+bool LiveEvents::PollFeeds(std::vector<std::shared_ptr<Stream>>& garbage) {
   // Under the lock: forget closed streams, and note where each feed must read from (its
   // slowest stream; normally all streams of a tenant share one position, so ONE query per tenant).
   std::vector<std::pair<TenantId, int64_t>> work;
   {
     std::lock_guard lock(mu_);
-    std::vector<std::shared_ptr<Stream>> gone;
+    const size_t first = garbage.size();
     for (const auto& [tenant, feed] : feeds_) {
       for (const auto& s : feed->streams) {
-        if (!s->out->open()) gone.push_back(s);
+        if (!s->out->open()) garbage.push_back(s);
       }
     }
-    for (const auto& s : gone) Drop(s, {});
+    for (size_t i = first; i < garbage.size(); ++i) Drop(garbage[i], {});
     for (const auto& [tenant, feed] : feeds_) {
       int64_t lo = feed->streams.front()->cursor;
       for (const auto& s : feed->streams) lo = std::min(lo, s->cursor);
@@ -294,7 +294,7 @@ bool LiveEvents::PollFeeds() {
     std::lock_guard lock(mu_);
     auto it = feeds_.find(tenant);
     if (it == feeds_.end()) continue;
-    std::vector<std::shared_ptr<Stream>> failed;
+    const size_t first = garbage.size();
     for (const auto& s : it->second->streams) {
       // A stream that joined after the snapshot further back than `from` waits for the next
       // poll, which reads from its position: it must not skip the events before `from`.
@@ -305,9 +305,9 @@ bool LiveEvents::PollFeeds() {
         text += ServerSentEvent("change", LiveChangeJson(c), std::to_string(c.seq));
       }
       s->cursor = std::max(s->cursor, last);
-      if (!text.empty() && !s->out->Write(std::move(text))) failed.push_back(s);
+      if (!text.empty() && !s->out->Write(std::move(text))) garbage.push_back(s);
     }
-    for (const auto& s : failed) Drop(s, {});
+    for (size_t i = first; i < garbage.size(); ++i) Drop(garbage[i], {});
   }
   return more;
 }
@@ -327,15 +327,16 @@ Status LiveEvents::SessionLive(const std::string& token) {
   return Status::Ok();
 }
 
-void LiveEvents::Recheck() {
-  std::vector<std::shared_ptr<Stream>> all;
+void LiveEvents::Recheck(std::vector<std::shared_ptr<Stream>>& garbage) {
+  const size_t first = garbage.size();
   {
     std::lock_guard lock(mu_);
     for (const auto& [tenant, feed] : feeds_) {
-      all.insert(all.end(), feed->streams.begin(), feed->streams.end());
+      garbage.insert(garbage.end(), feed->streams.begin(), feed->streams.end());
     }
   }
-  for (const auto& s : all) {
+  for (size_t i = first; i < garbage.size(); ++i) {
+    const std::shared_ptr<Stream>& s = garbage[i];
     // Only const members are read outside the lock; the scope's tenant never changes.
     Status session = s->session_token.empty() ? Status::Ok() : SessionLive(s->session_token);
     Result<TenantScope> scope = session.ok() ? access_.Authorize(s->principal, s->scope.tenant(),
@@ -361,6 +362,7 @@ void LiveEvents::Recheck() {
 
 void LiveEvents::Pump() {
   using SteadyClock = std::chrono::steady_clock;
+  const std::shared_ptr<std::atomic<bool>> alive = alive_;
   SteadyClock::time_point next_heartbeat = SteadyClock::now() + options_.heartbeat_interval;
   bool more = false;
   for (;;) {
@@ -369,24 +371,38 @@ void LiveEvents::Pump() {
       if (!more) wake_.wait_for(lock, options_.poll_interval, [&] { return stopping_; });
       if (stopping_) return;
     }
-    more = PollFeeds();
+    // Every stream reference this thread lets go of is collected here and released at one
+    // point, outside the lock: a stream holds its HTTP server's state, and when the server is
+    // gone, releasing the last stream destroys the server's handler and the Api, and with it
+    // this object (Stop on this thread detaches it). Nothing of `this` is touched after that.
+    std::vector<std::shared_ptr<Stream>> garbage;
+    more = PollFeeds(garbage);
     if (SteadyClock::now() >= next_heartbeat) {
-      Recheck();
+      Recheck(garbage);
       next_heartbeat = SteadyClock::now() + options_.heartbeat_interval;
     }
+    garbage.clear();
+    if (!alive->load()) return;
   }
 }
 
 void LiveEvents::Stop() {
+  std::vector<std::shared_ptr<Stream>> all;  // released last, outside the lock (see Pump)
   {
     std::lock_guard lock(mu_);
     if (stopping_ && !pump_.joinable()) return;
     stopping_ = true;
   }
+  alive_->store(false);
   wake_.notify_all();
-  if (pump_.joinable()) pump_.join();
+  if (pump_.joinable()) {
+    if (pump_.get_id() == std::this_thread::get_id()) {
+      pump_.detach();  // the pump released the last stream of a stopped server: it returns next
+    } else {
+      pump_.join();
+    }
+  }
   std::lock_guard lock(mu_);
-  std::vector<std::shared_ptr<Stream>> all;
   for (const auto& [tenant, feed] : feeds_) {
     all.insert(all.end(), feed->streams.begin(), feed->streams.end());
   }

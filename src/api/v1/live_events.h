@@ -7,6 +7,7 @@
 // a payload. Thread-safe: every public method may be called from any thread.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <map>
@@ -99,10 +100,12 @@ class LiveEvents {
 
   void Pump();
   // One poll of every feed; true when some feed read a full batch (more may be waiting).
-  bool PollFeeds();
-  // Re-checks every stream's session and access; closes those that lost them.
-  void Recheck();
-  // Ends `stream` with a `closed` event saying why and forgets it. REQUIRES(mu_).
+  // Streams it lets go of are added to `garbage`, for the caller to release (see Pump).
+  bool PollFeeds(std::vector<std::shared_ptr<Stream>>& garbage);
+  // Re-checks every stream's session and access; closes those that lost them. As PollFeeds.
+  void Recheck(std::vector<std::shared_ptr<Stream>>& garbage);
+  // Ends `stream` with a `closed` event saying why and forgets it; the caller holds another
+  // reference, so nothing is destroyed under the lock. REQUIRES(mu_).
   void Drop(const std::shared_ptr<Stream>& stream, std::string_view reason);
   // Up to `limit` audit events after `after`: the live ones, the last sequence number read
   // (`after` when none), and whether the limit was reached (more may be waiting).
@@ -129,6 +132,8 @@ class LiveEvents {
   std::map<std::string, int> streams_per_user_;            // GUARDED_BY(mu_); incl. opening
   int streams_ = 0;                                        // GUARDED_BY(mu_); incl. opening
   std::thread pump_;                                       // started with the first stream
+  // False once Stop() has begun; the pump keeps its own reference (it may outlive this object).
+  const std::shared_ptr<std::atomic<bool>> alive_ = std::make_shared<std::atomic<bool>>(true);
 };
 
 }  // namespace govflow::api::v1

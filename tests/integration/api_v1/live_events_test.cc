@@ -561,6 +561,29 @@ TEST_P(LiveEventsTest, LosingEveryRoleOnTheTenantClosesTheStream) {
   EXPECT_TRUE(pam->WaitClosed(3s));
 }
 
+// Regression: a stream keeps its HTTP server's state alive, so once the server is destroyed the
+// feed's release of the last stream destroys the Api (and the feed) on the feed's own thread.
+// That used to join the thread from itself (std::terminate).
+TEST_P(LiveEventsTest, DestroyingTheServerWithStreamsOpenEndsCleanly) {
+  // A server whose feed polls rarely, so that the server is gone before the feed notices that
+  // its streams ended: the feed then holds the last references.
+  api::v1::ConsoleOptions options;
+  options.api.live.poll_interval = 1500ms;
+  auto router = std::make_shared<api::Router>();
+  auto handler = api::v1::MountConsole(router, *store_, clock_, options);
+  ASSERT_TRUE(handler.ok()) << handler.status().ToString();
+  auto server = api::HttpServer::Start({}, *handler);
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  *handler = nullptr;  // the server holds the only handler (and with it the Api)
+  auto one = std::make_unique<EventStreamClient>(
+      (*server)->port(), "/api/v1/tenants/acme/events", std::vector<std::string>{ana_cookie_});
+  ASSERT_TRUE(one->WaitFor([](const SseEvent& e) { return e.event == "ready"; }));
+  EXPECT_TRUE((*server)->Stop(std::chrono::seconds(2)));
+  server->reset();
+  EXPECT_TRUE(one->WaitClosed(1s));
+  std::this_thread::sleep_for(2500ms);  // the feed's next poll releases the stream
+}
+
 TEST_P(LiveEventsTest, JsonPageForClientsThatPoll) {
   TestResponse start =
       Fetch(server_->port(), "GET", "/api/v1/tenants/acme/events", {pam_cookie_});
