@@ -255,6 +255,7 @@ test("a price change is requested: a bad price is named, a small change is relea
   await page.fill("#pc-reason", "spring sale");
   await page.click("#pc-submit");
   await page.waitForFunction(() => (document.querySelector("#pc-new-price-error")?.textContent ?? "") !== "");
+  assert.match(await page.textContent("#pc-new-price-error"), /^'cheap' is not a price/);
   assert.equal(await page.evaluate(() => document.activeElement?.id), "pc-new-price", "focus moves to the named field");
   assert.equal(await page.getAttribute("#pc-new-price", "aria-invalid"), "true");
   await screenshot(page, "price-change-invalid");

@@ -71,7 +71,7 @@ export function renderPriceChanges(main: HTMLElement, me: Me, tenant: string, _r
   const fieldRows: HTMLElement[] = [];
   for (const f of kFields) {
     const id = `pc-${f.name.replace(/_/g, "-")}`;
-    const error = h("span", { class: "form-error", id: `${id}-error` });
+    const error = h("span", { class: "form-error", id: `${id}-error`, style: "display:block" });
     const input = h("input", { id, name: f.name, type: f.type, value: f.value,
       "aria-required": f.required ? "true" : undefined,
       inputmode: f.name.endsWith("price") || f.name === "variant_id" ? "decimal" : undefined,
@@ -79,11 +79,11 @@ export function renderPriceChanges(main: HTMLElement, me: Me, tenant: string, _r
     inputs.set(f.name, input);
     errors.set(f.name, error);
     fieldRows.push(h("div", { class: "field" }, h("label", { for: id }, f.label), input,
-      h("span", { class: "hint", id: `${id}-hint` }, f.hint), error));
+      h("span", { class: "hint", id: `${id}-hint`, style: "display:block" }, f.hint), error));
   }
   const reason = h("textarea", { id: "pc-reason", name: "reason", rows: "2", "aria-required": "true",
     "aria-describedby": "pc-reason-error" });
-  const reasonError = h("span", { class: "form-error", id: "pc-reason-error" });
+  const reasonError = h("span", { class: "form-error", id: "pc-reason-error", style: "display:block" });
   inputs.set("reason", reason);
   errors.set("reason", reasonError);
   fieldRows.push(h("div", { class: "field" }, h("label", { for: "pc-reason" }, "Reason"), reason, reasonError));
@@ -213,7 +213,8 @@ export function renderPriceChanges(main: HTMLElement, me: Me, tenant: string, _r
       const message = problemText(e, "The change could not be requested. Try again in a moment.");
       if (input) {
         input.setAttribute("aria-invalid", "true");
-        errors.get(name)!.textContent = message.replace(/^invalid field '[^']*': /, "");
+        // "invalid field 'new_price': price change: field 'new_price': 'x' is not a price" -> the reason.
+        errors.get(name)!.textContent = message.replace(/^(.*field '[^']*': )+/, "");
         input.focus();
       } else {
         formError.textContent = message;
