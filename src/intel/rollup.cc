@@ -249,6 +249,26 @@ class TenantPass {
     return txn.Rollback();
   }
 
+  // Serialises passes over one (tenant, source): two nodes sharing PostgreSQL would otherwise
+  // both read an object's old contribution and both apply the same difference. The lock is the
+  // watermark row, taken first in every batch's transaction, so a waiting pass reads the
+  // contributions the other one committed and finds nothing left to do. SQLite needs no lock:
+  // its write transactions (BEGIN IMMEDIATE) are serialised from their first statement.
+  Status Lock(store::Txn& txn, std::string_view source) {
+    GOVFLOW_RETURN_IF_ERROR(
+        txn.sql()
+            .Execute("INSERT INTO intel_watermarks (tenant_id, source, watermark, updated_at) "
+                     "VALUES (?, ?, 0, ?) ON CONFLICT (tenant_id, source) DO NOTHING",
+                     {tenant_.value(), std::string(source), to_})
+            .status());
+    if (txn.dialect() != sql::Dialect::kPostgres) return Status::Ok();
+    return txn.sql()
+        .Query("SELECT watermark FROM intel_watermarks WHERE tenant_id = ? AND source = ? FOR "
+               "UPDATE",
+               {tenant_.value(), std::string(source)})
+        .status();
+  }
+
   // Where the source's last pass got to, minus the lateness; 0 for a first pass.
   Result<int64_t> From(store::Txn& txn, std::string_view source) {
     GOVFLOW_ASSIGN_OR_RETURN(
@@ -330,6 +350,7 @@ class TenantPass {
     std::string cursor_id;
     while (true) {
       GOVFLOW_ASSIGN_OR_RETURN(store::Txn txn, store_.Begin());
+      GOVFLOW_RETURN_IF_ERROR(Lock(txn, "runs"));
       if (cursor_time < 0) {
         GOVFLOW_ASSIGN_OR_RETURN(cursor_time, From(txn, "runs"));
       }
@@ -396,6 +417,7 @@ class TenantPass {
     std::string cursor_id;
     while (true) {
       GOVFLOW_ASSIGN_OR_RETURN(store::Txn txn, store_.Begin());
+      GOVFLOW_RETURN_IF_ERROR(Lock(txn, "cases"));
       if (from < 0) {
         GOVFLOW_ASSIGN_OR_RETURN(from, From(txn, "cases"));
       }
@@ -478,6 +500,7 @@ class TenantPass {
     std::string cursor_id;
     while (true) {
       GOVFLOW_ASSIGN_OR_RETURN(store::Txn txn, store_.Begin());
+      GOVFLOW_RETURN_IF_ERROR(Lock(txn, "deliveries"));
       if (cursor_time < 0) {
         GOVFLOW_ASSIGN_OR_RETURN(cursor_time, From(txn, "deliveries"));
       }

@@ -5,8 +5,9 @@
 // each, and for every object replaces its previous contribution (intel_contributions) by its
 // current one, so re-reading an object changes nothing and a late update (a failed run retried
 // to success, a case resolved) moves its counts instead of adding to them. docs/intel.md.
-// Thread-safety: the functions are thread-safe; two passes on one tenant at once are safe on
-// SQLite (writers serialised) and may abort with kAborted on PostgreSQL (retried next time).
+// Thread-safety: the functions are thread-safe. Passes over one tenant at once (threads, or
+// nodes sharing PostgreSQL) are serialised batch by batch on the watermark row, so each change
+// is counted once.
 #pragma once
 
 #include <chrono>

@@ -3,6 +3,8 @@
 // batch size), late-arriving updates and tenant isolation. Time from a ManualClock.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "governance/access.h"
 #include "intel/dimensions.h"
 #include "intel/metrics_query.h"
@@ -418,6 +420,32 @@ TEST_P(IntelRollupTest, MinuteBucketsAreDroppedAfterTheirRetentionHourBucketsSta
   EXPECT_EQ((*rows)[0].Int(0), 3600);
   EXPECT_EQ((*rows)[0].Int(1), 1);
   EXPECT_EQ(Read(kAcme, "7d").totals.runs_started, 1);
+}
+
+TEST_P(IntelRollupTest, TwoNodesRollingUpAtOnceCountEveryChangeOnce) {
+  for (int i = 0; i < 40; ++i) {
+    const RunId r = StartRun(kAcme, Order(i % 3 ? "web" : "pos", "Shirts"));
+    if (i % 4 == 0) OpenCase(kAcme, r, "P2", 1h);
+    clock_.Advance(1s);
+    Finish(kAcme, r, i % 5 ? store::RunState::kSucceeded : store::RunState::kFailed);
+  }
+  std::unique_ptr<store::Store> other = OpenAnother();
+  intel::RollupOptions small;
+  small.batch = 7;
+  std::vector<Status> results(2);
+  std::thread a([&] { results[0] = intel::RollupTenant(*store_, kAcme, small).status(); });
+  std::thread b([&] { results[1] = intel::RollupTenant(*other, kAcme, small).status(); });
+  a.join();
+  b.join();
+  EXPECT_TRUE(results[0].ok()) << results[0].ToString();
+  EXPECT_TRUE(results[1].ok()) << results[1].ToString();
+  intel::Overview o = Read(kAcme);
+  EXPECT_EQ(o.totals.runs_started, 40);
+  EXPECT_EQ(o.totals.runs_failed, 8);
+  EXPECT_EQ(o.totals.runs_succeeded, 32);
+  EXPECT_EQ(o.totals.exceptions_opened, 10);
+  EXPECT_EQ(o.open_by_severity.at("P2"), 10);
+  EXPECT_EQ(o.totals.deliveries_accepted, 40);
 }
 
 GOVFLOW_INSTANTIATE_ON_BOTH_STORES(IntelRollupTest);
