@@ -6,6 +6,8 @@
 // when the server refuses a stream (signed out, too many streams, stopping) this module retries
 // with a growing delay. The shell shows the connection's state (liveIndicator).
 
+import { api, ApiError } from "./api";
+
 export type LiveTopic = "exception" | "approval" | "run" | "price_change" | "document";
 
 export interface LiveEvent {
@@ -21,8 +23,8 @@ export interface LiveEvent {
 }
 
 // off: no page listens; connecting: the first connection; live: connected; reconnecting: the
-// connection dropped and is being restored.
-export type LiveState = "off" | "connecting" | "live" | "reconnecting";
+// connection dropped and is being restored; stopped: the session ended (sign in again).
+export type LiveState = "off" | "connecting" | "live" | "reconnecting" | "stopped";
 
 type Listener = { tenant: string; topics: Set<string>; onEvent: (e: LiveEvent) => void };
 
@@ -49,6 +51,7 @@ const kStateText: Record<LiveState, string> = {
   connecting: "Connecting live updates…",
   live: "Live",
   reconnecting: "Reconnecting…",
+  stopped: "Live updates stopped: sign in again",
 };
 
 function setState(next: LiveState): void {
@@ -143,19 +146,44 @@ function connect(tenant: string): void {
       if (l.tenant === sourceTenant && topic) l.onEvent({ topic, action: "reset", subject_id: "", at });
     }
   });
+  es.addEventListener("closed", (message) => {
+    if (source !== es) return;
+    let reason = "";
+    try {
+      reason = String((JSON.parse((message as MessageEvent<string>).data) as { reason?: string }).reason ?? "");
+    } catch {
+      // no reason given
+    }
+    // The session ended: reconnecting cannot succeed until the person signs in again.
+    if (/^signed out/.test(reason)) {
+      closeSource();
+      setState("stopped");
+    }
+  });
   es.addEventListener("error", () => {
     if (source !== es) return;
     setState("reconnecting");
     if (es.readyState !== EventSource.CLOSED) return;  // the browser retries by itself
-    // Refused (401, 429, 503) or cut before the head: the browser gives up, so retry here,
-    // backing off, as long as some page listens.
+    // Refused (401, 429, 503) or cut before the head: the browser gives up. Unless the session
+    // is gone (401 on /me), retry here, backing off, as long as some page listens.
     closeSource();
-    retryTimer = window.setTimeout(() => {
-      retryTimer = undefined;
-      if (listeners.size > 0) connect(sourceTenant);
-    }, retryMs);
-    retryMs = Math.min(retryMs * 2, kRetryMaxMs);
+    const tenant = sourceTenant;
+    void api.get("/me").then(
+      () => scheduleRetry(tenant),
+      (e: unknown) => {
+        if (e instanceof ApiError && e.status === 401) setState("stopped");
+        else scheduleRetry(tenant);
+      });
   });
+}
+
+function scheduleRetry(tenant: string): void {
+  if (source || retryTimer !== undefined || listeners.size === 0 || tenant !== sourceTenant) return;
+  retryTimer = window.setTimeout(() => {
+    retryTimer = undefined;
+    if (listeners.size > 0 && !source) connect(sourceTenant);
+  }, retryMs);
+  retryMs = Math.min(retryMs * 2, kRetryMaxMs);
 }
 
 function stop(): void {

@@ -69,6 +69,7 @@ export function renderShell(root: HTMLElement, me: Me, sectionId: string, rest: 
 
   const signOut = h("button", { type: "button", id: "sign-out" }, "Sign out");
   signOut.addEventListener("click", async () => {
+    endPageSubscriptions();
     try {
       await api.del("/session");
     } finally {
