@@ -3,8 +3,9 @@
 // changed; events never carry a payload. Subscriptions belong to the page on screen: the shell
 // ends them (endPageSubscriptions) before it renders another page, and the stream closes shortly
 // after nobody listens. The browser reconnects by itself and resumes from the last event id;
-// when the server refuses a stream (signed out, too many streams, stopping) this module retries
-// with a growing delay. The shell shows the connection's state (liveIndicator).
+// when the server refuses a stream (too many streams, stopping) this module retries with a
+// growing delay, and when the session has ended it stops until the next sign-in. The shell shows
+// the connection's state (liveIndicator).
 
 import { api, ApiError } from "./api";
 
