@@ -228,6 +228,11 @@ json::array Timeline(const std::vector<store::RunEvent>& events,
         if (message == MemberText(p, "detail")) entry["message"] = "";
       }
     }
+    // What the entry refers to, for links: an approval task (approval steps) or an exception
+    // case (retries, edits).
+    entry["approval_id"] = e.kind == "approval" ? MemberText(p, "task") : std::string();
+    entry["exception_id"] = MemberText(p, "exception");
+    if (e.kind == "approval" && outcome.empty()) entry["outcome"] = MemberText(p, "state");
     if (entry["duration_ms"].is_null() && previous) entry["duration_ms"] = Millis(*previous, e.at);
     previous = e.at;
     entry["payload"] = std::move(payload);

@@ -285,6 +285,32 @@ TEST_P(RunsAuditRoutesTest, RunShowsItsTimelineWithAttemptsCallsAndLinks) {
   EXPECT_EQ(Ids(Parse(Get("/runs?q=SHOP-1003").body)), std::vector<std::string>{run.id.value()});
 }
 
+TEST_P(RunsAuditRoutesTest, TimelineEntriesNameTheirApprovalAndExceptionCase) {
+  const store::Run run = FailedOrder(tenant_, 6);
+  InTxn([&](store::Txn& txn) -> Status {
+    for (const auto& [kind, payload] : std::vector<std::pair<std::string, std::string>>{
+             {"approval", R"({"task":"apr_42","state":"approved"})"},
+             {"retry", R"({"exception":"exc_42"})"}}) {
+      store::RunEvent e;
+      e.tenant = tenant_;
+      e.run = run.id;
+      e.kind = kind;
+      e.step = "post_sales_order";
+      e.payload_json = payload;
+      GOVFLOW_RETURN_IF_ERROR(txn.AppendRunEvent(e).status());
+    }
+    return Status::Ok();
+  });
+  json::value v = Parse(Get("/runs/" + run.id.value()).body);
+  const json::array& timeline = v.at("timeline").as_array();
+  ASSERT_EQ(timeline.size(), 2u);
+  EXPECT_EQ(timeline[0].at("approval_id").as_string(), "apr_42");
+  EXPECT_EQ(timeline[0].at("outcome").as_string(), "approved");
+  EXPECT_EQ(timeline[0].at("exception_id").as_string(), "");
+  EXPECT_EQ(timeline[1].at("exception_id").as_string(), "exc_42");
+  EXPECT_EQ(timeline[1].at("approval_id").as_string(), "");
+}
+
 TEST_P(RunsAuditRoutesTest, PayloadPurgedByRetentionIsShownAsPurgedWithItsDate) {
   const store::Run run = FailedOrder(tenant_, 4);
   // The marker governance/retention.cc writes in place of a purged body (at = 2027-01-20).

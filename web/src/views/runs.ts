@@ -46,6 +46,8 @@ interface TimelineEntry {
   duration_ms: number | null;
   request_summary: string;
   response_summary: string;
+  approval_id?: string;
+  exception_id?: string;
   payload: Json;
 }
 
@@ -343,6 +345,13 @@ async function renderRun(main: HTMLElement, tenant: string, id: string, canAudit
     const details: Node[] = [];
     if (t.request_summary) details.push(h("p", {}, h("strong", {}, "Request: "), h("code", {}, t.request_summary)));
     if (t.response_summary) details.push(h("p", {}, h("strong", {}, "Response: "), h("code", {}, t.response_summary)));
+    if (t.approval_id) {
+      details.push(h("p", {}, h("a", { href: `#/approvals/${encodeURIComponent(t.approval_id)}` }, "Open the approval")));
+    }
+    if (t.exception_id) {
+      details.push(h("p", {}, h("a", { href: `#/exceptions/${encodeURIComponent(t.exception_id)}` },
+        `Exception case ${t.exception_id}`)));
+    }
     details.push(h("details", {}, h("summary", {}, "Recorded event"),
       h("pre", {}, JSON.stringify(t.payload, null, 2))));
     timelineBody.append(h("tr", { "data-kind": t.kind, "data-seq": String(t.seq) },
