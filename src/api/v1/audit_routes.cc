@@ -153,8 +153,8 @@ HttpResponse ExportAudit(Services& s, const Context& ctx) {
   }
   const std::string name = "audit-" + ctx.scope->tenant().value() + "." + format;
   HttpResponse r{200, {}, std::move(body)};
-  r.WithHeader("Content-Type", format == "csv" ? "text/csv; charset=utf-8"
-                                               : "application/x-ndjson; charset=utf-8")
+  r.WithHeader("Content-Type",
+               format == "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8")
       .WithHeader("Content-Disposition", "attachment; filename=\"" + name + "\"")
       .WithHeader("Cache-Control", "no-store")
       .WithHeader("X-Govflow-Export-Truncated", truncated ? "true" : "false");

@@ -98,9 +98,9 @@ json::object RunJson(const store::Run& r) {
 }
 
 std::optional<store::RunState> ParseRunState(std::string_view text) {
-  for (auto s : {store::RunState::kPending, store::RunState::kRunning, store::RunState::kWaiting,
-                 store::RunState::kSucceeded, store::RunState::kFailed,
-                 store::RunState::kCancelled}) {
+  for (auto s :
+       {store::RunState::kPending, store::RunState::kRunning, store::RunState::kWaiting,
+        store::RunState::kSucceeded, store::RunState::kFailed, store::RunState::kCancelled}) {
     if (store::RunStateName(s) == text) return s;
   }
   return std::nullopt;
@@ -322,13 +322,13 @@ HttpResponse GetRun(Services& s, const Context& ctx) {
                                          {"created_at", FormatTime(c.created_at)}});
   }
   out["exception_cases"] = std::move(case_links);
-  out["delivery"] = delivery ? json::value(json::object{
-                                   {"id", delivery->id.value()},
-                                   {"connection", delivery->connection.value()},
-                                   {"topic", delivery->topic},
-                                   {"webhook_id", delivery->webhook_id},
-                                   {"received_at", FormatTime(delivery->received_at)}})
-                             : json::value(nullptr);
+  out["delivery"] =
+      delivery ? json::value(json::object{{"id", delivery->id.value()},
+                                          {"connection", delivery->connection.value()},
+                                          {"topic", delivery->topic},
+                                          {"webhook_id", delivery->webhook_id},
+                                          {"received_at", FormatTime(delivery->received_at)}})
+               : json::value(nullptr);
   // The run's audit events: GET .../audit with these filters.
   out["audit"] = json::object{{"object_type", "run"}, {"object_id", run->id.value()}};
   return JsonResponse(200, out);

@@ -165,7 +165,8 @@ TEST_P(RunsAuditRoutesTest, RunsFilterByStateWorkflowAndCreationTime) {
   const store::Run failed = FailedOrder(tenant_, 1);
   clock_.Advance(std::chrono::minutes(10));
   const store::Run ok = SucceededOrder(2);
-  EXPECT_EQ(Ids(Parse(Get("/runs?state=failed").body)), std::vector<std::string>{failed.id.value()});
+  EXPECT_EQ(Ids(Parse(Get("/runs?state=failed").body)),
+            std::vector<std::string>{failed.id.value()});
   EXPECT_EQ(Ids(Parse(Get("/runs?state=succeeded&workflow=order-capture").body)),
             std::vector<std::string>{ok.id.value()});
   EXPECT_TRUE(Ids(Parse(Get("/runs?workflow=returns").body)).empty());
@@ -316,10 +317,9 @@ TEST_P(RunsAuditRoutesTest, PayloadPurgedByRetentionIsShownAsPurgedWithItsDate) 
   // The marker governance/retention.cc writes in place of a purged body (at = 2027-01-20).
   InTxn([&](store::Txn& txn) {
     return txn.sql()
-        .Execute(
-            "UPDATE runs SET input_json = ? WHERE tenant_id = ? AND run_id = ?",
-            {R"({"govflow_purged":{"at":1800403200000000,"rule":"payloads-90-days"}})",
-             tenant_.value(), run.id.value()})
+        .Execute("UPDATE runs SET input_json = ? WHERE tenant_id = ? AND run_id = ?",
+                 {R"({"govflow_purged":{"at":1800403200000000,"rule":"payloads-90-days"}})",
+                  tenant_.value(), run.id.value()})
         .status();
   });
   json::value v = Parse(Get("/runs/" + run.id.value()).body);
@@ -430,10 +430,10 @@ TEST_P(RunsAuditRoutesTest, PriceChangeWithoutConnectionGoesToTheTenantsOnlyStor
   auto request = [&] {
     json::object body{{"sku", "BEANIE-MER-NAV"}, {"variant_id", 4530017}, {"old_price", "24.00"},
                       {"new_price", "23.00"},    {"currency", "EUR"},     {"reason", "promotion"}};
-    return Fetch(server_->port(), "POST", "/api/v1/tenants/acme/price-changes",
-                 {"Cookie: " + ana_cookie_, "X-CSRF-Token: " + csrf,
-                  "Content-Type: application/json"},
-                 json::serialize(body));
+    return Fetch(
+        server_->port(), "POST", "/api/v1/tenants/acme/price-changes",
+        {"Cookie: " + ana_cookie_, "X-CSRF-Token: " + csrf, "Content-Type: application/json"},
+        json::serialize(body));
   };
   auto add_storefront = [&](const std::string& id) {
     InTxn([&](store::Txn& txn) {

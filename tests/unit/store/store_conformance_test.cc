@@ -1153,8 +1153,7 @@ TEST_P(StoreConformanceTest, SearchRunsFindsARunByItsOrderNumberIdOrDocumentNumb
     }));
   }
   Txn txn = VALUE(store_->Begin(sql::TxnMode::kReadOnly));
-  for (std::string_view key :
-       {"1001", "#1001", " SHOP-1001 ", "shop-1001", "820982911946154508"}) {
+  for (std::string_view key : {"1001", "#1001", " SHOP-1001 ", "shop-1001", "820982911946154508"}) {
     RunSearch search;
     search.business_key = std::string(key);
     std::vector<store::Run> runs = VALUE(txn.SearchRuns(kAcme, search));
@@ -1179,12 +1178,13 @@ TEST_P(StoreConformanceTest, ARunsBusinessKeysGoWithTheRun) {
   // Retention deletes a run's rows without knowing run_keys (migration 0013 cascades).
   ASSERT_OK(store_->Transact([&](Txn& txn) -> Status {
     return txn.sql()
-        .Execute("DELETE FROM runs WHERE tenant_id = ? AND run_id = ?", {kAcme.value(), "run-order"})
+        .Execute("DELETE FROM runs WHERE tenant_id = ? AND run_id = ?",
+                 {kAcme.value(), "run-order"})
         .status();
   }));
   Txn txn = VALUE(store_->Begin(sql::TxnMode::kReadOnly));
-  sql::Rows left = VALUE(txn.sql().Query("SELECT COUNT(*) FROM run_keys WHERE tenant_id = ?",
-                                         {kAcme.value()}));
+  sql::Rows left =
+      VALUE(txn.sql().Query("SELECT COUNT(*) FROM run_keys WHERE tenant_id = ?", {kAcme.value()}));
   EXPECT_EQ(left[0].Int(0), 0);
   RunSearch search;
   search.business_key = "2002";
