@@ -17,8 +17,8 @@ int64_t LatencyBinUpperBound(int bin) {
 int LatencyBin(std::chrono::microseconds latency) {
   const int64_t us = std::max<int64_t>(0, latency.count());
   if (us <= kFirstBoundUs) return 0;
-  int bin = static_cast<int>(std::ceil(std::log(static_cast<double>(us) / kFirstBoundUs) /
-                                       std::log(kGrowth)));
+  int bin = static_cast<int>(
+      std::ceil(std::log(static_cast<double>(us) / kFirstBoundUs) / std::log(kGrowth)));
   // Floating point may land one off at a boundary: settle on the bin the bounds say.
   while (bin > 0 && LatencyBinUpperBound(bin - 1) >= us) --bin;
   while (bin < kLatencyBins - 1 && LatencyBinUpperBound(bin) < us) ++bin;

@@ -58,8 +58,8 @@ using GroupKey = std::pair<std::string, int64_t>;  // (dimension value or "", po
 // Sums of the rollup rows (and latency bins) in `range`, grouped by `dimension` (a column from
 // kDimensionNames, or "" for none) and, with `by_point`, by series point.
 Result<std::map<GroupKey, MetricTotals>> Sum(store::Txn& txn, const TenantId& tenant,
-                                              const Range& range, std::string_view dimension,
-                                              bool by_point) {
+                                             const Range& range, std::string_view dimension,
+                                             bool by_point) {
   if (!dimension.empty() && !IsDimension(dimension)) {
     return InvalidArgument("unknown dimension " + std::string(dimension));
   }
@@ -107,12 +107,12 @@ Result<std::map<GroupKey, MetricTotals>> Sum(store::Txn& txn, const TenantId& te
     m.deliveries_duplicate += r.Int(13);
   }
   const std::string bin_group = group.empty() ? " GROUP BY 3" : group + ", 3";
-  GOVFLOW_ASSIGN_OR_RETURN(
-      sql::Rows bins, txn.sql().Query("SELECT " + dim + ", " + point +
-                                          ", bin, CAST(SUM(samples) AS BIGINT) FROM "
-                                          "intel_latency_bins" +
-                                          where + bin_group,
-                                      params));
+  GOVFLOW_ASSIGN_OR_RETURN(sql::Rows bins,
+                           txn.sql().Query("SELECT " + dim + ", " + point +
+                                               ", bin, CAST(SUM(samples) AS BIGINT) FROM "
+                                               "intel_latency_bins" +
+                                               where + bin_group,
+                                           params));
   for (const sql::Row& r : bins) {
     if (r.Int(3) == 0) continue;
     out[{r.Text(0), r.Int(1)}].latency_bins[static_cast<int>(r.Int(2))] += r.Int(3);
@@ -232,7 +232,7 @@ HealthVerdict JudgeHealth(const MetricTotals& m,
       warning.push_back("SLA attainment " + Percent(attained) + " (< 95%)");
     }
   }
-  v.status = !critical.empty() ? Health::kCritical
+  v.status = !critical.empty()  ? Health::kCritical
              : !warning.empty() ? Health::kWarning
                                 : Health::kOk;
   v.reasons = std::move(critical);

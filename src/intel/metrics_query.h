@@ -75,7 +75,7 @@ struct Trend {
 };
 
 inline constexpr std::string_view kDimensionNames[] = {"process", "brand", "channel",
-                                                        "sku_category"};
+                                                       "sku_category"};
 
 struct Overview {
   Window window;
@@ -83,7 +83,7 @@ struct Overview {
   TimePoint to;    // now
   MetricTotals totals;
   std::vector<SeriesPoint> series;
-  std::map<std::string, int64_t> open_by_severity;  // P1..P4 always present
+  std::map<std::string, int64_t> open_by_severity;              // P1..P4 always present
   std::map<std::string, std::vector<BreakdownRow>> breakdowns;  // by kDimensionNames
   std::map<std::string, std::vector<Trend>> trends;             // brand, channel, sku_category
   // Changes up to this time are in the numbers (the runs watermark); nullopt before the first

@@ -34,9 +34,10 @@ enum Counter {
   kCounters,
 };
 constexpr std::array<std::string_view, kCounters + 2> kColumns = {
-    "runs_started",        "runs_succeeded",      "runs_failed",          "runs_cancelled",
-    "exceptions_opened",   "sla_met",             "sla_breached",         "deliveries_accepted",
-    "deliveries_rejected", "deliveries_duplicate", "latency_count",       "latency_sum_us"};
+    "runs_started",         "runs_succeeded",      "runs_failed",
+    "runs_cancelled",       "exceptions_opened",   "sla_met",
+    "sla_breached",         "deliveries_accepted", "deliveries_rejected",
+    "deliveries_duplicate", "latency_count",       "latency_sum_us"};
 constexpr int kLatencyCount = kCounters;
 constexpr int kLatencySum = kCounters + 1;
 
@@ -49,9 +50,9 @@ int64_t Micros(TimePoint t) {
 // What one object adds to the rollup tables.
 struct Contribution {
   Dimensions dims;
-  std::vector<std::pair<int, int64_t>> counts;          // (counter, at us), +1 each
+  std::vector<std::pair<int, int64_t>> counts;         // (counter, at us), +1 each
   std::optional<std::pair<int64_t, int64_t>> latency;  // (at us, latency us)
-  std::string open_severity;                            // "" when not an open case
+  std::string open_severity;                           // "" when not an open case
 
   std::string ToJson() const {
     json::array c;
@@ -125,7 +126,12 @@ class Deltas {
       if (std::all_of(values.begin(), values.end(), [](int64_t v) { return v == 0; })) continue;
       const auto& [res, bucket, dims] = key;
       std::string cols, marks, sets;
-      sql::Params params{t, res, bucket, std::get<0>(dims), std::get<1>(dims), std::get<2>(dims),
+      sql::Params params{t,
+                         res,
+                         bucket,
+                         std::get<0>(dims),
+                         std::get<1>(dims),
+                         std::get<2>(dims),
                          std::get<3>(dims)};
       for (size_t i = 0; i < kColumns.size(); ++i) {
         cols += ", " + std::string(kColumns[i]);
@@ -204,9 +210,9 @@ std::string Marks(size_t n) {
 
 // object id -> stored contribution, for the ids given.
 Result<std::map<std::string, std::string>> LoadContributions(store::Txn& txn,
-                                                            const TenantId& tenant,
-                                                            std::string_view kind,
-                                                            const std::vector<std::string>& ids) {
+                                                             const TenantId& tenant,
+                                                             std::string_view kind,
+                                                             const std::vector<std::string>& ids) {
   std::map<std::string, std::string> out;
   if (ids.empty()) return out;
   sql::Params params{tenant.value(), std::string(kind)};
@@ -263,9 +269,10 @@ class TenantPass {
             .status());
     if (txn.dialect() != sql::Dialect::kPostgres) return Status::Ok();
     return txn.sql()
-        .Query("SELECT watermark FROM intel_watermarks WHERE tenant_id = ? AND source = ? FOR "
-               "UPDATE",
-               {tenant_.value(), std::string(source)})
+        .Query(
+            "SELECT watermark FROM intel_watermarks WHERE tenant_id = ? AND source = ? FOR "
+            "UPDATE",
+            {tenant_.value(), std::string(source)})
         .status();
   }
 
@@ -281,10 +288,11 @@ class TenantPass {
 
   Status SetWatermark(store::Txn& txn, std::string_view source, int64_t watermark) {
     return txn.sql()
-        .Execute("INSERT INTO intel_watermarks (tenant_id, source, watermark, updated_at) VALUES "
-                 "(?, ?, ?, ?) ON CONFLICT (tenant_id, source) DO UPDATE SET watermark = "
-                 "excluded.watermark, updated_at = excluded.updated_at",
-                 {tenant_.value(), std::string(source), watermark, to_})
+        .Execute(
+            "INSERT INTO intel_watermarks (tenant_id, source, watermark, updated_at) VALUES "
+            "(?, ?, ?, ?) ON CONFLICT (tenant_id, source) DO UPDATE SET watermark = "
+            "excluded.watermark, updated_at = excluded.updated_at",
+            {tenant_.value(), std::string(source), watermark, to_})
         .status();
   }
 
@@ -320,8 +328,8 @@ class TenantPass {
   }
 
   // The dimensions of runs not yet known, from their input and source connection.
-  Result<std::map<std::string, Dimensions>> ReadRunDimensions(
-      store::Txn& txn, const std::vector<std::string>& ids) {
+  Result<std::map<std::string, Dimensions>> ReadRunDimensions(store::Txn& txn,
+                                                              const std::vector<std::string>& ids) {
     std::map<std::string, Dimensions> out;
     if (ids.empty()) return out;
     sql::Params params{tenant_.value()};
@@ -441,7 +449,8 @@ class TenantPass {
       GOVFLOW_ASSIGN_OR_RETURN(auto old, LoadContributions(txn, tenant_, "case", ids));
       // A case has its run's dimensions: from the run's contribution (runs were rolled up
       // first), else read from the run.
-      GOVFLOW_ASSIGN_OR_RETURN(auto run_contributions, LoadContributions(txn, tenant_, "run", runs));
+      GOVFLOW_ASSIGN_OR_RETURN(auto run_contributions,
+                               LoadContributions(txn, tenant_, "run", runs));
       std::map<std::string, Dimensions> run_dims;
       std::vector<std::string> unknown;
       for (const std::string& run : runs) {
@@ -583,7 +592,8 @@ Result<RollupStats> RollupAllTenants(store::Store& store, const RollupOptions& o
   for (const store::Tenant& t : tenants) {
     Result<RollupStats> one = RollupTenant(store, t.id, options);
     if (!one.ok()) {
-      if (first.ok()) first = Status(one.status().code(), t.id.value() + ": " + one.status().message());
+      if (first.ok())
+        first = Status(one.status().code(), t.id.value() + ": " + one.status().message());
       continue;
     }
     total.objects_read += one->objects_read;
@@ -634,7 +644,7 @@ Status SetBrandLabel(store::Txn& txn, const governance::TenantScope& scope,
 }
 
 Result<std::vector<ConnectionBrand>> ListConnectionBrands(store::Txn& txn,
-                                                         const governance::TenantScope& scope) {
+                                                          const governance::TenantScope& scope) {
   GOVFLOW_RETURN_IF_ERROR(scope.Require(governance::perm::kMetricsRead));
   GOVFLOW_ASSIGN_OR_RETURN(
       sql::Rows rows,

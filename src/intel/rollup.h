@@ -61,6 +61,6 @@ struct ConnectionBrand {
 };
 // Every connection of the tenant with its brand, by connection id. Needs metrics.read.
 Result<std::vector<ConnectionBrand>> ListConnectionBrands(store::Txn& txn,
-                                                         const governance::TenantScope& scope);
+                                                          const governance::TenantScope& scope);
 
 }  // namespace govflow::intel

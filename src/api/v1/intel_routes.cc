@@ -32,10 +32,10 @@ json::object TotalsJson(const intel::MetricTotals& m, std::chrono::seconds lengt
       {"failure_rate", Rate(m.FailureRate())},
       {"latency_p50_ms", Millis(m.LatencyPercentileUs(0.50))},
       {"latency_p95_ms", Millis(m.LatencyPercentileUs(0.95))},
-      {"latency_avg_ms",
-       m.latency_count > 0 ? json::value(static_cast<double>(m.latency_sum_us) /
-                                         static_cast<double>(m.latency_count) / 1000.0)
-                           : json::value(nullptr)},
+      {"latency_avg_ms", m.latency_count > 0
+                             ? json::value(static_cast<double>(m.latency_sum_us) /
+                                           static_cast<double>(m.latency_count) / 1000.0)
+                             : json::value(nullptr)},
       {"exceptions_opened", m.exceptions_opened},
       {"sla_met", m.sla_met},
       {"sla_breached", m.sla_breached},
@@ -53,9 +53,8 @@ json::object SeverityJson(const std::map<std::string, int64_t>& open) {
 }
 
 json::object WindowJson(const intel::Window& w) {
-  return json::object{{"name", w.name},
-                      {"seconds", w.length.count()},
-                      {"step_seconds", w.step.count()}};
+  return json::object{
+      {"name", w.name}, {"seconds", w.length.count()}, {"step_seconds", w.step.count()}};
 }
 
 json::object HealthJson(const intel::HealthVerdict& h) {
@@ -182,7 +181,8 @@ json::object BrandJson(const intel::ConnectionBrand& b) {
 HttpResponse ListBrands(Services& s, const Context& ctx) {
   Result<store::Txn> txn = s.store.Begin(store::sql::TxnMode::kReadOnly);
   if (!txn.ok()) return FromStatus(txn.status());
-  Result<std::vector<intel::ConnectionBrand>> brands = intel::ListConnectionBrands(*txn, *ctx.scope);
+  Result<std::vector<intel::ConnectionBrand>> brands =
+      intel::ListConnectionBrands(*txn, *ctx.scope);
   if (!brands.ok()) return FromStatus(brands.status());
   json::array items;
   for (const intel::ConnectionBrand& b : *brands) items.emplace_back(BrandJson(b));
@@ -226,7 +226,8 @@ std::span<const Route> IntelRoutes() {
         "a tenant's throughput, failure rate, latency, SLA attainment, open exceptions, trends"},
        Overview},
       {{"GET", "/api/v1/tenants/{tenant}/metrics/brands", Access::kTenant,
-        governance::perm::kMetricsRead, "the tenant's connections and the brand each one's metrics carry"},
+        governance::perm::kMetricsRead,
+        "the tenant's connections and the brand each one's metrics carry"},
        ListBrands},
       {{"PUT", "/api/v1/tenants/{tenant}/metrics/brands/{connection}", Access::kTenant,
         governance::perm::kConnectionsManage, "label a storefront connection with its brand"},

@@ -42,12 +42,12 @@ class IntelRoutesTest : public GovernanceStoreTest {
       const auto partner = gov::PartnerScope::ForSystem("test");
       GOVFLOW_RETURN_IF_ERROR(gov::CreateTenant(txn, partner, TenantId("acme"), "Acme Retail"));
       GOVFLOW_RETURN_IF_ERROR(gov::CreateTenant(txn, partner, TenantId("globex"), "Globex"));
-      GOVFLOW_ASSIGN_OR_RETURN(std::string ana,
-                               gov::CreateUser(txn, partner, {"ana@acme.example", "Ana", kPassword}));
-      GOVFLOW_ASSIGN_OR_RETURN(std::string gus,
-                               gov::CreateUser(txn, partner, {"gus@globex.example", "Gus", kPassword}));
-      GOVFLOW_ASSIGN_OR_RETURN(std::string pia,
-                               gov::CreateUser(txn, partner, {"pia@acme.example", "Pia", kPassword}));
+      GOVFLOW_ASSIGN_OR_RETURN(
+          std::string ana, gov::CreateUser(txn, partner, {"ana@acme.example", "Ana", kPassword}));
+      GOVFLOW_ASSIGN_OR_RETURN(
+          std::string gus, gov::CreateUser(txn, partner, {"gus@globex.example", "Gus", kPassword}));
+      GOVFLOW_ASSIGN_OR_RETURN(
+          std::string pia, gov::CreateUser(txn, partner, {"pia@acme.example", "Pia", kPassword}));
       const auto acme = gov::TenantScope::ForSystem(TenantId("acme"), "test");
       GOVFLOW_RETURN_IF_ERROR(gov::GrantTenantRole(txn, acme, ana, "viewer"));
       GOVFLOW_RETURN_IF_ERROR(gov::GrantTenantRole(
@@ -114,9 +114,9 @@ class IntelRoutesTest : public GovernanceStoreTest {
   }
 
   std::string Cookie(const std::string& email, std::string* csrf = nullptr) {
-    TestResponse r = Fetch(server_->port(), "POST", "/api/v1/session",
-                           {"Content-Type: application/json"},
-                           json::serialize(json::object{{"email", email}, {"password", kPassword}}));
+    TestResponse r =
+        Fetch(server_->port(), "POST", "/api/v1/session", {"Content-Type: application/json"},
+              json::serialize(json::object{{"email", email}, {"password", kPassword}}));
     EXPECT_EQ(r.status, 200) << r.body;
     if (csrf != nullptr) {
       json::value v = Parse(r.body);
@@ -143,7 +143,8 @@ class IntelRoutesTest : public GovernanceStoreTest {
 
 TEST_P(IntelRoutesTest, OverviewReportsTheRolledUpRunsExceptionsAndBreakdowns) {
   SeedRuns(9, 3);
-  TestResponse r = Get("/api/v1/tenants/acme/metrics/overview?window=1h", Cookie("ana@acme.example"));
+  TestResponse r =
+      Get("/api/v1/tenants/acme/metrics/overview?window=1h", Cookie("ana@acme.example"));
   ASSERT_EQ(r.status, 200) << r.body;
   json::value v = Parse(r.body);
   const json::object& totals = v.at("totals").as_object();
@@ -259,7 +260,8 @@ TEST_P(IntelRoutesTest, BrandLabelsAreSetByWhoManagesConnectionsAndShowInTheMetr
     return txn.CreateRun(run);
   });
   ASSERT_TRUE(intel::RollupAllTenants(*store_).ok());
-  TestResponse o = Get("/api/v1/tenants/acme/metrics/overview?window=1h", Cookie("ana@acme.example"));
+  TestResponse o =
+      Get("/api/v1/tenants/acme/metrics/overview?window=1h", Cookie("ana@acme.example"));
   ASSERT_EQ(o.status, 200) << o.body;
   const json::value v = Parse(o.body);
   EXPECT_EQ(v.at("breakdowns").at("brand").at(0).at("value").as_string(), "Coastal Co.") << o.body;

@@ -10,9 +10,9 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 TEST(LatencyHistogram, EveryLatencyFallsInABinWhoseBoundsHoldIt) {
-  for (int64_t us : {int64_t{0}, int64_t{1}, int64_t{999}, int64_t{1000}, int64_t{1001},
-                     int64_t{1200}, int64_t{1201}, int64_t{37'000}, int64_t{2'500'000},
-                     int64_t{86'400'000'000}}) {
+  for (int64_t us :
+       {int64_t{0}, int64_t{1}, int64_t{999}, int64_t{1000}, int64_t{1001}, int64_t{1200},
+        int64_t{1201}, int64_t{37'000}, int64_t{2'500'000}, int64_t{86'400'000'000}}) {
     const int bin = LatencyBin(microseconds(us));
     EXPECT_GE(LatencyBinUpperBound(bin), us) << us;
     if (bin > 0) {

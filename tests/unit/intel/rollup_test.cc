@@ -1,6 +1,8 @@
 // The rollup and the dashboards' queries on SQLite and PostgreSQL: buckets, outcomes, latency
 // percentiles, SLA attainment, open exceptions by severity, dimensions, idempotence (twice, any
 // batch size), late-arriving updates and tenant isolation. Time from a ManualClock.
+#include "intel/rollup.h"
+
 #include <gtest/gtest.h>
 
 #include <thread>
@@ -8,7 +10,6 @@
 #include "governance/access.h"
 #include "intel/dimensions.h"
 #include "intel/metrics_query.h"
-#include "intel/rollup.h"
 #include "unit/governance/governance_store_test.h"
 
 namespace govflow::testing {
@@ -281,8 +282,8 @@ TEST_P(IntelRollupTest, SlaAttainmentCountsCasesClosedInTimeAgainstBreachedClock
   const RunId r = StartRun(kAcme, Order("web", "Shirts"));
   const auto met = OpenCase(kAcme, r, "P2", 10min);
   const auto late = OpenCase(kAcme, r, "P3", 5min);
-  OpenCase(kAcme, r, "P1", 8min);   // left open past its clock: breached
-  OpenCase(kAcme, r, "P4", 2h);     // open, clock still running: undecided
+  OpenCase(kAcme, r, "P1", 8min);  // left open past its clock: breached
+  OpenCase(kAcme, r, "P4", 2h);    // open, clock still running: undecided
   clock_.Advance(2min);
   Rollup(kAcme);
   intel::Overview before = Read(kAcme);
@@ -344,8 +345,8 @@ TEST_P(IntelRollupTest, DimensionsComeFromTheConnectionsBrandAndTheOrder) {
 TEST_P(IntelRollupTest, BrandLabelsNeedConnectionsManageAndAreAudited) {
   for (int i = 0; i < 2; ++i) {  // the second time changes nothing and records nothing
     InTxn([](store::Txn& txn) {
-      return intel::SetBrandLabel(txn, TenantScope::ForSystem(kAcme, "test"),
-                                  ConnectionId("shop"), "Harbor");
+      return intel::SetBrandLabel(txn, TenantScope::ForSystem(kAcme, "test"), ConnectionId("shop"),
+                                  "Harbor");
     });
   }
   auto txn = store_->Begin();
@@ -355,10 +356,10 @@ TEST_P(IntelRollupTest, BrandLabelsNeedConnectionsManageAndAreAudited) {
       {kAcme.value()});
   ASSERT_TRUE(rows.ok()) << rows.status().ToString();
   EXPECT_EQ((*rows)[0].Int(0), 1);
-  EXPECT_EQ(intel::SetBrandLabel(*txn, TenantScope::ForSystem(kAcme, "test"),
-                                 ConnectionId("nope"), "X")
-                .code(),
-            StatusCode::kNotFound);
+  EXPECT_EQ(
+      intel::SetBrandLabel(*txn, TenantScope::ForSystem(kAcme, "test"), ConnectionId("nope"), "X")
+          .code(),
+      StatusCode::kNotFound);
 }
 
 TEST_P(IntelRollupTest, LatencyPercentilesComeFromTheRolledUpHistogram) {
