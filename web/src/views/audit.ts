@@ -84,7 +84,8 @@ export function renderAudit(main: HTMLElement, me: Me, tenant: string, _rest: st
   const canExport = access?.permissions.includes("audit.export") ?? false;
   const query = routeQuery();
   const inputs: Record<FilterName, HTMLInputElement> = {
-    actor: h("input", { id: "audit-actor", type: "text", placeholder: "user:usr_… or system:runtime" }),
+    actor: h("input", { id: "audit-actor", type: "text", placeholder: "user:usr_… or system:runtime",
+      list: "audit-people" }),
     action: h("input", { id: "audit-action", type: "text", placeholder: "exception. or run.transition" }),
     object_type: h("input", { id: "audit-object-type", type: "text", placeholder: "run, exception_case, price_change…" }),
     object_id: h("input", { id: "audit-object-id", type: "text" }),
@@ -99,6 +100,17 @@ export function renderAudit(main: HTMLElement, me: Me, tenant: string, _rest: st
     const v = query.get(name) ?? "";
     inputs[name].value = name === "from" || name === "to" ? toLocalInput(v) : v;
   }
+  // The people of the tenant as suggestions for "Who": their names shown, their principal filled in.
+  const people = h("datalist", { id: "audit-people" },
+    h("option", { value: "system:runtime" }, "The workflow engine"));
+  void api.get<{ items: { principal: string; display_name: string; email?: string }[] }>(
+    tenantPath(tenant, "/people"))
+    .then((page) => {
+      for (const p of page.items ?? []) {
+        people.append(h("option", { value: p.principal }, p.display_name || p.email || p.principal));
+      }
+    })
+    .catch(() => { /* suggestions only: the filter still takes a typed principal */ });
   const formError = h("p", { class: "form-error", id: "audit-error", role: "alert" });
   const form = h("form", { class: "actions filters", role: "search", "aria-label": "Search the audit log",
     novalidate: true },
@@ -126,7 +138,7 @@ export function renderAudit(main: HTMLElement, me: Me, tenant: string, _rest: st
         "signed at checkpoints. Verifying re-reads the whole stored chain."),
       h("div", { class: "actions" }, verify, canExport ? exportLinks : null),
       verifyResult),
-    form, formError, status, table, more);
+    form, people, formError, status, table, more);
   table.hidden = true;
 
   const filters = (): URLSearchParams => {
