@@ -5,12 +5,19 @@
 //   secret never shows again), and a bad team id is named next to its field;
 // - the partner's administrator changes the product name and brand colour with a live preview
 //   and sees them applied at once and after a reload; a bad colour is named next to its field;
-// - the approvals page names the requester instead of showing a "user:usr_" id.
+// - the approvals page names the requester instead of showing a "user:usr_" id;
+// - web/src/lib/people.ts (compiled with the console's esbuild) against the same server: names
+//   for the tenant's people, readable fallbacks, one request per tenant.
 // Keyboard-reachable controls, no errors in the browser console. Screenshots in
 // build/e2e-artifacts/.
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import os from "node:os";
+import path from "node:path";
 import { after, before, test } from "node:test";
-import { launchBrowser, newPage, screenshot } from "./lib/browser.mjs";
+import { pathToFileURL } from "node:url";
+import { launchBrowser, newPage, repoRoot, screenshot } from "./lib/browser.mjs";
 import { apply, cli, seed, startGovflow, writeBranding } from "./lib/govflow.mjs";
 
 const kLee = { email: "lee@northwind.example", name: "Lee Partner", password: "lee-password-123" };
@@ -218,4 +225,56 @@ test("the approvals page names the requester instead of a user id", async () => 
   assert.doesNotMatch(await page.textContent("main"), /user:usr_/);
   assert.deepEqual(unexpectedErrors(page), []);
   await page.context().close();
+});
+
+// web/src/lib/people.ts, compiled with the console's esbuild, its `fetch` pointed at the real
+// server with a signed-in session (what the browser's same-origin fetch does).
+test("people.ts names the tenant's people once per tenant and falls back readably", async () => {
+  const require = createRequire(import.meta.url);
+  const esbuild = require(path.join(repoRoot, "web", "node_modules", "esbuild"));
+  const out = esbuild.buildSync({
+    entryPoints: [path.join(repoRoot, "web", "src", "lib", "people.ts")],
+    bundle: true, format: "esm", platform: "neutral", write: false,
+  });
+  const dir = mkdtempSync(path.join(os.tmpdir(), "people-"));
+  try {
+    const file = path.join(dir, "people.mjs");
+    writeFileSync(file, out.outputFiles[0].text);
+    const signIn = await fetch(`${server.baseUrl}/api/v1/session`, {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ email: kOlga.email, password: kOlga.password }),
+    });
+    assert.equal(signIn.status, 200);
+    const cookie = signIn.headers.get("set-cookie").split(";")[0];
+    const realFetch = globalThis.fetch;
+    let reads = 0;
+    globalThis.fetch = (url, init = {}) => {
+      if (String(url).includes("/people")) ++reads;
+      return realFetch(`${server.baseUrl}${url}`, { ...init, headers: { ...init.headers, Cookie: cookie } });
+    };
+    try {
+      const people = await import(pathToFileURL(file).href);
+      await Promise.all([people.loadPeople("acme"), people.loadPeople("acme")]);
+      await people.loadPeople("acme");
+      assert.equal(reads, 1, "one read per tenant");
+      // An operator (no users.read) gets names, not e-mail addresses.
+      const list = await (await realFetch(`${server.baseUrl}/api/v1/tenants/acme/people`,
+        { headers: { Cookie: cookie } })).json();
+      const ana = list.items.find((p) => p.display_name === kAna.name);
+      assert.ok(ana && ana.principal.startsWith("user:usr_"), JSON.stringify(list));
+      assert.equal(ana.email, undefined);
+      assert.equal(people.personName(ana.principal), kAna.name);
+      assert.equal(people.personName("system:sla_monitor"), "System (sla monitor)");
+      assert.equal(people.personName("user:usr_0123456789abcdef"), "User usr_01234567…");
+      assert.equal(people.personName("token:tok_1"), "API token tok_1");
+      assert.equal(people.personName(""), "—");
+      // A tenant one may not see: no names, no failure.
+      await people.loadPeople("globex");
+      assert.equal(people.personName("user:usr_unknown"), "User usr_unknown");
+    } finally {
+      globalThis.fetch = realFetch;
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
