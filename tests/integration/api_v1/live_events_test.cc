@@ -517,6 +517,26 @@ TEST_P(LiveEventsTest, TooManyStreamsOfOnePersonIs429) {
   EXPECT_EQ(again->status(), 200);
 }
 
+TEST_P(LiveEventsTest, TooManyStreamsOnTheServerIs429) {
+  api::v1::ConsoleOptions options;
+  options.api.live.max_streams = 1;
+  auto router = std::make_shared<api::Router>();
+  auto handler = api::v1::MountConsole(router, *store_, clock_, options);
+  ASSERT_TRUE(handler.ok()) << handler.status().ToString();
+  auto server = api::HttpServer::Start({}, *handler);
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  const std::string target = "/api/v1/tenants/acme/events";
+  auto one = std::make_unique<EventStreamClient>((*server)->port(), target,
+                                                 std::vector<std::string>{ana_cookie_});
+  ASSERT_EQ(one->status(), 200);
+  auto other = std::make_unique<EventStreamClient>((*server)->port(), target,
+                                                   std::vector<std::string>{pam_cookie_});
+  EXPECT_EQ(other->status(), 429) << "another person, but the server is full";
+  other->WaitClosed(2s);
+  EXPECT_NE(other->body().find("too-many-streams"), std::string::npos) << other->body();
+  (*server)->Stop(std::chrono::seconds(2));
+}
+
 TEST_P(LiveEventsTest, ServerStopEndsOpenStreams) {
   auto stream = Stream({ana_cookie_});
   ASSERT_EQ(stream->status(), 200);
