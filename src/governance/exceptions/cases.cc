@@ -275,6 +275,15 @@ Result<CasePage> ListCases(store::Store& store, const TenantScope& scope,
       where += (lower ? "LOWER(" + column + ")" : column) + " LIKE ? ESCAPE '\\'";
       params.push_back(pattern);
     }
+    // An order number, order id or ERP document number: the run's business keys (run_keys,
+    // migration 0013), matched exactly through their index.
+    if (const std::string key = store::NormalizeBusinessKey(filter.text); !key.empty()) {
+      where +=
+          " OR c.run_id IN (SELECT k.run_id FROM run_keys k WHERE k.tenant_id = ? AND "
+          "k.search_key = ?)";
+      params.push_back(scope.tenant().value());
+      params.push_back(key);
+    }
     where += ")";
   }
 

@@ -71,8 +71,10 @@ struct CaseFilter {
   std::optional<SlaRisk> sla_risk;
   // Free text (at most 200 bytes; "" = any): a case matches when its message, root cause,
   // customer, case id or run id contains the text, case-insensitively (ASCII), e.g. a SKU, an
-  // error phrase or a customer number. Not index-assisted: it narrows the rows the other
-  // filters' index yields (docs/performance.md, "Exceptions inbox at 10,000 cases").
+  // error phrase or a customer number; or when the text is one of its run's business keys (the
+  // order's id, name "#1001" or number, the ERP document number; store::NormalizeBusinessKey).
+  // The substring match is not index-assisted: it narrows the rows the other filters' index
+  // yields (docs/performance.md, "Exceptions inbox at 10,000 cases").
   std::string text;
   std::chrono::seconds at_risk_window{std::chrono::minutes(30)};
   CaseSort sort = CaseSort::kSlaRisk;

@@ -235,7 +235,7 @@ const kShortcuts: [string[], string][] = [
   [["k", "↑"], "Move to the previous case"],
   [["Enter"], "Open the focused case"],
   [["x"], "Select or unselect the focused case (selections are kept across pages)"],
-  [["/"], "Search (order number in the message, SKU, customer, case or run id)"],
+  [["/"], "Search (order number, SKU, message, customer, case or run id)"],
   [["]", "["], "Next page / previous page"],
   [["Esc"], "Leave the search box; on a case page, back to the inbox"],
   [["?"], "Show these shortcuts"],
@@ -304,7 +304,7 @@ function renderCaseList(main: HTMLElement, tenant: string): void {
     ["P2", "P2"], ["P3", "P3"], ["P4", "P4"]]);
   const sortF = select("filter-sort", "Sort", [["sla_risk", "Nearest deadline first"],
     ["business_impact", "Largest order value first"], ["oldest", "Oldest first"]]);
-  const text = h("input", { type: "search", id: "filter-text", placeholder: "SKU, message, customer, case id",
+  const text = h("input", { type: "search", id: "filter-text", placeholder: "Order #, SKU, message, customer",
     "aria-keyshortcuts": "/", autocomplete: "off", maxlength: "200" });
   text.value = recall("filter-text", "");
   const team = h("input", { type: "text", id: "filter-team", placeholder: "any team", autocomplete: "off", size: "14" });

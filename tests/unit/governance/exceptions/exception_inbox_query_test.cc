@@ -86,7 +86,7 @@ TEST_P(ExceptionInboxQueryTest, CountsEveryMatchingCaseIgnoringTheCursorAndSaysW
   EXPECT_FALSE(uncounted->total.has_value());
 }
 
-TEST_P(ExceptionInboxQueryTest, FreeTextMatchesMessageRootCauseCustomerAndIdsIgnoringCase) {
+TEST_P(ExceptionInboxQueryTest, FreeTextMatchesMessageRootCauseCustomerIdsAndOrderNumbers) {
   std::set<std::string> sku_cases;
   for (int i = 0; i < 4; ++i) {
     sku_cases.insert(OpenCase(tenant_, Order(i, "10.00", "cust-" + std::to_string(i)),
@@ -147,6 +147,15 @@ TEST_P(ExceptionInboxQueryTest, FreeTextMatchesMessageRootCauseCustomerAndIdsIgn
                      c.exception.id.value().find('_') != std::string::npos ||
                      c.exception.run.value().find('_') != std::string::npos;
     EXPECT_TRUE(has) << c.exception.id.value();
+  }
+
+  // The order number (the run's business key, "#1007" or "1007") finds the order's case.
+  for (const char* number : {"#1007", "1007"}) {
+    f.text = number;
+    auto by_order = ListCases(*store_, scope_, f);
+    ASSERT_TRUE(by_order.ok()) << by_order.status().message();
+    ASSERT_EQ(by_order->cases.size(), 1u) << number;
+    EXPECT_EQ(by_order->cases[0].exception.id, timeout) << number;
   }
 
   f.text = "no such thing";
