@@ -173,10 +173,17 @@ std::optional<TimePoint> ParseTime(std::string_view text) {
     for (int i = std::min(digits, 6); i < 6; ++i) micros *= 10;
   }
   if (rest != "Z") return std::nullopt;
+  const int month = tm.tm_mon, day = tm.tm_mday;
+  if (tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 59 || tm.tm_hour < 0 || tm.tm_min < 0 ||
+      tm.tm_sec < 0) {
+    return std::nullopt;
+  }
   tm.tm_year -= 1900;
   tm.tm_mon -= 1;
   const std::time_t secs = timegm(&tm);
   if (secs == static_cast<std::time_t>(-1)) return std::nullopt;
+  // timegm normalises (month 13, February 30): such a date is not a date.
+  if (tm.tm_mon + 1 != month || tm.tm_mday != day) return std::nullopt;
   return TimePoint(std::chrono::microseconds(static_cast<int64_t>(secs) * 1'000'000 + micros));
 }
 
