@@ -97,21 +97,21 @@ std::unique_ptr<Inbox> BuildInbox(int open) {
   store::Store& st = *inbox->store;
   const TenantId& tenant = inbox->tenant;
   Check(st.Transact([&](store::Txn& txn) -> Status {
-          store::Tenant t;
-          t.id = tenant;
-          t.display_name = "Acme";
-          t.created_at = txn.Now();
-          GOVFLOW_RETURN_IF_ERROR(txn.PutTenant(t));
-          store::WorkflowVersion v;
-          v.tenant = tenant;
-          v.name = "order-capture";
-          v.version = 1;
-          v.content_hash = "h1";
-          v.source_yaml =
-              ReadFile(std::string(GOVFLOW_SOURCE_DIR) + "/templates/workflows/order-capture.yaml");
-          v.published_at = txn.Now();
-          return txn.PublishWorkflowVersion(v);
-        }),
+    store::Tenant t;
+    t.id = tenant;
+    t.display_name = "Acme";
+    t.created_at = txn.Now();
+    GOVFLOW_RETURN_IF_ERROR(txn.PutTenant(t));
+    store::WorkflowVersion v;
+    v.tenant = tenant;
+    v.name = "order-capture";
+    v.version = 1;
+    v.content_hash = "h1";
+    v.source_yaml =
+        ReadFile(std::string(GOVFLOW_SOURCE_DIR) + "/templates/workflows/order-capture.yaml");
+    v.published_at = txn.Now();
+    return txn.PublishWorkflowVersion(v);
+  }),
         "seed tenant");
   governance::PolicySet policies;
   policies.severity = std::make_shared<governance::policies::SeverityPolicy>(
@@ -125,67 +125,65 @@ std::unique_ptr<Inbox> BuildInbox(int open) {
   constexpr int kBatch = 1000;
   for (int first = 0; first < total; first += kBatch) {
     Check(st.Transact([&](store::Txn& txn) -> Status {
-            for (int n = first; n < std::min(total, first + kBatch); ++n) {
-              const int cents = 1000 + static_cast<int>(rng() % 100000);  // 10.00 .. 1009.99
-              const bool unknown_item = rng() % 3 == 0;
-              const std::string sku = "SKU-" + std::to_string(rng() % 50);
-              boost::json::object order{
-                  {"id", 100000 + n},
-                  {"name", "#" + std::to_string(100000 + n)},
-                  {"currency", "EUR"},
-                  {"total_price", std::to_string(cents / 100) + "." +
-                                      (cents % 100 < 10 ? "0" : "") + std::to_string(cents % 100)},
-                  {"customer", boost::json::object{{"id", "cust-" + std::to_string(rng() % 3000)}}},
-                  {"line_items", boost::json::array{boost::json::object{
-                                     {"sku", sku}, {"quantity", 1}, {"price", "10.00"}}}}};
-              const std::string input = boost::json::serialize(order);
-              const RunId run(NewUniqueId("run_"));
-              const ExceptionCaseId id(NewUniqueId("exc_"));
-              store::Run r;
-              r.tenant = tenant;
-              r.id = run;
-              r.workflow_name = "order-capture";
-              r.workflow_version = 1;
-              r.state = store::RunState::kPending;
-              r.current_step = "post_sales_order";
-              r.input_json = input;
-              r.context_json = "{}";
-              GOVFLOW_RETURN_IF_ERROR(txn.CreateRun(r));
-              store::RunUpdate u;
-              u.state = store::RunState::kFailed;
-              u.current_step = "post_sales_order";
-              u.context_json = "{}";
-              GOVFLOW_RETURN_IF_ERROR(txn.UpdateRun(tenant, run, 1, u).status());
-              store::ExceptionCase c;
-              c.tenant = tenant;
-              c.id = id;
-              c.run = run;
-              c.step = "post_sales_order";
-              c.error_class = unknown_item ? "rejected" : "transient";
-              c.message = unknown_item
-                              ? "The field No. of table Sales Line contains a value (" + sku +
-                                    ") that cannot be found in the related table (Item)."
-                              : "connection reset by peer (attempt " + std::to_string(n % 5) + ")";
-              c.payload_json = "{\"input\":" + input + ",\"steps\":{}}";
-              GOVFLOW_RETURN_IF_ERROR(txn.OpenExceptionCase(c));
-              GOVFLOW_ASSIGN_OR_RETURN(store::ExceptionCase stored,
-                                       txn.GetExceptionCase(tenant, id));
-              GOVFLOW_ASSIGN_OR_RETURN(store::Run stored_run, txn.GetRun(tenant, run));
-              GOVFLOW_RETURN_IF_ERROR(
-                  governance::OnExceptionOpened(txn, stored, stored_run, policies));
-              if (n % 6 == 5) to_close.push_back(id);
-            }
-            return Status::Ok();
-          }),
+      for (int n = first; n < std::min(total, first + kBatch); ++n) {
+        const int cents = 1000 + static_cast<int>(rng() % 100000);  // 10.00 .. 1009.99
+        const bool unknown_item = rng() % 3 == 0;
+        const std::string sku = "SKU-" + std::to_string(rng() % 50);
+        boost::json::object order{
+            {"id", 100000 + n},
+            {"name", "#" + std::to_string(100000 + n)},
+            {"currency", "EUR"},
+            {"total_price", std::to_string(cents / 100) + "." + (cents % 100 < 10 ? "0" : "") +
+                                std::to_string(cents % 100)},
+            {"customer", boost::json::object{{"id", "cust-" + std::to_string(rng() % 3000)}}},
+            {"line_items", boost::json::array{boost::json::object{
+                               {"sku", sku}, {"quantity", 1}, {"price", "10.00"}}}}};
+        const std::string input = boost::json::serialize(order);
+        const RunId run(NewUniqueId("run_"));
+        const ExceptionCaseId id(NewUniqueId("exc_"));
+        store::Run r;
+        r.tenant = tenant;
+        r.id = run;
+        r.workflow_name = "order-capture";
+        r.workflow_version = 1;
+        r.state = store::RunState::kPending;
+        r.current_step = "post_sales_order";
+        r.input_json = input;
+        r.context_json = "{}";
+        GOVFLOW_RETURN_IF_ERROR(txn.CreateRun(r));
+        store::RunUpdate u;
+        u.state = store::RunState::kFailed;
+        u.current_step = "post_sales_order";
+        u.context_json = "{}";
+        GOVFLOW_RETURN_IF_ERROR(txn.UpdateRun(tenant, run, 1, u).status());
+        store::ExceptionCase c;
+        c.tenant = tenant;
+        c.id = id;
+        c.run = run;
+        c.step = "post_sales_order";
+        c.error_class = unknown_item ? "rejected" : "transient";
+        c.message = unknown_item
+                        ? "The field No. of table Sales Line contains a value (" + sku +
+                              ") that cannot be found in the related table (Item)."
+                        : "connection reset by peer (attempt " + std::to_string(n % 5) + ")";
+        c.payload_json = "{\"input\":" + input + ",\"steps\":{}}";
+        GOVFLOW_RETURN_IF_ERROR(txn.OpenExceptionCase(c));
+        GOVFLOW_ASSIGN_OR_RETURN(store::ExceptionCase stored, txn.GetExceptionCase(tenant, id));
+        GOVFLOW_ASSIGN_OR_RETURN(store::Run stored_run, txn.GetRun(tenant, run));
+        GOVFLOW_RETURN_IF_ERROR(governance::OnExceptionOpened(txn, stored, stored_run, policies));
+        if (n % 6 == 5) to_close.push_back(id);
+      }
+      return Status::Ok();
+    }),
           "seed cases");
     inbox->clock->Advance(std::chrono::seconds(7));
   }
   const governance::TenantScope actor =
       governance::TenantScope::ForSystem(tenant, "bench@example.com");
   for (size_t i = 0; i < to_close.size(); i += kBatch) {
-    std::vector<ExceptionCaseId> batch(to_close.begin() + static_cast<ptrdiff_t>(i),
-                                       to_close.begin() + static_cast<ptrdiff_t>(
-                                                              std::min(to_close.size(), i + kBatch)));
+    std::vector<ExceptionCaseId> batch(
+        to_close.begin() + static_cast<ptrdiff_t>(i),
+        to_close.begin() + static_cast<ptrdiff_t>(std::min(to_close.size(), i + kBatch)));
     Check(gx::Resolve(st, actor, batch, "closed for the benchmark").status(), "close cases");
   }
   return inbox;

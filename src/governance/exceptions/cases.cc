@@ -267,8 +267,8 @@ Result<CasePage> ListCases(store::Store& store, const TenantScope& scope,
     const std::string pattern =
         "%" + LikeEscaped(lower ? AsciiLower(filter.text) : filter.text) + "%";
     where += " AND (";
-    const char* const columns[] = {"c.message", "g.root_cause_key", "g.customer_key",
-                                   "c.case_id", "c.run_id"};
+    const char* const columns[] = {"c.message", "g.root_cause_key", "g.customer_key", "c.case_id",
+                                   "c.run_id"};
     for (size_t i = 0; i < std::size(columns); ++i) {
       if (i > 0) where += " OR ";
       const std::string column = columns[i];
@@ -293,8 +293,8 @@ Result<CasePage> ListCases(store::Store& store, const TenantScope& scope,
     sql::Params count_params = params;
     count_params.push_back(filter.count_limit + 1);
     GOVFLOW_ASSIGN_OR_RETURN(
-        sql::Rows n, txn.sql().Query("SELECT COUNT(*) FROM (SELECT 1" + std::string(kFrom) +
-                                         where + " LIMIT ?) matching",
+        sql::Rows n, txn.sql().Query("SELECT COUNT(*) FROM (SELECT 1" + std::string(kFrom) + where +
+                                         " LIMIT ?) matching",
                                      count_params));
     const int64_t matching = n.empty() ? 0 : n[0].Int(0);
     page.total = std::min(matching, filter.count_limit);
@@ -458,11 +458,13 @@ Result<std::vector<ExceptionCaseId>> GroupMembers(store::Store& store, const Ten
   GOVFLOW_RETURN_IF_ERROR(scope.Require(perm::kExceptionsRead));
   GOVFLOW_ASSIGN_OR_RETURN(store::Txn txn, store.Begin(sql::TxnMode::kReadOnly));
   GOVFLOW_ASSIGN_OR_RETURN(
-      sql::Rows rows, txn.sql().Query("SELECT c.case_id" + std::string(kFrom) +
-                                          "WHERE c.tenant_id = ? AND g.root_cause_key = ?" +
-                                          (unresolved_only ? " AND g.closed_at IS NULL AND c.state <> 'resolved'" : "") +
-                                          " ORDER BY c.created_at, c.case_id",
-                                      {scope.tenant().value(), std::string(root_cause_key)}));
+      sql::Rows rows,
+      txn.sql().Query(
+          "SELECT c.case_id" + std::string(kFrom) +
+              "WHERE c.tenant_id = ? AND g.root_cause_key = ?" +
+              (unresolved_only ? " AND g.closed_at IS NULL AND c.state <> 'resolved'" : "") +
+              " ORDER BY c.created_at, c.case_id",
+          {scope.tenant().value(), std::string(root_cause_key)}));
   std::vector<ExceptionCaseId> ids;
   for (const sql::Row& r : rows) ids.emplace_back(r.Text(0));
   return ids;

@@ -93,9 +93,8 @@ TEST_P(ExceptionInboxQueryTest, FreeTextMatchesMessageRootCauseCustomerIdsAndOrd
                               "post_sales_order", "rejected", UnknownSku("SKU-404"))
                          .value());
   }
-  const ExceptionCaseId timeout =
-      OpenCase(tenant_, Order(7, "10.00", "vip-77"), "post_sales_order", "transient",
-               "Gateway timeout after 30 s");
+  const ExceptionCaseId timeout = OpenCase(tenant_, Order(7, "10.00", "vip-77"), "post_sales_order",
+                                           "transient", "Gateway timeout after 30 s");
   const ExceptionCaseId percent = OpenCase(tenant_, Order(8, "10.00", "c"), "post_sales_order",
                                            "rejected", "discount of 100% is not allowed");
 
@@ -174,7 +173,8 @@ TEST_P(ExceptionInboxQueryTest, KeysetPagesVisitEveryCaseOnceAcrossTiesInEverySo
   std::vector<std::string> all;
   for (int i = 0; i < 12; ++i) {
     all.push_back(
-        OpenCase(tenant_, Order(i, "25.00", "c"), "post_sales_order", "transient", "reset").value());
+        OpenCase(tenant_, Order(i, "25.00", "c"), "post_sales_order", "transient", "reset")
+            .value());
   }
   for (int i = 0; i < 3; ++i) {
     clock_.Advance(std::chrono::seconds(10));
@@ -191,8 +191,8 @@ TEST_P(ExceptionInboxQueryTest, KeysetPagesVisitEveryCaseOnceAcrossTiesInEverySo
 
   for (CaseSort sort : {CaseSort::kSlaRisk, CaseSort::kBusinessImpact, CaseSort::kOldest}) {
     for (bool unresolved_only : {true, false}) {
-      SCOPED_TRACE(::testing::Message() << "sort " << static_cast<int>(sort)
-                                        << " unresolved_only " << unresolved_only);
+      SCOPED_TRACE(::testing::Message()
+                   << "sort " << static_cast<int>(sort) << " unresolved_only " << unresolved_only);
       CaseFilter f;
       f.sort = sort;
       f.unresolved_only = unresolved_only;
