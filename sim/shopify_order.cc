@@ -115,6 +115,17 @@ struct Line {
 };
 
 constexpr double kTaxRate = 0.06;
+// The sales channel that created the order (Shopify's source_name), mostly the online store.
+// Drawn from its own hash of (seed, index) so the other fields' random stream is unchanged.
+const char* SourceName(uint64_t seed, uint64_t index) {
+  const uint64_t roll = SimRng::Mix(SimRng::Mix(seed ^ 0x5bd1e995ULL) ^ (index + 1)) % 100;
+  if (roll < 70) return "web";
+  if (roll < 82) return "pos";
+  if (roll < 92) return "iphone";
+  if (roll < 97) return "android";
+  return "shopify_draft_order";
+}
+
 constexpr const char* kTags[] = {"", "retail", "wholesale", "retail, vip", "retail, wholesale", ""};
 
 }  // namespace
@@ -265,7 +276,7 @@ ShopifyOrder MakeShopifyOrder(const ShopifyOrderOptions& options, uint64_t index
   w.Member("phone", customer.phone);
   w.Member("presentment_currency", cur);
   w.Member("processed_at", created_at);
-  w.Member("source_name", "web");
+  w.Member("source_name", SourceName(options.seed, index));
   w.Member("subtotal_price", Money(subtotal));
   MoneySet(w, "subtotal_price_set", subtotal, cur);
   w.Member("tags", tags);

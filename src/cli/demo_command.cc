@@ -35,6 +35,8 @@
 #include "governance/documents/lifecycle.h"
 #include "governance/price_changes.h"
 #include "intel/rollup.h"
+#include "intel/sku_categories.h"
+#include "sim/catalogue.h"
 #include "sim/erp_simulator.h"
 #include "sim/shopify_admin_simulator.h"
 #include "sim/shopify_sender.h"
@@ -384,13 +386,30 @@ int RunDemo(const DemoArgs& args) {
   std::cout << "seeded partner " << kPartnerName << "; applied " << args.config << "\n";
   for (const auto& line : applied->lines) std::cout << "  " << line << "\n";
   // The dashboards' brand of each storefront (docs/intel.md); unchanged labels change nothing.
-  for (const auto& [tenant, brand] : {std::pair{kRetailer, "Harbor & Pine"},
-                                      std::pair{kManufacturer, "Forge Works"}}) {
+  for (const auto& [tenant, brand] :
+       {std::pair{kRetailer, "Harbor & Pine"}, std::pair{kManufacturer, "Forge Works"}}) {
     Status s = (*store)->Transact([&](store::Txn& txn) {
       return intel::SetBrandLabel(txn, gov::TenantScope::ForSystem(TenantId(tenant), "demo"),
                                   ConnectionId("shop"), brand);
     });
     if (!s.ok()) std::cout << "note: no brand label for " << tenant << ": " << s.message() << "\n";
+  }
+  // The SKU categories (the ERP items' category codes): Shopify order lines carry no product
+  // type, so the dashboards' SKU-category breakdown reads this master data (docs/intel.md).
+  {
+    std::vector<intel::SkuCategory> categories;
+    for (const sim::CatalogueItem& item : sim::Catalogue::Default().items()) {
+      categories.push_back({item.number, item.item_category_code});
+    }
+    for (const char* tenant : {kRetailer, kManufacturer}) {
+      Status s = (*store)->Transact([&](store::Txn& txn) {
+        return intel::SetSkuCategories(txn, gov::TenantScope::ForSystem(TenantId(tenant), "demo"),
+                                       categories)
+            .status();
+      });
+      if (!s.ok())
+        std::cout << "note: no SKU categories for " << tenant << ": " << s.message() << "\n";
+    }
   }
 
   EngineOptions engine_options;
@@ -435,25 +454,25 @@ int RunDemo(const DemoArgs& args) {
   }
 
   PrintUsers(users);
-  std::cout << "The console: " << url
-            << (console.web_root.empty() ? "  (not built: run `make web`; the API is there)" : "")
-            << "\n"
-            << "  - sign in as operator@harbor.example: the exceptions inbox fills with unknown\n"
-               "    items (SKUs like DISC-...) and blocked customers; open an unknown item, edit\n"
-               "    the line's SKU to one the ERP knows (e.g. TEE-ORG-BLK) and retry it\n"
-            << "  - every " << args.price_every_s
-            << "s the operator asks for a price change; small ones are published to the\n"
-               "    storefront, big ones (e.g. -35%) wait: sign in as pricing@harbor.example and\n"
-               "    approve one in the approvals inbox (the operator cannot approve their own)\n"
-            << "  - release@harbor.example: promoting the proposed pricing approval matrix\n"
-               "    (harbor-pricing) from dev to staging waits for you\n"
-            << "  - admin@northwind.example sees both customers; viewer@forge.example only Forge\n"
-            << "  - Portfolio: both customers' health; Overview: throughput, failures, latency, SLA\n"
-               "    and open exceptions, moving as orders arrive (metrics roll up every 5 s)\n"
-            << "  - the brand comes from " << (dir / "branding.json").string()
-            << " (edit it, reload the page)\n"
-            << "Stop with Ctrl-C; run again to continue with the same data.\n"
-            << "govflow listening on " << (*engine)->address() << std::endl;
+  std::cout
+      << "The console: " << url
+      << (console.web_root.empty() ? "  (not built: run `make web`; the API is there)" : "") << "\n"
+      << "  - sign in as operator@harbor.example: the exceptions inbox fills with unknown\n"
+         "    items (SKUs like DISC-...) and blocked customers; open an unknown item, edit\n"
+         "    the line's SKU to one the ERP knows (e.g. TEE-ORG-BLK) and retry it\n"
+      << "  - every " << args.price_every_s
+      << "s the operator asks for a price change; small ones are published to the\n"
+         "    storefront, big ones (e.g. -35%) wait: sign in as pricing@harbor.example and\n"
+         "    approve one in the approvals inbox (the operator cannot approve their own)\n"
+      << "  - release@harbor.example: promoting the proposed pricing approval matrix\n"
+         "    (harbor-pricing) from dev to staging waits for you\n"
+      << "  - admin@northwind.example sees both customers; viewer@forge.example only Forge\n"
+      << "  - Portfolio: both customers' health; Overview: throughput, failures, latency, SLA\n"
+         "    and open exceptions, moving as orders arrive (metrics roll up every 5 s)\n"
+      << "  - the brand comes from " << (dir / "branding.json").string()
+      << " (edit it, reload the page)\n"
+      << "Stop with Ctrl-C; run again to continue with the same data.\n"
+      << "govflow listening on " << (*engine)->address() << std::endl;
 
   gov::AccessControl access(**store, SystemClock::Get());
   const auto start = std::chrono::steady_clock::now();

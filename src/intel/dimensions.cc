@@ -74,6 +74,7 @@ OrderDimensions ReadOrderDimensions(std::string_view text) {
   std::string category;
   if (best != nullptr) {
     category = StringMember(*best, "product_type");
+    d.top_sku = StringMember(*best, "sku");
   }
   d.sku_category = category.empty() ? std::string(kUncategorised) : CleanDimension(category);
   return d;

@@ -1,6 +1,7 @@
 // The dimensions every metric carries (process, brand, channel, SKU category) and how they are
 // read from a run's input: a Shopify order gives its channel (source_name) and SKU category (the
-// product_type of its most valuable line); the brand comes from the storefront connection.
+// product_type of its most valuable line when an app put one there, else the tenant's category of
+// that line's SKU, sku_categories.h); the brand comes from the storefront connection.
 // Pure functions; thread-safe.
 #pragma once
 
@@ -28,6 +29,9 @@ struct OrderDimensions {
   std::string channel;       // source_name ("web", "pos", ...); "-" when absent or empty
   std::string sku_category;  // product_type of the line with the largest price x quantity
                              // (ties: the first such line); "uncategorised" when empty
+  // That line's SKU ("" when none): real Shopify order lines carry no product_type, so the
+  // rollup looks the category up by it in the tenant's SKU categories (sku_categories.h).
+  std::string top_sku;
 };
 OrderDimensions ReadOrderDimensions(std::string_view json);
 

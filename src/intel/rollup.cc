@@ -12,6 +12,7 @@
 #include "governance/audit.h"
 #include "intel/dimensions.h"
 #include "intel/latency_histogram.h"
+#include "intel/sku_categories.h"
 
 namespace govflow::intel {
 namespace json = boost::json;
@@ -341,6 +342,8 @@ class TenantPass {
                         "= r.delivery_id WHERE r.tenant_id = ? AND r.run_id IN " +
                             Marks(ids.size()),
                         params));
+    // Orders whose top line has no product_type take the category of its SKU.
+    std::map<std::string, std::string> sku_of;  // run id -> SKU to look up
     for (const sql::Row& r : rows) {
       Dimensions d;
       d.process = CleanDimension(r.Text(1));
@@ -348,7 +351,22 @@ class TenantPass {
       const OrderDimensions order = ReadOrderDimensions(r.Text(2));
       d.channel = order.channel;
       d.sku_category = order.sku_category;
+      if (order.is_order && order.sku_category == kUncategorised && !order.top_sku.empty()) {
+        sku_of[r.Text(0)] = order.top_sku;
+      }
       out[r.Text(0)] = std::move(d);
+    }
+    if (!sku_of.empty()) {
+      std::set<std::string> unique;
+      for (const auto& [run, sku] : sku_of) unique.insert(sku);
+      GOVFLOW_ASSIGN_OR_RETURN(
+          auto categories,
+          LookupSkuCategories(txn, tenant_,
+                              std::vector<std::string>(unique.begin(), unique.end())));
+      for (const auto& [run, sku] : sku_of) {
+        auto it = categories.find(sku);
+        if (it != categories.end()) out[run].sku_category = it->second;
+      }
     }
     return out;
   }

@@ -5,6 +5,7 @@
 #include "api/v1/route_support.h"
 #include "intel/metrics_query.h"
 #include "intel/rollup.h"
+#include "intel/sku_categories.h"
 
 namespace govflow::api::v1 {
 
@@ -214,6 +215,71 @@ HttpResponse PutBrand(Services& s, const Context& ctx) {
   return JsonResponse(200, BrandJson(*updated));
 }
 
+// ?after=SKU&limit=N (SKU order; next_cursor = the last SKU of a full page).
+HttpResponse ListSkuCategories(Services& s, const Context& ctx) {
+  Result<int> limit = ParseLimit(ctx.request, 500, 5000);
+  if (!limit.ok()) return FieldProblem("limit", limit.status().message());
+  const std::string after(ctx.request.QueryParam("cursor").value_or(""));
+  Result<store::Txn> txn = s.store.Begin(store::sql::TxnMode::kReadOnly);
+  if (!txn.ok()) return FromStatus(txn.status());
+  Result<std::vector<intel::SkuCategory>> page =
+      intel::ListSkuCategories(*txn, *ctx.scope, after, *limit);
+  if (!page.ok()) return FromStatus(page.status());
+  json::array items;
+  for (const intel::SkuCategory& c : *page) {
+    items.emplace_back(json::object{{"sku", c.sku}, {"category", c.category}});
+  }
+  const std::string next =
+      static_cast<int>(page->size()) == *limit && !page->empty() ? page->back().sku : "";
+  return JsonResponse(200, json::object{{"items", std::move(items)}, {"next_cursor", next}});
+}
+
+// Body {"items": [{"sku": "...", "category": "..."}]}: sets categories ("" removes one).
+// Audited (intel.sku_categories). Answers how many were set, removed and unchanged.
+HttpResponse PutSkuCategories(Services& s, const Context& ctx) {
+  Result<json::object> body = BodyObject(ctx.request);
+  if (!body.ok()) return FromStatus(body.status(), "(body)");
+  const json::value* items = body->if_contains("items");
+  if (items == nullptr || !items->is_array()) {
+    return FieldProblem("items", "an array of {\"sku\": string, \"category\": string}");
+  }
+  std::vector<intel::SkuCategory> entries;
+  for (size_t i = 0; i < items->as_array().size(); ++i) {
+    const json::value& v = items->as_array()[i];
+    const std::string where = "items[" + std::to_string(i) + "]";
+    if (!v.is_object()) return FieldProblem(where, "an object {\"sku\", \"category\"}");
+    const json::value* sku = v.as_object().if_contains("sku");
+    const json::value* category = v.as_object().if_contains("category");
+    if (sku == nullptr || !sku->is_string()) return FieldProblem(where + ".sku", "a string");
+    if (category == nullptr || !category->is_string()) {
+      return FieldProblem(where + ".category", "a string (\"\" removes the SKU's category)");
+    }
+    if (category->as_string().size() > 80) {
+      return FieldProblem(where + ".category", "at most 80 characters");
+    }
+    entries.push_back({std::string(sku->as_string()), std::string(category->as_string())});
+  }
+  intel::SkuCategoryChange change;
+  Status status = s.store.Transact([&](store::Txn& txn) -> Status {
+    GOVFLOW_ASSIGN_OR_RETURN(change, intel::SetSkuCategories(txn, *ctx.scope, entries));
+    return Status::Ok();
+  });
+  if (!status.ok()) {
+    if (status.code() == StatusCode::kInvalidArgument) {
+      // "items[3].sku: required" names its field before the colon.
+      const std::string message(status.message());
+      const size_t colon = message.find(": ");
+      if (colon != std::string::npos) {
+        return FieldProblem(message.substr(0, colon), message.substr(colon + 2));
+      }
+    }
+    return FromStatus(status, "items");
+  }
+  return JsonResponse(
+      200, json::object{
+               {"set", change.set}, {"removed", change.removed}, {"unchanged", change.unchanged}});
+}
+
 }  // namespace
 
 std::span<const Route> IntelRoutes() {
@@ -232,6 +298,13 @@ std::span<const Route> IntelRoutes() {
       {{"PUT", "/api/v1/tenants/{tenant}/metrics/brands/{connection}", Access::kTenant,
         governance::perm::kConnectionsManage, "label a storefront connection with its brand"},
        PutBrand},
+      {{"GET", "/api/v1/tenants/{tenant}/metrics/sku-categories", Access::kTenant,
+        governance::perm::kMetricsRead, "the tenant's SKU categories, by SKU"},
+       ListSkuCategories},
+      {{"PUT", "/api/v1/tenants/{tenant}/metrics/sku-categories", Access::kTenant,
+        governance::perm::kConnectionsManage,
+        "set the categories of SKUs (master data for the SKU-category breakdown)"},
+       PutSkuCategories},
   };
   return kRoutes;
 }

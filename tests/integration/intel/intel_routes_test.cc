@@ -218,6 +218,46 @@ TEST_P(IntelRoutesTest, PortfolioShowsThePartnerEveryTenantAndATenantUserOnlyThe
   EXPECT_EQ(Get("/api/v1/tenants/acme/metrics/overview", Cookie("pia@acme.example")).status, 403);
 }
 
+TEST_P(IntelRoutesTest, SkuCategoriesAreSetByWhoManagesConnectionsAndBadEntriesChangeNothing) {
+  auto put = [&](const std::string& email, const std::string& body) {
+    std::string csrf;
+    const std::string cookie = Cookie(email, &csrf);
+    return Fetch(server_->port(), "PUT", "/api/v1/tenants/acme/metrics/sku-categories",
+                 {cookie, "X-CSRF-Token: " + csrf, "Content-Type: application/json"}, body);
+  };
+  // A viewer may read metrics, not change their master data.
+  EXPECT_EQ(put("ana@acme.example", R"({"items":[{"sku":"TEE","category":"Shirts"}]})").status,
+            403);
+  TestResponse bad =
+      put("lee@nw.example",
+          R"({"items":[{"sku":"TEE","category":"Shirts"},{"sku":"","category":"Hats"}]})");
+  EXPECT_EQ(bad.status, 400) << bad.body;
+  EXPECT_EQ(Parse(bad.body).at("invalid-params").at(0).at("name").as_string(), "items[1].sku");
+  TestResponse not_a_string = put("lee@nw.example", R"({"items":[{"sku":"TEE","category":3}]})");
+  EXPECT_EQ(not_a_string.status, 400) << not_a_string.body;
+  EXPECT_EQ(Parse(not_a_string.body).at("invalid-params").at(0).at("name").as_string(),
+            "items[0].category");
+  TestResponse empty =
+      Get("/api/v1/tenants/acme/metrics/sku-categories", Cookie("ana@acme.example"));
+  ASSERT_EQ(empty.status, 200) << empty.body;
+  EXPECT_TRUE(Parse(empty.body).at("items").as_array().empty()) << "a refused call changed data";
+
+  TestResponse ok =
+      put("lee@nw.example",
+          R"({"items":[{"sku":"TEE","category":"Shirts"},{"sku":"CAP","category":"Hats"}]})");
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(Parse(ok.body).at("set").as_int64(), 2);
+  TestResponse page =
+      Get("/api/v1/tenants/acme/metrics/sku-categories?limit=1", Cookie("ana@acme.example"));
+  ASSERT_EQ(page.status, 200) << page.body;
+  const json::value first = Parse(page.body);
+  EXPECT_EQ(first.at("items").at(0).at("sku").as_string(), "CAP");
+  EXPECT_EQ(first.at("next_cursor").as_string(), "CAP");
+  TestResponse next = Get("/api/v1/tenants/acme/metrics/sku-categories?limit=1&cursor=CAP",
+                          Cookie("ana@acme.example"));
+  EXPECT_EQ(Parse(next.body).at("items").at(0).at("category").as_string(), "Shirts");
+}
+
 TEST_P(IntelRoutesTest, BrandLabelsAreSetByWhoManagesConnectionsAndShowInTheMetrics) {
   TestResponse before = Get("/api/v1/tenants/acme/metrics/brands", Cookie("ana@acme.example"));
   ASSERT_EQ(before.status, 200) << before.body;

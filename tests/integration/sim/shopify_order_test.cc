@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 #include <string>
@@ -176,6 +177,25 @@ TEST(ShopifyOrderTest, SkusAndCustomersMatchTheErpCatalogueUnlessAskedOtherwise)
   EXPECT_LT(bad, 200);
   EXPECT_GT(blocked_orders, 100);
   EXPECT_LT(blocked_orders, 200);
+}
+
+// Orders come from several sales channels (Shopify's source_name), mostly the online store, so
+// that the dashboards' channel breakdown has something to show; the same seed gives the same mix.
+TEST(ShopifyOrderTest, OrdersComeMostlyFromTheOnlineStoreAndSomeFromOtherChannels) {
+  const std::set<std::string> known = {"web", "pos", "iphone", "android", "shopify_draft_order"};
+  std::map<std::string, int> seen;
+  ShopifyOrderOptions options;
+  for (uint64_t i = 0; i < 1000; ++i) {
+    json::object order = json::parse(MakeShopifyOrder(options, i).body).as_object();
+    const std::string source(order.at("source_name").as_string());
+    EXPECT_TRUE(known.count(source)) << source;
+    ++seen[source];
+    EXPECT_EQ(json::parse(MakeShopifyOrder(options, i).body).at("source_name").as_string(), source);
+  }
+  EXPECT_GT(seen["web"], 600);
+  EXPECT_LT(seen["web"], 800);
+  EXPECT_GT(seen["pos"], 50);
+  EXPECT_GE(seen.size(), 4u);
 }
 
 }  // namespace

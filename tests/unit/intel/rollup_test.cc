@@ -10,6 +10,7 @@
 #include "governance/access.h"
 #include "intel/dimensions.h"
 #include "intel/metrics_query.h"
+#include "intel/sku_categories.h"
 #include "unit/governance/governance_store_test.h"
 
 namespace govflow::testing {
@@ -360,6 +361,78 @@ TEST_P(IntelRollupTest, BrandLabelsNeedConnectionsManageAndAreAudited) {
       intel::SetBrandLabel(*txn, TenantScope::ForSystem(kAcme, "test"), ConnectionId("nope"), "X")
           .code(),
       StatusCode::kNotFound);
+}
+
+// Real Shopify order lines carry a SKU but no product_type: the category comes from the
+// tenant's SKU categories, looked up by the SKU of the most valuable line.
+TEST_P(IntelRollupTest, OrdersWithoutProductTypeTakeTheCategoryOfTheirTopLinesSku) {
+  auto set = [&](std::vector<intel::SkuCategory> items) {
+    intel::SkuCategoryChange change;
+    InTxn([&](store::Txn& txn) -> Status {
+      GOVFLOW_ASSIGN_OR_RETURN(
+          change, intel::SetSkuCategories(txn, TenantScope::ForSystem(kAcme, "test"), items));
+      return Status::Ok();
+    });
+    return change;
+  };
+  EXPECT_EQ(set({{"TEE", "Shirts"}, {"CAP", "Hats"}}).set, 2);
+  // The same again changes nothing and records nothing.
+  const intel::SkuCategoryChange again = set({{"TEE", "Shirts"}});
+  EXPECT_EQ(again.set, 0);
+  EXPECT_EQ(again.unchanged, 1);
+  StartRun(kAcme, Order("web", ""));         // TEE -> Shirts (from the map)
+  StartRun(kAcme, Order("web", "Jackets"));  // an app's product_type wins over the map
+  StartRun(kAcme,
+           R"({"id":2,"source_name":"web","line_items":[{"sku":"CAP","price":"5.00","quantity":1},)"
+           R"({"sku":"TEE","price":"20.00","quantity":2}]})");  // top line TEE (40.00) -> Shirts
+  StartRun(kAcme, R"({"id":3,"source_name":"web","line_items":[{"sku":"ZZZ","price":"1.00"}]})");
+  StartRun(kGlobex, Order("web", ""));  // another tenant's map is not ours
+  clock_.Advance(1s);
+  Rollup(kAcme);
+  Rollup(kGlobex);
+  auto count = [&](const TenantId& tenant, const std::string& value) -> int64_t {
+    const intel::Overview o = Read(tenant);  // kept alive while its rows are read
+    for (const auto& row : o.breakdowns.at("sku_category")) {
+      if (row.value == value) return row.metrics.runs_started;
+    }
+    return 0;
+  };
+  EXPECT_EQ(count(kAcme, "Shirts"), 2);
+  EXPECT_EQ(count(kAcme, "Jackets"), 1);
+  EXPECT_EQ(count(kAcme, std::string(intel::kUncategorised)), 1);
+  EXPECT_EQ(count(kGlobex, "Shirts"), 0);
+  EXPECT_EQ(count(kGlobex, std::string(intel::kUncategorised)), 1);
+
+  // Removing, listing, and the audit trail: one event per call that changed something.
+  EXPECT_EQ(set({{"CAP", ""}}).removed, 1);
+  auto txn = store_->Begin();
+  ASSERT_TRUE(txn.ok());
+  auto listed = intel::ListSkuCategories(*txn, TenantScope::ForSystem(kAcme, "test"), "", 10);
+  ASSERT_TRUE(listed.ok()) << listed.status().ToString();
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].sku, "TEE");
+  auto rows = txn->sql().Query(
+      "SELECT COUNT(*) FROM audit_events WHERE tenant_id = ? AND action = 'intel.sku_categories'",
+      {kAcme.value()});
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  EXPECT_EQ((*rows)[0].Int(0), 2);
+}
+
+TEST_P(IntelRollupTest, BadSkuCategoryEntriesAreRefusedNamingTheEntryAndChangeNothing) {
+  auto txn = store_->Begin();
+  ASSERT_TRUE(txn.ok());
+  const TenantScope scope = TenantScope::ForSystem(kAcme, "test");
+  Result<intel::SkuCategoryChange> empty =
+      intel::SetSkuCategories(*txn, scope, {{"A", "x"}, {"", "y"}});
+  ASSERT_EQ(empty.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(empty.status().message().find("items[1].sku"), std::string::npos);
+  Result<intel::SkuCategoryChange> twice =
+      intel::SetSkuCategories(*txn, scope, {{"A", "x"}, {"A", "y"}});
+  ASSERT_EQ(twice.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(twice.status().message().find("repeats"), std::string::npos);
+  auto listed = intel::ListSkuCategories(*txn, scope, "", 10);
+  ASSERT_TRUE(listed.ok());
+  EXPECT_TRUE(listed->empty());
 }
 
 TEST_P(IntelRollupTest, LatencyPercentilesComeFromTheRolledUpHistogram) {
