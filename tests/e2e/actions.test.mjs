@@ -15,6 +15,7 @@ import path from "node:path";
 import { after, before, test } from "node:test";
 import { launchBrowser, newPage, repoRoot, screenshot } from "./lib/browser.mjs";
 import { apply, cli, seed, sendShopifyOrders, startErp, startGovflow, writeBranding } from "./lib/govflow.mjs";
+import { signIn, unexpectedErrors, waitFor } from "./lib/console.mjs";
 
 const kSecret = "e2e-shopify-secret";
 const kLee = { email: "lee@northwind.example", name: "Lee Partner", password: "lee-password-123" };
@@ -58,6 +59,8 @@ let erp;
 let server;
 let browser;
 
+const signedIn = (user) => signIn(browser, server.baseUrl, user);
+
 before(async () => {
   erp = await startErp();
   server = await startGovflow((dataDir) => {
@@ -82,26 +85,6 @@ after(async () => {
   await erp?.stop();
 });
 
-// Chromium logs every 4xx as "Failed to load resource"; `allowed` lists the statuses a test
-// expects (e.g. the requester's 403). Anything else fails the test.
-function unexpectedErrors(page, allowed = [401]) {
-  return page.consoleErrors.filter((text) => {
-    const m = text.match(/Failed to load resource: the server responded with a status of (\d+)/);
-    return !(m && allowed.includes(Number(m[1])));
-  });
-}
-
-async function signedIn(user) {
-  const page = await newPage(browser);
-  await page.goto(server.baseUrl);
-  await page.waitForSelector("#signin-title");
-  await page.fill("#email", user.email);
-  await page.fill("#password", user.password);
-  await page.click("button[type=submit]");
-  await page.waitForSelector("#product-name");
-  return page;
-}
-
 // Is a route served? An unknown route is a 404 problem titled as such; a known one answers
 // something else (or 404 naming the object).
 async function routeExists(page, apiPath) {
@@ -111,16 +94,6 @@ async function routeExists(page, apiPath) {
     const body = await r.json().catch(() => ({}));
     return !/no such route|not found/i.test(`${body.title ?? ""}`) || (body["invalid-params"] ?? []).length > 0;
   }, apiPath);
-}
-
-async function waitFor(fn, what, timeoutMs = 30000) {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = fn();
-    if (value) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 test("an unknown-item order is grouped, acknowledged in bulk after a confirmation, and resolved by edit-and-retry", async () => {

@@ -19,6 +19,7 @@ import { after, before, test } from "node:test";
 import { pathToFileURL } from "node:url";
 import { launchBrowser, newPage, repoRoot, screenshot } from "./lib/browser.mjs";
 import { apply, cli, seed, startGovflow, writeBranding } from "./lib/govflow.mjs";
+import { signIn, unexpectedErrors } from "./lib/console.mjs";
 
 const kLee = { email: "lee@northwind.example", name: "Lee Partner", password: "lee-password-123" };
 const kAna = { email: "ana@acme.example", name: "Ana Admin", password: "ana-password-123",
@@ -44,6 +45,8 @@ tenants:
 let server;
 let browser;
 
+const signedIn = (user) => signIn(browser, server.baseUrl, user);
+
 before(async () => {
   server = await startGovflow((dataDir) => {
     seed(dataDir, { partner: { id: "northwind", name: "Northwind Integrations", admin: kLee },
@@ -62,27 +65,6 @@ after(async () => {
   await browser?.close();
   await server?.stop();
 });
-
-// 4xx answers the console expects (401 before signing in) or the tests provoke (a bad team id,
-// a bad colour) are logged by the browser as failed resources; anything else fails the test.
-function unexpectedErrors(page, allowed = []) {
-  allowed = [401, ...allowed];  // "who am I" before signing in
-  return page.consoleErrors.filter((text) => {
-    const m = text.match(/Failed to load resource: the server responded with a status of (\d+)/);
-    return !(m && allowed.includes(Number(m[1])));
-  });
-}
-
-async function signedIn(user) {
-  const page = await newPage(browser);
-  await page.goto(server.baseUrl);
-  await page.waitForSelector("#signin-title");
-  await page.fill("#email", user.email);
-  await page.fill("#password", user.password);
-  await page.click("button[type=submit]");
-  await page.waitForSelector("#product-name");
-  return page;
-}
 
 async function openTab(page, tab) {
   await page.goto(`${server.baseUrl}/#/admin/${tab}`);

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { launchBrowser, newPage, screenshot } from "./lib/browser.mjs";
 import { seed, startGovflow, writeBranding } from "./lib/govflow.mjs";
+import { unexpectedErrors } from "./lib/console.mjs";
 
 const kBrand = {
   product_name: "Northwind Ops",
@@ -44,11 +45,6 @@ after(async () => {
 // The browser logs every 4xx response as "Failed to load resource"; the 401s the console
 // expects (who am I, before signing in; a wrong password) are answers, not errors. Anything
 // else (a script error, another failed request) fails the test.
-function unexpectedErrors(page) {
-  return page.consoleErrors.filter(
-    (text) => !/Failed to load resource: the server responded with a status of 401/.test(text));
-}
-
 async function signIn(page, user, password = user.password) {
   await page.fill("#email", user.email);
   await page.fill("#password", password);

@@ -9,6 +9,7 @@ import path from "node:path";
 import { after, before, test } from "node:test";
 import { launchBrowser, newPage, repoRoot, screenshot } from "./lib/browser.mjs";
 import { apply, cli, seed, sendShopifyOrders, startErp, startGovflow, writeBranding } from "./lib/govflow.mjs";
+import { signIn, unexpectedErrors, waitFor } from "./lib/console.mjs";
 
 const kSecret = "e2e-shopify-secret";
 const kLee = { email: "lee@northwind.example", name: "Lee Partner", password: "lee-password-123" };
@@ -45,6 +46,8 @@ let erp;
 let server;
 let browser;
 
+const signedIn = (user) => signIn(browser, server.baseUrl, user);
+
 before(async () => {
   erp = await startErp();
   server = await startGovflow((dataDir) => {
@@ -67,37 +70,11 @@ after(async () => {
   await erp?.stop();
 });
 
-function unexpectedErrors(page) {
-  return page.consoleErrors.filter(
-    (text) => !/Failed to load resource: the server responded with a status of 401/.test(text));
-}
-
-async function signedIn(user) {
-  const page = await newPage(browser);
-  await page.goto(server.baseUrl);
-  await page.waitForSelector("#signin-title");
-  await page.fill("#email", user.email);
-  await page.fill("#password", user.password);
-  await page.click("button[type=submit]");
-  await page.waitForSelector("#product-name");
-  return page;
-}
-
 async function getJson(page, apiPath) {
   return page.evaluate(async (p) => {
     const r = await fetch(p, { credentials: "same-origin" });
     return { status: r.status, body: await r.json() };
   }, apiPath);
-}
-
-async function waitFor(fn, what, timeoutMs = 45000) {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
 }
 
 // The runs as the store has them, once every run has finished.

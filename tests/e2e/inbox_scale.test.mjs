@@ -22,6 +22,7 @@ import path from "node:path";
 import { after, before, test } from "node:test";
 import { launchBrowser, newPage, repoRoot, screenshot } from "./lib/browser.mjs";
 import { apply, cli, seed, sendShopifyOrders, startErp, startGovflow } from "./lib/govflow.mjs";
+import { unexpectedErrors, waitFor } from "./lib/console.mjs";
 
 const kSecret = "e2e-shopify-secret";
 const kTotal = 10000;
@@ -69,16 +70,6 @@ function countWhere(condition) {
   return Number(sqlite(`SELECT COUNT(*) FROM exception_cases c JOIN exception_governance g
     ON g.tenant_id = c.tenant_id AND g.case_id = c.case_id
     WHERE c.tenant_id = 'acme' AND c.state <> 'resolved' AND ${condition};`));
-}
-
-async function waitFor(fn, what, timeoutMs = 30000) {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = fn();
-    if (value) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 // Copies the engine's cases (with their runs and run events) until `total` are unresolved.
@@ -159,11 +150,6 @@ after(async () => {
   await server?.stop();
   await erp?.stop();
 });
-
-function unexpectedErrors(page) {
-  return page.consoleErrors.filter((text) =>
-    !/Failed to load resource: the server responded with a status of 401/.test(text));
-}
 
 async function rangeIs(page, text) {
   try {

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { launchBrowser, newPage, screenshot } from "./lib/browser.mjs";
 import { apply, cli, seed, startGovflow, writeBranding } from "./lib/govflow.mjs";
+import { signIn, unexpectedErrors } from "./lib/console.mjs";
 
 const kLee = { email: "lee@northwind.example", name: "Lee Partner", password: "lee-password-123" };
 const kOlivia = { email: "olivia@acme.example", name: "Olivia Operator", password: "olivia-password-123", role: "operator" };
@@ -29,6 +30,8 @@ tenants:
 let server;
 let browser;
 
+const signedIn = (user) => signIn(browser, server.baseUrl, user);
+
 before(async () => {
   server = await startGovflow((dataDir) => {
     seed(dataDir, { partner: { id: "northwind", name: "Northwind Integrations", admin: kLee },
@@ -47,22 +50,6 @@ after(async () => {
   await browser?.close();
   await server?.stop();
 });
-
-// The sign-in screen's first /me is a 401 (Chromium logs it); anything else is an error.
-function unexpectedErrors(page) {
-  return page.consoleErrors.filter((text) => !/status of 401/.test(text));
-}
-
-async function signedIn(user) {
-  const page = await newPage(browser);
-  await page.goto(server.baseUrl);
-  await page.waitForSelector("#signin-title");
-  await page.fill("#email", user.email);
-  await page.fill("#password", user.password);
-  await page.click("button[type=submit]");
-  await page.waitForSelector("#product-name");
-  return page;
-}
 
 function requestPriceChange(sku, price) {
   const out = cli(server.dataDir, ["prices", "request", "--as", kOlivia.email, "--tenant", "acme",

@@ -15,6 +15,7 @@ import path from "node:path";
 import { after, before, test } from "node:test";
 import { launchBrowser, newPage, repoRoot, screenshot } from "./lib/browser.mjs";
 import { apply, cli, seed, sendShopifyOrders, startErp, startGovflow, writeBranding } from "./lib/govflow.mjs";
+import { signIn, unexpectedErrors } from "./lib/console.mjs";
 
 const kSecret = "e2e-shopify-secret";
 const kLee = { email: "lee@northwind.example", name: "Lee Partner", password: "lee-password-123" };
@@ -54,6 +55,8 @@ let erp;
 let server;
 let browser;
 
+const signedIn = (user) => signIn(browser, server.baseUrl, user);
+
 before(async () => {
   // Half of the ERP's answers are 5xx: the post step retries (2 s, 4 s, ... backoff).
   erp = await startErp(["--faults", "error=0.5", "--seed", "11"]);
@@ -73,26 +76,6 @@ after(async () => {
   await server?.stop();
   await erp?.stop();
 });
-
-// Chromium logs every 4xx as "Failed to load resource"; `allowed` lists the statuses a test
-// expects. Anything else fails the test.
-function unexpectedErrors(page, allowed = [401]) {
-  return page.consoleErrors.filter((text) => {
-    const m = text.match(/Failed to load resource: the server responded with a status of (\d+)/);
-    return !(m && allowed.includes(Number(m[1])));
-  });
-}
-
-async function signedIn(user) {
-  const page = await newPage(browser);
-  await page.goto(server.baseUrl);
-  await page.waitForSelector("#signin-title");
-  await page.fill("#email", user.email);
-  await page.fill("#password", user.password);
-  await page.click("button[type=submit]");
-  await page.waitForSelector("#product-name");
-  return page;
-}
 
 async function apiGet(page, apiPath) {
   return page.evaluate(async (p) => {
