@@ -161,6 +161,7 @@ class ClassSweep {
   Status SweepRunHistory();
   Status SweepExceptionCases();
   Status SweepAudit();
+  Status SweepMetrics();
 
   store::Store& store_;
   const TenantScope& scope_;
@@ -745,9 +746,107 @@ Status ClassSweep::Run() {
     case DataClass::kAudit:
       return SweepAudit();
     case DataClass::kMetrics:
-      return Status::Ok();
+      return SweepMetrics();
   }
   return Status::Ok();
+}
+
+// ---- metrics ---------------------------------------------------------------------------------
+
+// The rolled-up metrics of src/intel (migration 0012): hour buckets (and any minute buckets still
+// inside them) older than the rule, bucket by bucket, then the rollup's bookkeeping of objects
+// that are gone (an intel_contributions row of a purged run, case or delivery can never change
+// again). The rollup job itself drops minute buckets after two days; what this removes is
+// history the tenant's rules say not to keep. Records: {"source": "rollup"} per hour bucket,
+// {"source": "contribution", "kind": "run"|"case"|"delivery"} per orphaned row.
+Status ClassSweep::SweepMetrics() {
+  const int64_t cutoff = Cutoff();
+  const std::string tenant = scope_.tenant().value();
+  const int64_t limit = options_.batch_size;
+  const bool dry = options_.dry_run;
+  constexpr int64_t kHourUs = 3'600'000'000;
+
+  GOVFLOW_RETURN_IF_ERROR(Drain(
+      "intel_rollups",
+      [&](store::Txn& txn, int64_t& cts, std::string& ckey, Batch& batch) -> Result<int> {
+        GOVFLOW_ASSIGN_OR_RETURN(
+            Rows rows,
+            txn.sql().Query("SELECT DISTINCT bucket_start FROM intel_rollups WHERE tenant_id = ? "
+                            "AND resolution = 3600 AND bucket_start < ? AND bucket_start > ? "
+                            "ORDER BY bucket_start LIMIT ?",
+                            {tenant, cutoff, cts, limit}));
+        for (const auto& row : rows) {
+          const int64_t bucket = row.Int(0);
+          cts = bucket;
+          ckey.clear();
+          // A bucket is due once its END is older than the rule.
+          const RetentionRule* rule =
+              Due(Record({{"source", "rollup"}}), bucket + kHourUs - 1, batch);
+          if (rule == nullptr) continue;
+          RuleTally& t = batch.For(*rule, RetentionAction::kPurge);
+          int64_t gone = 0;
+          for (std::string_view table : {"intel_rollups", "intel_latency_bins"}) {
+            if (dry) {
+              GOVFLOW_ASSIGN_OR_RETURN(
+                  Rows n, txn.sql().Query("SELECT COUNT(*) FROM " + std::string(table) +
+                                              " WHERE tenant_id = ? AND bucket_start >= ? AND "
+                                              "bucket_start < ?",
+                                          {tenant, bucket, bucket + kHourUs}));
+              t.counts[std::string(table)] += n[0].Int(0);
+              gone += n[0].Int(0);
+              continue;
+            }
+            GOVFLOW_ASSIGN_OR_RETURN(
+                int64_t n, txn.sql().Execute("DELETE FROM " + std::string(table) +
+                                                 " WHERE tenant_id = ? AND bucket_start >= ? AND "
+                                                 "bucket_start < ?",
+                                             {tenant, bucket, bucket + kHourUs}));
+            t.counts[std::string(table)] += n;
+            gone += n;
+          }
+          t.purged += gone;
+          t.digests.push_back("intel_rollups/" + std::to_string(bucket));
+        }
+        return static_cast<int>(rows.size());
+      }));
+
+  return Drain(
+      "intel_contributions",
+      [&](store::Txn& txn, int64_t& cts, std::string& ckey, Batch& batch) -> Result<int> {
+        GOVFLOW_ASSIGN_OR_RETURN(
+            Rows rows,
+            txn.sql().Query(
+                "SELECT c.kind, c.object_id, c.updated_at FROM intel_contributions c WHERE "
+                "c.tenant_id = ? AND c.updated_at < ? AND " +
+                    After("c.updated_at", "c.kind || '/' || c.object_id") +
+                    " AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.tenant_id = c.tenant_id AND "
+                    "c.kind = 'run' AND r.run_id = c.object_id) AND NOT EXISTS (SELECT 1 FROM "
+                    "exception_cases x WHERE x.tenant_id = c.tenant_id AND c.kind = 'case' AND "
+                    "x.case_id = c.object_id) AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE "
+                    "d.tenant_id = c.tenant_id AND c.kind = 'delivery' AND d.delivery_id = "
+                    "c.object_id) ORDER BY c.updated_at, c.kind || '/' || c.object_id LIMIT ?",
+                {tenant, cutoff, cts, cts, ckey, limit}));
+        for (const auto& row : rows) {
+          const std::string kind = row.Text(0);
+          const std::string id = row.Text(1);
+          cts = row.Int(2);
+          ckey = kind + "/" + id;
+          const RetentionRule* rule =
+              Due(Record({{"source", "contribution"}, {"kind", kind}}), row.Int(2), batch);
+          if (rule == nullptr) continue;
+          RuleTally& t = batch.For(*rule, RetentionAction::kPurge);
+          t.counts["intel_contributions"] += 1;
+          ++t.purged;
+          t.digests.push_back("intel_contributions/" + kind + "/" + id);
+          if (dry) continue;
+          GOVFLOW_RETURN_IF_ERROR(txn.sql()
+                                      .Execute("DELETE FROM intel_contributions WHERE tenant_id = "
+                                               "? AND kind = ? AND object_id = ?",
+                                               {tenant, kind, id})
+                                      .status());
+        }
+        return static_cast<int>(rows.size());
+      });
 }
 
 json::object ClassReportJson(const RetentionClassReport& c) {
@@ -859,12 +958,6 @@ Result<TenantRetentionReport> RunRetentionForTenant(store::Store& store, const C
     }
     if (!rules || rules->For(c).empty()) {
       cr.outcome = "no_rule";
-      report.classes.push_back(std::move(cr));
-      continue;
-    }
-    if (c == DataClass::kMetrics) {
-      cr.outcome = "nothing_to_do";
-      cr.note = "govflow keeps no metric tables yet; the rule applies once metrics are stored";
       report.classes.push_back(std::move(cr));
       continue;
     }

@@ -20,7 +20,9 @@
 //   audit            the tenant's audit events through the latest signed checkpoint older than
 //                    the cutoff (PurgeAuditEventsThrough; the checkpoint anchors the chain, which
 //                    still verifies).
-//   metrics          accepted and reported; govflow keeps no metric tables yet (src/intel).
+//   metrics          src/intel's rollups: hour buckets (bucket_start) with their latency bins,
+//                    and the rollup's per-object bookkeeping of runs, cases and deliveries that
+//                    no longer exist (updated_at).
 //
 // Thread-safety: the functions are thread-safe as the Store is; two jobs over one tenant at once
 // are safe (every batch re-checks what it changes) but wasteful.
@@ -59,8 +61,8 @@ struct RetentionOptions {
 struct RetentionClassReport {
   DataClass data_class = DataClass::kPayloadBodies;
   // "done" (the class was swept; counts may be 0), "held" (a legal hold on the class or tenant),
-  // "no_rule" (the rules say nothing about the class: kept), "nothing_to_do" (metrics: no
-  // tables yet), "not_enforced" (the class cannot be enforced by this build; see note).
+  // "no_rule" (the rules say nothing about the class: kept), "not_enforced" (the class cannot
+  // be enforced by this build; see note).
   std::string outcome;
   int64_t redacted = 0;  // bodies redacted (purged-in-place bodies count as purged)
   int64_t purged = 0;    // records deleted (run history: runs, events, effects, deliveries ...)
