@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "base/ids.h"
+#include "store/deferred_writes.h"
 
 namespace govflow::store {
 namespace {
@@ -88,6 +89,9 @@ Committer::Outcome Committer::Apply(std::vector<Pending>& batch, const std::vect
     failure = txn.status();
     return Outcome::kNotCommitted;
   }
+  // Units may buffer writes until the batch commits (audit appends, written per tenant in one
+  // statement); Txn::Commit writes them first.
+  sql::AllowDeferredWrites(txn->sql());
   const std::string marker = NewUniqueId("batch_");
   Status s = txn->sql()
                  .Execute("INSERT INTO commit_markers (batch_id, created_at) VALUES (?, ?)",

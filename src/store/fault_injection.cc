@@ -1,5 +1,7 @@
 #include "store/fault_injection.h"
 
+#include "store/deferred_writes.h"
+
 namespace govflow::store::sql {
 namespace {
 
@@ -7,6 +9,7 @@ class FaultInjectingTransaction final : public Transaction {
  public:
   FaultInjectingTransaction(FaultInjectingDatabase* db, std::unique_ptr<Transaction> inner)
       : db_(db), inner_(std::move(inner)) {}
+  ~FaultInjectingTransaction() override { ForgetDeferredWrites(*this); }
 
   Result<Rows> Query(std::string_view sql, const Params& params) override {
     if (auto fault = db_->Check(FaultInjectingDatabase::Op::kStatement)) return *fault;

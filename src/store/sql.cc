@@ -1,8 +1,13 @@
 #include "store/sql.h"
 
+#include <cassert>
 #include <charconv>
 #include <filesystem>
+#include <mutex>
+#include <unordered_map>
+#include <utility>
 
+#include "store/deferred_writes.h"
 #include "store/postgres/postgres_database.h"
 #include "store/sqlite/sqlite_database.h"
 
@@ -58,11 +63,96 @@ std::optional<std::string> Row::OptionalText(size_t i) const {
 }
 
 Status Transaction::Savepoint(std::string_view name) {
+  // Buffered work belongs before the savepoint: write it, so that a ROLLBACK TO is exact.
+  GOVFLOW_RETURN_IF_ERROR(FlushDeferredWrites(*this));
   return Execute("SAVEPOINT " + std::string(name)).status();
 }
 
 Status Transaction::RollbackToSavepoint(std::string_view name) {
-  return Execute("ROLLBACK TO SAVEPOINT " + std::string(name)).status();
+  GOVFLOW_RETURN_IF_ERROR(Execute("ROLLBACK TO SAVEPOINT " + std::string(name)).status());
+  ResetDeferredWrites(*this);
+  return Status::Ok();
+}
+
+// ---- deferred writes (deferred_writes.h) ----
+
+namespace {
+
+struct DeferredEntry {
+  std::vector<std::pair<std::string, std::unique_ptr<DeferredWrites>>> writers;
+};
+
+// Keyed by the transaction's address. unordered_map nodes stay put while others are added, so an
+// entry may be used outside the lock by the transaction's own thread; only that thread erases it.
+struct DeferredRegistry {
+  std::mutex mu;
+  std::unordered_map<const Transaction*, DeferredEntry> entries;  // GUARDED_BY(mu)
+};
+
+DeferredRegistry& Registry() {
+  static DeferredRegistry* registry = new DeferredRegistry();  // never destroyed: used at exit
+  return *registry;
+}
+
+DeferredEntry* EntryOf(const Transaction& txn) {
+  DeferredRegistry& r = Registry();
+  std::lock_guard lock(r.mu);
+  auto it = r.entries.find(&txn);
+  return it == r.entries.end() ? nullptr : &it->second;
+}
+
+}  // namespace
+
+void AllowDeferredWrites(Transaction& txn) {
+  DeferredRegistry& r = Registry();
+  std::lock_guard lock(r.mu);
+  r.entries.try_emplace(&txn);
+}
+
+bool DeferredWritesAllowed(const Transaction& txn) {
+  return EntryOf(txn) != nullptr;
+}
+
+DeferredWrites* FindDeferredWrites(const Transaction& txn, std::string_view key) {
+  DeferredEntry* e = EntryOf(txn);
+  if (e == nullptr) return nullptr;
+  for (auto& [k, w] : e->writers) {
+    if (k == key) return w.get();
+  }
+  return nullptr;
+}
+
+DeferredWrites& AddDeferredWrites(Transaction& txn, std::string key,
+                                  std::unique_ptr<DeferredWrites> writes) {
+  DeferredEntry* e = EntryOf(txn);
+  assert(e != nullptr && "AddDeferredWrites on a transaction that does not allow them");
+  for (auto& [k, w] : e->writers) {
+    if (k == key) {
+      w = std::move(writes);
+      return *w;
+    }
+  }
+  e->writers.emplace_back(std::move(key), std::move(writes));
+  return *e->writers.back().second;
+}
+
+Status FlushDeferredWrites(Transaction& txn) {
+  DeferredEntry* e = EntryOf(txn);
+  if (e == nullptr) return Status::Ok();
+  for (auto& [key, w] : e->writers) GOVFLOW_RETURN_IF_ERROR(w->Flush(txn));
+  return Status::Ok();
+}
+
+void ResetDeferredWrites(const Transaction& txn) {
+  DeferredEntry* e = EntryOf(txn);
+  if (e == nullptr) return;
+  for (auto& [key, w] : e->writers) w->Reset();
+}
+
+void ForgetDeferredWrites(const Transaction& txn) {
+  DeferredRegistry& r = Registry();
+  std::lock_guard lock(r.mu);
+  r.entries.erase(&txn);
 }
 
 Status Transaction::ReleaseSavepoint(std::string_view name) {

@@ -6,6 +6,7 @@
 #include <set>
 #include <utility>
 
+#include "store/deferred_writes.h"
 #include "store/migrations.h"
 
 namespace govflow::store {
@@ -276,6 +277,12 @@ Txn::Txn(std::unique_ptr<sql::Transaction> txn, const Clock* clock)
     : txn_(std::move(txn)), clock_(clock) {}
 
 Status Txn::Commit() {
+  // Deferred writes (deferred_writes.h: e.g. a batch's audit appends) go in before COMMIT; when
+  // they fail, nothing commits.
+  if (Status s = sql::FlushDeferredWrites(*txn_); !s.ok()) {
+    (void)txn_->Rollback();
+    return s;
+  }
   return txn_->Commit();
 }
 Status Txn::Rollback() {

@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include "store/connection_pool.h"
+#include "store/deferred_writes.h"
 
 namespace govflow::store::sql {
 namespace {
@@ -227,7 +228,10 @@ class PostgresTransaction final : public Transaction {
  public:
   PostgresTransaction(PostgresDatabase* owner, std::unique_ptr<PostgresConnection> conn)
       : owner_(owner), conn_(std::move(conn)) {}
-  ~PostgresTransaction() override { (void)Rollback(); }
+  ~PostgresTransaction() override {
+    (void)Rollback();
+    ForgetDeferredWrites(*this);
+  }
 
   Result<Rows> Query(std::string_view sql, const Params& params) override {
     if (!conn_) return FailedPrecondition("transaction already finished");

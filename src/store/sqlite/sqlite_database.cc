@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "store/connection_pool.h"
+#include "store/deferred_writes.h"
 
 namespace govflow::store::sql {
 namespace {
@@ -163,7 +164,10 @@ class SqliteTransaction final : public Transaction {
   SqliteTransaction(SqliteDatabase* owner, std::unique_ptr<SqliteConnection> conn,
                     std::unique_lock<std::mutex> writer_lock)
       : owner_(owner), conn_(std::move(conn)), writer_lock_(std::move(writer_lock)) {}
-  ~SqliteTransaction() override { (void)Rollback(); }
+  ~SqliteTransaction() override {
+    (void)Rollback();
+    ForgetDeferredWrites(*this);
+  }
 
   Result<Rows> Query(std::string_view sql, const Params& params) override {
     Rows rows;
