@@ -80,4 +80,9 @@ bool OutcomeUnknown(const connect::CallFailure& failure) {
   return failure.error_class == connect::ErrorClass::kUnknown;
 }
 
+bool RequestEnded(const connect::CallFailure& failure) {
+  return failure.http_status > 0 && failure.http_status != 408 && failure.http_status != 504 &&
+         !failure.code.empty();
+}
+
 }  // namespace govflow::workflow::runtime

@@ -52,6 +52,14 @@ ErrorClass ToWorkflowErrorClass(const connect::CallFailure& failure);
 // and must be settled by lookup before creating again.
 bool OutcomeUnknown(const connect::CallFailure& failure);
 
+// Whether the remote system itself answered the request, so that nothing of it is still in
+// flight: an HTTP answer carrying the remote's own error code (a Business Central 500 with its
+// error body), except 408 and 504, which say the request timed out on the way and may still be
+// running. A gateway's page (no remote code) and a missing answer (timeout, reset) are not ended.
+// For an unknown outcome this lets the runtime look the business key up at once instead of
+// waiting out the in-flight bound.
+bool RequestEnded(const connect::CallFailure& failure);
+
 inline int64_t ToMicros(TimePoint t) {
   return t.time_since_epoch().count();
 }

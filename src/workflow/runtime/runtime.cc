@@ -296,6 +296,9 @@ class Runtime::Executor {
     const connect::OperationSpec* operation = nullptr;
     int64_t effect_attempts = 0;
     bool settled_absent = false;  // a lookup found nothing: the next pre-send may create
+    // Set while a lookup settles an unknown outcome that the remote answered (the request is
+    // over, so no wait-out was needed): the answer, for the retry decision if nothing is found.
+    std::optional<connect::CallFailure> answered_failure;
     TimePoint call_deadline;
   };
 
@@ -801,6 +804,14 @@ class Runtime::Executor {
       // The remote may have acted: nothing is sent again until every request that may still be
       // in flight has ended and a lookup by business key came back empty.
       Count(&RuntimeStats::unknown_outcomes, 1);
+      if (RequestEnded(failure) &&
+          s.operation->deduplication == connect::Deduplication::kLookupByBusinessKey) {
+        // The remote answered (e.g. Business Central's 500 with its error body): this request
+        // is over, and every earlier attempt was settled before it was sent, so nothing of ours
+        // is in flight. Look up at once; the lookup says whether the order was created.
+        s.answered_failure = failure;
+        return Lookup(s);
+      }
       const milliseconds bound =
           std::max(s.connector->AsOutbound()->in_flight_bound(),
                    std::chrono::duration_cast<milliseconds>(s.request->timeout));
@@ -862,7 +873,11 @@ class Runtime::Executor {
 
   void OnLookup(Session& s, connect::CallResult<json::value> result) {
     const Step& step = s.definition->step(s.step);
+    std::optional<connect::CallFailure> answered = std::move(s.answered_failure);
+    s.answered_failure.reset();
     if (!result.ok()) {
+      // (After an answered failure the effect is committed unknown with this park, so whoever
+      // resumes the run settles it the safe way: wait-out, then lookup.)
       s.phase = Phase::kReady;
       Event(s, "lookup", step.name, s.effect_attempts,
             json::serialize(
@@ -888,6 +903,7 @@ class Runtime::Executor {
     s.phase = Phase::kReady;
     Event(s, "lookup", step.name, s.effect_attempts, "{\"outcome\":\"absent\"}");
     const int attempts_made = static_cast<int>(s.effect_attempts - s.rc.attempt_base);
+    if (answered) return AfterAnsweredAbsent(s, *answered, attempts_made);
     const CallFailureDecision decision =
         DecideAfterCallFailure(step, ErrorClass::kUnknown, attempts_made, Unit());
     if (decision.action != CallFailureDecision::Action::kRetry) {
@@ -905,6 +921,42 @@ class Runtime::Executor {
     }
     s.settled_absent = true;
     StartCall(s);
+  }
+
+  // An answered failure of unknown outcome whose lookup found nothing: the request is over and
+  // created nothing, so the effect is settled `failed` (a later attempt may create) and the step
+  // retries after its backoff (honouring Retry-After), or goes on / fails as its policy says.
+  void AfterAnsweredAbsent(Session& s, const connect::CallFailure& failure, int attempts_made) {
+    const Step& step = s.definition->step(s.step);
+    store::EffectUpdate u;
+    u.state = store::EffectState::kFailed;
+    u.error_class = std::string(connect::ErrorClassName(failure.error_class));
+    u.response_json = failure.ToString();
+    s.effects.push_back(
+        {IdempotencyKey(s.tenant, s.run, step.name), store::EffectState::kUnknown, std::move(u)});
+    const CallFailureDecision decision =
+        DecideAfterCallFailure(step, ErrorClass::kUnknown, attempts_made, Unit());
+    switch (decision.action) {
+      case CallFailureDecision::Action::kRetry: {
+        auto delay = std::chrono::duration_cast<std::chrono::microseconds>(decision.delay);
+        if (failure.retry_after) {
+          delay = std::max<std::chrono::microseconds>(delay, *failure.retry_after);
+        }
+        return ParkAt(s, clock_.Now() + delay, "backoff");
+      }
+      case CallFailureDecision::Action::kGoto:
+        s.rc.call_started_us = 0;
+        s.rc.attempt_base = 0;
+        s.step = decision.next_step;
+        return Advance(s);
+      case CallFailureDecision::Action::kFail:
+        return Fail(s, StepFailure{ErrorClass::kUnknown,
+                                   step.name,
+                                   failure.ToString() + "; after " + std::to_string(attempts_made) +
+                                       " attempts '" + s.request->business_key +
+                                       "' is not in the remote system",
+                                   {}});
+    }
   }
 
   // ---- boundaries -----------------------------------------------------------------------------

@@ -241,6 +241,32 @@ TEST_F(ClientTest, CreatedWithoutReadableAnswerIsUnknown) {
   EXPECT_EQ(r->failure().error_class, ErrorClass::kUnknown);
 }
 
+// A server error that Business Central itself answered carries its status and BC's own error
+// code (what the runtime reads as "the request has ended": it may look the order up at once); a
+// gateway's page carries no code, and a timeout no status.
+TEST_F(ClientTest, ServerErrorWithBusinessCentralBodyCarriesStatusAndCodeGatewayPageDoesNot) {
+  constexpr char kBcError[] =
+      R"({"error":{"code":"Internal_ServerError","message":"Cannot establish a connection to the SQL Server/Database."}})";
+  MakeClient(16, /*failure_threshold=*/100);  // four failures in a row must not open the circuit
+  for (int status : {500, 502}) {
+    Script([&](const HttpRequest&) { return Answer(status, kBcError); });
+    auto r = Create();
+    ASSERT_FALSE(r->ok());
+    EXPECT_EQ(r->failure().error_class, ErrorClass::kUnknown) << status;
+    EXPECT_EQ(r->failure().http_status, status);
+    EXPECT_EQ(r->failure().code, "Internal_ServerError");
+  }
+  Script([](const HttpRequest&) { return Answer(502, "<html><h1>502 Bad Gateway</h1></html>"); });
+  auto r = Create();
+  EXPECT_EQ(r->failure().error_class, ErrorClass::kUnknown);
+  EXPECT_EQ(r->failure().http_status, 502);
+  EXPECT_EQ(r->failure().code, "");
+  http_.EnqueueTransportError(TransportError::kTimeout, /*may_have_reached_server=*/true);
+  r = Create();
+  EXPECT_EQ(r->failure().error_class, ErrorClass::kUnknown);
+  EXPECT_EQ(r->failure().http_status, 0);
+}
+
 TEST_F(ClientTest, ThrottledCarriesRetryAfter) {
   Script([](const HttpRequest&) {
     return Answer(429, R"({"error":{"code":"Application_TooManyRequests","message":"x"}})",

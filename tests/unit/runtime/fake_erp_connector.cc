@@ -76,6 +76,14 @@ void FakeErpConnector::Call(connect::ConnectorCall call, connect::CallCallback d
     case Script::kUnknownNothing:
       lock.unlock();
       return done(Failure(connect::ErrorClass::kUnknown, "timeout"));
+    case Script::kAnsweredServerErrorCreated:
+    case Script::kAnsweredServerErrorNothing: {
+      if (s == Script::kAnsweredServerErrorCreated) ++orders_[key];
+      auto f = Failure(connect::ErrorClass::kUnknown, "Internal_ServerError");
+      f.http_status = 500;
+      lock.unlock();
+      return done(f);
+    }
     case Script::kHangCreated:
       ++orders_[key];
       hung_.push_back(

@@ -23,6 +23,10 @@ enum class Script {
   kUnknownCreated,  // the order is created but the answer is lost
   kUnknownNothing,  // the request never arrived
   kHangCreated,     // creates, then never answers (until Release)
+  // The ERP answers 500 with its own error body (the request is over, outcome unknown), having
+  // created the order before failing / having created nothing.
+  kAnsweredServerErrorCreated,
+  kAnsweredServerErrorNothing,
 };
 
 class FakeErpConnector final : public connect::OutboundConnector {

@@ -194,6 +194,69 @@ TEST_F(RuntimeTest, UnknownOutcomeNotFoundIsCreatedOnceAfterLookup) {
   EXPECT_EQ(erp_->Orders("SHOP-1010"), 1);
 }
 
+// An answered 500 is no longer in flight: the lookup runs at once (the clock never moves
+// towards the 30 s in-flight bound) and adopts the order the ERP created before failing.
+TEST_F(RuntimeTest, AnsweredServerErrorIsSettledByLookupAtOnceWithoutTheInFlightWait) {
+  erp_->set_in_flight_bound(seconds(30));
+  erp_->Push(Script::kAnsweredServerErrorCreated);
+  const TimePoint started = clock_.Now();
+  RunId run = StartOrder("1020");
+  ASSERT_TRUE(WaitForState(run, RunState::kSucceeded));
+  EXPECT_EQ(clock_.Now(), started);
+  EXPECT_EQ(erp_->creates(), 1);
+  EXPECT_EQ(erp_->lookups(), 1);
+  EXPECT_EQ(erp_->Orders("SHOP-1020"), 1);
+  store::Effect e = GetEffect(run);
+  EXPECT_EQ(e.state, EffectState::kSucceeded);
+  EXPECT_NE(e.response_json.find("so-SHOP-1020"), std::string::npos);
+}
+
+// An answered 500 that created nothing: the lookup at once finds nothing, the effect is settled
+// failed and the create is retried after the step's backoff (about 1 s), not after the in-flight
+// bound; the ERP ends with exactly one order.
+TEST_F(RuntimeTest, AnsweredServerErrorWithNothingCreatedRetriesAfterBackoffNotTheInFlightBound) {
+  erp_->set_in_flight_bound(seconds(30));
+  erp_->Push(Script::kAnsweredServerErrorNothing);
+  const TimePoint started = clock_.Now();
+  RunId run = StartOrder("1021");
+  TimePoint wake = WaitParked(run);
+  EXPECT_LE(wake - started, milliseconds(1200));
+  EXPECT_EQ(erp_->lookups(), 1);
+  EXPECT_EQ(GetEffect(run).state, EffectState::kFailed);
+  clock_.Set(wake);
+  ASSERT_TRUE(WaitForState(run, RunState::kSucceeded));
+  EXPECT_EQ(erp_->creates(), 2);
+  EXPECT_EQ(erp_->lookups(), 1);
+  EXPECT_EQ(erp_->Orders("SHOP-1021"), 1);
+  EXPECT_EQ(GetEffect(run).state, EffectState::kSucceeded);
+}
+
+// Answered 500s until the retries (3 attempts) are spent: every attempt is settled by a lookup
+// before the next create, and the run ends as an exception case with nothing in the ERP.
+TEST_F(RuntimeTest, AnsweredServerErrorsUntilRetriesAreSpentEndAsAnExceptionWithoutOrders) {
+  erp_->set_in_flight_bound(seconds(30));
+  for (int i = 0; i < 3; ++i) erp_->Push(Script::kAnsweredServerErrorNothing);
+  const TimePoint started = clock_.Now();
+  RunId run = StartOrder("1022");
+  ASSERT_TRUE(WaitFor([&] {
+    store::Run r = GetRun(run);
+    if (r.state == RunState::kWaiting && r.next_wake_at) {
+      clock_.Set(std::max(clock_.Now(), *r.next_wake_at));
+      runtime_->Poke();
+    }
+    return r.state == RunState::kSucceeded || r.state == RunState::kFailed;
+  }));
+  EXPECT_EQ(GetRun(run).state, RunState::kFailed);
+  EXPECT_LT(clock_.Now() - started, seconds(30));  // backoffs only, never the in-flight bound
+  EXPECT_EQ(erp_->Orders("SHOP-1022"), 0);
+  EXPECT_EQ(erp_->creates(), 3);
+  EXPECT_EQ(erp_->lookups(), 3);
+  EXPECT_EQ(GetEffect(run).state, EffectState::kFailed);
+  auto cases = Exceptions();
+  ASSERT_EQ(cases.size(), 1u);
+  EXPECT_EQ(cases[0].error_class, "unknown");
+}
+
 TEST_F(RuntimeTest, AttemptWithoutAnswerTimesOutAndIsSettledNotRepeated) {
   erp_->Push(Script::kHangCreated);
   RunId run = StartOrder("1011");
@@ -324,6 +387,25 @@ TEST(RunContextTest, RoundTripsAndDefaultsMissingFields) {
   ASSERT_TRUE(empty.ok());
   EXPECT_EQ(empty->attempt, 1);
   EXPECT_FALSE(RunContext::FromJson("[1]").ok());
+}
+
+// An answer from the remote itself (a status and its own error code) ends the request; a
+// gateway timeout (504), a request timeout (408), a page without the remote's code and a missing
+// answer do not: those requests may still be running.
+TEST(RunStateTest, RequestEndedOnlyWhenTheRemoteItselfAnsweredOtherThanATimeout) {
+  auto failure = [](int status, std::string code) {
+    connect::CallFailure f;
+    f.error_class = connect::ErrorClass::kUnknown;
+    f.http_status = status;
+    f.code = std::move(code);
+    return f;
+  };
+  EXPECT_TRUE(RequestEnded(failure(500, "Internal_ServerError")));
+  EXPECT_TRUE(RequestEnded(failure(502, "Internal_ServerError")));
+  EXPECT_FALSE(RequestEnded(failure(504, "Internal_GatewayTimeout")));
+  EXPECT_FALSE(RequestEnded(failure(408, "RequestTimeout")));
+  EXPECT_FALSE(RequestEnded(failure(502, "")));
+  EXPECT_FALSE(RequestEnded(failure(0, "timeout")));
 }
 
 TEST(RunStateTest, MapsConnectorClassesToWorkflowClasses) {
