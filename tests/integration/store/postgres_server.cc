@@ -4,6 +4,8 @@
 #include <libpq-fe.h>
 #include <netinet/in.h>
 #include <pwd.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -72,6 +74,36 @@ std::string ReadTail(const std::string& path) {
   return s.size() > 2000 ? s.substr(s.size() - 2000) : s;
 }
 
+// Starts the guard: a child that sleeps until this process dies (PR_SET_PDEATHSIG), then stops
+// the server and deletes `dir` through /bin/sh. Everything it needs is built before fork(), so
+// the child only makes system calls. Returns its pid, or -1.
+int StartGuard(const std::string& bin, const std::string& dir) {
+  std::string stop = bin + "/pg_ctl -D '" + dir + "/data' -m immediate -w stop >/dev/null 2>&1";
+  if (geteuid() == 0) stop = "/usr/sbin/runuser -u postgres -- " + stop;
+  std::string script = stop + "; rm -rf '" + dir + "'";
+  const pid_t parent = getpid();
+  sigset_t wake;
+  sigemptyset(&wake);
+  sigaddset(&wake, SIGUSR1);
+  const pid_t pid = fork();
+  if (pid != 0) return pid < 0 ? -1 : pid;
+  // The guard. SIGUSR1 arrives when the parent dies; block it so sigwait() receives it.
+  sigprocmask(SIG_BLOCK, &wake, nullptr);
+  prctl(PR_SET_PDEATHSIG, SIGUSR1);
+  if (getppid() == parent) {  // else the parent is already gone: clean up at once
+    int received = 0;
+    sigwait(&wake, &received);
+  }
+  int null_fd = open("/dev/null", O_RDWR);
+  if (null_fd >= 0) {
+    dup2(null_fd, 0);
+    dup2(null_fd, 1);
+    dup2(null_fd, 2);
+  }
+  execl("/bin/sh", "sh", "-c", script.c_str(), static_cast<char*>(nullptr));
+  _exit(127);
+}
+
 std::unique_ptr<PostgresServer>& SharedServer() {
   static std::unique_ptr<PostgresServer> server;
   return server;
@@ -125,7 +157,8 @@ Result<std::unique_ptr<PostgresServer>> PostgresServer::Start() {
     if (RunCommand({bin + "/pg_ctl", "-D", data, "-l", dir + "/server.log", "-w", "-t", "60", "-o",
                     options, "start"},
                    log) == 0) {
-      return std::unique_ptr<PostgresServer>(new PostgresServer(bin, dir, port));
+      return std::unique_ptr<PostgresServer>(
+          new PostgresServer(bin, dir, port, StartGuard(bin, dir)));
     }
   }
   std::string tail = ReadTail(dir + "/server.log");
@@ -134,6 +167,11 @@ Result<std::unique_ptr<PostgresServer>> PostgresServer::Start() {
 }
 
 PostgresServer::~PostgresServer() {
+  // Stopping it ourselves: the guard is not needed any more.
+  if (guard_ > 0) {
+    kill(guard_, SIGKILL);
+    waitpid(guard_, nullptr, 0);
+  }
   (void)RunCommand({bin_ + "/pg_ctl", "-D", dir_ + "/data", "-m", "immediate", "-w", "stop"},
                    dir_ + "/harness.log");
   std::error_code ec;

@@ -1,7 +1,10 @@
 // A throwaway PostgreSQL 15 server for tests: initdb into a temporary directory, start on a free
 // loopback port (127.0.0.1 only, unix socket inside the temp dir), hand out fresh databases, stop
 // and delete everything afterwards. As root, initdb/postgres run as the `postgres` system user.
-// Thread-safe: CreateDatabase may be called from several threads.
+// A guard process stops the server and deletes its directory if the test process dies without
+// doing so itself (a crash, a ctest timeout's SIGKILL), so no server outlives its test.
+// Thread-safe: CreateDatabase may be called from several threads. Start() should be called from
+// the main thread (the guard watches the thread that started it).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -32,12 +35,13 @@ class PostgresServer {
   const std::string& directory() const { return dir_; }
 
  private:
-  PostgresServer(std::string bin, std::string dir, int port)
-      : bin_(std::move(bin)), dir_(std::move(dir)), port_(port) {}
+  PostgresServer(std::string bin, std::string dir, int port, int guard)
+      : bin_(std::move(bin)), dir_(std::move(dir)), port_(port), guard_(guard) {}
 
   std::string bin_;
   std::string dir_;
   int port_;
+  int guard_;  // the guard's pid, or -1 when it could not be started
   std::atomic<int> next_db_{0};
 };
 
