@@ -12,6 +12,7 @@ import { signIn, unexpectedErrors } from "./lib/console.mjs";
 const kLee = { email: "lee@northwind.example", name: "Lee Partner", password: "lee-password-123" };
 const kOlivia = { email: "olivia@acme.example", name: "Olivia Operator", password: "olivia-password-123", role: "operator" };
 const kPia = { email: "pia@acme.example", name: "Pia Pricing", password: "pia-password-123", role: "pricing_manager" };
+const kPaul = { email: "paul@acme.example", name: "Paul Pricing", password: "paul-password-123", role: "pricing_manager" };
 
 // The tenant and the storefront connection price changes go to (never called: the requests name
 // the variant and its current price).
@@ -37,7 +38,7 @@ before(async () => {
     seed(dataDir, { partner: { id: "northwind", name: "Northwind Integrations", admin: kLee },
       tenants: [], users: [] });
     apply(dataDir, kConfig);
-    for (const u of [kOlivia, kPia]) {
+    for (const u of [kOlivia, kPia, kPaul]) {
       cli(dataDir, ["users", "create", u.email, "--name", u.name, "--tenant", "acme", "--role", u.role,
         "--password-stdin", "--as", kLee.email], u.password);
     }
@@ -95,6 +96,30 @@ test("the approvals inbox shows a request made elsewhere without a reload", asyn
   await pia.click('nav.sections a[href="#/portfolio"]');
   await pia.waitForSelector('#live-status[data-state="off"]', { state: "attached", timeout: 10000 });
   assert.equal(await pia.textContent("#live-status .live-text"), "", "says nothing when no page listens");
+
+  assert.deepEqual(unexpectedErrors(pia), []);
+  await pia.context().close();
+});
+
+test("an approval's page says when someone else decided it, and shows the latest on request", async () => {
+  const taskId = requestPriceChange("BTL-STL-NAV", "20.00");
+  const pia = await signedIn(kPia);
+  await pia.goto(`${server.baseUrl}/#/approvals/${taskId}`);
+  await pia.waitForSelector("#approve:not([disabled])");
+  await pia.waitForSelector('#live-status[data-state="live"]', { timeout: 10000 });
+  await pia.evaluate(() => { window.__sameDocument = true; });
+
+  // Paul decides it from the CLI while Pia reads it.
+  cli(server.dataDir, ["approvals", "approve", taskId, "--as", kPaul.email, "--tenant", "acme",
+    "--comment", "fine for the spring sale"]);
+  await pia.waitForSelector("#task-changed:not([hidden])", { timeout: 10000 });
+  assert.match(await pia.textContent("#task-changed"), /now approved/);
+  assert.equal(await pia.evaluate(() => window.__sameDocument), true, "no reload happened");
+  // Her page did not move under her: the buttons are still the ones she saw, until she asks.
+  await screenshot(pia, "live-approval-decided-elsewhere");
+  await pia.click("#task-reload");
+  await pia.waitForSelector("#approve[disabled]");
+  assert.match(await pia.textContent("#decisions"), /approved by Paul Pricing/);
 
   assert.deepEqual(unexpectedErrors(pia), []);
   await pia.context().close();

@@ -32,6 +32,7 @@ export interface ApprovalTask {
   expires_at?: string | null;
   decisions?: Decision[];
   created_at: string;
+  updated_at: string;
 }
 
 interface Page<T> {
@@ -231,10 +232,30 @@ function renderTask(main: HTMLElement, tenant: string, id: string): void {
       }
       history.append(ol);
     }
+    // Someone else deciding (or the request expiring) while this page is open: say so and offer
+    // a reload rather than re-rendering under the reader (their focus and comment stay put).
+    const changed = h("p", { class: "result", id: "task-changed", role: "status", hidden: true });
+    subscribe(tenant, ["approval"], (e) => {
+      if (e.subject_id !== t.id || !changed.isConnected) return;
+      void (async () => {
+        try {
+          const now = await api.get<ApprovalTask>(path(tenant, `/${encodeURIComponent(t.id)}`));
+          if (now.updated_at === t.updated_at || !changed.isConnected) return;
+          const reload = h("button", { type: "button", id: "task-reload" }, "Show the latest");
+          reload.addEventListener("click", () => renderTask(main, tenant, id));
+          changed.replaceChildren(`This request changed since you opened it: it is now ${now.state}` +
+            ` (${now.approvals} of ${now.quorum} approvals). `, reload);
+          changed.hidden = false;
+        } catch {
+          // The next change tries again; the page itself stays usable.
+        }
+      })();
+    });
     clear(main);
     main.append(
       h("p", {}, h("a", { href: "#/approvals" }, "← Approvals")),
       h("h1", {}, t.title),
+      changed,
       message,
       h("div", { class: "actions" }, approve, reject),
       h("div", { class: "card" }, h("h2", {}, "Request"), dl),
