@@ -149,6 +149,24 @@ test("a tenant administrator adds a person, grants a role, builds a team and rot
   assert.equal(await page.inputValue("#rotate-secret-secret"), "", "the typed secret is cleared");
   await screenshot(page, "admin-secret-rotated");
 
+  // The dashboards' dimensions: the storefront's brand, and SKU categories from CSV lines (a
+  // line without a comma is refused naming it, and nothing is saved).
+  await page.selectOption("#brand-label-connection", "shop");
+  await page.fill("#brand-label-brand", "Acme Outdoor");
+  await page.click("#brand-label-submit");
+  await page.waitForFunction(() => /Acme Outdoor/.test(document.querySelector("#connections-result")?.textContent ?? ""));
+  await page.waitForFunction(() =>
+    /Acme Outdoor/.test(document.querySelector('tr[data-connection="shop"]')?.textContent ?? ""));
+  await page.fill("#sku-categories-items", "sku,category\nTEE-ORG-S,APPAREL\nno comma here");
+  await page.click("#sku-categories-submit");
+  await page.waitForFunction(() => /line 3/.test(document.body.textContent ?? ""));
+  await page.fill("#sku-categories-items", "sku,category\nTEE-ORG-S,APPAREL\nMUG-CER,KITCHEN");
+  await page.click("#sku-categories-submit");
+  await page.waitForFunction(() => /2 set/.test(document.querySelector("#connections-result")?.textContent ?? ""));
+  const saved = await page.evaluate(async () =>
+    (await fetch("/api/v1/tenants/acme/metrics/sku-categories")).json());
+  assert.deepEqual(saved.items.map((x) => `${x.sku}=${x.category}`), ["MUG-CER=KITCHEN", "TEE-ORG-S=APPAREL"]);
+
   // A tenant administrator sees no branding tab (a partner permission).
   assert.equal(await page.$("#tab-branding"), null);
   assert.deepEqual(unexpectedErrors(page, [400]), []);

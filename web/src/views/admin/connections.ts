@@ -18,6 +18,30 @@ interface Connection {
   created_at: string;
 }
 
+// What a connection's metrics carry as brand (GET .../metrics/brands; metrics.read).
+interface ConnectionBrand {
+  connection: string;
+  label: string;
+  brand: string;
+}
+
+// "SKU,category" lines (a header line "sku,category" is skipped) -> entries; throws naming the
+// line for one without a comma.
+function parseSkuLines(text: string): { sku: string; category: string }[] {
+  const items: { sku: string; category: string }[] = [];
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.trim();
+    if (line === "" || (i === 0 && /^sku\s*[,;\t]\s*category$/i.test(line))) return;
+    const m = line.match(/^([^,;\t]+)[,;\t](.*)$/);
+    if (!m) {
+      throw new ApiError(400, { detail: `Line ${i + 1}: expected "SKU,category".`,
+        "invalid-params": [{ name: "items", reason: `line ${i + 1}: expected "SKU,category"` }] } as Problem);
+    }
+    items.push({ sku: m[1]!.trim(), category: m[2]!.trim() });
+  });
+  return items;
+}
+
 const kKinds = [
   { value: "shopify.webhooks", label: "Shopify webhooks (shopify.webhooks)" },
   { value: "erp.business_central", label: "Business Central (erp.business_central)" },
@@ -39,6 +63,7 @@ export function renderConnections(body: HTMLElement, ctx: AdminContext): void {
     result.focus();
   };
   let connections: Connection[] = [];
+  let brands = new Map<string, ConnectionBrand>();  // empty without metrics.read
 
   const render = () => {
     if (connections.length === 0) {
@@ -52,11 +77,12 @@ export function renderConnections(body: HTMLElement, ctx: AdminContext): void {
           h("td", {}, h("strong", {}, c.id)), h("td", {}, c.kind), h("td", {}, c.url || "—"),
           h("td", {}, c.has_secret ? h("code", { class: "fingerprint" }, c.secret_fingerprint) : "none"),
           h("td", {}, c.secret_rotated_at ? formatTime(c.secret_rotated_at) : "never"),
+          h("td", {}, brands.get(c.id)?.label || "—"),
           h("td", {}, formatTime(c.created_at))));
       }
       list.replaceChildren(h("table", { class: "list", id: "connections-table" },
         h("thead", {}, h("tr", {}, ...["Connection", "Kind", "Address", "Secret fingerprint",
-          "Secret rotated", "Created"].map((x) => h("th", { scope: "col" }, x)))), tbody));
+          "Secret rotated", "Brand", "Created"].map((x) => h("th", { scope: "col" }, x)))), tbody));
     }
     if (!manage) return;
     const create = adminForm("create-connection", "Add a connection", [
@@ -97,13 +123,41 @@ export function renderConnections(body: HTMLElement, ctx: AdminContext): void {
       await reload(false);
       say(`Rotated the secret of ${v.connection}: the new fingerprint is ${out.secret_fingerprint}.`);
     });
-    forms.replaceChildren(create.form, connections.length ? rotate.form : "");
+    // The dashboards' dimensions (docs/intel.md): which brand a storefront sells, and the
+    // category of each SKU (Shopify order lines carry none).
+    const brand = adminForm("brand-label", "Brand of a storefront", [
+      { name: "connection", label: "Connection", type: "select",
+        options: connections.map((c) => ({ value: c.id, label: `${c.id} (${c.kind})` })) },
+      { name: "brand", label: "Brand", hint: "What the dashboards call orders from this connection; empty removes the label." },
+    ], "Save brand", async (v) => {
+      await api.put(tenantPath(tenant, `/metrics/brands/${encodeURIComponent(v.connection!)}`),
+        { brand: v.brand ?? "" });
+      await reload(false);
+      say(v.brand ? `Orders from ${v.connection} now count for the brand ${v.brand}.`
+        : `Removed the brand label of ${v.connection}.`);
+    });
+    const skus = adminForm("sku-categories", "SKU categories", [
+      { name: "items", label: "SKU,category lines", type: "textarea", required: true,
+        hint: "One per line, e.g. TEE-ORG-S,APPAREL (the ERP's item categories); an empty category removes one." },
+    ], "Save categories", async (v) => {
+      const items = parseSkuLines(v.items ?? "");
+      const out = await api.put<{ set: number; removed: number; unchanged: number }>(
+        tenantPath(tenant, "/metrics/sku-categories"), { items });
+      say(`SKU categories saved: ${out.set} set, ${out.removed} removed, ${out.unchanged} unchanged.`);
+    });
+    forms.replaceChildren(create.form, connections.length ? rotate.form : "",
+      connections.length ? brand.form : "", skus.form);
   };
 
   const reload = async (first: boolean) => {
     try {
       connections = await allPages((c) => api.get<Page<Connection>>(
         tenantPath(tenant, `/connections?limit=500${c ? `&cursor=${encodeURIComponent(c)}` : ""}`)));
+      brands = new Map();
+      if (ctx.can("metrics.read")) {
+        const b = await api.get<{ items: ConnectionBrand[] }>(tenantPath(tenant, "/metrics/brands"));
+        for (const x of b.items) brands.set(x.connection, x);
+      }
       status.textContent = "";
       render();
       if (first) focusPage(body);
