@@ -19,8 +19,8 @@
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
-#include <openssl/x509.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
@@ -28,10 +28,10 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -42,9 +42,9 @@
 #include <boost/beast/http/write.hpp>
 #include <cerrno>
 #include <charconv>
+#include <condition_variable>
 #include <cstring>
 #include <ctime>
-#include <condition_variable>
 #include <deque>
 #include <fstream>
 #include <mutex>
@@ -165,9 +165,8 @@ class ConnectionStream final : public ResponseStream {
 
 // An IMF-fixdate (RFC 9110 5.6.7): "Sun, 06 Nov 1994 08:49:37 GMT".
 std::string HttpDate(const Clock& clock) {
-  const std::time_t seconds = std::chrono::duration_cast<std::chrono::seconds>(
-                                  clock.Now().time_since_epoch())
-                                  .count();
+  const std::time_t seconds =
+      std::chrono::duration_cast<std::chrono::seconds>(clock.Now().time_since_epoch()).count();
   std::tm tm{};
   gmtime_r(&seconds, &tm);
   char text[40];
@@ -316,37 +315,37 @@ class Connection final : public ConnectionBase {
     phase_ = Phase::kHandshake;
     if (state_->stopping.load()) return Close();
     Tcp().expires_after(state_->options.tls_handshake_timeout);
-    Tcp().async_read_some(buffer_.prepare(4096), [self = Self()](beast::error_code ec,
-                                                                 std::size_t n) {
-      if (self->phase_ == Phase::kClosed) return;
-      if (ec) {
-        if (ec == beast::error::timeout) self->state_->counters.tls_handshake_failures++;
-        return self->Close();
-      }
-      self->buffer_.commit(n);
-      const auto* first = static_cast<const unsigned char*>(self->buffer_.data().data());
-      if (n == 0 || first[0] != 0x16) {  // not a TLS handshake record
-        self->state_->counters.tls_handshake_failures++;
-        return self->AnswerPlainHttp();
-      }
-      if constexpr (kTls) {
-        self->stream_.async_handshake(
-            ssl::stream_base::server, self->buffer_.data(),
-            [self](beast::error_code ec, std::size_t used) {
-              if (self->phase_ == Phase::kClosed) return;
-              if (ec) {
-                self->state_->counters.tls_handshake_failures++;
-                return self->Close();
-              }
-              self->buffer_.consume(used);
-              // The client speaks only after the handshake: bytes left over here would be TLS
-              // records read past the handshake, which the parser must never see as HTTP.
-              if (self->buffer_.size() > 0) return self->Close();
-              self->state_->counters.tls_handshakes++;
-              self->WaitForRequest();
-            });
-      }
-    });
+    Tcp().async_read_some(
+        buffer_.prepare(4096), [self = Self()](beast::error_code ec, std::size_t n) {
+          if (self->phase_ == Phase::kClosed) return;
+          if (ec) {
+            if (ec == beast::error::timeout) self->state_->counters.tls_handshake_failures++;
+            return self->Close();
+          }
+          self->buffer_.commit(n);
+          const auto* first = static_cast<const unsigned char*>(self->buffer_.data().data());
+          if (n == 0 || first[0] != 0x16) {  // not a TLS handshake record
+            self->state_->counters.tls_handshake_failures++;
+            return self->AnswerPlainHttp();
+          }
+          if constexpr (kTls) {
+            self->stream_.async_handshake(ssl::stream_base::server, self->buffer_.data(),
+                                          [self](beast::error_code ec, std::size_t used) {
+                                            if (self->phase_ == Phase::kClosed) return;
+                                            if (ec) {
+                                              self->state_->counters.tls_handshake_failures++;
+                                              return self->Close();
+                                            }
+                                            self->buffer_.consume(used);
+                                            // The client speaks only after the handshake: bytes
+                                            // left over here would be TLS records read past the
+                                            // handshake, which the parser must never see as HTTP.
+                                            if (self->buffer_.size() > 0) return self->Close();
+                                            self->state_->counters.tls_handshakes++;
+                                            self->WaitForRequest();
+                                          });
+          }
+        });
   }
 
   void AnswerPlainHttp() {
@@ -502,8 +501,7 @@ class Connection final : public ConnectionBase {
 
     // The handler timer also keeps this connection alive while the answer is pending.
     handler_timer_.expires_after(state_->options.handler_timeout);
-    handler_timer_.async_wait([self = Self(),
-                               exchange = exchange_](beast::error_code ec) {
+    handler_timer_.async_wait([self = Self(), exchange = exchange_](beast::error_code ec) {
       if (ec || exchange != self->exchange_ || self->phase_ != Phase::kHandling) return;
       self->state_->counters.handler_timeouts++;
       self->OnResponse(
@@ -683,14 +681,13 @@ class Connection final : public ConnectionBase {
   std::uint64_t exchange_ = 0;  // the current request; answers for older ones are ignored
   bool keep_alive_ = true;
   bool head_request_ = false;
-  bool request_unread_ = false;  // an error answer was sent before the request was read in full
+  bool request_unread_ = false;    // an error answer was sent before the request was read in full
   unsigned request_version_ = 11;  // answered in kind: HTTP/1.0 clients get 1.0 keep-alive rules
 };
 
-
 template <typename Stream>
 void Connection<Stream>::OnStreamStart(std::uint64_t exchange, HttpResponse head,
-                               std::shared_ptr<ConnectionStream> stream) {
+                                       std::shared_ptr<ConnectionStream> stream) {
   if (exchange != exchange_ || phase_ != Phase::kHandling) {
     stream->MarkEnded();
     return;
@@ -719,7 +716,8 @@ void Connection<Stream>::OnStreamStart(std::uint64_t exchange, HttpResponse head
       safe(state_->options.server_name)) {
     text.append("Server: ").append(state_->options.server_name).append("\r\n");
   }
-  if (!head.headers.Has("Date")) text.append("Date: ").append(HttpDate(*state_->clock)).append("\r\n");
+  if (!head.headers.Has("Date"))
+    text.append("Date: ").append(HttpDate(*state_->clock)).append("\r\n");
   if (kTls && !state_->options.strict_transport_security.empty() &&
       !head.headers.Has("Strict-Transport-Security") &&
       safe(state_->options.strict_transport_security)) {
@@ -854,8 +852,8 @@ Result<std::shared_ptr<ssl::context>> MakeTlsContext(const TlsOptions& tls) {
   auto context = std::make_shared<ssl::context>(ssl::context::tls_server);
   SSL_CTX* ctx = context->native_handle();
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-  SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
-                               SSL_OP_CIPHER_SERVER_PREFERENCE);
+  SSL_CTX_set_options(
+      ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
   if (SSL_CTX_set_cipher_list(ctx,
                               "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
                               "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
@@ -872,8 +870,8 @@ Result<std::shared_ptr<ssl::context>> MakeTlsContext(const TlsOptions& tls) {
   // key" get different messages.
   EVP_PKEY* key = nullptr;
   if (BIO* bio = BIO_new_file(tls.private_key_file.c_str(), "r")) {
-    key = PEM_read_bio_PrivateKey(bio, nullptr, [](char*, int, int, void*) { return 0; },
-                                  nullptr);
+    key = PEM_read_bio_PrivateKey(
+        bio, nullptr, [](char*, int, int, void*) { return 0; }, nullptr);
     BIO_free(bio);
   }
   if (key == nullptr) {
@@ -888,8 +886,9 @@ Result<std::shared_ptr<ssl::context>> MakeTlsContext(const TlsOptions& tls) {
     return InvalidArgument("the TLS private key file '" + tls.private_key_file +
                            "' does not match the certificate in '" + tls.certificate_file + "'");
   }
-  if (!used) return InvalidArgument("the TLS private key file '" + tls.private_key_file +
-                                    "' was refused: " + OpenSslErrors());
+  if (!used)
+    return InvalidArgument("the TLS private key file '" + tls.private_key_file +
+                           "' was refused: " + OpenSslErrors());
   return context;
 }
 
@@ -975,6 +974,13 @@ class HttpServer::Impl {
     for (std::thread& t : threads_) {
       if (t.joinable()) t.join();
     }
+    // No thread calls the handler any more: let go of it here, on the stopping thread. A
+    // streamed response still held elsewhere (a live-events feed) keeps this state alive, and
+    // must not keep the handler, and what it owns (the API, its feed thread), alive beyond the
+    // server's owner, who may then destroy the store under it.
+    RequestHandler released = std::move(state_->handler);
+    state_->handler = nullptr;
+    released = nullptr;
     stop_result_ = clean;
     return clean;
   }
@@ -1028,8 +1034,8 @@ class HttpServer::Impl {
       connection =
           std::make_shared<Connection<TlsStream>>(std::move(socket), state_, id, std::move(tls));
     } else {
-      connection = std::make_shared<Connection<beast::tcp_stream>>(std::move(socket), state_, id,
-                                                                   nullptr);
+      connection =
+          std::make_shared<Connection<beast::tcp_stream>>(std::move(socket), state_, id, nullptr);
     }
     {
       std::lock_guard lock(state_->connections_mu);

@@ -768,6 +768,28 @@ struct EventSource {
   }
 };
 
+// A streamed response kept after the server stopped (a live-events feed holds its streams) must
+// not keep the handler, and what the handler owns, alive: the server's owner destroys those next
+// (and the store under them). Regression: the API's feed thread outlived its test and read a
+// destroyed store.
+TEST(HttpServerTest, StopLetsGoOfTheHandlerEvenWhileAStreamIsStillHeld) {
+  EventSource source;
+  auto owned = std::make_shared<int>(7);  // stands for what the handler owns (the API)
+  RequestHandler inner = source.Handler();
+  auto server = StartServer(
+      [inner, owned](HttpRequest& request, Responder r) { inner(request, std::move(r)); });
+  ASSERT_NE(server, nullptr);
+  auto client = std::make_unique<Client>(server->port());
+  ASSERT_TRUE(client->Send(Get("/api/v1/events", "Accept: text/event-stream\r\n")));
+  ASSERT_TRUE(client->Read().has_value());
+  std::shared_ptr<ResponseStream> stream = source.Wait();
+  ASSERT_NE(stream, nullptr);
+  EXPECT_GT(owned.use_count(), 1) << "the server holds the handler while it serves";
+  server->Stop(std::chrono::seconds(2));
+  EXPECT_FALSE(stream->Write("data: after stop\n\n"));
+  EXPECT_EQ(owned.use_count(), 1) << "the stopped server still holds the handler";
+}
+
 TEST(HttpServerTest, StreamsServerSentEventsFromAnotherThreadUntilTheClientLeaves) {
   EventSource source;
   auto server = StartServer(source.Handler());
