@@ -167,15 +167,16 @@ Result<std::unique_ptr<PostgresServer>> PostgresServer::Start() {
 }
 
 PostgresServer::~PostgresServer() {
-  // Stopping it ourselves: the guard is not needed any more.
-  if (guard_ > 0) {
-    kill(guard_, SIGKILL);
-    waitpid(guard_, nullptr, 0);
-  }
   (void)RunCommand({bin_ + "/pg_ctl", "-D", dir_ + "/data", "-m", "immediate", "-w", "stop"},
                    dir_ + "/harness.log");
   std::error_code ec;
   fs::remove_all(dir_, ec);
+  // Done by ourselves: the guard is not needed any more. Dismissed last, so that a process that
+  // dies half-way through this destructor still leaves the rest to the guard.
+  if (guard_ > 0) {
+    kill(guard_, SIGKILL);
+    waitpid(guard_, nullptr, 0);
+  }
 }
 
 Result<std::string> PostgresServer::CreateDatabase() {
