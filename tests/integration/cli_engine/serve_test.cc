@@ -123,6 +123,23 @@ class ServeTest : public ::testing::Test {
     return n;
   }
 
+  // For a failure message: each unfinished run with its state, step and when it wakes next.
+  std::string UnfinishedRuns(store::Store& store) {
+    auto txn = store.Begin(store::sql::TxnMode::kReadOnly);
+    if (!txn.ok()) return txn.status().ToString();
+    auto rows = txn->sql().Query(
+        "SELECT run_id, state, current_step, next_wake_at, updated_at FROM runs WHERE tenant_id = "
+        "'acme' AND state NOT IN ('succeeded', 'failed', 'cancelled') ORDER BY run_id LIMIT 20");
+    if (!rows.ok()) return rows.status().ToString();
+    std::string out;
+    for (const auto& r : *rows) {
+      out += "\n  " + r.Text(0) + " state=" + r.Text(1) + " step=" + r.Text(2) +
+             " next_wake_at=" + (r.IsNull(3) ? std::string("none") : std::to_string(r.Int(3))) +
+             " updated_at=" + std::to_string(r.Int(4));
+    }
+    return out;
+  }
+
   bool WaitAllTerminal(store::Store& store, seconds timeout) {
     const auto until = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < until) {
@@ -229,7 +246,8 @@ TEST_F(ServeTest, TakesSignedOrdersOnceRejectsBadSignatureAndListsExceptions) {
   // The workflow's own retry schedule (8 attempts, backoff from 2 s doubling, 30 s wait-outs
   // after a 504) lets an unlucky run (a 504, then a 429 burst) take several minutes; which run
   // draws that sequence depends on request order.
-  ASSERT_TRUE(WaitAllTerminal(*store, seconds(300))) << NonTerminalRuns(*store) << " unfinished";
+  ASSERT_TRUE(WaitAllTerminal(*store, seconds(300)))
+      << NonTerminalRuns(*store) << " unfinished:" << UnfinishedRuns(*store);
   const int excepted = CheckEveryOrderOnceOrExcepted(*store, so, so.orders);
   EXPECT_GT(excepted, 0) << "bad-SKU orders should be excepted";
   EXPECT_LT(excepted, 60);
