@@ -238,6 +238,9 @@ struct ErpService::State {
 
   SimRng rng;
   int burst_remaining = 0;
+  // A burst is a rate-limit window, as in Business Central: it ends after Retry-After even if
+  // fewer than throttle_burst requests came (a lone client that honours Retry-After is served).
+  Clock::time_point burst_until{};
   uint64_t correlation_counter = 0;
   std::vector<ErpItem> items;
   std::unordered_map<std::string, int32_t> item_by_number;
@@ -1728,6 +1731,8 @@ ErpReply ErpService::HandleApi(const ErpRequest& request, std::string_view api_p
     return r;
   };
 
+  const Clock::time_point now = Clock::now();
+  if (st.burst_remaining > 0 && now >= st.burst_until) st.burst_remaining = 0;
   if (st.burst_remaining > 0 || u_fault < f.throttle) {
     if (st.burst_remaining > 0) {
       --st.burst_remaining;
@@ -1735,6 +1740,7 @@ ErpReply ErpService::HandleApi(const ErpRequest& request, std::string_view api_p
       ++st.stats.throttle_bursts;
       st.burst_remaining = static_cast<int>(u_kind * f.throttle_burst);
       if (st.burst_remaining >= f.throttle_burst) st.burst_remaining = f.throttle_burst - 1;
+      st.burst_until = now + std::chrono::seconds(f.retry_after_seconds);
     }
     ++st.stats.throttled;
     ErpReply r = fault_reply(429, "Application_TooManyRequests",

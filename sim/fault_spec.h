@@ -15,7 +15,8 @@ struct FaultSpec {
   // Probability per API request of a 5xx (500, 503 or 504, in a 1:2:1 ratio) with a BC error body.
   double error = 0;
   // Probability per API request of starting a 429 burst: this request and up to
-  // throttle_burst - 1 following ones are answered 429 with Retry-After.
+  // throttle_burst - 1 following ones are answered 429 with Retry-After, for at most
+  // retry_after_seconds from the burst's first 429 (a time window, like a real rate limit).
   double throttle = 0;
   int throttle_burst = 5;
   int retry_after_seconds = 1;

@@ -268,6 +268,28 @@ TEST(ErpSimulatorFaultTest, ThrottleAnswers429WithRetryAfterAndBcBody) {
   EXPECT_EQ(sim->stats().throttled, 1u);
 }
 
+// Business Central throttles in a time window: a client that waits out Retry-After is served
+// again, even if the burst had more 429s to give. (Counting the burst in requests made the last
+// order of a test, retrying alone, absorb a whole burst over minutes of backoff.)
+TEST(ErpSimulatorFaultTest, ThrottleBurstEndsWhenRetryAfterHasPassed) {
+  auto sim = StartErp("throttle=0.05,throttle_burst=1000,retry_after=1", 5);
+  std::string token = FetchToken(sim->base_url());
+  auto get = [&] {
+    return HttpCall("GET", sim->company_url() + "/items?$top=1", "",
+                    {"Authorization: Bearer " + token})
+        .status;
+  };
+  int first_429 = -1;
+  for (int i = 0; i < 500 && first_429 < 0; ++i) {
+    if (get() == 429) first_429 = i;
+  }
+  ASSERT_GE(first_429, 0) << "no burst began in 500 requests";
+  EXPECT_EQ(get(), 429) << "within Retry-After the burst goes on";
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  EXPECT_EQ(get(), 200) << "after Retry-After the burst is over";
+  EXPECT_EQ(sim->stats().throttle_bursts, 1u);
+}
+
 TEST(ErpSimulatorFaultTest, ServerErrorsCarryBcErrorBodies) {
   auto sim = StartErp("error=1");
   std::string token = FetchToken(sim->base_url());
