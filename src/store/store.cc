@@ -468,11 +468,16 @@ Status Txn::CreateRun(const Run& run) {
       txn_->Execute("INSERT INTO runs (tenant_id, run_id, workflow_name, workflow_version, "
                     "delivery_id, state, current_step, input_json, context_json, next_wake_at, "
                     "lease_owner, lease_token, lease_expires_at, version, created_at, updated_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0, NULL, 1, ?, ?) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) "
                     "ON CONFLICT (tenant_id, run_id) DO NOTHING",
                     {run.tenant.value(), run.id.value(), run.workflow_name, run.workflow_version,
                      OptionalId(run.delivery_id), Name(run.state), run.current_step, run.input_json,
-                     run.context_json, OptionalMicros(run.next_wake_at), now, now}));
+                     run.context_json, OptionalMicros(run.next_wake_at),
+                     run.lease_owner.empty() ? sql::Value(nullptr) : sql::Value(run.lease_owner),
+                     run.lease_owner.empty() ? int64_t{0} : run.lease_token,
+                     run.lease_owner.empty() ? sql::Value(nullptr)
+                                             : OptionalMicros(run.lease_expires_at),
+                     now, now}));
   if (inserted == 0) return AlreadyExists("run " + run.id.value() + " already exists");
   return IndexRunKeys(run.tenant, run.id, InputBusinessKeys(run.input_json));
 }
@@ -679,6 +684,51 @@ Result<int64_t> Txn::AppendRunEvent(const RunEvent& e) {
   return rows[0].Int(0);
 }
 
+Result<int64_t> Txn::AppendRunEvents(const TenantId& tenant, const RunId& run, int64_t first_seq,
+                                     const std::vector<RunEvent>& events) {
+  const int64_t now = Micros(Now());
+  // Chunks of 8/4/2/1 rows: few distinct statement texts for the statement caches.
+  size_t done = 0;
+  int64_t seq = first_seq;
+  while (done < events.size()) {
+    const size_t left = events.size() - done;
+    const size_t n = left >= 8 ? 8 : left >= 4 ? 4 : left >= 2 ? 2 : 1;
+    std::string sql =
+        "INSERT INTO run_events (tenant_id, run_id, seq, kind, step, attempt, payload_json, "
+        "created_at) VALUES ";
+    sql::Params params;
+    params.reserve(n * 8);
+    for (size_t i = 0; i < n; ++i) {
+      const RunEvent& e = events[done + i];
+      sql += i == 0 ? "(?, ?, ?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?, ?, ?)";
+      params.emplace_back(tenant.value());
+      params.emplace_back(run.value());
+      params.emplace_back(seq++);
+      params.emplace_back(e.kind);
+      params.emplace_back(e.step);
+      params.emplace_back(e.attempt);
+      params.emplace_back(e.payload_json);
+      params.emplace_back(now);
+    }
+    sql += " ON CONFLICT DO NOTHING";
+    GOVFLOW_ASSIGN_OR_RETURN(int64_t inserted, txn_->Execute(sql, params));
+    if (inserted != static_cast<int64_t>(n)) {
+      return Aborted("concurrent append to the history of run " + run.value());
+    }
+    done += n;
+  }
+  return seq;
+}
+
+Result<int64_t> Txn::NextRunEventSeq(const TenantId& tenant, const RunId& run) {
+  GOVFLOW_ASSIGN_OR_RETURN(
+      Rows rows,
+      txn_->Query("SELECT COALESCE(MAX(seq), 0) + 1 FROM run_events WHERE tenant_id = ? AND "
+                  "run_id = ?",
+                  {tenant.value(), run.value()}));
+  return rows.empty() ? int64_t{1} : rows[0].Int(0);
+}
+
 Result<std::vector<RunEvent>> Txn::ListRunEvents(const TenantId& tenant, const RunId& run) {
   return MapRows<RunEvent>(
       txn_->Query(
@@ -704,6 +754,26 @@ Result<Effect> Txn::BeginEffect(const Effect& e) {
     GOVFLOW_RETURN_IF_ERROR(IndexRunKeys(e.tenant, e.run, {key}));
   }
   return GetEffect(e.tenant, e.idempotency_key);
+}
+
+Result<bool> Txn::CreateEffectIfAbsent(const Effect& e) {
+  const int64_t now = Micros(Now());
+  GOVFLOW_ASSIGN_OR_RETURN(
+      int64_t inserted,
+      txn_->Execute("INSERT INTO effects (tenant_id, idempotency_key, run_id, step, "
+                    "connection_id, business_key, state, request_json, response_json, "
+                    "error_class, attempts, created_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT (tenant_id, idempotency_key) DO NOTHING",
+                    {e.tenant.value(), e.idempotency_key, e.run.value(), e.step,
+                     e.connection.value(), e.business_key, Name(e.state), e.request_json,
+                     e.response_json, e.error_class, e.attempts, now, now}));
+  if (inserted == 0) return false;
+  if (std::string key = NormalizeBusinessKey(e.business_key);
+      !key.empty() && key.size() <= kMaxBusinessKey) {
+    GOVFLOW_RETURN_IF_ERROR(IndexRunKeys(e.tenant, e.run, {key}));
+  }
+  return true;
 }
 
 Result<Effect> Txn::GetEffect(const TenantId& tenant, std::string_view key) {

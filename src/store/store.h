@@ -255,7 +255,10 @@ class Txn {
   // How many deliveries of the tenant have each status (statuses with none are absent).
   Result<std::map<DeliveryStatus, int64_t>> CountDeliveriesByStatus(const TenantId& tenant);
 
-  // Creates a run at version 1 with no lease (run.version and lease fields are ignored).
+  // Creates a run at version 1 (run.version is ignored). Unleased unless run.lease_owner is set:
+  // then it is created leased to that owner (lease_token, lease_expires_at as given), for a node
+  // that executes the run it creates without claiming it; should that node die, the run is
+  // claimable when the lease expires, like any other.
   Status CreateRun(const Run& run);
   Result<Run> GetRun(const TenantId& tenant, const RunId& id);
   Result<std::vector<Run>> ListRuns(const TenantId& tenant, std::optional<RunState> state,
@@ -288,11 +291,24 @@ class Txn {
 
   // Appends to a run's history; returns the event's seq. event.seq and event.at are assigned.
   Result<int64_t> AppendRunEvent(const RunEvent& event);
+  // Appends `events` (all of tenant/run) with seqs first_seq, first_seq + 1, ... in as few
+  // statements as possible (multi-row inserts); for a writer that knows the run's next seq (the
+  // run's lease holder, which is its only writer). A seq already taken fails the call with
+  // kAborted: someone else wrote the history, the writer's view is stale. Returns the next seq.
+  Result<int64_t> AppendRunEvents(const TenantId& tenant, const RunId& run, int64_t first_seq,
+                                  const std::vector<RunEvent>& events);
+  // The seq the run's next event will take (1 for a run without history).
+  Result<int64_t> NextRunEventSeq(const TenantId& tenant, const RunId& run);
   Result<std::vector<RunEvent>> ListRunEvents(const TenantId& tenant, const RunId& run);
 
   // Registers an external call under its idempotency key, or returns the one already registered
   // under that key (whatever its state): retries and restarts find the same record.
   Result<Effect> BeginEffect(const Effect& effect);
+  // Registers an external call that has no record yet, in effect.state with effect.attempts, in
+  // one statement; returns false (and writes nothing) when the key is already registered, so the
+  // caller goes the BeginEffect way. For the common first attempt: pending -> in_flight in one
+  // write instead of an insert, an index read-back and an update.
+  Result<bool> CreateEffectIfAbsent(const Effect& effect);
   Result<Effect> GetEffect(const TenantId& tenant, std::string_view idempotency_key);
   // Moves an effect from `expected` to update.state. kAborted if it is no longer in `expected`.
   Result<Effect> UpdateEffect(const TenantId& tenant, std::string_view idempotency_key,

@@ -41,11 +41,12 @@ std::string HeaderOr(const connect::HttpHeaders& headers, std::string_view name)
 }  // namespace
 
 Ingestion::Ingestion(Catalog& catalog, store::Committer& committer, const Clock& clock,
-                     std::function<void()> on_run_created)
+                     std::function<void()> on_run_created, RunHandOff hand_off)
     : catalog_(catalog),
       committer_(committer),
       clock_(clock),
-      on_run_created_(std::move(on_run_created)) {}
+      on_run_created_(std::move(on_run_created)),
+      hand_off_(std::move(hand_off)) {}
 
 void Ingestion::Ingest(WebhookRequest request, std::function<void(WebhookAnswer)> done) {
   std::shared_ptr<connect::Connector> connector =
@@ -109,6 +110,13 @@ void Ingestion::Ingest(WebhookRequest request, std::function<void(WebhookAnswer)
     run->input_json = json::serialize(accepted.payload);
     run->context_json = RunContext{}.ToJson();
     run->next_wake_at = delivery->received_at;
+    if (hand_off_.reserve) {
+      if (std::optional<store::Lease> lease = hand_off_.reserve()) {
+        run->lease_owner = lease->owner;
+        run->lease_token = lease->token;
+        run->lease_expires_at = lease->expires_at;
+      }
+    }
     delivery->run_id = run->id;
   } else {
     delivery->reason = "ignored: no workflow is routed for topic '" + accepted.topic + "'";
@@ -136,6 +144,9 @@ void Ingestion::Ingest(WebhookRequest request, std::function<void(WebhookAnswer)
                                                        {"topic", delivery->topic}});
   }
   auto out = std::make_shared<Output>();
+  // The parsed payload travels to the executor with a handed-off run (no second parse).
+  auto input = std::make_shared<json::value>();
+  if (run && !run->lease_owner.empty()) *input = std::move(accepted.payload);
   committer_.Submit(
       [delivery, run, out, audit](store::Txn& txn) -> Status {
         GOVFLOW_ASSIGN_OR_RETURN(out->outcome, txn.RecordDelivery(*delivery));
@@ -149,7 +160,18 @@ void Ingestion::Ingest(WebhookRequest request, std::function<void(WebhookAnswer)
         GOVFLOW_RETURN_IF_ERROR(s);
         return governance::AppendAudit(txn, run->tenant, *audit).status();
       },
-      [this, delivery, run, out, done = std::move(done)](Status status) {
+      [this, delivery, run, out, input, done = std::move(done)](Status status) {
+        const bool handed_off = run != nullptr && !run->lease_owner.empty();
+        const bool created = status.ok() && run != nullptr &&
+                             out->outcome.status == store::DeliveryStatus::kAccepted;
+        if (handed_off) {
+          if (created) {
+            run->version = 1;
+            hand_off_.adopt(*run, std::move(*input));
+          } else {
+            hand_off_.cancel();
+          }
+        }
         if (!status.ok()) {
           done(
               WebhookAnswer{503, "store_unavailable",
@@ -166,7 +188,7 @@ void Ingestion::Ingest(WebhookRequest request, std::function<void(WebhookAnswer)
           done(WebhookAnswer{200, "ignored", delivery->reason, delivery->id, std::nullopt});
           return;
         }
-        if (on_run_created_) on_run_created_();
+        if (!handed_off && on_run_created_) on_run_created_();
         done(WebhookAnswer{200, "accepted", "", delivery->id, run->id});
       });
 }

@@ -7,6 +7,7 @@
 // committer's thread (or the caller's, when nothing needs committing) and must not block.
 #pragma once
 
+#include <boost/json/value.hpp>
 #include <functional>
 #include <optional>
 #include <string>
@@ -38,12 +39,23 @@ struct WebhookAnswer {
   std::optional<RunId> run;  // the run started (or, for a duplicate, the original's run)
 };
 
+// How a new run goes straight to this node's executor, skipping the claim: before the unit,
+// `reserve` (any thread) may grant a slot and a lease to create the run under; after the unit
+// committed, `adopt` (committer thread) gets the run as created and its parsed input; when no run
+// was created after all (a duplicate, a failed commit), `cancel` gives the slot back. Without a
+// grant the run is created unleased and due now, for the scheduler to claim.
+struct RunHandOff {
+  std::function<std::optional<store::Lease>()> reserve;
+  std::function<void(const store::Run& run, boost::json::value input)> adopt;
+  std::function<void()> cancel;
+};
+
 class Ingestion {
  public:
-  // `on_run_created` runs (on the committer thread) after a new run has committed, e.g. to wake
-  // the scheduler. All references must outlive this object.
+  // `on_run_created` runs (on the committer thread) after a new run has committed unleased, e.g.
+  // to wake the scheduler. All references must outlive this object.
   Ingestion(Catalog& catalog, store::Committer& committer, const Clock& clock,
-            std::function<void()> on_run_created = {});
+            std::function<void()> on_run_created = {}, RunHandOff hand_off = {});
   Ingestion(const Ingestion&) = delete;
   Ingestion& operator=(const Ingestion&) = delete;
 
@@ -58,6 +70,7 @@ class Ingestion {
   store::Committer& committer_;
   const Clock& clock_;
   std::function<void()> on_run_created_;
+  RunHandOff hand_off_;
 };
 
 // The problem+json body (RFC 9457) of a non-2xx answer, or {"status":...,"delivery":...,"run":...}

@@ -200,7 +200,12 @@ class Runtime::Executor {
         catalog_(store),
         inbox_(std::make_shared<Inbox>()),
         crashed_(std::make_shared<std::atomic<bool>>(false)),
-        ingestion_(catalog_, *committer_, clock, [inbox = inbox_] { inbox->Poke(); }),
+        ingestion_(catalog_, *committer_, clock, [inbox = inbox_] { inbox->Poke(); },
+                   RunHandOff{[this] { return ReserveHandOff(); },
+                              [this](const store::Run& run, json::value input) {
+                                AcceptHandOff(run, std::move(input));
+                              },
+                              [this] { reserved_.fetch_sub(1); }}),
         rng_(options_.seed) {
     if (options_.owner.empty()) options_.owner = NewUniqueId("node-");
   }
@@ -216,6 +221,7 @@ class Runtime::Executor {
     if (started_) return FailedPrecondition("runtime already started");
     started_ = true;
     thread_ = std::thread([this] { Loop(); });
+    taking_runs_.store(true);
     return Status::Ok();
   }
 
@@ -227,6 +233,7 @@ class Runtime::Executor {
       return;
     }
     stopped_ = true;
+    taking_runs_.store(false);
     const auto until = std::chrono::steady_clock::now() + deadline;
     inbox_->Post([this, until] {
       stopping_ = true;
@@ -240,6 +247,7 @@ class Runtime::Executor {
 
   void Abandon() {
     crashed_->store(true);
+    taking_runs_.store(false);
     std::lock_guard lock(lifecycle_mu_);
     if (started_ && !stopped_) {
       stopped_ = true;
@@ -287,6 +295,9 @@ class Runtime::Executor {
     Phase phase = Phase::kReady;
     uint64_t seq = 0;  // bumped whenever an outstanding callback must be ignored
     bool renewing = false;
+    // The seq the run's next history event takes, as this lease holder (the run's only writer)
+    // knows it; 0 = not known yet (the next flush reads it).
+    int64_t next_event_seq = 0;
     // Writes accumulated in memory since the last flush (pure steps, call results).
     std::vector<store::RunEvent> events;
     std::vector<EffectWrite> effects;
@@ -325,6 +336,7 @@ class Runtime::Executor {
     int64_t attempts = 0;
     std::string response_json;
     RunContext rc;
+    int64_t next_event_seq = 0;
   };
 
   // ---- the loop -------------------------------------------------------------------------------
@@ -380,8 +392,13 @@ class Runtime::Executor {
 
   void Claim() {
     claiming_ = true;
-    const int limit = std::min(options_.claim_batch,
-                               options_.max_active_runs - static_cast<int>(sessions_.size()));
+    const int limit = std::min(options_.claim_batch, options_.max_active_runs -
+                                                         static_cast<int>(sessions_.size()) -
+                                                         reserved_.load());
+    if (limit <= 0) {
+      claiming_ = false;
+      return;
+    }
     auto out = std::make_shared<std::vector<std::pair<store::ClaimedRun, store::Run>>>();
     auto crashed = crashed_;
     committer_->Submit(
@@ -434,7 +451,37 @@ class Runtime::Executor {
         });
   }
 
-  void Adopt(const store::ClaimedRun& claim, const store::Run& run) {
+  // ---- runs handed over by ingestion (no claim) ----------------------------------------------
+
+  // Any thread. A slot for a run that ingestion is about to create, leased to this node, while
+  // the executor has room; nullopt (the run is created unleased, for the scheduler) otherwise.
+  std::optional<store::Lease> ReserveHandOff() {
+    if (!taking_runs_.load()) return std::nullopt;
+    if (active_.load() + reserved_.fetch_add(1) >= options_.max_active_runs) {
+      reserved_.fetch_sub(1);
+      return std::nullopt;
+    }
+    return store::Lease{options_.owner, 1, clock_.Now() + options_.lease_for};
+  }
+
+  // Committer thread: the run committed leased to this node; the executor takes it over as if it
+  // had claimed it (same version, same lease), with its input already parsed.
+  void AcceptHandOff(const store::Run& run, json::value input) {
+    auto shared_input = std::make_shared<json::value>(std::move(input));
+    inbox_->Post([this, run, shared_input] {
+      reserved_.fetch_sub(1);
+      if (stopping_ || abandon_) return;  // the lease lapses and the run is claimed again
+      store::ClaimedRun claim{run.tenant, run.id,
+                              store::Lease{run.lease_owner, run.lease_token,
+                                           run.lease_expires_at.value_or(clock_.Now())},
+                              run.version};
+      Count(&RuntimeStats::handed_off, 1);
+      Adopt(claim, run, shared_input.get(), /*next_event_seq=*/1);  // a new run has no history
+    });
+  }
+
+  void Adopt(const store::ClaimedRun& claim, const store::Run& run,
+             json::value* parsed_input = nullptr, int64_t next_event_seq = 0) {
     std::string key = claim.tenant.value() + '\n' + claim.run.value();
     if (auto it = sessions_.find(key); it != sessions_.end()) {
       // Our own earlier lease expired and we claimed the run again: the old session's writes
@@ -453,6 +500,7 @@ class Runtime::Executor {
     s->workflow_name = run.workflow_name;
     s->workflow_version = run.workflow_version;
     s->committed_state = run.state;
+    s->next_event_seq = next_event_seq;
     Session& session = *s;
     sessions_.emplace(key, std::move(s));
     SetActive();
@@ -460,7 +508,8 @@ class Runtime::Executor {
     auto definition = catalog_.Get(run.tenant, run.workflow_name, run.workflow_version);
     auto rc = RunContext::FromJson(run.context_json);
     boost::system::error_code ec;
-    json::value event = json::parse(run.input_json, ec);
+    json::value event =
+        parsed_input != nullptr ? std::move(*parsed_input) : json::parse(run.input_json, ec);
     if (!definition.ok() || !rc.ok() || ec) {
       // Without its definition or state the run cannot go on: an exception, not a silent stop.
       session.rc = rc.ok() ? *rc : RunContext{};
@@ -1049,7 +1098,8 @@ class Runtime::Executor {
     auto unit = [crashed, out, tenant = s.tenant, run = s.run, lease = s.lease, version = s.version,
                  events = std::move(s.events), effects = std::move(s.effects),
                  plan = std::move(plan), rc = s.rc, settled_absent = s.settled_absent,
-                 audit = std::move(audit)](store::Txn& txn) -> Status {
+                 audit = std::move(audit),
+                 next_event_seq = s.next_event_seq](store::Txn& txn) -> Status {
       if (crashed->load()) return Unavailable("runtime abandoned");
       const TimePoint now = txn.Now();
       for (const EffectWrite& w : effects) {
@@ -1063,7 +1113,21 @@ class Runtime::Executor {
       out->rc = rc;
       out->intake_failed = false;
       store::RunUpdate update = plan.update;
-      if (plan.begin_effect) {
+      // The common first attempt: no record yet, so register it in flight in one write.
+      bool created_in_flight = false;
+      if (plan.begin_effect && plan.begin_effect->state == store::EffectState::kPending) {
+        store::Effect fresh = *plan.begin_effect;
+        fresh.state = store::EffectState::kInFlight;
+        fresh.attempts = plan.begin_effect->attempts + 1;
+        GOVFLOW_ASSIGN_OR_RETURN(created_in_flight, txn.CreateEffectIfAbsent(fresh));
+        if (created_in_flight) {
+          out->action = CallAction::kSend;
+          out->attempts = fresh.attempts;
+          out->rc.call_started_us = ToMicros(now);
+          update.context_json = out->rc.ToJson();
+        }
+      }
+      if (plan.begin_effect && !created_in_flight) {
         GOVFLOW_ASSIGN_OR_RETURN(store::Effect e, txn.BeginEffect(*plan.begin_effect));
         auto to_in_flight = [&](store::EffectState from) -> Status {
           store::EffectUpdate u;
@@ -1135,8 +1199,13 @@ class Runtime::Executor {
             "}";
         all_events.push_back(std::move(e));
       }
-      for (const store::RunEvent& e : all_events) {
-        GOVFLOW_RETURN_IF_ERROR(txn.AppendRunEvent(e).status());
+      out->next_event_seq = next_event_seq;
+      if (!all_events.empty()) {
+        if (out->next_event_seq == 0) {
+          GOVFLOW_ASSIGN_OR_RETURN(out->next_event_seq, txn.NextRunEventSeq(tenant, run));
+        }
+        GOVFLOW_ASSIGN_OR_RETURN(out->next_event_seq,
+                                 txn.AppendRunEvents(tenant, run, out->next_event_seq, all_events));
       }
       if (plan.exception) {
         // A run that fails again after a manual retry: the retried case is closed and the
@@ -1171,7 +1240,8 @@ class Runtime::Executor {
             e.step = opened.step;
             e.payload_json = json::serialize(
                 json::object{{"exception", opened.id.value()}, {"error", intake.ToString()}});
-            GOVFLOW_RETURN_IF_ERROR(txn.AppendRunEvent(e).status());
+            GOVFLOW_ASSIGN_OR_RETURN(const int64_t last, txn.AppendRunEvent(e));
+            out->next_event_seq = last + 1;
             out->intake_failed = true;
           }
         }
@@ -1208,6 +1278,7 @@ class Runtime::Executor {
                            }
                            s->version = out->version;
                            s->committed_state = out->state;
+                           s->next_event_seq = out->next_event_seq;
                            if (out->intake_failed) Count(&RuntimeStats::intake_failures, 1);
                            s->phase = Phase::kReady;
                            if (after == AfterFlush::kRelease) return Drop(*s);
@@ -1284,6 +1355,7 @@ class Runtime::Executor {
     stats_.*field += n;
   }
   void SetActive() {
+    active_.store(static_cast<int>(sessions_.size()));
     std::lock_guard lock(stats_mu_);
     stats_.active = static_cast<int64_t>(sessions_.size());
   }
@@ -1301,6 +1373,12 @@ class Runtime::Executor {
   bool started_ = false;  // GUARDED_BY(lifecycle_mu_)
   bool stopped_ = false;  // GUARDED_BY(lifecycle_mu_)
   std::thread thread_;
+
+  // Runs handed over by ingestion: slots reserved and not yet adopted (or given back), the
+  // sessions held (a copy of sessions_.size() for other threads), and whether runs are taken.
+  std::atomic<int> reserved_{0};
+  std::atomic<int> active_{0};
+  std::atomic<bool> taking_runs_{false};
 
   // Executor thread only.
   std::unordered_map<std::string, std::unique_ptr<Session>> sessions_;

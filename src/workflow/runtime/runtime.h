@@ -44,6 +44,7 @@ struct RuntimeOptions {
 
 struct RuntimeStats {
   int64_t claimed = 0;           // runs claimed
+  int64_t handed_off = 0;        // new runs taken over from ingestion without a claim
   int64_t completed = 0;         // runs that succeeded
   int64_t failed = 0;            // runs that became exception cases
   int64_t parked = 0;            // runs left waiting on a timer (wait step, backoff, wait-out)

@@ -48,6 +48,12 @@ T ValueOrDie(Result<T> r, const char* what) {
   return std::move(r).value();
 }
 #define VALUE(expr) ValueOrDie((expr), #expr)
+#define EXPECT_OK(expr)                                     \
+  do {                                                      \
+    const auto& r_ = (expr);                                \
+    const ::govflow::Status& s_ = StatusOf(r_);             \
+    EXPECT_TRUE(s_.ok()) << #expr << ": " << s_.ToString(); \
+  } while (0)
 
 Delivery NewDelivery(const TenantId& tenant, const std::string& id, const std::string& webhook_id) {
   Delivery d;
@@ -461,6 +467,96 @@ TEST_P(StoreConformanceTest, RunHistoryIsAppendOnlyAndOrdered) {
   EXPECT_EQ(events[1].kind, "attempt");
 }
 
+TEST_P(StoreConformanceTest, AppendRunEventsWritesKnownSeqsInOrderAndRefusesATakenSeq) {
+  SeedTenant(kAcme);
+  auto event = [](const std::string& step) {
+    RunEvent e;
+    e.tenant = kAcme;
+    e.run = RunId("run-1");
+    e.kind = "step";
+    e.step = step;
+    e.payload_json = R"({"outcome":"ok"})";
+    return e;
+  };
+  ASSERT_OK(store_->Transact([&](Txn& txn) -> Status {
+    GOVFLOW_RETURN_IF_ERROR(txn.CreateRun(NewRun(kAcme, "run-1")));
+    GOVFLOW_ASSIGN_OR_RETURN(int64_t next, txn.NextRunEventSeq(kAcme, RunId("run-1")));
+    if (next != 1) return Internal("a new run's next seq is " + std::to_string(next));
+    // 11 events: chunks of 8, 2 and 1 rows.
+    std::vector<RunEvent> events;
+    for (int i = 0; i < 11; ++i) events.push_back(event("s" + std::to_string(i)));
+    GOVFLOW_ASSIGN_OR_RETURN(next, txn.AppendRunEvents(kAcme, RunId("run-1"), 1, events));
+    if (next != 12) return Internal("next seq after 11 events is " + std::to_string(next));
+    GOVFLOW_ASSIGN_OR_RETURN(next, txn.NextRunEventSeq(kAcme, RunId("run-1")));
+    if (next != 12) return Internal("stored next seq is " + std::to_string(next));
+    // The one-by-one append goes on after them.
+    GOVFLOW_ASSIGN_OR_RETURN(int64_t seq, txn.AppendRunEvent(event("after")));
+    if (seq != 12) return Internal("one-by-one append got seq " + std::to_string(seq));
+    return Status::Ok();
+  }));
+  std::vector<RunEvent> events =
+      VALUE(VALUE(store_->Begin(sql::TxnMode::kReadOnly)).ListRunEvents(kAcme, RunId("run-1")));
+  ASSERT_EQ(events.size(), 12u);
+  for (int i = 0; i < 11; ++i) {
+    EXPECT_EQ(events[i].seq, i + 1);
+    EXPECT_EQ(events[i].step, "s" + std::to_string(i));
+    EXPECT_EQ(events[i].payload_json, R"({"outcome":"ok"})");
+  }
+  // A writer with a stale idea of the next seq (someone else appended) is refused, and its
+  // transaction can roll back without leaving anything.
+  Txn txn = VALUE(store_->Begin());
+  EXPECT_EQ(txn.AppendRunEvents(kAcme, RunId("run-1"), 12, {event("stale")}).status().code(),
+            StatusCode::kAborted);
+  ASSERT_OK(txn.Rollback());
+  EXPECT_EQ(VALUE(VALUE(store_->Begin(sql::TxnMode::kReadOnly)).ListRunEvents(kAcme,
+                                                                              RunId("run-1")))
+                .size(),
+            12u);
+}
+
+TEST_P(StoreConformanceTest, RunCreatedLeasedIsNotClaimableUntilItsLeaseLapses) {
+  SeedTenant(kAcme);
+  store::Run run = NewRun(kAcme, "run-1");
+  run.lease_owner = "node-a";
+  run.lease_token = 1;
+  run.lease_expires_at = clock_.Now() + seconds(10);
+  ASSERT_OK(store_->Transact([&](Txn& txn) { return txn.CreateRun(run); }));
+  store::Run stored =
+      VALUE(VALUE(store_->Begin(sql::TxnMode::kReadOnly)).GetRun(kAcme, RunId("run-1")));
+  EXPECT_EQ(stored.lease_owner, "node-a");
+  EXPECT_EQ(stored.lease_token, 1);
+  EXPECT_EQ(stored.lease_expires_at, clock_.Now() + seconds(10));
+  EXPECT_EQ(stored.version, 1);
+  auto claim = [&](const std::string& owner) {
+    std::vector<ClaimedRun> out;
+    EXPECT_OK(store_->Transact([&](Txn& txn) -> Status {
+      GOVFLOW_ASSIGN_OR_RETURN(out, txn.ClaimDueRuns(owner, milliseconds(5'000), 10));
+      return Status::Ok();
+    }));
+    return out;
+  };
+  EXPECT_TRUE(claim("node-b").empty()) << "the creator's lease is live";
+  // The creator's lease fences its writes like a claimed one.
+  Lease creator{"node-a", 1, clock_.Now() + seconds(10)};
+  {
+    Txn txn = VALUE(store_->Begin());
+    RunUpdate update;
+    update.state = RunState::kRunning;
+    update.current_step = "post";
+    EXPECT_EQ(VALUE(txn.UpdateRun(kAcme, RunId("run-1"), 1, update, &creator)), 2);
+    ASSERT_OK(txn.Rollback());
+  }
+  clock_.Advance(seconds(11));  // the creator died
+  std::vector<ClaimedRun> b = claim("node-b");
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_GT(b[0].lease.token, 1);
+  Txn txn = VALUE(store_->Begin());
+  RunUpdate update;
+  update.state = RunState::kRunning;
+  EXPECT_EQ(txn.UpdateRun(kAcme, RunId("run-1"), b[0].version, update, &creator).status().code(),
+            StatusCode::kAborted);
+}
+
 // ---- Leases -------------------------------------------------------------------------------------
 
 TEST_P(StoreConformanceTest, ClaimTakesOnlyDueUnleasedRuns) {
@@ -636,6 +732,43 @@ TEST_P(StoreConformanceTest, IdempotencyKeyIsUniqueAndStableAcrossRetries) {
   ASSERT_EQ(by_key.size(), 1u);
   EXPECT_EQ(by_key[0].idempotency_key, e.idempotency_key);
   EXPECT_TRUE(VALUE(txn.FindEffectsByBusinessKey(kGlobex, ConnectionId("erp"), "#1001")).empty());
+  ASSERT_OK(txn.Commit());
+}
+
+TEST_P(StoreConformanceTest, CreateEffectIfAbsentRegistersOnceAndLeavesAnExistingRecordAlone) {
+  SeedTenant(kAcme);
+  Effect e;
+  e.tenant = kAcme;
+  e.idempotency_key = "acme:run-1:post-order";
+  e.run = RunId("run-1");
+  e.step = "post-order";
+  e.connection = ConnectionId("erp");
+  e.business_key = "SHOP-1001";
+  e.state = EffectState::kInFlight;
+  e.attempts = 1;
+  e.request_json = R"({"attempt":1})";
+  Txn txn = VALUE(store_->Begin());
+  ASSERT_OK(txn.CreateRun(NewRun(kAcme, "run-1")));
+  EXPECT_TRUE(VALUE(txn.CreateEffectIfAbsent(e)));
+  Effect again = e;
+  again.state = EffectState::kPending;
+  again.attempts = 0;
+  again.request_json = R"({"attempt":2})";
+  EXPECT_FALSE(VALUE(txn.CreateEffectIfAbsent(again)));
+  Effect stored = VALUE(txn.GetEffect(kAcme, e.idempotency_key));
+  EXPECT_EQ(stored.state, EffectState::kInFlight);
+  EXPECT_EQ(stored.attempts, 1);
+  EXPECT_EQ(stored.request_json, R"({"attempt":1})");
+  // Registered in flight it is the record BeginEffect finds, and its business key is indexed
+  // for run search like BeginEffect's.
+  EXPECT_EQ(VALUE(txn.BeginEffect(again)).state, EffectState::kInFlight);
+  EXPECT_EQ(VALUE(txn.FindEffectsByBusinessKey(kAcme, ConnectionId("erp"), "SHOP-1001")).size(),
+            1u);
+  RunSearch search;
+  search.business_key = "SHOP-1001";
+  std::vector<store::Run> found = VALUE(txn.SearchRuns(kAcme, search));
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].id, RunId("run-1"));
   ASSERT_OK(txn.Commit());
 }
 
