@@ -2,9 +2,11 @@
 
 #include <sqlite3.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
+#include <thread>
 #include <unordered_map>
 
 #include "store/connection_pool.h"
@@ -157,10 +159,166 @@ class LocalSignals {
   std::unordered_map<std::string, bool> pending_;  // GUARDED_BY(mu_)
 };
 
+// Copies the WAL back into the database file on a thread of its own, with a connection of its
+// own, so that no COMMIT pays for it (auto-checkpoint is off on every connection). Commits report
+// the WAL's size through the writer connection's WAL hook (OnCommit, on the committing thread:
+// two atomics and at most one notify). Thread-safe.
+class WalCheckpointer {
+ public:
+  // `writer_mu` is the database's writer mutex: held around a TRUNCATE checkpoint, so that this
+  // process's writers queue on it instead of polling SQLite's busy handler.
+  WalCheckpointer(std::unique_ptr<SqliteConnection> conn, const SqliteCheckpointOptions& options,
+                  int64_t frame_bytes, std::mutex& writer_mu)
+      : conn_(std::move(conn)),
+        options_(options),
+        frame_bytes_(frame_bytes),
+        writer_mu_(writer_mu),
+        thread_([this] { Loop(); }) {}
+
+  // Stops and joins the thread, then empties the WAL (TRUNCATE) if no reader or writer is busy.
+  ~WalCheckpointer() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+    std::lock_guard writer(writer_mu_);
+    Checkpoint(SQLITE_CHECKPOINT_TRUNCATE);
+  }
+  WalCheckpointer(const WalCheckpointer&) = delete;
+  WalCheckpointer& operator=(const WalCheckpointer&) = delete;
+
+  // Called by a writer before it takes the writer mutex: while a commit has pushed the WAL past
+  // the hard limit and the TRUNCATE checkpoint is pending or running, writers wait here (so the
+  // checkpointer cannot be starved of the writer mutex). Otherwise one atomic load.
+  void WaitWhileTruncating() {
+    if (!truncating_.load(std::memory_order_acquire)) return;
+    std::unique_lock lock(mu_);
+    writers_cv_.wait(lock, [&] { return !truncating_.load(std::memory_order_relaxed); });
+  }
+
+  // A commit left `frames` frames in the WAL. Called with the writer mutex held.
+  void OnCommit(int frames) {
+    wal_frames_.store(frames, std::memory_order_relaxed);
+    commits_.fetch_add(1, std::memory_order_relaxed);
+    const int64_t checkpointed = checkpointed_frames_.load(std::memory_order_relaxed);
+    const int64_t fresh = frames >= checkpointed ? frames - checkpointed : frames;
+    if (frames > max_frames_.load(std::memory_order_relaxed)) {
+      max_frames_.store(frames, std::memory_order_relaxed);  // only writers store, one at a time
+    }
+    if (frames * frame_bytes_ > options_.hard_limit_bytes) {
+      std::lock_guard lock(mu_);
+      truncating_.store(true, std::memory_order_release);
+      cv_.notify_one();
+    } else if (fresh >= options_.passive_frames) {
+      std::lock_guard lock(mu_);
+      wake_ = true;
+      cv_.notify_one();
+    }
+  }
+
+  SqliteCheckpointStats stats() const {
+    std::lock_guard lock(mu_);
+    SqliteCheckpointStats stats = stats_;
+    stats.max_wal_frames_seen = max_frames_.load(std::memory_order_relaxed);
+    return stats;
+  }
+
+ private:
+  void Loop() {
+    int64_t commits_seen = 0;
+    std::unique_lock lock(mu_);
+    for (;;) {
+      cv_.wait_for(lock, options_.interval, [&] {
+        return stopping_ || wake_ || truncating_.load(std::memory_order_relaxed);
+      });
+      if (stopping_) break;
+      wake_ = false;
+      const bool truncate = truncating_.load(std::memory_order_relaxed);
+      const int64_t commits = commits_.load(std::memory_order_relaxed);
+      if (!truncate && commits == commits_seen) continue;  // nothing new in the WAL
+      commits_seen = commits;
+      lock.unlock();
+      if (truncate) {
+        // Writers of this process wait in WaitWhileTruncating (or finish the transaction they
+        // are in); SQLite's busy handler waits for readers still on older snapshots.
+        std::lock_guard writer(writer_mu_);
+        Checkpoint(SQLITE_CHECKPOINT_TRUNCATE);
+      } else {
+        Checkpoint(SQLITE_CHECKPOINT_PASSIVE);
+      }
+      lock.lock();
+      if (truncate) {
+        // Even after a failure (SQLITE_BUSY: a reader held on for busy_timeout): writers go on,
+        // and the next commit over the limit asks again.
+        truncating_.store(false, std::memory_order_release);
+        writers_cv_.notify_all();
+      }
+    }
+    truncating_.store(false, std::memory_order_release);
+    writers_cv_.notify_all();
+  }
+
+  // Runs one checkpoint on conn_ (only this thread, or the destructor after the join, does).
+  void Checkpoint(int mode) {
+    int log_frames = 0;
+    int done_frames = 0;
+    {
+      std::lock_guard lock(mu_);
+      ++stats_.started;
+      stats_.running = true;
+    }
+    const int rc =
+        sqlite3_wal_checkpoint_v2(conn_->db(), nullptr, mode, &log_frames, &done_frames);
+    if (rc == SQLITE_OK) {
+      // After a TRUNCATE the WAL is empty; after a PASSIVE one, the next writer restarts it from
+      // the beginning if every frame was copied and no reader still uses them.
+      checkpointed_frames_.store(mode == SQLITE_CHECKPOINT_TRUNCATE ? 0 : done_frames,
+                                 std::memory_order_relaxed);
+      if (mode == SQLITE_CHECKPOINT_TRUNCATE) wal_frames_.store(0, std::memory_order_relaxed);
+    }
+    std::lock_guard lock(mu_);
+    stats_.running = false;
+    if (rc == SQLITE_OK) {
+      ++(mode == SQLITE_CHECKPOINT_TRUNCATE ? stats_.truncate : stats_.passive);
+    } else if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) {
+      ++stats_.busy;
+    } else {
+      ++stats_.errors;
+    }
+  }
+
+  const std::unique_ptr<SqliteConnection> conn_;  // this thread's own; never pooled
+  const SqliteCheckpointOptions options_;
+  const int64_t frame_bytes_;  // page size + the 24-byte frame header
+  std::mutex& writer_mu_;
+  std::atomic<int64_t> wal_frames_{0};           // frames in the WAL after the latest commit
+  std::atomic<int64_t> commits_{0};              // commits seen by OnCommit
+  std::atomic<int64_t> checkpointed_frames_{0};  // WAL frames copied by the latest checkpoint
+  std::atomic<int64_t> max_frames_{0};           // the largest wal_frames_ so far
+  mutable std::mutex mu_;
+  std::condition_variable cv_;          // wakes the thread
+  std::condition_variable writers_cv_;  // wakes writers waiting for a TRUNCATE to finish
+  bool stopping_ = false;               // GUARDED_BY(mu_)
+  bool wake_ = false;                   // GUARDED_BY(mu_): a commit asked for a checkpoint now
+  // A commit pushed the WAL past the hard limit: writers wait until the TRUNCATE is done.
+  std::atomic<bool> truncating_{false};  // written under mu_
+  SqliteCheckpointStats stats_;  // GUARDED_BY(mu_)
+  std::thread thread_;           // last: starts after every member above is initialised
+};
+
+int WalHook(void* checkpointer, sqlite3*, const char*, int frames) {
+  static_cast<WalCheckpointer*>(checkpointer)->OnCommit(frames);
+  return SQLITE_OK;
+}
+
 class SqliteDatabase;
 
 class SqliteTransaction final : public Transaction {
  public:
+  // `writer_lock` owns the lock for a read-write transaction, whose `conn` is the writer
+  // connection; it is empty for a read-only one, whose `conn` is pooled.
   SqliteTransaction(SqliteDatabase* owner, std::unique_ptr<SqliteConnection> conn,
                     std::unique_lock<std::mutex> writer_lock)
       : owner_(owner), conn_(std::move(conn)), writer_lock_(std::move(writer_lock)) {}
@@ -224,30 +382,52 @@ class SqliteTransaction final : public Transaction {
 
 class SqliteDatabase final : public Database {
  public:
-  SqliteDatabase(std::string path, const DatabaseOptions& options)
+  SqliteDatabase(std::string path, const DatabaseOptions& options, const SqliteTuning& tuning)
       : path_(std::move(path)),
         options_(options),
-        pool_(options.max_connections, options.pool_wait, [this] { return Connect(); }) {}
+        tuning_(tuning),
+        pool_(options.max_connections, options.pool_wait,
+              [this] { return Connect(Role::kReader); }) {}
+
+  // Stops the checkpointer (which empties the WAL) before the connections close.
+  ~SqliteDatabase() override {
+    checkpointer_.reset();
+    std::lock_guard lock(writer_mu_);
+    writer_conn_.reset();
+  }
 
   Status Init() {
     // The first connection switches the file to WAL mode (persistent in the file).
-    GOVFLOW_ASSIGN_OR_RETURN(std::unique_ptr<SqliteConnection> conn, pool_.Acquire());
-    Status s = conn->Exec("PRAGMA journal_mode=WAL");
-    pool_.Release(std::move(conn), s.ok());
-    return s;
+    GOVFLOW_ASSIGN_OR_RETURN(std::unique_ptr<SqliteConnection> conn, Connect(Role::kCheckpointer));
+    GOVFLOW_RETURN_IF_ERROR(conn->Exec("PRAGMA journal_mode=WAL"));
+    GOVFLOW_ASSIGN_OR_RETURN(sqlite3_stmt * stmt, conn->Prepare("PRAGMA page_size"));
+    int64_t page_size = 4096;
+    if (sqlite3_step(stmt) == SQLITE_ROW) page_size = sqlite3_column_int64(stmt, 0);
+    sqlite3_reset(stmt);
+    checkpointer_ = std::make_unique<WalCheckpointer>(std::move(conn), tuning_.checkpoints,
+                                                      page_size + 24, writer_mu_);
+    return Status::Ok();
   }
 
   Result<std::unique_ptr<Transaction>> Begin(TxnMode mode) override {
-    std::unique_lock<std::mutex> writer_lock;
-    if (mode == TxnMode::kReadWrite) writer_lock = std::unique_lock(writer_mu_);
+    if (mode == TxnMode::kReadWrite) {
+      checkpointer_->WaitWhileTruncating();
+      std::unique_lock writer_lock(writer_mu_);
+      if (!writer_conn_) {
+        GOVFLOW_ASSIGN_OR_RETURN(writer_conn_, Connect(Role::kWriter));
+      }
+      GOVFLOW_RETURN_IF_ERROR(writer_conn_->Exec("BEGIN IMMEDIATE"));
+      return std::unique_ptr<Transaction>(
+          new SqliteTransaction(this, std::move(writer_conn_), std::move(writer_lock)));
+    }
     GOVFLOW_ASSIGN_OR_RETURN(std::unique_ptr<SqliteConnection> conn, pool_.Acquire());
-    Status s = conn->Exec(mode == TxnMode::kReadWrite ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED");
+    Status s = conn->Exec("BEGIN DEFERRED");
     if (!s.ok()) {
       pool_.Release(std::move(conn), true);
       return s;
     }
     return std::unique_ptr<Transaction>(
-        new SqliteTransaction(this, std::move(conn), std::move(writer_lock)));
+        new SqliteTransaction(this, std::move(conn), std::unique_lock<std::mutex>()));
   }
 
   Dialect dialect() const override { return Dialect::kSqlite; }
@@ -262,12 +442,22 @@ class SqliteDatabase final : public Database {
     return LocalSignals::Get().Wait(SignalKey(channel), timeout);
   }
 
-  void Release(std::unique_ptr<SqliteConnection> conn, bool healthy) {
-    pool_.Release(std::move(conn), healthy);
+  // Takes back a transaction's connection: the writer connection (`writer`, called with the
+  // writer mutex held) or a pooled one. An unhealthy connection is closed.
+  void Release(std::unique_ptr<SqliteConnection> conn, bool healthy, bool writer) {
+    if (!writer) {
+      pool_.Release(std::move(conn), healthy);
+    } else if (healthy) {
+      writer_conn_ = std::move(conn);
+    }
   }
 
+  SqliteCheckpointStats checkpoint_stats() const { return checkpointer_->stats(); }
+
  private:
-  Result<std::unique_ptr<SqliteConnection>> Connect() {
+  enum class Role { kWriter, kReader, kCheckpointer };
+
+  Result<std::unique_ptr<SqliteConnection>> Connect(Role role) {
     sqlite3* db = nullptr;
     int rc =
         sqlite3_open_v2(path_.c_str(), &db,
@@ -281,9 +471,35 @@ class SqliteDatabase final : public Database {
     sqlite3_extended_result_codes(db, 1);
     sqlite3_busy_timeout(db, static_cast<int>(options_.sqlite_busy_timeout.count()));
     GOVFLOW_RETURN_IF_ERROR(conn->Exec("PRAGMA foreign_keys=ON"));
+    // Durability is the same on every connection (a checkpoint syncs with it too).
     GOVFLOW_RETURN_IF_ERROR(conn->Exec(options_.sqlite_synchronous_full
                                            ? "PRAGMA synchronous=FULL"
                                            : "PRAGMA synchronous=NORMAL"));
+    // Checkpoints are the checkpointer's job, never a COMMIT's.
+    GOVFLOW_RETURN_IF_ERROR(conn->Exec("PRAGMA wal_autocheckpoint=0"));
+    GOVFLOW_RETURN_IF_ERROR(conn->Exec("PRAGMA temp_store=MEMORY"));
+    if (tuning_.mmap_bytes > 0) {
+      GOVFLOW_RETURN_IF_ERROR(
+          conn->Exec(("PRAGMA mmap_size=" + std::to_string(tuning_.mmap_bytes)).c_str()));
+    }
+    switch (role) {
+      case Role::kWriter:
+        GOVFLOW_RETURN_IF_ERROR(conn->Exec(
+            ("PRAGMA cache_size=-" + std::to_string(tuning_.writer_cache_kib)).c_str()));
+        // Once restarted, a WAL file that grew past the bound is cut back to it.
+        GOVFLOW_RETURN_IF_ERROR(conn->Exec(
+            ("PRAGMA journal_size_limit=" +
+             std::to_string(tuning_.checkpoints.hard_limit_bytes))
+                .c_str()));
+        sqlite3_wal_hook(db, &WalHook, checkpointer_.get());
+        break;
+      case Role::kReader:
+        GOVFLOW_RETURN_IF_ERROR(conn->Exec(
+            ("PRAGMA cache_size=-" + std::to_string(tuning_.reader_cache_kib)).c_str()));
+        break;
+      case Role::kCheckpointer:
+        break;
+    }
     return conn;
   }
 
@@ -295,12 +511,18 @@ class SqliteDatabase final : public Database {
 
   const std::string path_;
   const DatabaseOptions options_;
-  std::mutex writer_mu_;  // held by the one read-write transaction of this process
-  ConnectionPool<SqliteConnection> pool_;
+  const SqliteTuning tuning_;
+  // Held by the one read-write transaction of this process, and around a TRUNCATE checkpoint.
+  std::mutex writer_mu_;
+  // The connection of every read-write transaction, so its page cache stays valid from one
+  // transaction to the next (WAL mode drops a connection's cache when another one committed).
+  std::unique_ptr<SqliteConnection> writer_conn_;  // GUARDED_BY(writer_mu_); null while in use
+  ConnectionPool<SqliteConnection> pool_;          // read-only transactions
+  std::unique_ptr<WalCheckpointer> checkpointer_;  // set by Init(); destroyed first
 };
 
 void SqliteTransaction::Finish(bool healthy) {
-  if (conn_) owner_->Release(std::move(conn_), healthy);
+  if (conn_) owner_->Release(std::move(conn_), healthy, writer_lock_.owns_lock());
   if (writer_lock_.owns_lock()) writer_lock_.unlock();
 }
 
@@ -326,14 +548,21 @@ Status SqliteTransaction::Rollback() {
 }  // namespace
 
 Result<std::unique_ptr<Database>> OpenSqliteDatabase(const std::string& path,
-                                                     const DatabaseOptions& options) {
+                                                     const DatabaseOptions& options,
+                                                     const SqliteTuning& tuning) {
   std::error_code ec;
   std::filesystem::path parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
   if (ec) return Unavailable("cannot create directory " + parent.string() + ": " + ec.message());
-  auto db = std::make_unique<SqliteDatabase>(path, options);
+  auto db = std::make_unique<SqliteDatabase>(path, options, tuning);
   GOVFLOW_RETURN_IF_ERROR(db->Init());
   return std::unique_ptr<Database>(std::move(db));
+}
+
+std::optional<SqliteCheckpointStats> SqliteCheckpointStatsOf(const Database& db) {
+  const auto* sqlite = dynamic_cast<const SqliteDatabase*>(&db);
+  if (sqlite == nullptr) return std::nullopt;
+  return sqlite->checkpoint_stats();
 }
 
 }  // namespace govflow::store::sql
