@@ -4,12 +4,21 @@
 
 namespace govflow::intel {
 
+RollupOptions JobRollupOptions(const store::Store& store) {
+  RollupOptions options;
+  if (store.dialect() == store::sql::Dialect::kSqlite) options.lateness = kSqliteRollupLateness;
+  return options;
+}
+
 void AddIntelJobs(workflow::runtime::JobLoop& jobs, store::Store& store,
                   std::chrono::milliseconds interval) {
   if (interval.count() <= 0) return;
   jobs.Add(
       "intel.rollup", std::chrono::duration_cast<std::chrono::microseconds>(interval),
-      [&store]() -> Status { return RollupAllTenants(store).status(); }, /*run_at_start=*/true);
+      [&store, options = JobRollupOptions(store)]() -> Status {
+        return RollupAllTenants(store, options).status();
+      },
+      /*run_at_start=*/true);
 }
 
 }  // namespace govflow::intel

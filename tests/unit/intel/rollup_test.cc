@@ -9,6 +9,7 @@
 
 #include "governance/access.h"
 #include "intel/dimensions.h"
+#include "intel/jobs.h"
 #include "intel/metrics_query.h"
 #include "intel/sku_categories.h"
 #include "unit/governance/governance_store_test.h"
@@ -277,6 +278,24 @@ TEST_P(IntelRollupTest, AChangeRecordedBehindTheWatermarkWithinTheLatenessIsCoun
   clock_.Set(t0 + 40s);
   Rollup(kAcme);
   EXPECT_EQ(Read(kAcme).totals.runs_started, 1);
+}
+
+// The serve job's window: on embedded SQLite (one writer) it re-reads 5 s behind its watermark,
+// so runs that did not change are not read again pass after pass; on PostgreSQL, 60 s.
+TEST_P(IntelRollupTest, TheJobReReadsOnlyItsStoresLatenessBehindTheWatermark) {
+  const intel::RollupOptions job = intel::JobRollupOptions(*store_);
+  for (int i = 0; i < 3; ++i) StartRun(kAcme, Order("web", "Shirts"));  // 3 runs, 3 deliveries
+  clock_.Advance(6s);
+  EXPECT_EQ(Rollup(kAcme, job).objects_changed, 6);
+  clock_.Advance(10s);
+  const intel::RollupStats again = Rollup(kAcme, job);
+  if (store_->dialect() == store::sql::Dialect::kSqlite) {
+    EXPECT_EQ(again.objects_read, 0) << "changed 6 s before the watermark: beyond 5 s";
+  } else {
+    EXPECT_EQ(again.objects_read, 6) << "changed 6 s before the watermark: within 60 s";
+  }
+  EXPECT_EQ(again.objects_changed, 0);
+  EXPECT_EQ(Read(kAcme).totals.runs_started, 3);
 }
 
 TEST_P(IntelRollupTest, SlaAttainmentCountsCasesClosedInTimeAgainstBreachedClocks) {
