@@ -11,6 +11,7 @@
 #include "base/canonical_json.h"
 #include "governance/audit.h"
 #include "intel/dimensions.h"
+#include "intel/in_list.h"
 #include "intel/latency_histogram.h"
 #include "intel/sku_categories.h"
 
@@ -202,13 +203,6 @@ class Deltas {
   std::map<std::pair<DimKey, std::string>, int64_t> open_;
 };
 
-// "(?, ?, ...)" for an IN list of n values.
-std::string Marks(size_t n) {
-  std::string s = "(";
-  for (size_t i = 0; i < n; ++i) s += i == 0 ? "?" : ", ?";
-  return s + ")";
-}
-
 // object id -> stored contribution, for the ids given.
 Result<std::map<std::string, std::string>> LoadContributions(store::Txn& txn,
                                                              const TenantId& tenant,
@@ -217,12 +211,12 @@ Result<std::map<std::string, std::string>> LoadContributions(store::Txn& txn,
   std::map<std::string, std::string> out;
   if (ids.empty()) return out;
   sql::Params params{tenant.value(), std::string(kind)};
-  for (const std::string& id : ids) params.emplace_back(id);
+  const std::string in_list = AppendInList(ids, params);  // a few lengths only: in_list.h
   GOVFLOW_ASSIGN_OR_RETURN(
       sql::Rows rows, txn.sql().Query("SELECT object_id, contribution_json FROM "
                                       "intel_contributions WHERE tenant_id = ? AND kind = ? AND "
                                       "object_id IN " +
-                                          Marks(ids.size()),
+                                          in_list,
                                       params));
   for (const sql::Row& r : rows) out[r.Text(0)] = r.Text(1);
   return out;
@@ -334,13 +328,13 @@ class TenantPass {
     std::map<std::string, Dimensions> out;
     if (ids.empty()) return out;
     sql::Params params{tenant_.value()};
-    for (const std::string& id : ids) params.emplace_back(id);
+    const std::string in_list = AppendInList(ids, params);  // a few lengths only: in_list.h
     GOVFLOW_ASSIGN_OR_RETURN(
         sql::Rows rows,
         txn.sql().Query("SELECT r.run_id, r.workflow_name, r.input_json, d.connection_id FROM runs "
                         "r LEFT JOIN deliveries d ON d.tenant_id = r.tenant_id AND d.delivery_id "
                         "= r.delivery_id WHERE r.tenant_id = ? AND r.run_id IN " +
-                            Marks(ids.size()),
+                            in_list,
                         params));
     // Orders whose top line has no product_type take the category of its SKU.
     std::map<std::string, std::string> sku_of;  // run id -> SKU to look up

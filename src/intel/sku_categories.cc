@@ -6,6 +6,7 @@
 #include "base/canonical_json.h"
 #include "governance/audit.h"
 #include "intel/dimensions.h"
+#include "intel/in_list.h"
 
 namespace govflow::intel {
 
@@ -15,12 +16,6 @@ namespace sql = store::sql;
 namespace {
 
 constexpr size_t kMaxSkuBytes = 100;
-
-std::string Marks(size_t n) {
-  std::string s = "(";
-  for (size_t i = 0; i < n; ++i) s += i == 0 ? "?" : ", ?";
-  return s + ")";
-}
 
 }  // namespace
 
@@ -114,12 +109,12 @@ Result<std::map<std::string, std::string>> LookupSkuCategories(
   std::map<std::string, std::string> out;
   if (skus.empty()) return out;
   sql::Params params{tenant.value()};
-  for (const std::string& sku : skus) params.emplace_back(sku);
+  const std::string in_list = AppendInList(skus, params);  // a few lengths only: in_list.h
   GOVFLOW_ASSIGN_OR_RETURN(
       sql::Rows rows,
       txn.sql().Query("SELECT sku, category FROM intel_sku_categories WHERE tenant_id = ? AND sku "
                       "IN " +
-                          Marks(skus.size()),
+                          in_list,
                       params));
   for (const sql::Row& r : rows) out[r.Text(0)] = r.Text(1);
   return out;
