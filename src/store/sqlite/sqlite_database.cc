@@ -175,7 +175,9 @@ class WalCheckpointer {
         writer_mu_(writer_mu),
         thread_([this] { Loop(); }) {}
 
-  // Stops and joins the thread, then empties the WAL (TRUNCATE) if no reader or writer is busy.
+  // Stops and joins the thread, then empties the WAL (TRUNCATE), or copies what it can
+  // (PASSIVE) when another process is using the database: closing does not wait for it beyond
+  // kCloseBusyTimeout.
   ~WalCheckpointer() {
     {
       std::lock_guard lock(mu_);
@@ -184,7 +186,8 @@ class WalCheckpointer {
     cv_.notify_all();
     thread_.join();
     std::lock_guard writer(writer_mu_);
-    Checkpoint(SQLITE_CHECKPOINT_TRUNCATE);
+    sqlite3_busy_timeout(conn_->db(), static_cast<int>(kCloseBusyTimeout.count()));
+    if (Checkpoint(SQLITE_CHECKPOINT_TRUNCATE) != SQLITE_OK) Checkpoint(SQLITE_CHECKPOINT_PASSIVE);
   }
   WalCheckpointer(const WalCheckpointer&) = delete;
   WalCheckpointer& operator=(const WalCheckpointer&) = delete;
@@ -207,7 +210,7 @@ class WalCheckpointer {
     if (frames > max_frames_.load(std::memory_order_relaxed)) {
       max_frames_.store(frames, std::memory_order_relaxed);  // only writers store, one at a time
     }
-    if (frames * frame_bytes_ > options_.hard_limit_bytes) {
+    if (frames * frame_bytes_ > options_.hard_limit_bytes && !TruncateBackingOff()) {
       std::lock_guard lock(mu_);
       truncating_.store(true, std::memory_order_release);
       cv_.notify_one();
@@ -240,18 +243,24 @@ class WalCheckpointer {
       if (!truncate && commits == commits_seen) continue;  // nothing new in the WAL
       commits_seen = commits;
       lock.unlock();
+      int rc = SQLITE_OK;
       if (truncate) {
         // Writers of this process wait in WaitWhileTruncating (or finish the transaction they
         // are in); SQLite's busy handler waits for readers still on older snapshots.
         std::lock_guard writer(writer_mu_);
-        Checkpoint(SQLITE_CHECKPOINT_TRUNCATE);
+        rc = Checkpoint(SQLITE_CHECKPOINT_TRUNCATE);
       } else {
-        Checkpoint(SQLITE_CHECKPOINT_PASSIVE);
+        rc = Checkpoint(SQLITE_CHECKPOINT_PASSIVE);
       }
       lock.lock();
       if (truncate) {
-        // Even after a failure (SQLITE_BUSY: a reader held on for busy_timeout): writers go on,
-        // and the next commit over the limit asks again.
+        // Even after a failure (SQLITE_BUSY: a reader held on to an old snapshot for
+        // busy_timeout) writers go on, and are not held back again for truncate_backoff: a
+        // long-lived reader must not turn every commit into a busy_timeout wait.
+        if (rc != SQLITE_OK) {
+          const auto until = std::chrono::steady_clock::now() + options_.truncate_backoff;
+          backoff_until_ns_.store(until.time_since_epoch().count(), std::memory_order_relaxed);
+        }
         truncating_.store(false, std::memory_order_release);
         writers_cv_.notify_all();
       }
@@ -260,8 +269,14 @@ class WalCheckpointer {
     writers_cv_.notify_all();
   }
 
-  // Runs one checkpoint on conn_ (only this thread, or the destructor after the join, does).
-  void Checkpoint(int mode) {
+  bool TruncateBackingOff() const {
+    return std::chrono::steady_clock::now().time_since_epoch().count() <
+           backoff_until_ns_.load(std::memory_order_relaxed);
+  }
+
+  // Runs one checkpoint on conn_ (only this thread, or the destructor after the join, does);
+  // returns SQLite's result code.
+  int Checkpoint(int mode) {
     int log_frames = 0;
     int done_frames = 0;
     {
@@ -287,7 +302,10 @@ class WalCheckpointer {
     } else {
       ++stats_.errors;
     }
+    return rc;
   }
+
+  static constexpr std::chrono::milliseconds kCloseBusyTimeout{200};
 
   const std::unique_ptr<SqliteConnection> conn_;  // this thread's own; never pooled
   const SqliteCheckpointOptions options_;
@@ -297,6 +315,8 @@ class WalCheckpointer {
   std::atomic<int64_t> commits_{0};              // commits seen by OnCommit
   std::atomic<int64_t> checkpointed_frames_{0};  // WAL frames copied by the latest checkpoint
   std::atomic<int64_t> max_frames_{0};           // the largest wal_frames_ so far
+  // steady_clock time (ns) before which a commit over the hard limit does not hold writers back.
+  std::atomic<int64_t> backoff_until_ns_{0};
   mutable std::mutex mu_;
   std::condition_variable cv_;          // wakes the thread
   std::condition_variable writers_cv_;  // wakes writers waiting for a TRUNCATE to finish

@@ -30,6 +30,10 @@ struct SqliteCheckpointOptions {
   // busy_timeout for readers to move to the newest snapshot, and it empties the WAL file. So the
   // WAL file stays under this size plus one transaction's pages.
   int64_t hard_limit_bytes = int64_t{64} << 20;
+  // After a TRUNCATE checkpoint gave up (a reader kept an old snapshot for busy_timeout), writers
+  // are not held back again for this long, so that a long-lived reader costs one busy_timeout
+  // wait per period instead of one per commit; the WAL may grow past the limit meanwhile.
+  std::chrono::milliseconds truncate_backoff{1000};
 };
 
 // The SQLite-only tuning of a database file's connections.

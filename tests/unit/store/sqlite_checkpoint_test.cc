@@ -34,9 +34,11 @@ class SqliteCheckpointTest : public ::testing::Test {
     fs::remove_all(dir_, ec);
   }
 
-  std::unique_ptr<Database> Open(const SqliteTuning& tuning, bool synchronous_full = false) {
+  std::unique_ptr<Database> Open(const SqliteTuning& tuning, bool synchronous_full = false,
+                                 milliseconds busy_timeout = milliseconds(5000)) {
     DatabaseOptions options;
     options.sqlite_synchronous_full = synchronous_full;  // the checkpoint logic is the same
+    options.sqlite_busy_timeout = busy_timeout;
     auto db = OpenSqliteDatabase(path_, options, tuning);
     EXPECT_TRUE(db.ok()) << db.status().ToString();
     if (!db.ok()) return nullptr;
@@ -161,6 +163,52 @@ TEST_F(SqliteCheckpointTest, KeepsTheWalUnderTheHardLimitUnderSustainedWrites) {
   ASSERT_TRUE(rows.ok());
   EXPECT_EQ((*rows)[0].Int(0),
             (kRows + kRowsPerCommit - 1) / kRowsPerCommit * kRowsPerCommit);
+}
+
+TEST_F(SqliteCheckpointTest, AReaderPinningTheWalHoldsWritersBackAtMostOncePerBackoff) {
+  // A TRUNCATE cannot finish while a reader keeps an old snapshot: it gives up after
+  // busy_timeout, and writers must then go on for truncate_backoff instead of paying that wait
+  // on every commit. Once the reader is gone, the next TRUNCATE empties the WAL.
+  SqliteTuning tuning = Quiet();
+  constexpr int64_t kLimit = 256 * 1024;
+  tuning.checkpoints.hard_limit_bytes = kLimit;
+  tuning.checkpoints.truncate_backoff = milliseconds(1000);
+  constexpr auto kBusy = milliseconds(300);
+  auto db = Open(tuning, /*synchronous_full=*/false, kBusy);
+  ASSERT_NE(db, nullptr);
+  WriteRows(*db, 0, 1);
+  auto reader = db->Begin(TxnMode::kReadOnly);
+  ASSERT_TRUE(reader.ok());
+  ASSERT_TRUE((*reader)->Query("SELECT count(*) FROM t", {}).ok());  // takes the snapshot
+
+  int slow_commits = 0;
+  const auto start = std::chrono::steady_clock::now();
+  int64_t id = 1;
+  for (; id < 1 + 48 * 16; id += 16) {
+    const auto before = std::chrono::steady_clock::now();
+    WriteRows(*db, id, 16);
+    if (std::chrono::steady_clock::now() - before >= kBusy - milliseconds(50)) ++slow_commits;
+  }
+  const double elapsed_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_GE(Stats(*db).busy, 1);
+  EXPECT_GE(slow_commits, 1);
+  EXPECT_LE(slow_commits, static_cast<int>(elapsed_s / 1.0) + 1)
+      << "commits stalled by a TRUNCATE the reader blocked, over " << elapsed_s << " s";
+  EXPECT_GT(Stats(*db).max_wal_frames_seen * (4096 + 24), kLimit);  // it grew meanwhile
+  EXPECT_EQ(Stats(*db).truncate, 0);
+
+  ASSERT_TRUE((*reader)->Rollback().ok());
+  reader->reset();
+  std::this_thread::sleep_for(milliseconds(1100));  // the backoff ends
+  WriteRows(*db, id, 16);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (Stats(*db).truncate == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(milliseconds(5));
+  }
+  EXPECT_GE(Stats(*db).truncate, 1);
+  WriteRows(*db, id + 16, 1);
+  EXPECT_LT(WalBytes(), kLimit);
 }
 
 TEST_F(SqliteCheckpointTest, WritersCommitWhileAPassiveCheckpointRuns) {
