@@ -82,27 +82,10 @@ constexpr size_t kMaxBusinessKey = 200;
 // The normalised business keys of a run's input (kRunInputKeyFields; strings and integers).
 // Input that is not a JSON object has none.
 std::set<std::string> InputBusinessKeys(std::string_view input_json) {
-  std::set<std::string> keys;
   boost::system::error_code ec;
   boost::json::value v = boost::json::parse(input_json, ec);
-  if (ec || !v.is_object()) return keys;
-  for (std::string_view field : kRunInputKeyFields) {
-    const boost::json::value* m = v.as_object().if_contains(field);
-    if (m == nullptr) continue;
-    std::string text;
-    if (m->is_string()) {
-      text = std::string(m->as_string());
-    } else if (m->is_int64()) {
-      text = std::to_string(m->as_int64());
-    } else if (m->is_uint64()) {
-      text = std::to_string(m->as_uint64());
-    } else {
-      continue;
-    }
-    std::string key = NormalizeBusinessKey(text);
-    if (!key.empty() && key.size() <= kMaxBusinessKey) keys.insert(std::move(key));
-  }
-  return keys;
+  if (ec) return {};
+  return store::InputBusinessKeys(v);
 }
 
 // ---- Row mapping: each kXColumns list matches ReadX. ----
@@ -257,6 +240,29 @@ std::string NormalizeBusinessKey(std::string_view key) {
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
+
+std::set<std::string> InputBusinessKeys(const boost::json::value& v) {
+  std::set<std::string> keys;
+  if (!v.is_object()) return keys;
+  for (std::string_view field : kRunInputKeyFields) {
+    const boost::json::value* m = v.as_object().if_contains(field);
+    if (m == nullptr) continue;
+    std::string text;
+    if (m->is_string()) {
+      text = std::string(m->as_string());
+    } else if (m->is_int64()) {
+      text = std::to_string(m->as_int64());
+    } else if (m->is_uint64()) {
+      text = std::to_string(m->as_uint64());
+    } else {
+      continue;
+    }
+    std::string key = NormalizeBusinessKey(text);
+    if (!key.empty() && key.size() <= kMaxBusinessKey) keys.insert(std::move(key));
+  }
+  return keys;
+}
+
 
 std::string_view RunStateName(RunState s) {
   return kRunStateNames[static_cast<size_t>(s)];
@@ -479,7 +485,8 @@ Status Txn::CreateRun(const Run& run) {
                                              : OptionalMicros(run.lease_expires_at),
                      now, now}));
   if (inserted == 0) return AlreadyExists("run " + run.id.value() + " already exists");
-  return IndexRunKeys(run.tenant, run.id, InputBusinessKeys(run.input_json));
+  return IndexRunKeys(run.tenant, run.id,
+                      run.input_keys ? *run.input_keys : InputBusinessKeys(run.input_json));
 }
 
 Status Txn::IndexRunKeys(const TenantId& tenant, const RunId& run,
@@ -795,6 +802,22 @@ Result<Effect> Txn::UpdateEffect(const TenantId& tenant, std::string_view key, E
                    static_cast<int64_t>(u.count_attempt ? 1 : 0), Micros(Now()), tenant.value(),
                    std::string(key), Name(expected)}));
   if (!rows.empty()) return ReadEffect(rows[0]);
+  GOVFLOW_ASSIGN_OR_RETURN(Effect current, GetEffect(tenant, key));
+  return Aborted("effect " + std::string(key) + " is " + Name(current.state) + ", not " +
+                 Name(expected));
+}
+
+Status Txn::MoveEffect(const TenantId& tenant, std::string_view key, EffectState expected,
+                       const EffectUpdate& u) {
+  GOVFLOW_ASSIGN_OR_RETURN(
+      int64_t changed,
+      txn_->Execute("UPDATE effects SET state = ?, response_json = ?, error_class = ?, "
+                    "attempts = attempts + ?, updated_at = ? "
+                    "WHERE tenant_id = ? AND idempotency_key = ? AND state = ?",
+                    {Name(u.state), u.response_json, u.error_class,
+                     static_cast<int64_t>(u.count_attempt ? 1 : 0), Micros(Now()), tenant.value(),
+                     std::string(key), Name(expected)}));
+  if (changed > 0) return Status::Ok();
   GOVFLOW_ASSIGN_OR_RETURN(Effect current, GetEffect(tenant, key));
   return Aborted("effect " + std::string(key) + " is " + Name(current.state) + ", not " +
                  Name(expected));

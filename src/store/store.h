@@ -16,6 +16,8 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/json/fwd.hpp>
+
 #include "base/clock.h"
 #include "base/ids.h"
 #include "base/status.h"
@@ -92,6 +94,9 @@ struct Run {
   RunState state = RunState::kPending;
   std::string current_step;
   std::string input_json = "{}";
+  // CreateRun indexes InputBusinessKeys(input_json); a creator that has parsed the input may give
+  // them here, so that the single commit path does not parse it again.
+  std::optional<std::set<std::string>> input_keys;
   std::string context_json = "{}";
   // When the run is next due (the timer). nullopt for terminal runs and runs waiting on an event.
   std::optional<TimePoint> next_wake_at;
@@ -210,6 +215,9 @@ std::string NormalizeBusinessKey(std::string_view key);
 // usual names of an ERP document number.
 inline constexpr std::string_view kRunInputKeyFields[] = {
     "id", "name", "order_number", "number", "externalDocumentNumber", "order_id"};
+// The normalised kRunInputKeyFields of a run's input (strings and integers; none unless the
+// input is an object). For a caller that has the input parsed already (Run::input_keys).
+std::set<std::string> InputBusinessKeys(const boost::json::value& input);
 
 // ---- Transactions -----------------------------------------------------------------------------
 
@@ -313,6 +321,10 @@ class Txn {
   // Moves an effect from `expected` to update.state. kAborted if it is no longer in `expected`.
   Result<Effect> UpdateEffect(const TenantId& tenant, std::string_view idempotency_key,
                               EffectState expected, const EffectUpdate& update);
+  // UpdateEffect for a caller that does not need the record back (no read of its request and
+  // response). kAborted if it is no longer in `expected`; kNotFound if there is no such effect.
+  Status MoveEffect(const TenantId& tenant, std::string_view idempotency_key,
+                    EffectState expected, const EffectUpdate& update);
   Result<std::vector<Effect>> ListEffectsForRun(const TenantId& tenant, const RunId& run);
   Result<std::vector<Effect>> FindEffectsByBusinessKey(const TenantId& tenant,
                                                        const ConnectionId& connection,

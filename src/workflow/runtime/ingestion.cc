@@ -108,6 +108,7 @@ void Ingestion::Ingest(WebhookRequest request, std::function<void(WebhookAnswer)
     run->state = store::RunState::kPending;
     run->current_step = workflow->definition->first_step().name;
     run->input_json = json::serialize(accepted.payload);
+    run->input_keys = store::InputBusinessKeys(accepted.payload);
     run->context_json = RunContext{}.ToJson();
     run->next_wake_at = delivery->received_at;
     if (hand_off_.reserve) {

@@ -1103,11 +1103,11 @@ class Runtime::Executor {
       if (crashed->load()) return Unavailable("runtime abandoned");
       const TimePoint now = txn.Now();
       for (const EffectWrite& w : effects) {
-        auto r = txn.UpdateEffect(tenant, w.key, w.from, w.update);
-        if (!r.ok()) {
+        Status moved = txn.MoveEffect(tenant, w.key, w.from, w.update);
+        if (!moved.ok()) {
           // A re-run of this unit finds its own write done already.
           auto current = txn.GetEffect(tenant, w.key);
-          if (!current.ok() || current->state != w.update.state) return r.status();
+          if (!current.ok() || current->state != w.update.state) return moved;
         }
       }
       out->rc = rc;

@@ -727,6 +727,16 @@ TEST_P(StoreConformanceTest, IdempotencyKeyIsUniqueAndStableAcrossRetries) {
                              {EffectState::kSucceeded, R"({"number":"SO-1"})", "", false}));
   EXPECT_EQ(settled.response_json, R"({"number":"SO-1"})");
   EXPECT_EQ(settled.attempts, 1);
+  // MoveEffect: the same rule without reading the record back.
+  EXPECT_EQ(txn.MoveEffect(kAcme, e.idempotency_key, EffectState::kUnknown,
+                           {EffectState::kFailed, "", "transient", false})
+                .code(),
+            StatusCode::kAborted);
+  EXPECT_EQ(txn.MoveEffect(kAcme, "acme:run-1:no-such-step", EffectState::kUnknown,
+                           {EffectState::kFailed, "", "transient", false})
+                .code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(VALUE(txn.GetEffect(kAcme, e.idempotency_key)).state, EffectState::kSucceeded);
   std::vector<Effect> by_key =
       VALUE(txn.FindEffectsByBusinessKey(kAcme, ConnectionId("erp"), "#1001"));
   ASSERT_EQ(by_key.size(), 1u);
