@@ -44,6 +44,9 @@ struct EngineOptions {
   // GOVFLOW_AUDIT_SIGNING_KEY is not set.
   std::string data_dir;
   GovernanceJobIntervals jobs;
+  // How often the job loop's `memory.trim` hands freed heap pages back to the system
+  // (malloc_trim; docs/performance.md, "The 10-minute memory soak"). 0 = never.
+  std::chrono::milliseconds trim_heap_every{30'000};
   // Time for the runtime and the jobs; nullptr = SystemClock (tests pass a ManualClock, which
   // must then also be the store's clock).
   const Clock* clock = nullptr;

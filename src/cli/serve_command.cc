@@ -2,16 +2,19 @@
 // runs the engine (engine.h) until SIGTERM or SIGINT, then stops gracefully; SIGHUP re-reads the
 // TLS certificate and key. Prints "govflow listening on HOST:PORT" (flushed) once webhooks are
 // taken; with port 0 that is the bound port.
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 
 #include "api/v1/console.h"
 #include "cli/commands.h"
 #include "cli/engine.h"
+#include "cli/memory_report.h"
 #include "cli/store_options.h"
 #include "governance/audit_signer.h"
 
@@ -25,6 +28,7 @@ struct ServeArgs {
   int64_t lease_ms = 30'000;
   int64_t jobs_ms = 5'000;
   int64_t retention_s = 3'600;
+  int64_t trim_heap_ms = 30'000;
   std::string web_root;  // "" = the source tree's web/dist when present
   std::string branding;  // "" = <data dir>/branding.json
   api::TlsOptions tls;   // --tls-cert / --tls-key
@@ -67,6 +71,12 @@ api::v1::ConsoleOptions ConsoleOptionsFor(const ServeArgs& args) {
 }
 
 int RunServe(const ServeArgs& args) {
+  // Two malloc arenas instead of glibc's 8 per core, before any thread allocates: with one arena
+  // per busy thread (HTTP, executor, committer, checkpointer, jobs) each kept its own free
+  // memory, 30-48 MB of a 60-70 MB heap under load; with two, 6-19 MB of 35 MB (RSS about 57
+  // instead of 80 MB; docs/performance.md, "The 10-minute memory soak"). MALLOC_ARENA_MAX in the
+  // environment still decides when set.
+  if (std::getenv("MALLOC_ARENA_MAX") == nullptr) mallopt(M_ARENA_MAX, 2);
   // Block the stop signals in every thread (the server's and runtime's threads inherit the mask)
   // and take them with sigwait on this one.
   sigset_t stop_signals;
@@ -101,6 +111,7 @@ int RunServe(const ServeArgs& args) {
   options.jobs.prices = std::min(jobs, options.jobs.prices);
   options.jobs.checkpoints = std::min(jobs, options.jobs.checkpoints);
   options.jobs.retention = std::chrono::seconds(args.retention_s);
+  options.trim_heap_every = std::chrono::milliseconds(args.trim_heap_ms);
   store::Store& store_ref = **store;
   options.mount_http = [&store_ref,
                         console = ConsoleOptionsFor(args)](std::shared_ptr<api::Router> router) {
@@ -113,6 +124,8 @@ int RunServe(const ServeArgs& args) {
   }
   std::cout << "govflow listening on " << (*engine)->address() << std::endl;
   if (args.tls.enabled()) std::cerr << "govflow serve: TLS on: " << (*engine)->base_url() << "\n";
+  // Hidden diagnostic: GOVFLOW_MALLOC_STATS=SECONDS prints memory figures (memory_report.h).
+  std::unique_ptr<MemoryReporter> memory_reporter = MemoryReporter::StartFromEnvironment();
   int signal_number = 0;
   while (sigwait(&stop_signals, &signal_number) == 0 && signal_number == SIGHUP) {
     // A renewed certificate: new connections get it; on error the current one stays.
@@ -144,6 +157,8 @@ void RegisterServeCommands(CLI::App& app, CommandResult& result) {
                     "publishing (0: none of them)");
   serve->add_option("--retention-s", args->retention_s,
                     "how often the retention job runs, in seconds (0: never)");
+  serve->add_option("--trim-heap-ms", args->trim_heap_ms,
+                    "how often freed heap memory is handed back to the system (0: never)");
   serve->add_option("--web-root", args->web_root,
                     "the built console to serve (default: the source tree's web/dist)");
   serve->add_option("--branding", args->branding,

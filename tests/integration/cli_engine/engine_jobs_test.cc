@@ -88,6 +88,10 @@ TEST(EngineJobsTest, RunningEngineExpiresAnOverdueApproval) {
                             "retention.run"}) {
       EXPECT_TRUE(stats.contains(job)) << job;
     }
+    // And the heap trim (EngineOptions::trim_heap_every, on by default), which runs at start.
+    ASSERT_TRUE(stats.contains("memory.trim"));
+    EXPECT_GE(stats.at("memory.trim").runs, 1);
+    EXPECT_EQ(stats.at("memory.trim").failures, 0);
     (*engine)->Stop();
   }
   std::filesystem::remove_all(dir);
