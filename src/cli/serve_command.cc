@@ -73,9 +73,9 @@ api::v1::ConsoleOptions ConsoleOptionsFor(const ServeArgs& args) {
 int RunServe(const ServeArgs& args) {
   // Two malloc arenas instead of glibc's 8 per core, before any thread allocates: with one arena
   // per busy thread (HTTP, executor, committer, checkpointer, jobs) each kept its own free
-  // memory, 30-48 MB of a 60-70 MB heap under load; with two, 6-19 MB of 35 MB (RSS about 57
-  // instead of 80 MB; docs/performance.md, "The 10-minute memory soak"). MALLOC_ARENA_MAX in the
-  // environment still decides when set.
+  // memory, 23-48 MB of a 43-69 MB heap under load; with two, mostly under 20 MB of 33-40 MB (RSS
+  // about 58 instead of 75-80 MB; docs/performance.md, "The 10-minute memory soak").
+  // MALLOC_ARENA_MAX in the environment still decides when set.
   if (std::getenv("MALLOC_ARENA_MAX") == nullptr) mallopt(M_ARENA_MAX, 2);
   // Block the stop signals in every thread (the server's and runtime's threads inherit the mask)
   // and take them with sigwait on this one.
