@@ -470,7 +470,18 @@ class Runtime::Executor {
     auto shared_input = std::make_shared<json::value>(std::move(input));
     inbox_->Post([this, run, shared_input] {
       reserved_.fetch_sub(1);
-      if (stopping_ || abandon_) return;  // the lease lapses and the run is claimed again
+      if (abandon_) return;  // a crash: the lease lapses and the run is claimed again
+      if (stopping_) {
+        // Stopping: give the run back at once (it is due) rather than make the next node wait
+        // for the lease to lapse.
+        committer_->Submit(
+            [tenant = run.tenant, id = run.id,
+             lease = store::Lease{run.lease_owner, run.lease_token,
+                                  run.lease_expires_at.value_or(TimePoint{})}](
+                store::Txn& txn) -> Status { return txn.ReleaseLease(tenant, id, lease); },
+            [](Status) {});
+        return;
+      }
       store::ClaimedRun claim{run.tenant, run.id,
                               store::Lease{run.lease_owner, run.lease_token,
                                            run.lease_expires_at.value_or(clock_.Now())},
