@@ -6,7 +6,10 @@ namespace govflow::intel {
 
 RollupOptions JobRollupOptions(const store::Store& store) {
   RollupOptions options;
-  if (store.dialect() == store::sql::Dialect::kSqlite) options.lateness = kSqliteRollupLateness;
+  if (store.dialect() == store::sql::Dialect::kSqlite) {
+    options.lateness = kSqliteRollupLateness;
+    options.batch = kSqliteRollupBatch;
+  }
   return options;
 }
 

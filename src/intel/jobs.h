@@ -21,6 +21,10 @@ inline constexpr std::chrono::milliseconds kRollupInterval{5'000};
 // under load (docs/performance.md).
 inline constexpr std::chrono::microseconds kSqliteRollupLateness{std::chrono::seconds(5)};
 
+// Objects per rollup transaction on SQLite. Each batch is a write transaction, and SQLite has one
+// writer: while it runs the group committer waits, and webhook acknowledgements with it.
+inline constexpr int kSqliteRollupBatch = 64;
+
 // The options the job uses for `store`.
 RollupOptions JobRollupOptions(const store::Store& store);
 
