@@ -1,5 +1,7 @@
 #include "intel/jobs.h"
 
+#include <memory>
+
 #include "intel/rollup.h"
 
 namespace govflow::intel {
@@ -18,7 +20,9 @@ void AddIntelJobs(workflow::runtime::JobLoop& jobs, store::Store& store,
   if (interval.count() <= 0) return;
   jobs.Add(
       "intel.rollup", std::chrono::duration_cast<std::chrono::microseconds>(interval),
-      [&store, options = JobRollupOptions(store)]() -> Status {
+      [&store, options = JobRollupOptions(store),
+       memo = std::make_shared<RollupMemo>()]() mutable -> Status {
+        options.memo = memo.get();
         return RollupAllTenants(store, options).status();
       },
       /*run_at_start=*/true);

@@ -236,6 +236,10 @@ class TenantPass {
     GOVFLOW_RETURN_IF_ERROR(RollupCases());
     GOVFLOW_RETURN_IF_ERROR(RollupDeliveries());
     GOVFLOW_RETURN_IF_ERROR(Prune());
+    // The next pass reads from this one's `to` minus the lateness at the earliest.
+    if (options_.memo != nullptr) {
+      options_.memo->ForgetBefore(tenant_, to_ - options_.lateness.count());
+    }
     return stats_;
   }
 
@@ -381,8 +385,18 @@ class TenantPass {
                           "run_id > ?)) ORDER BY updated_at, run_id LIMIT ?",
                           {tenant_.value(), to_, cursor_time, cursor_time, cursor_id,
                            int64_t{options_.batch}}));
+      // Rows an earlier pass rolled up at the same time and state need nothing (RollupMemo).
+      std::vector<const sql::Row*> todo;
+      for (const sql::Row& r : rows) {
+        if (options_.memo != nullptr &&
+            options_.memo->Seen(tenant_, "run", r.Text(0), r.Int(3), r.Text(1))) {
+          ++stats_.objects_skipped;
+          continue;
+        }
+        todo.push_back(&r);
+      }
       std::vector<std::string> ids;
-      for (const sql::Row& r : rows) ids.push_back(r.Text(0));
+      for (const sql::Row* r : todo) ids.push_back(r->Text(0));
       GOVFLOW_ASSIGN_OR_RETURN(auto old, LoadContributions(txn, tenant_, "run", ids));
       std::vector<std::string> unknown;
       std::map<std::string, Dimensions> known;
@@ -399,7 +413,8 @@ class TenantPass {
       GOVFLOW_ASSIGN_OR_RETURN(auto read, ReadRunDimensions(txn, unknown));
       known.merge(read);
       std::vector<std::pair<std::string, Contribution>> fresh;
-      for (const sql::Row& r : rows) {
+      for (const sql::Row* row : todo) {
+        const sql::Row& r = *row;
         Contribution c;
         c.dims = known[r.Text(0)];
         const std::string state = r.Text(1);
@@ -425,6 +440,11 @@ class TenantPass {
       }
       GOVFLOW_RETURN_IF_ERROR(SetWatermark(txn, "runs", last ? to_ : cursor_time));
       GOVFLOW_RETURN_IF_ERROR(txn.Commit());
+      if (options_.memo != nullptr) {
+        for (const sql::Row* r : todo) {
+          options_.memo->Remember(tenant_, "run", r->Text(0), r->Int(3), r->Text(1));
+        }
+      }
       stats_.objects_read += static_cast<int64_t>(rows.size());
       ++stats_.batches;
       if (last) return Status::Ok();
@@ -533,11 +553,21 @@ class TenantPass {
                           "delivery_id LIMIT ?",
                           {tenant_.value(), to_, cursor_time, cursor_time, cursor_id,
                            int64_t{options_.batch}}));
+      std::vector<const sql::Row*> todo;
+      for (const sql::Row& r : rows) {
+        if (options_.memo != nullptr &&
+            options_.memo->Seen(tenant_, "delivery", r.Text(0), r.Int(3), "")) {
+          ++stats_.objects_skipped;
+          continue;
+        }
+        todo.push_back(&r);
+      }
       std::vector<std::string> ids;
-      for (const sql::Row& r : rows) ids.push_back(r.Text(0));
+      for (const sql::Row* r : todo) ids.push_back(r->Text(0));
       GOVFLOW_ASSIGN_OR_RETURN(auto old, LoadContributions(txn, tenant_, "delivery", ids));
       std::vector<std::pair<std::string, Contribution>> fresh;
-      for (const sql::Row& r : rows) {
+      for (const sql::Row* row : todo) {
+        const sql::Row& r = *row;
         if (old.contains(r.Text(0))) continue;
         Contribution c;
         c.dims.brand = Brand(r.Text(1));
@@ -558,6 +588,11 @@ class TenantPass {
       }
       GOVFLOW_RETURN_IF_ERROR(SetWatermark(txn, "deliveries", last ? to_ : cursor_time));
       GOVFLOW_RETURN_IF_ERROR(txn.Commit());
+      if (options_.memo != nullptr) {
+        for (const sql::Row* r : todo) {
+          options_.memo->Remember(tenant_, "delivery", r->Text(0), r->Int(3), "");
+        }
+      }
       stats_.objects_read += static_cast<int64_t>(rows.size());
       ++stats_.batches;
       if (last) return Status::Ok();
@@ -588,6 +623,34 @@ class TenantPass {
 
 }  // namespace
 
+std::string RollupMemo::Key(const TenantId& tenant, std::string_view kind, std::string_view id) {
+  std::string key = tenant.value();
+  key += '\n';
+  key += kind;
+  key += '\n';
+  key += id;
+  return key;
+}
+
+bool RollupMemo::Seen(const TenantId& tenant, std::string_view kind, std::string_view id,
+                      int64_t at, std::string_view state) const {
+  auto it = entries_.find(Key(tenant, kind, id));
+  return it != entries_.end() && it->second.at == at && it->second.state == state;
+}
+
+void RollupMemo::Remember(const TenantId& tenant, std::string_view kind, std::string_view id,
+                          int64_t at, std::string_view state) {
+  entries_[Key(tenant, kind, id)] = Entry{at, std::string(state)};
+}
+
+void RollupMemo::ForgetBefore(const TenantId& tenant, int64_t before) {
+  const std::string prefix = tenant.value() + '\n';
+  for (auto it = entries_.lower_bound(prefix);
+       it != entries_.end() && it->first.compare(0, prefix.size(), prefix) == 0;) {
+    it = it->second.at < before ? entries_.erase(it) : std::next(it);
+  }
+}
+
 Result<RollupStats> RollupTenant(store::Store& store, const TenantId& tenant,
                                  const RollupOptions& options) {
   return TenantPass(store, tenant, options).Run();
@@ -610,6 +673,7 @@ Result<RollupStats> RollupAllTenants(store::Store& store, const RollupOptions& o
     }
     total.objects_read += one->objects_read;
     total.objects_changed += one->objects_changed;
+    total.objects_skipped += one->objects_skipped;
     total.batches += one->batches;
   }
   if (!first.ok()) return first;

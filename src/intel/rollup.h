@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,12 +24,40 @@
 
 namespace govflow::intel {
 
+// What a job's earlier passes rolled up, so that a pass re-reading its lateness window skips what
+// it has already seen unchanged: a run at the same (updated_at, state), a delivery at all (a
+// delivery never changes after it is recorded). The skip is exact: such an object's contribution
+// cannot differ from the stored one. Cases are never skipped (a deadline passing changes a case's
+// contribution without changing its row). Entries that fell out of the window are dropped at each
+// pass, so the memo holds about one window of objects. Thread-safety: one pass at a time (the
+// job loop's thread).
+class RollupMemo {
+ public:
+  bool Seen(const TenantId& tenant, std::string_view kind, std::string_view id, int64_t at,
+            std::string_view state) const;
+  void Remember(const TenantId& tenant, std::string_view kind, std::string_view id, int64_t at,
+                std::string_view state);
+  // Drops the tenant's entries changed before `before` (they are outside every later window).
+  void ForgetBefore(const TenantId& tenant, int64_t before);
+  size_t size() const { return entries_.size(); }
+
+ private:
+  struct Entry {
+    int64_t at = 0;
+    std::string state;
+  };
+  static std::string Key(const TenantId& tenant, std::string_view kind, std::string_view id);
+  std::map<std::string, Entry> entries_;  // "tenant\nkind\nid"
+};
+
 struct RollupOptions {
   // How late a change may become visible (commit later than its recorded time) and still be
   // counted: each pass re-reads this far behind its watermark.
   std::chrono::microseconds lateness{std::chrono::seconds(60)};
   // Objects per transaction.
   int batch = 500;
+  // Optional (the serve job's): skip objects an earlier pass rolled up unchanged.
+  RollupMemo* memo = nullptr;
   // Minute buckets older than this are deleted (hour buckets are kept).
   std::chrono::microseconds minute_retention{std::chrono::hours(48)};
 };
@@ -36,6 +65,7 @@ struct RollupOptions {
 struct RollupStats {
   int64_t objects_read = 0;     // runs, cases and deliveries looked at
   int64_t objects_changed = 0;  // ... whose contribution changed (new ones included)
+  int64_t objects_skipped = 0;  // ... known unchanged from the memo (not loaded or compared)
   int64_t batches = 0;
 };
 

@@ -298,6 +298,47 @@ TEST_P(IntelRollupTest, TheJobReReadsOnlyItsStoresLatenessBehindTheWatermark) {
   EXPECT_EQ(Read(kAcme).totals.runs_started, 3);
 }
 
+// The job's memo: a pass re-reading its window skips runs seen at the same time and state and
+// deliveries seen at all, without loading or comparing their contributions, and still counts a
+// run that changed state, even at the same recorded time.
+TEST_P(IntelRollupTest, TheMemoSkipsWhatAnEarlierPassSawUnchangedAndNothingThatChanged) {
+  intel::RollupMemo memo;
+  intel::RollupOptions options;
+  options.memo = &memo;
+  const RunId a = StartRun(kAcme, Order("web", "Shirts"));
+  StartRun(kAcme, Order("web", "Shirts"));
+  StartRun(kAcme, Order("pos", "Mugs"));
+  intel::RollupStats first = Rollup(kAcme, options);
+  EXPECT_EQ(first.objects_changed, 6);  // 3 runs, 3 deliveries
+  EXPECT_EQ(first.objects_skipped, 0);
+  // Same clock reading: the run's recorded time does not move, only its state.
+  Finish(kAcme, a, store::RunState::kSucceeded);
+  clock_.Advance(1s);
+  intel::RollupStats second = Rollup(kAcme, options);
+  EXPECT_EQ(second.objects_read, 6);
+  EXPECT_EQ(second.objects_skipped, 5);
+  EXPECT_EQ(second.objects_changed, 1);
+  intel::Overview o = Read(kAcme);
+  EXPECT_EQ(o.totals.runs_started, 3);
+  EXPECT_EQ(o.totals.runs_succeeded, 1);
+  // The same tables as passes without a memo, rebuilt from scratch.
+  const std::string with_memo = Dump();
+  InTxn([](store::Txn& txn) -> Status {
+    for (const char* t : {"intel_rollups", "intel_latency_bins", "intel_open_exceptions",
+                          "intel_contributions", "intel_watermarks"}) {
+      GOVFLOW_RETURN_IF_ERROR(txn.sql().Execute(std::string("DELETE FROM ") + t).status());
+    }
+    return Status::Ok();
+  });
+  Rollup(kAcme);
+  EXPECT_EQ(Dump(), with_memo);
+  // Entries out of every later window are dropped.
+  EXPECT_EQ(memo.size(), 6u);
+  clock_.Advance(2min);
+  Rollup(kAcme, options);
+  EXPECT_EQ(memo.size(), 0u);
+}
+
 TEST_P(IntelRollupTest, SlaAttainmentCountsCasesClosedInTimeAgainstBreachedClocks) {
   const RunId r = StartRun(kAcme, Order("web", "Shirts"));
   const auto met = OpenCase(kAcme, r, "P2", 10min);
