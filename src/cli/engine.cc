@@ -1,6 +1,5 @@
 #include "cli/engine.h"
 
-#include <malloc.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -14,6 +13,7 @@
 #include "api/probes.h"
 #include "api/router.h"
 #include "base/branding.h"
+#include "cli/allocator.h"
 #include "cli/config_file.h"
 #include "connect/http/curl_http_client.h"
 #include "connect/notify/notifier.h"
@@ -191,12 +191,11 @@ Result<std::unique_ptr<Engine>> Engine::Start(store::Store& store, std::string m
   impl->jobs = std::make_unique<workflow::runtime::JobLoop>(clock);
   AddGovernanceJobs(*impl, clock, master_key, runtime_options.owner, options);
   if (options.trim_heap_every.count() > 0) {
-    // glibc keeps freed memory resident: each thread's arena only shrinks from its top, so the
-    // holes the HTTP, executor and committer threads leave under string and JSON churn stay in
-    // RSS, and it crept up for minutes under steady load while the heap in use stayed flat.
-    // malloc_trim(0) gives every arena's free pages back (madvise); a few ms on this heap.
+    // Freed memory otherwise stays resident until the allocator reuses it (glibc: each arena
+    // only shrinks from its top; jemalloc: dirty pages decay only while that arena allocates),
+    // so after a burst of load RSS stayed high. ReleaseFreeHeap gives it back; a few ms.
     impl->jobs->Add("memory.trim", Micros(options.trim_heap_every), []() -> Status {
-      malloc_trim(0);
+      ReleaseFreeHeap();
       return Status::Ok();
     });
   }

@@ -1,6 +1,7 @@
 #include "cli/memory_report.h"
 
-#include <malloc.h>
+#include "cli/allocator.h"
+
 #include <sqlite3.h>
 #include <stdio.h>
 
@@ -20,35 +21,18 @@ long StatusKb(const std::string& status, const std::string& name) {
   return std::strtol(status.c_str() + at + name.size() + 2, nullptr, 10);
 }
 
-// How many malloc arenas glibc has made (one <heap> element each in malloc_info's XML).
-int ArenaCount() {
-  char* buffer = nullptr;
-  size_t size = 0;
-  FILE* out = open_memstream(&buffer, &size);
-  if (out == nullptr) return -1;
-  malloc_info(0, out);
-  fclose(out);
-  int heaps = 0;
-  for (const char* p = buffer; (p = std::strstr(p, "<heap nr=")) != nullptr; ++p) ++heaps;
-  free(buffer);
-  return heaps;
-}
-
 }  // namespace
 
 std::string MemoryReportLine() {
   std::ifstream in("/proc/self/status");
   std::stringstream status;
   status << "\n" << in.rdbuf();
-  const struct mallinfo2 m = mallinfo2();
   sqlite3_int64 sqlite_now = 0;
   sqlite3_int64 sqlite_peak = 0;
   sqlite3_status64(SQLITE_STATUS_MEMORY_USED, &sqlite_now, &sqlite_peak, 0);
   std::ostringstream line;
   line << "rss_kb=" << StatusKb(status.str(), "VmRSS")
-       << " anon_kb=" << StatusKb(status.str(), "RssAnon") << " heap_arenas=" << ArenaCount()
-       << " heap_system_kb=" << m.arena / 1024 << " heap_in_use_kb=" << m.uordblks / 1024
-       << " heap_free_kb=" << m.fordblks / 1024 << " mmap_kb=" << m.hblkhd / 1024
+       << " anon_kb=" << StatusKb(status.str(), "RssAnon") << " " << AllocatorReport()
        << " sqlite_kb=" << sqlite_now / 1024 << " sqlite_peak_kb=" << sqlite_peak / 1024;
   return line.str();
 }

@@ -1,6 +1,6 @@
 // A hidden diagnostic for memory investigations (docs/performance.md, "The 10-minute memory
 // soak"): with GOVFLOW_MALLOC_STATS=SECONDS in the environment, `govflow serve` prints one line of
-// resident memory, glibc allocator and SQLite figures to stderr every SECONDS.
+// resident memory, allocator (allocator.h) and SQLite figures to stderr every SECONDS.
 // Thread-safe: MemoryReportLine may be called from any thread; a reporter owns one thread.
 #pragma once
 
@@ -13,8 +13,8 @@
 
 namespace govflow::cli {
 
-// "rss_kb=... anon_kb=... heap_arenas=... heap_system_kb=... heap_in_use_kb=... heap_free_kb=...
-// mmap_kb=... sqlite_kb=... sqlite_peak_kb=..." for this process, now.
+// "rss_kb=... anon_kb=... <AllocatorReport()> sqlite_kb=... sqlite_peak_kb=..." for this process,
+// now.
 std::string MemoryReportLine();
 
 class MemoryReporter {

@@ -2,7 +2,6 @@
 // runs the engine (engine.h) until SIGTERM or SIGINT, then stops gracefully; SIGHUP re-reads the
 // TLS certificate and key. Prints "govflow listening on HOST:PORT" (flushed) once webhooks are
 // taken; with port 0 that is the bound port.
-#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 
@@ -14,6 +13,7 @@
 #include "api/v1/console.h"
 #include "cli/commands.h"
 #include "cli/engine.h"
+#include "cli/allocator.h"
 #include "cli/memory_report.h"
 #include "cli/store_options.h"
 #include "governance/audit_signer.h"
@@ -71,12 +71,7 @@ api::v1::ConsoleOptions ConsoleOptionsFor(const ServeArgs& args) {
 }
 
 int RunServe(const ServeArgs& args) {
-  // Two malloc arenas instead of glibc's 8 per core, before any thread allocates: with one arena
-  // per busy thread (HTTP, executor, committer, checkpointer, jobs) each kept its own free
-  // memory, 23-48 MB of a 43-69 MB heap under load; with two, mostly under 20 MB of 33-40 MB (RSS
-  // about 58 instead of 75-80 MB; docs/performance.md, "The 10-minute memory soak").
-  // MALLOC_ARENA_MAX in the environment still decides when set.
-  if (std::getenv("MALLOC_ARENA_MAX") == nullptr) mallopt(M_ARENA_MAX, 2);
+  ConfigureAllocatorForServe();  // before any thread allocates (allocator.h)
   // Block the stop signals in every thread (the server's and runtime's threads inherit the mask)
   // and take them with sigwait on this one.
   sigset_t stop_signals;
