@@ -10,6 +10,7 @@
 
 #include "base/canonical_json.h"
 #include "governance/audit.h"
+#include "intel/contribution.h"
 #include "intel/dimensions.h"
 #include "intel/in_list.h"
 #include "intel/latency_histogram.h"
@@ -48,50 +49,6 @@ constexpr int64_t kResolutions[] = {60, 3600};  // seconds
 int64_t Micros(TimePoint t) {
   return t.time_since_epoch().count();
 }
-
-// What one object adds to the rollup tables.
-struct Contribution {
-  Dimensions dims;
-  std::vector<std::pair<int, int64_t>> counts;         // (counter, at us), +1 each
-  std::optional<std::pair<int64_t, int64_t>> latency;  // (at us, latency us)
-  std::string open_severity;                           // "" when not an open case
-
-  std::string ToJson() const {
-    json::array c;
-    for (const auto& [counter, at] : counts) c.push_back(json::array{counter, at});
-    json::object o{{"d", json::array{dims.process, dims.brand, dims.channel, dims.sku_category}},
-                   {"c", std::move(c)}};
-    if (latency) o["l"] = json::array{latency->first, latency->second};
-    if (!open_severity.empty()) o["o"] = open_severity;
-    return json::serialize(o);
-  }
-
-  static std::optional<Contribution> FromJson(std::string_view text) {
-    boost::system::error_code ec;
-    json::value v = json::parse(text, ec);
-    if (ec || !v.is_object()) return std::nullopt;
-    try {
-      Contribution out;
-      const json::array& d = v.at("d").as_array();
-      out.dims = {std::string(d.at(0).as_string()), std::string(d.at(1).as_string()),
-                  std::string(d.at(2).as_string()), std::string(d.at(3).as_string())};
-      for (const json::value& e : v.at("c").as_array()) {
-        out.counts.emplace_back(static_cast<int>(e.as_array().at(0).to_number<int64_t>()),
-                                e.as_array().at(1).to_number<int64_t>());
-      }
-      if (const json::value* l = v.as_object().if_contains("l")) {
-        out.latency.emplace(l->as_array().at(0).to_number<int64_t>(),
-                            l->as_array().at(1).to_number<int64_t>());
-      }
-      if (const json::value* o = v.as_object().if_contains("o")) {
-        out.open_severity = std::string(o->as_string());
-      }
-      return out;
-    } catch (const std::exception&) {
-      return std::nullopt;
-    }
-  }
-};
 
 using DimKey = std::tuple<std::string, std::string, std::string, std::string>;
 DimKey KeyOf(const Dimensions& d) {
@@ -301,11 +258,11 @@ class TenantPass {
                  const std::map<std::string, std::string>& old,
                  const std::vector<std::pair<std::string, Contribution>>& fresh, Deltas& deltas) {
     for (const auto& [id, c] : fresh) {
-      const std::string text = c.ToJson();
+      const std::string text = ContributionToJson(c);
       auto it = old.find(id);
       if (it != old.end() && it->second == text) continue;
       if (it != old.end()) {
-        if (auto before = Contribution::FromJson(it->second)) deltas.Add(*before, -1);
+        if (auto before = ContributionFromJson(it->second)) deltas.Add(*before, -1);
       }
       deltas.Add(c, +1);
       ++stats_.objects_changed;
@@ -403,7 +360,7 @@ class TenantPass {
       for (const std::string& id : ids) {
         auto it = old.find(id);
         std::optional<Contribution> c;
-        if (it != old.end()) c = Contribution::FromJson(it->second);
+        if (it != old.end()) c = ContributionFromJson(it->second);
         if (c) {
           known[id] = c->dims;
         } else {
@@ -488,7 +445,7 @@ class TenantPass {
       for (const std::string& run : runs) {
         auto it = run_contributions.find(run);
         std::optional<Contribution> c;
-        if (it != run_contributions.end()) c = Contribution::FromJson(it->second);
+        if (it != run_contributions.end()) c = ContributionFromJson(it->second);
         if (c) {
           run_dims[run] = c->dims;
         } else {
