@@ -336,16 +336,17 @@ Status ClassSweep::SweepPayloadBodies() {
         return static_cast<int>(rows.size());
       }));
 
-  // runs.input_json / context_json
+  // run_inputs.input_json / runs.context_json
   GOVFLOW_RETURN_IF_ERROR(Drain(
       "runs", [&](store::Txn& txn, int64_t& cts, std::string& ckey, Batch& batch) -> Result<int> {
         GOVFLOW_ASSIGN_OR_RETURN(
             Rows rows,
             txn.sql().Query(
-                "SELECT r.run_id, r.updated_at, r.workflow_name, r.state, r.input_json, "
-                "r.context_json FROM runs r WHERE r.tenant_id = ? AND r.updated_at < ? AND " +
+                "SELECT r.run_id, r.updated_at, r.workflow_name, r.state, i.input_json, "
+                "r.context_json FROM runs r JOIN run_inputs i ON i.tenant_id = r.tenant_id AND "
+                "i.run_id = r.run_id WHERE r.tenant_id = ? AND r.updated_at < ? AND " +
                     After("r.updated_at", "r.run_id") + " AND " + RunDone("r") +
-                    " AND (substr(r.input_json, 1, 10) <> ? OR substr(r.context_json, 1, 10) <> ?) "
+                    " AND (substr(i.input_json, 1, 10) <> ? OR substr(r.context_json, 1, 10) <> ?) "
                     "ORDER BY r.updated_at, r.run_id LIMIT ?",
                 {tenant, cutoff, cts, cts, ckey, prefix, prefix, limit}));
         for (const auto& row : rows) {
@@ -364,14 +365,19 @@ Status ClassSweep::SweepPayloadBodies() {
             context = body_action(*rule, "runs.context_json", id, context, batch);
           }
           if (dry) continue;
-          GOVFLOW_RETURN_IF_ERROR(
-              txn.sql()
-                  .Execute(
-                      "UPDATE runs SET input_json = ?, context_json = ? WHERE tenant_id = ? AND "
-                      "run_id = ? AND state IN " +
-                          std::string(kTerminalStates),
-                      {input, context, tenant, id})
-                  .status());
+          // The run first: only a run still terminal is redacted (its input with it).
+          GOVFLOW_ASSIGN_OR_RETURN(
+              int64_t redacted,
+              txn.sql().Execute("UPDATE runs SET context_json = ? WHERE tenant_id = ? AND "
+                                "run_id = ? AND state IN " +
+                                    std::string(kTerminalStates),
+                                {context, tenant, id}));
+          if (redacted == 0) continue;
+          GOVFLOW_RETURN_IF_ERROR(txn.sql()
+                                      .Execute("UPDATE run_inputs SET input_json = ? WHERE "
+                                               "tenant_id = ? AND run_id = ?",
+                                               {input, tenant, id})
+                                      .status());
         }
         return static_cast<int>(rows.size());
       }));

@@ -128,9 +128,11 @@ Delivery ReadDelivery(const Row& r) {
   return d;
 }
 
+// Used as Select(kRunColumns, "runs WHERE ..."): the input lives in run_inputs (migration 0016).
 constexpr std::string_view kRunColumns =
     "tenant_id, run_id, workflow_name, workflow_version, delivery_id, state, current_step, "
-    "input_json, context_json, next_wake_at, lease_owner, lease_token, lease_expires_at, "
+    "(SELECT i.input_json FROM run_inputs i WHERE i.tenant_id = runs.tenant_id AND i.run_id = "
+    "runs.run_id), context_json, next_wake_at, lease_owner, lease_token, lease_expires_at, "
     "version, created_at, updated_at";
 Run ReadRun(const Row& r) {
   Run run;
@@ -472,12 +474,12 @@ Status Txn::CreateRun(const Run& run) {
   GOVFLOW_ASSIGN_OR_RETURN(
       int64_t inserted,
       txn_->Execute("INSERT INTO runs (tenant_id, run_id, workflow_name, workflow_version, "
-                    "delivery_id, state, current_step, input_json, context_json, next_wake_at, "
+                    "delivery_id, state, current_step, context_json, next_wake_at, "
                     "lease_owner, lease_token, lease_expires_at, version, created_at, updated_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) "
                     "ON CONFLICT (tenant_id, run_id) DO NOTHING",
                     {run.tenant.value(), run.id.value(), run.workflow_name, run.workflow_version,
-                     OptionalId(run.delivery_id), Name(run.state), run.current_step, run.input_json,
+                     OptionalId(run.delivery_id), Name(run.state), run.current_step,
                      run.context_json, OptionalMicros(run.next_wake_at),
                      run.lease_owner.empty() ? sql::Value(nullptr) : sql::Value(run.lease_owner),
                      run.lease_owner.empty() ? int64_t{0} : run.lease_token,
@@ -485,6 +487,10 @@ Status Txn::CreateRun(const Run& run) {
                                              : OptionalMicros(run.lease_expires_at),
                      now, now}));
   if (inserted == 0) return AlreadyExists("run " + run.id.value() + " already exists");
+  GOVFLOW_RETURN_IF_ERROR(
+      txn_->Execute("INSERT INTO run_inputs (tenant_id, run_id, input_json) VALUES (?, ?, ?)",
+                    {run.tenant.value(), run.id.value(), run.input_json})
+          .status());
   return IndexRunKeys(run.tenant, run.id,
                       run.input_keys ? *run.input_keys : InputBusinessKeys(run.input_json));
 }
@@ -575,6 +581,24 @@ Result<std::map<RunState, int64_t>> Txn::CountRunsByState(const TenantId& tenant
   std::map<RunState, int64_t> out;
   for (const Row& r : rows) out[ParseEnum<RunState>(kRunStateNames, r.Text(0))] = r.Int(1);
   return out;
+}
+
+Status Txn::ReplaceRunInput(const TenantId& tenant, const RunId& id, int64_t expected_version,
+                            std::string_view input_json) {
+  GOVFLOW_ASSIGN_OR_RETURN(
+      int64_t n,
+      txn_->Execute("UPDATE run_inputs SET input_json = ? WHERE tenant_id = ? AND run_id = ? AND "
+                    "EXISTS (SELECT 1 FROM runs r WHERE r.tenant_id = run_inputs.tenant_id AND "
+                    "r.run_id = run_inputs.run_id AND r.version = ?)",
+                    {std::string(input_json), tenant.value(), id.value(), expected_version}));
+  if (n == 1) return Status::Ok();
+  GOVFLOW_ASSIGN_OR_RETURN(Rows current,
+                           txn_->Query("SELECT version FROM runs WHERE tenant_id = ? AND run_id = ?",
+                                       {tenant.value(), id.value()}));
+  if (current.empty()) return NotFound("run " + id.value() + " not found");
+  return Aborted("run " + id.value() + " changed: expected version " +
+                 std::to_string(expected_version) + ", found " +
+                 std::to_string(current[0].Int(0)));
 }
 
 Result<int64_t> Txn::UpdateRun(const TenantId& tenant, const RunId& id, int64_t expected_version,

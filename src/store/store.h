@@ -280,6 +280,12 @@ class Txn {
   // Returns the new version. kNotFound if there is no such run, kAborted on a conflict.
   Result<int64_t> UpdateRun(const TenantId& tenant, const RunId& id, int64_t expected_version,
                             const RunUpdate& update, const Lease* lease = nullptr);
+  // Rewrites the run's input (an exception's edit-and-retry: the one case where it changes) if
+  // the run is at `expected_version`; the caller's UpdateRun then moves the version on. The
+  // business keys indexed at creation are kept. kAborted if the run changed meanwhile,
+  // kNotFound if there is no such run.
+  Status ReplaceRunInput(const TenantId& tenant, const RunId& id, int64_t expected_version,
+                         std::string_view input_json);
 
   // Makes a waiting run due now (e.g. its approval was decided): next_wake_at = now, version + 1.
   // Returns false when the run is not waiting (nothing changed). kNotFound if there is no such run.

@@ -90,12 +90,15 @@ CREATE TEMP TABLE copy AS
          tpl.case_id || '-c' || seq.n AS new_case, tpl.run_id || '-c' || seq.n AS new_run
   FROM seq JOIN tpl ON tpl.k = seq.n % ${real};
 INSERT INTO runs (tenant_id, run_id, workflow_name, workflow_version, delivery_id, state,
-                  current_step, input_json, context_json, next_wake_at, lease_owner, lease_token,
+                  current_step, context_json, next_wake_at, lease_owner, lease_token,
                   lease_expires_at, version, created_at, updated_at)
   SELECT r.tenant_id, copy.new_run, r.workflow_name, r.workflow_version, NULL, r.state,
-         r.current_step, r.input_json, r.context_json, NULL, NULL, r.lease_token, NULL, r.version,
+         r.current_step, r.context_json, NULL, NULL, r.lease_token, NULL, r.version,
          r.created_at - copy.n * 1000000, r.updated_at - copy.n * 1000000
   FROM copy JOIN runs r ON r.tenant_id = 'acme' AND r.run_id = copy.run_id;
+INSERT INTO run_inputs (tenant_id, run_id, input_json)
+  SELECT i.tenant_id, copy.new_run, i.input_json
+  FROM copy JOIN run_inputs i ON i.tenant_id = 'acme' AND i.run_id = copy.run_id;
 INSERT INTO run_events (tenant_id, run_id, seq, kind, step, attempt, payload_json, created_at)
   SELECT e.tenant_id, copy.new_run, e.seq, e.kind, e.step, e.attempt, e.payload_json,
          e.created_at - copy.n * 1000000
@@ -233,8 +236,8 @@ test("10,000 cases page, filter, count and answer the keyboard without reloading
 
   // An order number finds that order's case through the runs' business keys (the copies were
   // made with SQL and carry no keys of their own, so exactly the engine's case answers).
-  const [realCase, orderName] = sqlite(`SELECT c.case_id, json_extract(r.input_json, '$.name')
-    FROM exception_cases c JOIN runs r ON r.tenant_id = c.tenant_id AND r.run_id = c.run_id
+  const [realCase, orderName] = sqlite(`SELECT c.case_id, json_extract(i.input_json, '$.name')
+    FROM exception_cases c JOIN run_inputs i ON i.tenant_id = c.tenant_id AND i.run_id = c.run_id
     WHERE c.tenant_id = 'acme' AND c.case_id NOT LIKE '%-c%' ORDER BY c.case_id LIMIT 1;`).split("|");
   assert.match(orderName, /^#\d+$/);
   await page.fill("#filter-text", orderName);

@@ -65,13 +65,9 @@ Status ResumeRun(store::Txn& txn, const TenantId& tenant, const store::Run& run,
                  const std::string* new_input) {
   store::Run current = run;
   if (new_input != nullptr) {
-    // The Store has no operation that rewrites a run's input: an edited payload is the one case
-    // where it changes, guarded by the run's version like UpdateRun (which then moves it on).
-    GOVFLOW_ASSIGN_OR_RETURN(
-        int64_t n, txn.sql().Execute("UPDATE runs SET input_json = ? WHERE tenant_id = ? AND "
-                                     "run_id = ? AND version = ?",
-                                     {*new_input, tenant.value(), run.id.value(), run.version}));
-    if (n != 1) return Status(StatusCode::kAborted, "run " + run.id.value() + " changed meanwhile");
+    // An edited payload is the one case where a run's input changes, guarded by the run's
+    // version like UpdateRun (which then moves it on).
+    GOVFLOW_RETURN_IF_ERROR(txn.ReplaceRunInput(tenant, run.id, run.version, *new_input));
   }
   store::RunUpdate update;
   update.state = store::RunState::kPending;

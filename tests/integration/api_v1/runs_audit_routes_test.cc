@@ -320,7 +320,7 @@ TEST_P(RunsAuditRoutesTest, PayloadPurgedByRetentionIsShownAsPurgedWithItsDate) 
   // The marker governance/retention.cc writes in place of a purged body (at = 2027-01-20).
   InTxn([&](store::Txn& txn) {
     return txn.sql()
-        .Execute("UPDATE runs SET input_json = ? WHERE tenant_id = ? AND run_id = ?",
+        .Execute("UPDATE run_inputs SET input_json = ? WHERE tenant_id = ? AND run_id = ?",
                  {R"({"govflow_purged":{"at":1800403200000000,"rule":"payloads-90-days"}})",
                   tenant_.value(), run.id.value()})
         .status();

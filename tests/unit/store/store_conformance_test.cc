@@ -1334,6 +1334,111 @@ TEST_P(StoreConformanceTest, ARunsBusinessKeysGoWithTheRun) {
   EXPECT_TRUE(VALUE(txn.SearchRuns(kAcme, search)).empty());
 }
 
+TEST_P(StoreConformanceTest, ARunsInputIsWrittenOnceKeptThroughUpdatesAndGoesWithTheRun) {
+  SeedTenant(kAcme);
+  const std::string input = R"({"name": "#3003", "line_items": [{"sku": "SKU-1"}]})";
+  ASSERT_OK(store_->Transact([&](Txn& txn) -> Status {
+    store::Run run = NewRun(kAcme, "run-in");
+    run.input_json = input;
+    return txn.CreateRun(run);
+  }));
+  // Updates write the runs row only (migration 0016): the input stays as created.
+  for (int64_t version = 1; version <= 2; ++version) {
+    ASSERT_OK(store_->Transact([&](Txn& txn) -> Status {
+      RunUpdate u;
+      u.state = RunState::kRunning;
+      u.current_step = "step-" + std::to_string(version);
+      u.context_json = R"({"v":)" + std::to_string(version) + "}";
+      return txn.UpdateRun(kAcme, RunId("run-in"), version, u).status();
+    }));
+  }
+  {
+    Txn txn = VALUE(store_->Begin(sql::TxnMode::kReadOnly));
+    EXPECT_EQ(VALUE(txn.GetRun(kAcme, RunId("run-in"))).input_json, input);
+    std::vector<store::Run> listed = VALUE(txn.ListRuns(kAcme, RunState::kRunning, 10));
+    ASSERT_EQ(listed.size(), 1u);
+    EXPECT_EQ(listed[0].input_json, input);
+    EXPECT_EQ(listed[0].current_step, "step-2");
+    RunSearch search;
+    search.business_key = "3003";
+    std::vector<store::Run> found = VALUE(txn.SearchRuns(kAcme, search));
+    ASSERT_EQ(found.size(), 1u);
+    EXPECT_EQ(found[0].input_json, input);
+  }
+  // Deleting the run (retention's purge) takes its input with it.
+  ASSERT_OK(store_->Transact([&](Txn& txn) -> Status {
+    return txn.sql()
+        .Execute("DELETE FROM runs WHERE tenant_id = ? AND run_id = ?", {kAcme.value(), "run-in"})
+        .status();
+  }));
+  Txn txn = VALUE(store_->Begin(sql::TxnMode::kReadOnly));
+  sql::Rows left = VALUE(
+      txn.sql().Query("SELECT COUNT(*) FROM run_inputs WHERE tenant_id = ?", {kAcme.value()}));
+  EXPECT_EQ(left[0].Int(0), 0);
+}
+
+TEST_P(StoreConformanceTest, ReplaceRunInputRewritesOnlyAtTheExpectedVersion) {
+  SeedTenant(kAcme);
+  ASSERT_OK(store_->Transact([&](Txn& txn) { return txn.CreateRun(NewRun(kAcme, "run-edit")); }));
+  EXPECT_EQ(store_
+                ->Transact([&](Txn& txn) {
+                  return txn.ReplaceRunInput(kAcme, RunId("run-edit"), 7, R"({"stale":true})");
+                })
+                .code(),
+            StatusCode::kAborted);
+  EXPECT_EQ(store_
+                ->Transact([&](Txn& txn) {
+                  return txn.ReplaceRunInput(kAcme, RunId("missing"), 1, R"({})");
+                })
+                .code(),
+            StatusCode::kNotFound);
+  ASSERT_OK(store_->Transact([&](Txn& txn) {
+    return txn.ReplaceRunInput(kAcme, RunId("run-edit"), 1, R"({"edited":true})");
+  }));
+  Txn txn = VALUE(store_->Begin(sql::TxnMode::kReadOnly));
+  store::Run run = VALUE(txn.GetRun(kAcme, RunId("run-edit")));
+  EXPECT_EQ(run.input_json, R"({"edited":true})");
+  EXPECT_EQ(run.version, 1);  // the caller's UpdateRun moves the version on
+}
+
+TEST_P(StoreConformanceTest, MigrationMovesInputsOfExistingRunsOutOfTheRunsRow) {
+  // A database at migration 15 with a run whose input is still in the runs row.
+  Result<std::string> url = GetParam().fresh_database_url();
+  if (!url.ok()) GTEST_SKIP() << url.status().message();
+  std::unique_ptr<sql::Database> db = VALUE(sql::Database::Open(*url));
+  std::span<const Migration> all = EmbeddedMigrations();
+  size_t before = 0;
+  while (before < all.size() && all[before].version < 16) ++before;
+  ASSERT_LT(before, all.size());
+  ASSERT_EQ(VALUE(ApplyMigrations(*db, all.first(before), clock_)), static_cast<int>(before));
+  {
+    auto txn = VALUE(db->Begin());
+    ASSERT_OK(txn->Execute("INSERT INTO tenants (tenant_id, display_name, created_at) VALUES ('acme', "
+                           "'Acme', 0)"));
+    ASSERT_OK(txn->Execute(
+        "INSERT INTO workflow_versions (tenant_id, name, version, content_hash, source_yaml, "
+        "published_at) VALUES ('acme', 'order-capture', 1, 'h', 'y', 0)"));
+    ASSERT_OK(txn->Execute(
+        "INSERT INTO runs (tenant_id, run_id, workflow_name, workflow_version, delivery_id, "
+        "state, current_step, input_json, context_json, next_wake_at, lease_owner, lease_token, "
+        "lease_expires_at, version, created_at, updated_at) VALUES ('acme', 'run-old', "
+        "'order-capture', 1, NULL, 'succeeded', 'done', '{\"name\":\"#1001\"}', '{}', NULL, NULL, "
+        "0, NULL, 3, 1, 2)"));
+    ASSERT_OK(txn->Commit());
+  }
+  ASSERT_EQ(VALUE(ApplyMigrations(*db, all, clock_)), static_cast<int>(all.size() - before));
+  db.reset();
+  StoreOptions options;
+  options.url = *url;
+  options.clock = &clock_;
+  std::unique_ptr<Store> migrated = VALUE(Store::Open(options));
+  Txn txn = VALUE(migrated->Begin(sql::TxnMode::kReadOnly));
+  store::Run run = VALUE(txn.GetRun(TenantId("acme"), RunId("run-old")));
+  EXPECT_EQ(run.input_json, R"({"name":"#1001"})");
+  EXPECT_EQ(run.version, 3);
+  EXPECT_EQ(run.state, RunState::kSucceeded);
+}
+
 TEST_P(StoreConformanceTest, ARunsExceptionCasesAreListedForItInItsTenantOnly) {
   SeedTenant(kAcme);
   SeedTenant(kGlobex);

@@ -166,7 +166,8 @@ class RetentionTest : public testing::GovernanceStoreTest {
     return Text("SELECT body FROM deliveries WHERE tenant_id = ? AND run_id = ?", {t.value(), run});
   }
   std::string Input(const TenantId& t, const std::string& run) {
-    return Text("SELECT input_json FROM runs WHERE tenant_id = ? AND run_id = ?", {t.value(), run});
+    return Text("SELECT input_json FROM run_inputs WHERE tenant_id = ? AND run_id = ?",
+                {t.value(), run});
   }
   int64_t AuditCount(const TenantId& t, std::string_view action) {
     return Count("SELECT COUNT(*) FROM audit_events WHERE tenant_id = ? AND action = ?",
@@ -182,10 +183,12 @@ class RetentionTest : public testing::GovernanceStoreTest {
               std::string("SELECT COUNT(*) FROM ") + table + " WHERE tenant_id = ?", {t.value()})) +
           ",";
     }
-    for (const char* col : {"d.body", "r.input_json", "r.context_json", "e.request_json"}) {
+    for (const char* col : {"d.body", "i.input_json", "r.context_json", "e.request_json"}) {
       out += Sha256Hex(Text(std::string("SELECT ") + col +
                                 " FROM deliveries d JOIN runs r ON r.tenant_id = d.tenant_id AND "
-                                "r.run_id = d.run_id JOIN effects e ON e.tenant_id = r.tenant_id "
+                                "r.run_id = d.run_id JOIN run_inputs i ON i.tenant_id = "
+                                "r.tenant_id AND i.run_id = r.run_id JOIN effects e ON "
+                                "e.tenant_id = r.tenant_id "
                                 "AND e.run_id = r.run_id WHERE d.tenant_id = ? ORDER BY "
                                 "d.delivery_id",
                             {t.value()})) +
@@ -216,7 +219,7 @@ TEST_P(RetentionTest, RedactsDuePayloadBodiesAndLeavesYoungOnesUntouched) {
   TenantRetentionReport r = Sweep(kAcme, Rules(kRedactAfter90Days));
   const RetentionClassReport& bodies = Class(r, DataClass::kPayloadBodies);
   EXPECT_EQ(bodies.outcome, "done");
-  // deliveries.body, runs.input_json, runs.context_json, effects.request_json ("" response)
+  // deliveries.body, run_inputs.input_json, runs.context_json, effects.request_json ("" response)
   EXPECT_EQ(bodies.redacted, 4);
   EXPECT_TRUE(Body(kAcme, "old").starts_with(kRedactedMarkerPrefix)) << Body(kAcme, "old");
   EXPECT_TRUE(Input(kAcme, "old").starts_with(kRedactedMarkerPrefix));
