@@ -253,12 +253,13 @@ class TenantPass {
   }
 
   // Replaces the stored contributions of `fresh` objects (id -> new contribution) and collects
-  // the difference into `deltas`.
+  // the difference into `deltas`. `fresh` holds each id once.
   Status Replace(store::Txn& txn, std::string_view kind,
                  const std::map<std::string, std::string>& old,
                  const std::vector<std::pair<std::string, Contribution>>& fresh, Deltas& deltas) {
+    std::vector<std::pair<const std::string*, std::string>> changed;  // id, new text
     for (const auto& [id, c] : fresh) {
-      const std::string text = ContributionToJson(c);
+      std::string text = ContributionToJson(c);
       auto it = old.find(id);
       if (it != old.end() && it->second == text) continue;
       if (it != old.end()) {
@@ -266,14 +267,42 @@ class TenantPass {
       }
       deltas.Add(c, +1);
       ++stats_.objects_changed;
-      GOVFLOW_RETURN_IF_ERROR(
-          txn.sql()
-              .Execute("INSERT INTO intel_contributions (tenant_id, kind, object_id, "
-                       "contribution_json, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT "
-                       "(tenant_id, kind, object_id) DO UPDATE SET contribution_json = "
-                       "excluded.contribution_json, updated_at = excluded.updated_at",
-                       {tenant_.value(), std::string(kind), id, text, to_})
-              .status());
+      changed.emplace_back(&id, std::move(text));
+    }
+    return StoreContributions(txn, kind, changed);
+  }
+
+  // Upserts contributions several rows per statement: one statement per object was most of a
+  // changed object's SQL cost. Rows go in chunks whose sizes are powers of two up to
+  // kRowsPerStatement, so that each connection's statement cache holds a few texts only
+  // (in_list.h says why that matters); a chunk never holds one key twice (PostgreSQL refuses
+  // an upsert that touches a row twice), since the ids are distinct.
+  Status StoreContributions(store::Txn& txn, std::string_view kind,
+                            const std::vector<std::pair<const std::string*, std::string>>& rows) {
+    static constexpr size_t kRowsPerStatement = 64;
+    size_t next = 0;
+    while (next < rows.size()) {
+      size_t chunk = 1;
+      while (chunk * 2 <= std::min(rows.size() - next, kRowsPerStatement)) chunk *= 2;
+      std::string text =
+          "INSERT INTO intel_contributions (tenant_id, kind, object_id, contribution_json, "
+          "updated_at) VALUES ";
+      sql::Params params;
+      params.reserve(chunk * 5);
+      for (size_t i = 0; i < chunk; ++i) {
+        const auto& [id, json_text] = rows[next + i];
+        text += i == 0 ? "(?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?)";
+        params.emplace_back(tenant_.value());
+        params.emplace_back(std::string(kind));
+        params.emplace_back(*id);
+        params.emplace_back(json_text);
+        params.emplace_back(to_);
+      }
+      text +=
+          " ON CONFLICT (tenant_id, kind, object_id) DO UPDATE SET contribution_json = "
+          "excluded.contribution_json, updated_at = excluded.updated_at";
+      GOVFLOW_RETURN_IF_ERROR(txn.sql().Execute(text, params).status());
+      next += chunk;
     }
     return Status::Ok();
   }
@@ -292,9 +321,8 @@ class TenantPass {
     const std::string in_list = AppendInList(ids, params);  // a few lengths only: in_list.h
     GOVFLOW_ASSIGN_OR_RETURN(
         sql::Rows rows,
-        txn.sql().Query("SELECT r.run_id, r.workflow_name, i.input_json, d.connection_id FROM runs "
-                        "r JOIN run_inputs i ON i.tenant_id = r.tenant_id AND i.run_id = r.run_id "
-                        "LEFT JOIN deliveries d ON d.tenant_id = r.tenant_id AND d.delivery_id "
+        txn.sql().Query("SELECT r.run_id, r.workflow_name, r.input_json, d.connection_id FROM runs "
+                        "r LEFT JOIN deliveries d ON d.tenant_id = r.tenant_id AND d.delivery_id "
                         "= r.delivery_id WHERE r.tenant_id = ? AND r.run_id IN " +
                             in_list,
                         params));

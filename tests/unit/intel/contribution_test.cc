@@ -18,9 +18,9 @@ namespace json = boost::json;
 std::string ReferenceToJson(const Contribution& c) {
   json::array counts;
   for (const auto& [counter, at] : c.counts) counts.push_back(json::array{counter, at});
-  json::object o{{"d", json::array{c.dims.process, c.dims.brand, c.dims.channel,
-                                   c.dims.sku_category}},
-                 {"c", std::move(counts)}};
+  json::object o{
+      {"d", json::array{c.dims.process, c.dims.brand, c.dims.channel, c.dims.sku_category}},
+      {"c", std::move(counts)}};
   if (c.latency) o["l"] = json::array{c.latency->first, c.latency->second};
   if (!c.open_severity.empty()) o["o"] = c.open_severity;
   return json::serialize(o);
@@ -97,10 +97,10 @@ class ContributionGenerator {
       case 2:
         return "Harbor \"&\" Pine \\ co\t\x01\x1f\x7f";
       case 3:
-        return "T\xc3\xa9" "e \xf0\x9f\x98\x80";
+        return "T\u00e9e \U0001F600";
       default: {
-        static const char* kValues[] = {"order-capture", "-", "shop", "web", "pos",
-                                        "uncategorised", "Shirts", "P1", "P4"};
+        static const char* kValues[] = {"order-capture", "-",      "shop", "web", "pos",
+                                        "uncategorised", "Shirts", "P1",   "P4"};
         return kValues[Int(0, 8)];
       }
     }
@@ -119,7 +119,7 @@ TEST(ContributionJson, WritesTheTextBoostJsonSerializeWrote) {
 
 TEST(ContributionJson, ReadsBackWhatItWrites) {
   Contribution c;
-  c.dims = {"order-capture", "Harbor \"Pine\"", "web", "T\xc3\xa9" "e"};
+  c.dims = {"order-capture", "Harbor \"Pine\"", "web", "T\u00e9e"};
   c.counts = {{0, 1'800'000'000'000'000}, {1, 1'800'000'000'500'000}};
   c.latency.emplace(1'800'000'000'500'000, 500'000);
   c.open_severity = "P2";

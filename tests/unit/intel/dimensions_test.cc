@@ -249,7 +249,8 @@ TEST(OrderDimensions, OfDuplicateKeysTheLastCounts) {
 }
 
 TEST(OrderDimensions, LinesThatAreNotObjectsAreSkippedAndMissingFieldsHaveDefaults) {
-  const std::string text = R"({"line_items":[1,"x",null,[{"price":"50.00","product_type":"InArray"}],
+  const std::string text =
+      R"({"line_items":[1,"x",null,[{"price":"50.00","product_type":"InArray"}],
     {"product_type":"NoPriceIsZero"},{"price":"-3.00","product_type":"NegativeNeverWins"}]})";
   const OrderDimensions d = ReadOrderDimensions(text);
   EXPECT_TRUE(d.is_order);

@@ -251,6 +251,53 @@ TEST_P(IntelRollupTest, SmallBatchesGiveTheSameNumbersAsOneBigBatch) {
   EXPECT_EQ(Read(kAcme).totals.runs_started, 7);
 }
 
+TEST_P(IntelRollupTest, ContributionsOfABatchAreAllStoredWhateverTheirNumber) {
+  // Contributions are written several rows per statement, in chunks of powers of two: 77 runs
+  // and 77 deliveries in one batch take chunks of 64, 8, 4 and 1, and finishing them re-writes
+  // every stored row (the upsert's update half). Compared with batches of one object.
+  std::vector<RunId> runs;
+  for (int i = 0; i < 77; ++i)
+    runs.push_back(StartRun(kAcme, Order(i % 2 ? "web" : "pos", "Tees")));
+  const intel::RollupStats first = Rollup(kAcme);
+  EXPECT_EQ(first.objects_changed, 154);
+  clock_.Advance(20s);
+  for (const RunId& r : runs) Finish(kAcme, r, store::RunState::kSucceeded);
+  const intel::RollupStats second = Rollup(kAcme);
+  EXPECT_EQ(second.objects_changed, 77);
+  const std::string big = Dump();
+  auto stored = [&] {
+    auto txn = store_->Begin(store::sql::TxnMode::kReadOnly);
+    EXPECT_TRUE(txn.ok());
+    auto rows = txn->sql().Query(
+        "SELECT kind, COUNT(*) FROM intel_contributions WHERE tenant_id = ? GROUP BY kind "
+        "ORDER BY kind",
+        {kAcme.value()});
+    EXPECT_TRUE(rows.ok());
+    std::string out;
+    for (const auto& r : *rows) out += r.Text(0) + "=" + std::to_string(r.Int(1)) + " ";
+    return out;
+  };
+  EXPECT_EQ(stored(), "delivery=77 run=77 ");
+  EXPECT_EQ(Read(kAcme).totals.runs_started, 77);
+  EXPECT_EQ(Read(kAcme).totals.runs_succeeded, 77);
+  // A third pass finds every stored contribution equal to the current one.
+  clock_.Advance(1s);
+  EXPECT_EQ(Rollup(kAcme).objects_changed, 0);
+  // Rebuilt one object per batch: the same tables.
+  InTxn([](store::Txn& txn) -> Status {
+    for (const char* t : {"intel_rollups", "intel_latency_bins", "intel_open_exceptions",
+                          "intel_contributions", "intel_watermarks"}) {
+      GOVFLOW_RETURN_IF_ERROR(txn.sql().Execute(std::string("DELETE FROM ") + t).status());
+    }
+    return Status::Ok();
+  });
+  intel::RollupOptions one;
+  one.batch = 1;
+  Rollup(kAcme, one);
+  EXPECT_EQ(Dump(), big);
+  EXPECT_EQ(stored(), "delivery=77 run=77 ");
+}
+
 TEST_P(IntelRollupTest, ARunRetriedToSuccessMovesFromFailedToSucceededWithoutCountingTwice) {
   const RunId a = StartRun(kAcme, Order("web", "Shirts"));
   clock_.Advance(1min);
