@@ -321,8 +321,9 @@ class TenantPass {
     const std::string in_list = AppendInList(ids, params);  // a few lengths only: in_list.h
     GOVFLOW_ASSIGN_OR_RETURN(
         sql::Rows rows,
-        txn.sql().Query("SELECT r.run_id, r.workflow_name, r.input_json, d.connection_id FROM runs "
-                        "r LEFT JOIN deliveries d ON d.tenant_id = r.tenant_id AND d.delivery_id "
+        txn.sql().Query("SELECT r.run_id, r.workflow_name, i.input_json, d.connection_id FROM runs "
+                        "r JOIN run_inputs i ON i.tenant_id = r.tenant_id AND i.run_id = r.run_id "
+                        "LEFT JOIN deliveries d ON d.tenant_id = r.tenant_id AND d.delivery_id "
                         "= r.delivery_id WHERE r.tenant_id = ? AND r.run_id IN " +
                             in_list,
                         params));
