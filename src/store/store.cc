@@ -412,12 +412,14 @@ Result<DeliveryOutcome> Txn::RecordDelivery(const Delivery& d) {
   }
   // Accepted with a webhook id: insert unless one is already accepted (the partial unique index
   // deliveries_dedupe decides, also between concurrent transactions on PostgreSQL).
+  // No RETURNING on the hot paths: SQLite collects RETURNING rows in a temporary b-tree it opens
+  // and closes per statement; the count of changed rows says the same.
   GOVFLOW_ASSIGN_OR_RETURN(
-      Rows inserted,
-      txn_->Query(insert + " ON CONFLICT (tenant_id, connection_id, webhook_id) "
-                           "WHERE status = 'accepted' DO NOTHING RETURNING delivery_id",
-                  params(DeliveryStatus::kAccepted, d.reason, d.run_id, std::nullopt)));
-  if (!inserted.empty()) {
+      int64_t inserted,
+      txn_->Execute(insert + " ON CONFLICT (tenant_id, connection_id, webhook_id) "
+                             "WHERE status = 'accepted' DO NOTHING",
+                    params(DeliveryStatus::kAccepted, d.reason, d.run_id, std::nullopt)));
+  if (inserted == 1) {
     return DeliveryOutcome{DeliveryStatus::kAccepted, d.id, std::nullopt, std::nullopt, false};
   }
   GOVFLOW_ASSIGN_OR_RETURN(
@@ -617,9 +619,10 @@ Result<int64_t> Txn::UpdateRun(const TenantId& tenant, const RunId& id, int64_t 
     params.push_back(lease->owner);
     params.push_back(lease->token);
   }
-  sql += " RETURNING version";
-  GOVFLOW_ASSIGN_OR_RETURN(Rows rows, txn_->Query(sql, params));
-  if (!rows.empty()) return rows[0].Int(0);
+  // The new version is known (the row matched `expected_version`), so no RETURNING: SQLite
+  // runs it through a temporary b-tree per statement.
+  GOVFLOW_ASSIGN_OR_RETURN(int64_t changed, txn_->Execute(sql, params));
+  if (changed == 1) return expected_version + 1;
   GOVFLOW_ASSIGN_OR_RETURN(Rows current,
                            txn_->Query("SELECT version, lease_owner, lease_token FROM runs "
                                        "WHERE tenant_id = ? AND run_id = ?",
