@@ -232,13 +232,17 @@ PureRunResult RunPureSteps(const WorkflowDefinition& definition, int start_step,
       return result;
     }
     StepOutcome outcome = EvaluatePureStep(definition, current, context);
-    if (outcome.output) context.SetOutput(step, *outcome.output);
-    result.executed.push_back({current, outcome});
-    if (outcome.kind != StepOutcome::Kind::kNext) {
-      result.outcome = std::move(outcome);
-      return result;
+    // The output moves into the context (a map output can be a whole order): not copied.
+    if (outcome.output) {
+      context.SetOutput(step, std::move(*outcome.output));
+      outcome.output.reset();
     }
-    current = outcome.next_step;
+    const int next = outcome.next_step;
+    const bool more = outcome.kind == StepOutcome::Kind::kNext;
+    if (!more) result.outcome = outcome;
+    result.executed.push_back({current, std::move(outcome)});
+    if (!more) return result;
+    current = next;
   }
 }
 

@@ -87,8 +87,8 @@ struct StepOutcome {
   };
   Kind kind = Kind::kComplete;
   int next_step = kEndOfRun;
-  // For map steps: the output (already recorded by RunPureSteps; EvaluatePureStep leaves
-  // recording to the caller).
+  // For map steps, from EvaluatePureStep: the output, for the caller to record. RunPureSteps
+  // moves it into the StepContext, so its outcomes carry none.
   std::optional<boost::json::value> output;
   std::optional<StepFailure> failure;
 };

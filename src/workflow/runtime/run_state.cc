@@ -7,14 +7,32 @@ namespace govflow::workflow::runtime {
 namespace json = boost::json;
 
 std::string RunContext::ToJson() const {
-  json::object o;
-  o["steps"] = steps;
-  o["attempt"] = attempt;
-  o["attempt_base"] = attempt_base;
-  o["call_started_us"] = call_started_us;
-  o["wait_until_us"] = wait_until_us;
-  if (!approval_id.empty()) o["approval_id"] = approval_id;
-  return json::serialize(o);
+  return ToJson(json::serialize(steps));
+}
+
+// Written as text, in the order (and with the number and string forms) json::serialize gives the
+// object {"steps", "attempt", "attempt_base", "call_started_us", "wait_until_us", "approval_id"}.
+std::string RunContext::ToJson(std::string_view steps_json) const {
+  std::string out;
+  out.reserve(steps_json.size() + 112 + approval_id.size());
+  out += "{\"steps\":";
+  out += steps_json;
+  auto field = [&out](std::string_view name, int64_t value) {
+    out += ",\"";
+    out += name;
+    out += "\":";
+    out += std::to_string(value);
+  };
+  field("attempt", attempt);
+  field("attempt_base", attempt_base);
+  field("call_started_us", call_started_us);
+  field("wait_until_us", wait_until_us);
+  if (!approval_id.empty()) {
+    out += ",\"approval_id\":";
+    out += json::serialize(json::string_view(approval_id));
+  }
+  out += '}';
+  return out;
 }
 
 Result<RunContext> RunContext::FromJson(std::string_view text) {

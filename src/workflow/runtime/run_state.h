@@ -36,6 +36,10 @@ struct RunContext {
   std::string approval_id;
 
   std::string ToJson() const;
+  // The same text as ToJson() with `steps_json` (the serialised steps object, e.g.
+  // json::serialize(StepContext::steps_value())) in place of `steps`, which is not read: lets the
+  // runtime serialise a run's steps once per flush instead of copying them into a document.
+  std::string ToJson(std::string_view steps_json) const;
   // "{}" and missing fields give the defaults; a malformed document is kInternal.
   static Result<RunContext> FromJson(std::string_view json);
 };

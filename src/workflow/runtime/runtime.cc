@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <condition_variable>
@@ -160,17 +161,24 @@ struct RunAuditFacts {
 
 // Appends the one audit event of a committed unit whose run changes state (from -> update.state),
 // in the unit's transaction, so that the trail and the run never disagree.
+// `approval_id`: the approval task the unit asked for or found ("" = none).
 Status AppendRunTransitionAudit(store::Txn& txn, const TenantId& tenant, const RunId& run,
                                 const RunAuditFacts& facts, const store::RunUpdate& update,
-                                const std::string& context_json) {
-  json::object details = facts.extra;
+                                const std::string& context_json, const std::string& approval_id) {
+  // A short-lived document: built in a stack buffer (spilling to the heap if it must), freed at
+  // once.
+  unsigned char buffer[2048];
+  json::monotonic_resource resource(buffer, sizeof buffer);
+  json::object details(facts.extra, &resource);
+  if (!approval_id.empty()) details["approval"] = approval_id;
   details["workflow"] = facts.workflow;
   details["version"] = facts.version;
   details["step"] = update.current_step;
   details["from"] = store::RunStateName(facts.from);
   details["to"] = store::RunStateName(update.state);
   if (!facts.steps.empty()) {
-    json::array steps;
+    json::array steps(details.storage());
+    steps.reserve(facts.steps.size());
     for (const std::string& name : facts.steps) steps.emplace_back(name);
     details["steps"] = std::move(steps);
   }
@@ -536,14 +544,16 @@ class Runtime::Executor {
                                                     RunInfo{run.id.value(), session.rc.attempt},
                                                     ToTimestamp(clock_.Now()));
     if (session.rc.steps.is_object()) {
-      for (const auto& [name, entry] : session.rc.steps.get_object()) {
+      for (auto& [name, entry] : session.rc.steps.get_object()) {
         int index = session.definition->FindStep(name);
         if (index < 0 || !entry.is_object()) continue;
-        if (const json::value* output = entry.get_object().if_contains("output")) {
-          session.context->SetOutput(session.definition->step(index), *output);
+        if (json::value* output = entry.get_object().if_contains("output")) {
+          session.context->SetOutput(session.definition->step(index), std::move(*output));
         }
       }
     }
+    // From here on the steps live in the StepContext (Flush serialises them from there).
+    session.rc.steps = nullptr;
     session.step = run.current_step.empty() ? 0 : session.definition->FindStep(run.current_step);
     if (session.step < 0) {
       session.definition = nullptr;
@@ -592,9 +602,9 @@ class Runtime::Executor {
       if (IsPureStep(step.kind)) {
         PureRunResult r = RunPureSteps(def, s.step, *s.context);
         for (const ExecutedStep& e : r.executed) {
-          json::object p;
-          p["outcome"] = e.outcome.kind == StepOutcome::Kind::kFail ? "fail" : "ok";
-          Event(s, "step", def.step(e.step).name, 0, json::serialize(p));
+          Event(s, "step", def.step(e.step).name, 0,
+                e.outcome.kind == StepOutcome::Kind::kFail ? "{\"outcome\":\"fail\"}"
+                                                           : "{\"outcome\":\"ok\"}");
         }
         if (r.outcome.kind == StepOutcome::Kind::kComplete) return Complete(s);
         if (r.outcome.kind == StepOutcome::Kind::kFail) return Fail(s, *r.outcome.failure);
@@ -819,22 +829,22 @@ class Runtime::Executor {
   void CallSucceeded(Session& s, json::value response, const uint64_t* /*seq*/) {
     const Step& step = s.definition->step(s.step);
     const std::string key = IdempotencyKey(s.tenant, s.run, step.name);
+    // The response is serialised once, for the effect and for the event's payload (the text
+    // json::serialize gives {"outcome": "ok", "response": response}).
+    const std::string response_json = json::serialize(response);
     if (s.phase == Phase::kCalling || s.phase == Phase::kLookingUp) {
       store::EffectUpdate u;
       u.state = store::EffectState::kSucceeded;
-      u.response_json = json::serialize(response);
+      u.response_json = response_json;
       s.effects.push_back({key,
                            s.phase == Phase::kCalling ? store::EffectState::kInFlight
                                                       : store::EffectState::kUnknown,
                            std::move(u)});
     }
     s.phase = Phase::kReady;
-    json::object p;
-    p["outcome"] = "ok";
-    p["response"] = response;
-    Event(s, "attempt_result", step.name, s.effect_attempts, json::serialize(p));
+    Event(s, "attempt_result", step.name, s.effect_attempts,
+          "{\"outcome\":\"ok\",\"response\":" + response_json + "}");
     s.context->SetOutput(step, std::move(response));
-    s.rc.steps = s.context->steps_value();
     s.rc.call_started_us = 0;
     s.rc.attempt_base = 0;
     s.step = step.next_index;
@@ -1083,11 +1093,13 @@ class Runtime::Executor {
   // Commits everything the session accumulated plus `plan`, fenced by its lease and version.
   void Flush(Session& s, FlushPlan plan, AfterFlush after) {
     s.phase = Phase::kCommitting;
-    if (s.context) s.rc.steps = s.context->steps_value();
+    // The steps are serialised once here; every context document of this flush embeds the text.
+    // (With a StepContext the steps live there, and s.rc.steps is not kept.)
+    std::string steps_json = json::serialize(s.context ? s.context->steps_value() : s.rc.steps);
     plan.update.current_step = s.definition == nullptr ? s.step_name
                                : s.step == kEndOfRun   ? std::string()
                                                        : s.definition->step(s.step).name;
-    if (!plan.begin_effect) plan.update.context_json = s.rc.ToJson();
+    if (!plan.begin_effect) plan.update.context_json = s.rc.ToJson(steps_json);
     if (store::IsTerminal(plan.update.state)) plan.update.next_wake_at.reset();
 
     RunAuditFacts audit;
@@ -1108,9 +1120,9 @@ class Runtime::Executor {
     auto crashed = crashed_;
     auto unit = [crashed, out, tenant = s.tenant, run = s.run, lease = s.lease, version = s.version,
                  events = std::move(s.events), effects = std::move(s.effects),
-                 plan = std::move(plan), rc = s.rc, settled_absent = s.settled_absent,
-                 audit = std::move(audit),
-                 next_event_seq = s.next_event_seq](store::Txn& txn) -> Status {
+                 plan = std::move(plan), rc = s.rc, steps_json = std::move(steps_json),
+                 settled_absent = s.settled_absent, audit = std::move(audit),
+                 next_event_seq = s.next_event_seq](store::Txn& txn) mutable -> Status {
       if (crashed->load()) return Unavailable("runtime abandoned");
       const TimePoint now = txn.Now();
       for (const EffectWrite& w : effects) {
@@ -1135,7 +1147,7 @@ class Runtime::Executor {
           out->action = CallAction::kSend;
           out->attempts = fresh.attempts;
           out->rc.call_started_us = ToMicros(now);
-          update.context_json = out->rc.ToJson();
+          update.context_json = out->rc.ToJson(steps_json);
         }
       }
       if (plan.begin_effect && !created_in_flight) {
@@ -1181,23 +1193,25 @@ class Runtime::Executor {
             out->response_json = e.response_json;
             break;
         }
-        update.context_json = out->rc.ToJson();
+        update.context_json = out->rc.ToJson(steps_json);
       }
       out->approval_task.reset();
       out->approval_parked = false;
       out->approval_error = Status::Ok();
-      RunAuditFacts facts = audit;
       if (plan.approval) {
-        GOVFLOW_RETURN_IF_ERROR(ApplyApproval(txn, tenant, *plan.approval, update, *out));
-        if (out->approval_task) facts.extra["approval"] = out->approval_task->id;
+        GOVFLOW_RETURN_IF_ERROR(
+            ApplyApproval(txn, tenant, *plan.approval, steps_json, update, *out));
       }
       GOVFLOW_ASSIGN_OR_RETURN(out->version, txn.UpdateRun(tenant, run, version, update, &lease));
       out->state = update.state;
-      if (update.state != facts.from) {
-        GOVFLOW_RETURN_IF_ERROR(
-            AppendRunTransitionAudit(txn, tenant, run, facts, update, update.context_json));
+      if (update.state != audit.from) {
+        GOVFLOW_RETURN_IF_ERROR(AppendRunTransitionAudit(
+            txn, tenant, run, audit, update, update.context_json,
+            out->approval_task ? out->approval_task->id : std::string()));
       }
-      std::vector<store::RunEvent> all_events = events;
+      // The attempt event joins the unit's events for the one write, and leaves them again
+      // afterwards, so that a re-run of the unit starts from the same captured events.
+      const size_t unit_events = events.size();
       if (plan.begin_effect && out->action == CallAction::kSend) {
         store::RunEvent e;
         e.tenant = tenant;
@@ -1208,15 +1222,17 @@ class Runtime::Executor {
         e.payload_json =
             "{\"business_key\":" + json::serialize(json::value(plan.begin_effect->business_key)) +
             "}";
-        all_events.push_back(std::move(e));
+        events.push_back(std::move(e));
       }
       out->next_event_seq = next_event_seq;
-      if (!all_events.empty()) {
-        if (out->next_event_seq == 0) {
-          GOVFLOW_ASSIGN_OR_RETURN(out->next_event_seq, txn.NextRunEventSeq(tenant, run));
-        }
-        GOVFLOW_ASSIGN_OR_RETURN(out->next_event_seq,
-                                 txn.AppendRunEvents(tenant, run, out->next_event_seq, all_events));
+      if (!events.empty()) {
+        Result<int64_t> first = out->next_event_seq != 0
+                                    ? Result<int64_t>(out->next_event_seq)
+                                    : txn.NextRunEventSeq(tenant, run);
+        Result<int64_t> appended =
+            first.ok() ? txn.AppendRunEvents(tenant, run, *first, events) : first;
+        events.erase(events.begin() + static_cast<std::ptrdiff_t>(unit_events), events.end());
+        GOVFLOW_ASSIGN_OR_RETURN(out->next_event_seq, std::move(appended));
       }
       if (plan.exception) {
         // A run that fails again after a manual retry: the retried case is closed and the
@@ -1304,7 +1320,8 @@ class Runtime::Executor {
   // the expiry to look again) while the task is pending, else running on with its lease. A task
   // that cannot be opened (e.g. bad roles) is reported in out.approval_error and fails the run.
   static Status ApplyApproval(store::Txn& txn, const TenantId& tenant, const ApprovalPlan& plan,
-                              store::RunUpdate& update, FlushOut& out) {
+                              std::string_view steps_json, store::RunUpdate& update,
+                              FlushOut& out) {
     const governance::TenantScope scope = governance::TenantScope::ForSystem(tenant, "runtime");
     const TimePoint now = txn.Now();
     GOVFLOW_RETURN_IF_ERROR(txn.sql().Savepoint("approval_step"));
@@ -1326,7 +1343,7 @@ class Runtime::Executor {
         return task.status();
       }
       out.approval_error = task.status();
-      update.context_json = out.rc.ToJson();
+      update.context_json = out.rc.ToJson(steps_json);
       return Status::Ok();
     }
     GOVFLOW_RETURN_IF_ERROR(txn.sql().ReleaseSavepoint("approval_step"));
@@ -1340,7 +1357,7 @@ class Runtime::Executor {
                                                       : std::optional<TimePoint>();
       out.approval_parked = true;
     }
-    update.context_json = out.rc.ToJson();
+    update.context_json = out.rc.ToJson(steps_json);
     out.approval_task = std::move(*task);
     return Status::Ok();
   }

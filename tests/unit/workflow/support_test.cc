@@ -81,6 +81,59 @@ TEST(CelToJson, ConvertsEveryKind) {
   EXPECT_FALSE(ValueToJson(*error).ok());
 }
 
+// A list or map that views a JSON document (an `event` field, a step output) is converted straight
+// from the document; the result must be what converting the same content as CEL values gives
+// (CEL reads every JSON number as a double), key order and number forms included.
+TEST(CelToJson, ConvertsJsonViewsLikeTheSameCelValues) {
+  const char* documents[] = {
+      R"({"name":"#1001","total_price":"19.90","line_items":[{"quantity":2,"price":"9.95",
+          "sku":" TEE-1 ","grams":0,"ratio":0.25,"neg":-3,"negz":-0.0,"tax_lines":[]}],
+          "customer":null,"flags":[true,false],"empty":{},"nested":[[[1]],{"a":{"b":[]}}]})",
+      R"([9007199254740991,9007199254740992,-9007199254740992,-9007199254740991,
+          9223372036854775807,-9223372036854775808,18446744073709551615,1e300,-1.5e-7,4.0])",
+      R"({"z":1,"a":2,"m":{"y":"\u00e9\"\n","b":"x"}})",
+  };
+  for (const char* text : documents) {
+    const boost::json::value doc = boost::json::parse(text);
+    const expr::Value view = expr::Value::FromJson(doc);
+    ASSERT_TRUE(view.IsJsonView()) << text;
+    const expr::Value owned = view.DeepCopy();  // the same content as CEL's own values
+    ASSERT_FALSE(owned.IsJsonView()) << text;
+    auto from_view = ValueToJson(view);
+    auto from_values = ValueToJson(owned);
+    ASSERT_TRUE(from_view.ok()) << from_view.status().message();
+    ASSERT_TRUE(from_values.ok()) << from_values.status().message();
+    EXPECT_EQ(boost::json::serialize(*from_view), boost::json::serialize(*from_values)) << text;
+    EXPECT_EQ(from_view->kind(), from_values->kind());
+  }
+  // Integral numbers below 2^53 become integers whatever their JSON form; larger ones doubles.
+  const boost::json::value numbers = boost::json::parse("[2.0, 2, 9007199254740992, 2.5]");
+  auto converted = ValueToJson(expr::Value::FromJson(numbers));
+  ASSERT_TRUE(converted.ok());
+  const boost::json::array& a = converted->as_array();
+  EXPECT_TRUE(a[0].is_int64());
+  EXPECT_TRUE(a[1].is_int64());
+  EXPECT_TRUE(a[2].is_double());
+  EXPECT_TRUE(a[3].is_double());
+}
+
+TEST(CelToJson, RejectsJsonViewsNestedTooDeeplyLikeCelValues) {
+  std::string deep;
+  for (int i = 0; i < 250; ++i) deep += '[';
+  for (int i = 0; i < 250; ++i) deep += ']';
+  boost::json::parse_options options;
+  options.max_depth = 1000;
+  const boost::json::value doc = boost::json::parse(deep, {}, options);
+  auto from_view = ValueToJson(expr::Value::FromJson(doc));
+  auto from_values = ValueToJson(expr::Value::FromJson(doc).DeepCopy());
+  ASSERT_FALSE(from_view.ok());
+  ASSERT_FALSE(from_values.ok());
+  EXPECT_EQ(from_view.status().message(), from_values.status().message());
+  // Within the limit both convert.
+  std::string shallow = std::string(150, '[') + std::string(150, ']');
+  EXPECT_TRUE(ValueToJson(expr::Value::FromJson(boost::json::parse(shallow, {}, options))).ok());
+}
+
 TEST(MessageTemplates, SplitsInterpolations) {
   size_t error_offset = 0;
   auto segments = SplitTemplate("order {{ event.name }} failed", &error_offset);
