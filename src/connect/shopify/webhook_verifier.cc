@@ -1,5 +1,7 @@
 #include "connect/shopify/webhook_verifier.h"
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <sodium.h>
 
 #include <array>
@@ -13,22 +15,23 @@
 namespace govflow::connect::shopify {
 namespace {
 
+constexpr size_t kHmacBytes = 32;  // SHA-256
+
 bool SodiumReady() {
   static const bool ready = sodium_init() >= 0;
   return ready;
 }
 
-std::array<unsigned char, crypto_auth_hmacsha256_BYTES> Hmac(std::string_view secret,
-                                                             std::string_view body) {
-  std::array<unsigned char, crypto_auth_hmacsha256_BYTES> mac{};
-  crypto_auth_hmacsha256_state state;
-  crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char*>(secret.data()),
-                              secret.size());
-  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(body.data()),
-                                body.size());
-  crypto_auth_hmacsha256_final(&state, mac.data());
-  sodium_memzero(&state, sizeof state);
-  return mac;
+// OpenSSL's HMAC-SHA256 (the CPU's SHA extensions): about 12 us for a 6 KB order against 65 us
+// with libsodium's portable SHA-256, on every webhook (docs/performance.md). False only if
+// OpenSSL fails, which then verifies nothing.
+bool Hmac(std::string_view secret, std::string_view body,
+          std::array<unsigned char, kHmacBytes>& mac) {
+  unsigned int length = 0;
+  return HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+              reinterpret_cast<const unsigned char*>(body.data()), body.size(), mac.data(),
+              &length) != nullptr &&
+         length == mac.size();
 }
 
 // Finds "X-Shopify-<suffix>" or "shopify-<suffix>"; empty values count as absent.
@@ -97,8 +100,8 @@ DeliveryRejection Reject(int status, std::string reason, std::string message) {
 }  // namespace
 
 std::string ComputeWebhookHmac(std::string_view secret, std::string_view body) {
-  if (!SodiumReady()) return {};
-  const auto mac = Hmac(secret, body);
+  std::array<unsigned char, kHmacBytes> mac{};
+  if (!SodiumReady() || !Hmac(secret, body, mac)) return {};
   std::string out(sodium_base64_ENCODED_LEN(mac.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
   sodium_bin2base64(out.data(), out.size(), mac.data(), mac.size(), sodium_base64_VARIANT_ORIGINAL);
   out.resize(std::char_traits<char>::length(out.c_str()));
@@ -109,15 +112,16 @@ bool VerifyWebhookHmac(std::string_view secret, std::string_view body, std::stri
   if (!SodiumReady()) return false;
   const std::string_view encoded = Trim(header);
   if (encoded.empty() || encoded.size() > 128) return false;
-  std::array<unsigned char, crypto_auth_hmacsha256_BYTES + 8> given{};
+  std::array<unsigned char, kHmacBytes + 8> given{};
   size_t given_len = 0;
   const char* end = nullptr;
   if (sodium_base642bin(given.data(), given.size(), encoded.data(), encoded.size(), "\r\n ",
                         &given_len, &end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
-      end != encoded.data() + encoded.size() || given_len != crypto_auth_hmacsha256_BYTES) {
+      end != encoded.data() + encoded.size() || given_len != kHmacBytes) {
     return false;
   }
-  const auto expected = Hmac(secret, body);
+  std::array<unsigned char, kHmacBytes> expected{};
+  if (!Hmac(secret, body, expected)) return false;
   return sodium_memcmp(given.data(), expected.data(), expected.size()) == 0;
 }
 
