@@ -5,11 +5,14 @@
 # until the ERP holds every order. Prints throughput, the sender's acknowledgement latency
 # (p50/p99) and govflow's resident memory (sampled every second) as one summary line.
 # Also prints govflow's CPU time per order (user+system, from /proc), which depends far less on
-# what else the machine is doing than wall-clock throughput does, and the machine's load average.
+# what else the machine is doing than wall-clock throughput does, the two simulators' CPU time per
+# order (the ERP simulator's from /proc, the sender's from the shell's `times`), and the
+# machine's load average.
 # Loopback only. Usage:
 #   bench/e2e/run-load.sh [--build DIR] [--orders N] [--rate R] [--concurrency C]
 #                         [--faults SPEC] [--store URL | --postgres] [--rss-every S]
 #                         [--rss-log FILE] [--perf-out FILE [--perf-seconds S]]
+#                         [--keep-data DIR]
 # --postgres starts a throwaway PostgreSQL 15 server (initdb in a temporary directory, a free
 # loopback port, default durability: fsync and synchronous_commit on) and removes it afterwards.
 # --rss-every S samples govflow's resident memory every S seconds (default 1); --rss-log FILE
@@ -17,6 +20,8 @@
 # gives the growth after the first minute (for the 10-minute soak).
 # --perf-out FILE records a CPU profile of govflow (perf record -g, 499 Hz, software clock) for
 # S seconds (default 10) starting two seconds after the first webhook; `perf report -i FILE`.
+# --keep-data DIR copies the embedded SQLite data directory there after a clean stop (to look at
+# what an order wrote: row sizes, pages per table).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -31,6 +36,7 @@ rss_every=1
 rss_log=""
 perf_out=""
 perf_seconds=10
+keep_data=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --build) build=$2; shift 2 ;;
@@ -44,6 +50,7 @@ while [ $# -gt 0 ]; do
     --rss-log) rss_log=$2; shift 2 ;;
     --perf-out) perf_out=$2; shift 2 ;;
     --perf-seconds) perf_seconds=$2; shift 2 ;;
+    --keep-data) keep_data=$2; shift 2 ;;
     *) echo "run-load: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -66,6 +73,9 @@ as_pg() {
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  if [ -n "$keep_data" ] && [ -d "$work/data" ]; then
+    rm -rf "$keep_data" && cp -r "$work/data" "$keep_data"
+  fi
   if [ "$pg_started" = 1 ]; then
     as_pg "$pg_bin/pg_ctl" -D "$work/pg/data" -m immediate -w stop >/dev/null 2>&1 || true
   fi
@@ -104,7 +114,8 @@ wait_for_address() {
 sim_args=(erp --listen 127.0.0.1:0 --seed 1)
 [ -n "$faults" ] && sim_args+=(--faults "$faults")
 "$sim" "${sim_args[@]}" >"$work/erp.out" 2>"$work/erp.err" &
-pids+=($!)
+erp_pid=$!
+pids+=($erp_pid)
 erp=$(wait_for_address "$work/erp.out" "listening on")
 
 export SHOPIFY_SECRET=load-test-secret
@@ -130,8 +141,14 @@ rss_t0=$(date +%s)
 pids+=($!)
 
 # govflow's CPU time (user + system clock ticks) so far.
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$serve_pid/stat"; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/${1:-$serve_pid}/stat"; }
 cpu_before=$(cpu_ticks)
+erp_cpu_before=$(cpu_ticks "$erp_pid")
+# The sender's CPU: this shell's terminated children's user + system seconds around it (`times`
+# runs in this shell, not in a $(...) subshell, whose children would be its own).
+children_cpu() { tail -1 "$1" | awk '{ split($1, u, /[ms]/); split($2, s, /[ms]/);
+  printf "%.3f", u[1] * 60 + u[2] + s[1] * 60 + s[2] }'; }
+times >"$work/times.before"
 start=$(date +%s.%N)
 if [ -n "$perf_out" ]; then
   ( sleep 2; perf record -F 499 -e cpu-clock -g -p "$serve_pid" -o "$perf_out" -- sleep "$perf_seconds" \
@@ -141,6 +158,9 @@ fi
 "$sim" shopify --target "http://$server/hooks/acme/shop" --secret "$SHOPIFY_SECRET" \
   --orders "$orders" --rate "$rate" --seed 7 --concurrency "$concurrency" >"$work/sender.out" 2>"$work/sender.err"
 sent_done=$(date +%s.%N)
+times >"$work/times.after"
+sender_cpu=$(awk -v a="$(children_cpu "$work/times.before")" -v b="$(children_cpu "$work/times.after")" \
+  'BEGIN {printf "%.3f", b - a}')
 
 created=0
 for _ in $(seq 1 1200); do
@@ -150,6 +170,7 @@ for _ in $(seq 1 1200); do
 done
 end=$(date +%s.%N)
 cpu_after=$(cpu_ticks)
+erp_cpu_after=$(cpu_ticks "$erp_pid")
 [ -n "$perf_out" ] && wait "$perf_pid" 2>/dev/null || true
 stats=$(curl -s "http://$erp/_sim/stats")
 dups=$(echo "$stats" | sed -n 's/.*"duplicateExternalDocumentNumbers":\([0-9]*\).*/\1/p')
@@ -165,8 +186,10 @@ load=$(cut -d' ' -f1-3 /proc/loadavg)
 
 awk -v s="$start" -v d="$sent_done" -v e="$end" -v n="$created" -v o="$orders" -v dup="$dups" \
     -v det="$details" -v rmax="$rss_max" -v rlast="$rss_last" -v sent="$(cat "$work/sender.out")" \
-    -v cpu=$((cpu_after - cpu_before)) -v hz="$ticks" -v growth="$rss_growth" -v load="$load" 'BEGIN {
-  printf "orders=%d created=%d duplicates=%s send_s=%.2f end_to_end_s=%.2f orders_per_s=%.0f %s govflow_cpu_ms_per_order=%.3f rss_max_mb=%.1f rss_end_mb=%.1f rss_growth_after_1min_mb=%s load=%s (%s)\n",
-    o, n, dup, d - s, e - s, n / (e - s), det, (n > 0 ? cpu * 1000 / hz / n : 0), rmax / 1024, rlast / 1024, growth, load, sent
+    -v cpu=$((cpu_after - cpu_before)) -v hz="$ticks" -v growth="$rss_growth" -v load="$load" \
+    -v erp_cpu=$((erp_cpu_after - erp_cpu_before)) -v sender_cpu="$sender_cpu" 'BEGIN {
+  printf "orders=%d created=%d duplicates=%s send_s=%.2f end_to_end_s=%.2f orders_per_s=%.0f %s govflow_cpu_ms_per_order=%.3f sims_cpu_ms_per_order=%.3f rss_max_mb=%.1f rss_end_mb=%.1f rss_growth_after_1min_mb=%s load=%s (%s)\n",
+    o, n, dup, d - s, e - s, n / (e - s), det, (n > 0 ? cpu * 1000 / hz / n : 0),
+    (n > 0 ? (erp_cpu / hz + sender_cpu) * 1000 / n : 0), rmax / 1024, rlast / 1024, growth, load, sent
 }'
 [ "${created:-0}" -ge "$orders" ] && [ "${dups:-1}" = "0" ]
