@@ -1,5 +1,6 @@
 #include "intel/rollup.h"
 
+#include <algorithm>
 #include <array>
 #include <boost/json.hpp>
 #include <map>
@@ -50,18 +51,13 @@ int64_t Micros(TimePoint t) {
   return t.time_since_epoch().count();
 }
 
-using DimKey = std::tuple<std::string, std::string, std::string, std::string>;
-DimKey KeyOf(const Dimensions& d) {
-  return {d.process, d.brand, d.channel, d.sku_category};
-}
-
 // Sums of contribution changes, applied to the tables in one go per batch.
 class Deltas {
  public:
   explicit Deltas(int64_t minute_cutoff_us) : minute_cutoff_us_(minute_cutoff_us) {}
 
   void Add(const Contribution& c, int sign) {
-    const DimKey dims = KeyOf(c.dims);
+    const int dims = DimsId(c.dims);
     for (const int64_t res : kResolutions) {
       for (const auto& [counter, at] : c.counts) {
         if (Skip(res, at)) continue;
@@ -79,12 +75,39 @@ class Deltas {
     if (!c.open_severity.empty()) open_[{dims, c.open_severity}] += sign;
   }
 
+  // Rows are written in the order of (resolution, bucket, dimension values[, bin | severity]),
+  // whatever order the dimensions were first seen in: every pass touches shared rows in the
+  // same order, so passes over two sources of one tenant on two PostgreSQL nodes cannot
+  // deadlock on them.
   Status Apply(store::Txn& txn, const TenantId& tenant) const {
     const std::string t = tenant.value();
-    for (const auto& [key, values] : rows_) {
-      if (std::all_of(values.begin(), values.end(), [](int64_t v) { return v == 0; })) continue;
-      const auto& [res, bucket, dims] = key;
+    static const std::string kRollupUpsert = [] {
       std::string cols, marks, sets;
+      for (size_t i = 0; i < kColumns.size(); ++i) {
+        cols += ", " + std::string(kColumns[i]);
+        marks += ", ?";
+        sets += std::string(i == 0 ? "" : ", ") + std::string(kColumns[i]) + " = intel_rollups." +
+                std::string(kColumns[i]) + " + excluded." + std::string(kColumns[i]);
+      }
+      return "INSERT INTO intel_rollups (tenant_id, resolution, bucket_start, process, brand, "
+             "channel, sku_category" +
+             cols + ") VALUES (?, ?, ?, ?, ?, ?, ?" + marks +
+             ") ON CONFLICT (tenant_id, resolution, bucket_start, process, brand, channel, "
+             "sku_category) DO UPDATE SET " +
+             sets;
+    }();
+    std::vector<const RowMap::value_type*> rows;
+    for (const auto& entry : rows_) rows.push_back(&entry);
+    std::sort(rows.begin(), rows.end(), [&](const auto* x, const auto* y) {
+      const auto& [xr, xb, xd] = x->first;
+      const auto& [yr, yb, yd] = y->first;
+      return std::tie(xr, xb, Dims(xd)) < std::tie(yr, yb, Dims(yd));
+    });
+    for (const auto* entry : rows) {
+      const auto& [key, values] = *entry;
+      if (std::all_of(values.begin(), values.end(), [](int64_t v) { return v == 0; })) continue;
+      const auto& [res, bucket, dims_id] = key;
+      const DimKey& dims = Dims(dims_id);
       sql::Params params{t,
                          res,
                          bucket,
@@ -92,27 +115,21 @@ class Deltas {
                          std::get<1>(dims),
                          std::get<2>(dims),
                          std::get<3>(dims)};
-      for (size_t i = 0; i < kColumns.size(); ++i) {
-        cols += ", " + std::string(kColumns[i]);
-        marks += ", ?";
-        sets += std::string(i == 0 ? "" : ", ") + std::string(kColumns[i]) + " = intel_rollups." +
-                std::string(kColumns[i]) + " + excluded." + std::string(kColumns[i]);
-        params.emplace_back(values[i]);
-      }
-      GOVFLOW_RETURN_IF_ERROR(
-          txn.sql()
-              .Execute("INSERT INTO intel_rollups (tenant_id, resolution, bucket_start, process, "
-                       "brand, channel, sku_category" +
-                           cols + ") VALUES (?, ?, ?, ?, ?, ?, ?" + marks +
-                           ") ON CONFLICT (tenant_id, resolution, bucket_start, process, brand, "
-                           "channel, sku_category) DO UPDATE SET " +
-                           sets,
-                       params)
-              .status());
+      for (size_t i = 0; i < kColumns.size(); ++i) params.emplace_back(values[i]);
+      GOVFLOW_RETURN_IF_ERROR(txn.sql().Execute(kRollupUpsert, params).status());
     }
-    for (const auto& [key, n] : bins_) {
+    std::vector<const BinMap::value_type*> bins;
+    for (const auto& entry : bins_) bins.push_back(&entry);
+    std::sort(bins.begin(), bins.end(), [&](const auto* x, const auto* y) {
+      const auto& [xr, xb, xd, xbin] = x->first;
+      const auto& [yr, yb, yd, ybin] = y->first;
+      return std::tie(xr, xb, Dims(xd), xbin) < std::tie(yr, yb, Dims(yd), ybin);
+    });
+    for (const auto* entry : bins) {
+      const auto& [key, n] = *entry;
       if (n == 0) continue;
-      const auto& [res, bucket, dims, bin] = key;
+      const auto& [res, bucket, dims_id, bin] = key;
+      const DimKey& dims = Dims(dims_id);
       GOVFLOW_RETURN_IF_ERROR(
           txn.sql()
               .Execute("INSERT INTO intel_latency_bins (tenant_id, resolution, bucket_start, "
@@ -124,9 +141,17 @@ class Deltas {
                         std::get<3>(dims), int64_t{bin}, n})
               .status());
     }
-    for (const auto& [key, n] : open_) {
+    std::vector<const OpenMap::value_type*> open;
+    for (const auto& entry : open_) open.push_back(&entry);
+    std::sort(open.begin(), open.end(), [&](const auto* x, const auto* y) {
+      return std::tie(Dims(x->first.first), x->first.second) <
+             std::tie(Dims(y->first.first), y->first.second);
+    });
+    for (const auto* entry : open) {
+      const auto& [key, n] = *entry;
       if (n == 0) continue;
-      const auto& [dims, severity] = key;
+      const auto& [dims_id, severity] = key;
+      const DimKey& dims = Dims(dims_id);
       GOVFLOW_RETURN_IF_ERROR(
           txn.sql()
               .Execute("INSERT INTO intel_open_exceptions (tenant_id, process, brand, channel, "
@@ -142,7 +167,14 @@ class Deltas {
   }
 
  private:
-  using RowKey = std::tuple<int64_t, int64_t, DimKey>;
+  using DimKey = std::tuple<std::string, std::string, std::string, std::string>;
+  // Rows are keyed by a small number standing for the dimension values (their index in
+  // dims_): most contributions of a batch share them, and comparing numbers instead of four
+  // strings at every lookup was most of Add's cost.
+  using RowMap = std::map<std::tuple<int64_t, int64_t, int>, std::array<int64_t, kColumns.size()>>;
+  using BinMap = std::map<std::tuple<int64_t, int64_t, int, int>, int64_t>;
+  using OpenMap = std::map<std::pair<int, std::string>, int64_t>;
+
   static int64_t Bucket(int64_t res, int64_t at) {
     const int64_t width = res * 1'000'000;
     int64_t b = at - at % width;
@@ -150,14 +182,30 @@ class Deltas {
     return b;
   }
   bool Skip(int64_t res, int64_t at) const { return res == 60 && at < minute_cutoff_us_; }
-  std::array<int64_t, kColumns.size()>& Row(int64_t res, int64_t at, const DimKey& dims) {
+  std::array<int64_t, kColumns.size()>& Row(int64_t res, int64_t at, int dims) {
     return rows_.try_emplace({res, Bucket(res, at), dims}).first->second;
   }
 
+  int DimsId(const Dimensions& d) {
+    const auto view = std::tie(d.process, d.brand, d.channel, d.sku_category);
+    if (last_ >= 0 && Dims(last_) == view) return last_;
+    auto it = ids_.find(view);
+    if (it == ids_.end()) {
+      dims_.emplace_back(d.process, d.brand, d.channel, d.sku_category);
+      it = ids_.emplace(dims_.back(), static_cast<int>(dims_.size()) - 1).first;
+    }
+    last_ = it->second;
+    return last_;
+  }
+  const DimKey& Dims(int id) const { return dims_[static_cast<size_t>(id)]; }
+
   int64_t minute_cutoff_us_;
-  std::map<RowKey, std::array<int64_t, kColumns.size()>> rows_;
-  std::map<std::tuple<int64_t, int64_t, DimKey, int>, int64_t> bins_;
-  std::map<std::pair<DimKey, std::string>, int64_t> open_;
+  std::vector<DimKey> dims_;                // id -> dimension values
+  std::map<DimKey, int, std::less<>> ids_;  // dimension values -> id
+  int last_ = -1;                           // the id of the last Add's dimensions
+  RowMap rows_;
+  BinMap bins_;
+  OpenMap open_;
 };
 
 // object id -> stored contribution, for the ids given.
