@@ -107,7 +107,9 @@ void Ingestion::Ingest(WebhookRequest request, std::function<void(WebhookAnswer)
     run->delivery_id = delivery->id;
     run->state = store::RunState::kPending;
     run->current_step = workflow->definition->first_step().name;
-    run->input_json = json::serialize(accepted.payload);
+    // The body's own text (InboundDelivery::payload is its parse): the same JSON value without
+    // serialising 6 KB again on the request's thread.
+    run->input_json = delivery->body;
     run->input_keys = store::InputBusinessKeys(accepted.payload);
     run->context_json = RunContext{}.ToJson();
     run->next_wake_at = delivery->received_at;
