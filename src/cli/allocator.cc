@@ -55,7 +55,9 @@ int GlibcArenaCount() {
 
 #ifdef GOVFLOW_WITH_JEMALLOC
 
-std::string_view AllocatorName() { return "jemalloc"; }
+std::string_view AllocatorName() {
+  return "jemalloc";
+}
 
 unsigned AllocatorArenaLimit() {
   unsigned narenas = 0;
@@ -89,9 +91,13 @@ std::string AllocatorReport() {
 
 #else
 
-std::string_view AllocatorName() { return "glibc"; }
+std::string_view AllocatorName() {
+  return "glibc";
+}
 
-unsigned AllocatorArenaLimit() { return glibc_arena_limit; }
+unsigned AllocatorArenaLimit() {
+  return glibc_arena_limit;
+}
 
 void ConfigureAllocatorForServe() {
   // Two arenas instead of glibc's 8 per core: with one arena per busy thread each kept its own
@@ -102,14 +108,16 @@ void ConfigureAllocatorForServe() {
   glibc_arena_limit = 2;
 }
 
-void ReleaseFreeHeap() { malloc_trim(0); }
+void ReleaseFreeHeap() {
+  malloc_trim(0);
+}
 
 std::string AllocatorReport() {
   const struct mallinfo2 m = mallinfo2();
   std::ostringstream out;
-  out << "allocator=glibc heap_arenas=" << GlibcArenaCount()
-      << " heap_system_kb=" << m.arena / 1024 << " heap_in_use_kb=" << m.uordblks / 1024
-      << " heap_free_kb=" << m.fordblks / 1024 << " mmap_kb=" << m.hblkhd / 1024;
+  out << "allocator=glibc heap_arenas=" << GlibcArenaCount() << " heap_system_kb=" << m.arena / 1024
+      << " heap_in_use_kb=" << m.uordblks / 1024 << " heap_free_kb=" << m.fordblks / 1024
+      << " mmap_kb=" << m.hblkhd / 1024;
   return out.str();
 }
 

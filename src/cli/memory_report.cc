@@ -1,7 +1,5 @@
 #include "cli/memory_report.h"
 
-#include "cli/allocator.h"
-
 #include <sqlite3.h>
 #include <stdio.h>
 
@@ -10,6 +8,8 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+
+#include "cli/allocator.h"
 
 namespace govflow::cli {
 namespace {

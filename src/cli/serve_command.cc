@@ -11,9 +11,9 @@
 #include <iostream>
 
 #include "api/v1/console.h"
+#include "cli/allocator.h"
 #include "cli/commands.h"
 #include "cli/engine.h"
-#include "cli/allocator.h"
 #include "cli/memory_report.h"
 #include "cli/store_options.h"
 #include "governance/audit_signer.h"

@@ -265,7 +265,6 @@ std::set<std::string> InputBusinessKeys(const boost::json::value& v) {
   return keys;
 }
 
-
 std::string_view RunStateName(RunState s) {
   return kRunStateNames[static_cast<size_t>(s)];
 }
@@ -475,19 +474,19 @@ Status Txn::CreateRun(const Run& run) {
   const int64_t now = Micros(Now());
   GOVFLOW_ASSIGN_OR_RETURN(
       int64_t inserted,
-      txn_->Execute("INSERT INTO runs (tenant_id, run_id, workflow_name, workflow_version, "
-                    "delivery_id, state, current_step, context_json, next_wake_at, "
-                    "lease_owner, lease_token, lease_expires_at, version, created_at, updated_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) "
-                    "ON CONFLICT (tenant_id, run_id) DO NOTHING",
-                    {run.tenant.value(), run.id.value(), run.workflow_name, run.workflow_version,
-                     OptionalId(run.delivery_id), Name(run.state), run.current_step,
-                     run.context_json, OptionalMicros(run.next_wake_at),
-                     run.lease_owner.empty() ? sql::Value(nullptr) : sql::Value(run.lease_owner),
-                     run.lease_owner.empty() ? int64_t{0} : run.lease_token,
-                     run.lease_owner.empty() ? sql::Value(nullptr)
-                                             : OptionalMicros(run.lease_expires_at),
-                     now, now}));
+      txn_->Execute(
+          "INSERT INTO runs (tenant_id, run_id, workflow_name, workflow_version, "
+          "delivery_id, state, current_step, context_json, next_wake_at, "
+          "lease_owner, lease_token, lease_expires_at, version, created_at, updated_at) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) "
+          "ON CONFLICT (tenant_id, run_id) DO NOTHING",
+          {run.tenant.value(), run.id.value(), run.workflow_name, run.workflow_version,
+           OptionalId(run.delivery_id), Name(run.state), run.current_step, run.context_json,
+           OptionalMicros(run.next_wake_at),
+           run.lease_owner.empty() ? sql::Value(nullptr) : sql::Value(run.lease_owner),
+           run.lease_owner.empty() ? int64_t{0} : run.lease_token,
+           run.lease_owner.empty() ? sql::Value(nullptr) : OptionalMicros(run.lease_expires_at),
+           now, now}));
   if (inserted == 0) return AlreadyExists("run " + run.id.value() + " already exists");
   GOVFLOW_RETURN_IF_ERROR(
       txn_->Execute("INSERT INTO run_inputs (tenant_id, run_id, input_json) VALUES (?, ?, ?)",
@@ -541,8 +540,8 @@ Result<std::vector<Run>> Txn::SearchRuns(const TenantId& tenant, const RunSearch
   }
   const char* cmp = search.oldest_first ? ">" : "<";
   if (search.after) {
-    where += std::string(" AND (created_at ") + cmp + " ? OR (created_at = ? AND run_id " + cmp +
-             " ?))";
+    where +=
+        std::string(" AND (created_at ") + cmp + " ? OR (created_at = ? AND run_id " + cmp + " ?))";
     params.push_back(Micros(search.after->created_at));
     params.push_back(Micros(search.after->created_at));
     params.push_back(search.after->run.value());
@@ -594,13 +593,12 @@ Status Txn::ReplaceRunInput(const TenantId& tenant, const RunId& id, int64_t exp
                     "r.run_id = run_inputs.run_id AND r.version = ?)",
                     {std::string(input_json), tenant.value(), id.value(), expected_version}));
   if (n == 1) return Status::Ok();
-  GOVFLOW_ASSIGN_OR_RETURN(Rows current,
-                           txn_->Query("SELECT version FROM runs WHERE tenant_id = ? AND run_id = ?",
-                                       {tenant.value(), id.value()}));
+  GOVFLOW_ASSIGN_OR_RETURN(
+      Rows current, txn_->Query("SELECT version FROM runs WHERE tenant_id = ? AND run_id = ?",
+                                {tenant.value(), id.value()}));
   if (current.empty()) return NotFound("run " + id.value() + " not found");
   return Aborted("run " + id.value() + " changed: expected version " +
-                 std::to_string(expected_version) + ", found " +
-                 std::to_string(current[0].Int(0)));
+                 std::to_string(expected_version) + ", found " + std::to_string(current[0].Int(0)));
 }
 
 Result<int64_t> Txn::UpdateRun(const TenantId& tenant, const RunId& id, int64_t expected_version,

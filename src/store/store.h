@@ -5,6 +5,7 @@
 // scheduler. Thread-safety: Store is thread-safe; a Txn belongs to one thread at a time.
 #pragma once
 
+#include <boost/json/fwd.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -15,8 +16,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <boost/json/fwd.hpp>
 
 #include "base/clock.h"
 #include "base/ids.h"
@@ -329,8 +328,8 @@ class Txn {
                               EffectState expected, const EffectUpdate& update);
   // UpdateEffect for a caller that does not need the record back (no read of its request and
   // response). kAborted if it is no longer in `expected`; kNotFound if there is no such effect.
-  Status MoveEffect(const TenantId& tenant, std::string_view idempotency_key,
-                    EffectState expected, const EffectUpdate& update);
+  Status MoveEffect(const TenantId& tenant, std::string_view idempotency_key, EffectState expected,
+                    const EffectUpdate& update);
   Result<std::vector<Effect>> ListEffectsForRun(const TenantId& tenant, const RunId& run);
   Result<std::vector<Effect>> FindEffectsByBusinessKey(const TenantId& tenant,
                                                        const ConnectionId& connection,

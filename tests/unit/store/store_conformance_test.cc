@@ -508,10 +508,10 @@ TEST_P(StoreConformanceTest, AppendRunEventsWritesKnownSeqsInOrderAndRefusesATak
   EXPECT_EQ(txn.AppendRunEvents(kAcme, RunId("run-1"), 12, {event("stale")}).status().code(),
             StatusCode::kAborted);
   ASSERT_OK(txn.Rollback());
-  EXPECT_EQ(VALUE(VALUE(store_->Begin(sql::TxnMode::kReadOnly)).ListRunEvents(kAcme,
-                                                                              RunId("run-1")))
-                .size(),
-            12u);
+  EXPECT_EQ(
+      VALUE(VALUE(store_->Begin(sql::TxnMode::kReadOnly)).ListRunEvents(kAcme, RunId("run-1")))
+          .size(),
+      12u);
 }
 
 TEST_P(StoreConformanceTest, RunCreatedLeasedIsNotClaimableUntilItsLeaseLapses) {
@@ -1413,8 +1413,9 @@ TEST_P(StoreConformanceTest, MigrationMovesInputsOfExistingRunsOutOfTheRunsRow) 
   ASSERT_EQ(VALUE(ApplyMigrations(*db, all.first(before), clock_)), static_cast<int>(before));
   {
     auto txn = VALUE(db->Begin());
-    ASSERT_OK(txn->Execute("INSERT INTO tenants (tenant_id, display_name, created_at) VALUES ('acme', "
-                           "'Acme', 0)"));
+    ASSERT_OK(
+        txn->Execute("INSERT INTO tenants (tenant_id, display_name, created_at) VALUES ('acme', "
+                     "'Acme', 0)"));
     ASSERT_OK(txn->Execute(
         "INSERT INTO workflow_versions (tenant_id, name, version, content_hash, source_yaml, "
         "published_at) VALUES ('acme', 'order-capture', 1, 'h', 'y', 0)"));
