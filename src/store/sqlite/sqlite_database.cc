@@ -170,7 +170,7 @@ class LocalSignals {
 // two atomics and at most one notify). Thread-safe.
 class WalCheckpointer {
  public:
-  // `writer_mu` is the database's writer mutex: held around a TRUNCATE checkpoint, so that this
+  // `writer_mu` is the database's writer mutex: held around a RESTART checkpoint, so that this
   // process's writers queue on it instead of polling SQLite's busy handler.
   WalCheckpointer(std::unique_ptr<SqliteConnection> conn, const SqliteCheckpointOptions& options,
                   int64_t frame_bytes, std::mutex& writer_mu)
@@ -198,12 +198,12 @@ class WalCheckpointer {
   WalCheckpointer& operator=(const WalCheckpointer&) = delete;
 
   // Called by a writer before it takes the writer mutex: while a commit has pushed the WAL past
-  // the hard limit and the TRUNCATE checkpoint is pending or running, writers wait here (so the
+  // the hard limit and the RESTART checkpoint is pending or running, writers wait here (so the
   // checkpointer cannot be starved of the writer mutex). Otherwise one atomic load.
-  void WaitWhileTruncating() {
-    if (!truncating_.load(std::memory_order_acquire)) return;
+  void WaitWhileRestarting() {
+    if (!restarting_.load(std::memory_order_acquire)) return;
     std::unique_lock lock(mu_);
-    writers_cv_.wait(lock, [&] { return !truncating_.load(std::memory_order_relaxed); });
+    writers_cv_.wait(lock, [&] { return !restarting_.load(std::memory_order_relaxed); });
   }
 
   // A commit left `frames` frames in the WAL. Called with the writer mutex held.
@@ -215,9 +215,9 @@ class WalCheckpointer {
     if (frames > max_frames_.load(std::memory_order_relaxed)) {
       max_frames_.store(frames, std::memory_order_relaxed);  // only writers store, one at a time
     }
-    if (frames * frame_bytes_ > options_.hard_limit_bytes && !TruncateBackingOff()) {
+    if (frames * frame_bytes_ > options_.hard_limit_bytes && !RestartBackingOff()) {
       std::lock_guard lock(mu_);
-      truncating_.store(true, std::memory_order_release);
+      restarting_.store(true, std::memory_order_release);
       cv_.notify_one();
     } else if (fresh >= options_.passive_frames) {
       std::lock_guard lock(mu_);
@@ -230,6 +230,7 @@ class WalCheckpointer {
     std::lock_guard lock(mu_);
     SqliteCheckpointStats stats = stats_;
     stats.max_wal_frames_seen = max_frames_.load(std::memory_order_relaxed);
+    stats.wal_frames = wal_frames_.load(std::memory_order_relaxed);
     return stats;
   }
 
@@ -239,42 +240,42 @@ class WalCheckpointer {
     std::unique_lock lock(mu_);
     for (;;) {
       cv_.wait_for(lock, options_.interval, [&] {
-        return stopping_ || wake_ || truncating_.load(std::memory_order_relaxed);
+        return stopping_ || wake_ || restarting_.load(std::memory_order_relaxed);
       });
       if (stopping_) break;
       wake_ = false;
-      const bool truncate = truncating_.load(std::memory_order_relaxed);
+      const bool restart = restarting_.load(std::memory_order_relaxed);
       const int64_t commits = commits_.load(std::memory_order_relaxed);
-      if (!truncate && commits == commits_seen) continue;  // nothing new in the WAL
+      if (!restart && commits == commits_seen) continue;  // nothing new in the WAL
       commits_seen = commits;
       lock.unlock();
       int rc = SQLITE_OK;
-      if (truncate) {
-        // Writers of this process wait in WaitWhileTruncating (or finish the transaction they
+      if (restart) {
+        // Writers of this process wait in WaitWhileRestarting (or finish the transaction they
         // are in); SQLite's busy handler waits for readers still on older snapshots.
         std::lock_guard writer(writer_mu_);
-        rc = Checkpoint(SQLITE_CHECKPOINT_TRUNCATE);
+        rc = Checkpoint(SQLITE_CHECKPOINT_RESTART);
       } else {
         rc = Checkpoint(SQLITE_CHECKPOINT_PASSIVE);
       }
       lock.lock();
-      if (truncate) {
+      if (restart) {
         // Even after a failure (SQLITE_BUSY: a reader held on to an old snapshot for
-        // busy_timeout) writers go on, and are not held back again for truncate_backoff: a
+        // busy_timeout) writers go on, and are not held back again for restart_backoff: a
         // long-lived reader must not turn every commit into a busy_timeout wait.
         if (rc != SQLITE_OK) {
-          const auto until = std::chrono::steady_clock::now() + options_.truncate_backoff;
+          const auto until = std::chrono::steady_clock::now() + options_.restart_backoff;
           backoff_until_ns_.store(until.time_since_epoch().count(), std::memory_order_relaxed);
         }
-        truncating_.store(false, std::memory_order_release);
+        restarting_.store(false, std::memory_order_release);
         writers_cv_.notify_all();
       }
     }
-    truncating_.store(false, std::memory_order_release);
+    restarting_.store(false, std::memory_order_release);
     writers_cv_.notify_all();
   }
 
-  bool TruncateBackingOff() const {
+  bool RestartBackingOff() const {
     return std::chrono::steady_clock::now().time_since_epoch().count() <
            backoff_until_ns_.load(std::memory_order_relaxed);
   }
@@ -292,16 +293,19 @@ class WalCheckpointer {
     const int rc =
         sqlite3_wal_checkpoint_v2(conn_->db(), nullptr, mode, &log_frames, &done_frames);
     if (rc == SQLITE_OK) {
-      // After a TRUNCATE the WAL is empty; after a PASSIVE one, the next writer restarts it from
-      // the beginning if every frame was copied and no reader still uses them.
-      checkpointed_frames_.store(mode == SQLITE_CHECKPOINT_TRUNCATE ? 0 : done_frames,
-                                 std::memory_order_relaxed);
-      if (mode == SQLITE_CHECKPOINT_TRUNCATE) wal_frames_.store(0, std::memory_order_relaxed);
+      // After a TRUNCATE the WAL is empty, and after a RESTART the next writer starts it from
+      // the beginning; after a PASSIVE one, the next writer restarts it only if every frame was
+      // copied and no reader still uses them.
+      const bool emptied = mode == SQLITE_CHECKPOINT_TRUNCATE || mode == SQLITE_CHECKPOINT_RESTART;
+      checkpointed_frames_.store(emptied ? 0 : done_frames, std::memory_order_relaxed);
+      if (emptied) wal_frames_.store(0, std::memory_order_relaxed);
     }
     std::lock_guard lock(mu_);
     stats_.running = false;
     if (rc == SQLITE_OK) {
-      ++(mode == SQLITE_CHECKPOINT_TRUNCATE ? stats_.truncate : stats_.passive);
+      ++(mode == SQLITE_CHECKPOINT_TRUNCATE  ? stats_.truncate
+         : mode == SQLITE_CHECKPOINT_RESTART ? stats_.restart
+                                             : stats_.passive);
     } else if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) {
       ++stats_.busy;
     } else {
@@ -324,11 +328,11 @@ class WalCheckpointer {
   std::atomic<int64_t> backoff_until_ns_{0};
   mutable std::mutex mu_;
   std::condition_variable cv_;          // wakes the thread
-  std::condition_variable writers_cv_;  // wakes writers waiting for a TRUNCATE to finish
+  std::condition_variable writers_cv_;  // wakes writers waiting for a RESTART to finish
   bool stopping_ = false;               // GUARDED_BY(mu_)
   bool wake_ = false;                   // GUARDED_BY(mu_): a commit asked for a checkpoint now
-  // A commit pushed the WAL past the hard limit: writers wait until the TRUNCATE is done.
-  std::atomic<bool> truncating_{false};  // written under mu_
+  // A commit pushed the WAL past the hard limit: writers wait until the RESTART is done.
+  std::atomic<bool> restarting_{false};  // written under mu_
   SqliteCheckpointStats stats_;  // GUARDED_BY(mu_)
   std::thread thread_;           // last: starts after every member above is initialised
 };
@@ -436,7 +440,7 @@ class SqliteDatabase final : public Database {
 
   Result<std::unique_ptr<Transaction>> Begin(TxnMode mode) override {
     if (mode == TxnMode::kReadWrite) {
-      checkpointer_->WaitWhileTruncating();
+      checkpointer_->WaitWhileRestarting();
       std::unique_lock writer_lock(writer_mu_);
       if (!writer_conn_) {
         GOVFLOW_ASSIGN_OR_RETURN(writer_conn_, Connect(Role::kWriter));
@@ -537,7 +541,7 @@ class SqliteDatabase final : public Database {
   const std::string path_;
   const DatabaseOptions options_;
   const SqliteTuning tuning_;
-  // Held by the one read-write transaction of this process, and around a TRUNCATE checkpoint.
+  // Held by the one read-write transaction of this process, and around a RESTART checkpoint.
   std::mutex writer_mu_;
   // The connection of every read-write transaction, so its page cache stays valid from one
   // transaction to the next (WAL mode drops a connection's cache when another one committed).
